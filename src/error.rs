@@ -1,0 +1,295 @@
+//! The one error type of the library.
+//!
+//! Every failure, whether it was found before sending (bad argument), reported by the service (HTTP status
+//! plus `error.code`/`error.message`), or met on the way (network, timeout), becomes an [`Error`] with an
+//! [`ErrorKind`]. The service's correlation vector (`MS-CV`) is kept because it is what support asks for.
+//! Neither `Display` nor `Debug` ever contains a secret: error texts are built only from the service's
+//! error body, our own messages, and the request path, never from headers we sent.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Session;
+
+/// What went wrong, in the terms a caller acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// Rejected before sending (bad id, lease out of range, malformed config), or a 400/422 from the service.
+    InvalidArgument,
+    /// 404: no session with that id.
+    NotFound,
+    /// 409: a session with that id exists with other settings.
+    Conflict,
+    /// 401 from the service or the STS: missing, wrong or expired credentials.
+    Unauthorized,
+    /// 403: the credentials are valid but not for this resource.
+    Forbidden,
+    /// 429 after the retry policy gave up.
+    Throttled,
+    /// 5xx (after retries) or any other unexpected status.
+    Service,
+    /// The request could not be sent or the connection broke.
+    Network,
+    /// A request or a wait ran past its configured time.
+    Timeout,
+    /// The caller cancelled the operation.
+    Cancelled,
+    /// The service answered something we cannot read.
+    Decode,
+    /// A wait ended because the session reached Error, Expired or Stopped instead of Ready.
+    SessionEnded,
+}
+
+impl ErrorKind {
+    /// A stable lower-case name, used in logs and by the CLI's JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Service => "service",
+            ErrorKind::Network => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Decode => "decode",
+            ErrorKind::SessionEnded => "session_ended",
+        }
+    }
+
+    /// The kind an HTTP error status maps to.
+    pub fn from_http_status(status: u16) -> ErrorKind {
+        match status {
+            400 | 422 => ErrorKind::InvalidArgument,
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            408 => ErrorKind::Timeout,
+            429 => ErrorKind::Throttled,
+            _ => ErrorKind::Service,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The service's `error` object (`error_response.error` on the wire), also used for a session's own `error`.
+///
+/// Both `innerError` (2021-01-01) and `innererror` (early preview) are read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceError {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::wire::null_as_default")]
+    pub details: Vec<ServiceError>,
+    #[serde(default, alias = "innererror", skip_serializing_if = "Option::is_none")]
+    pub inner_error: Option<Box<ServiceError>>,
+}
+
+/// A failed operation.
+#[derive(Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    http_status: Option<u16>,
+    service_error: Option<ServiceError>,
+    ms_cv: Option<String>,
+    retry_after: Option<Duration>,
+    session: Option<Box<Session>>,
+}
+
+impl Error {
+    /// An error of `kind` with our own message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            http_status: None,
+            service_error: None,
+            ms_cv: None,
+            retry_after: None,
+            session: None,
+        }
+    }
+
+    /// A bad argument found before anything was sent; `field` names it in the message.
+    pub fn invalid_argument(field: &str, problem: impl fmt::Display) -> Error {
+        Error::new(ErrorKind::InvalidArgument, format!("{field}: {problem}"))
+    }
+
+    /// An error answer from the service.
+    pub(crate) fn from_response(
+        status: u16,
+        service_error: Option<ServiceError>,
+        ms_cv: Option<String>,
+        retry_after: Option<Duration>,
+        what: &str,
+    ) -> Error {
+        let message = match &service_error {
+            Some(e) if !e.message.is_empty() => e.message.clone(),
+            _ => format!("{what} failed with HTTP {status} {}", reason_phrase(status)),
+        };
+        Error {
+            kind: ErrorKind::from_http_status(status),
+            message,
+            http_status: Some(status),
+            service_error,
+            ms_cv,
+            retry_after,
+            session: None,
+        }
+    }
+
+    /// A wait that ended because the session reached a terminal state; carries the session's own error.
+    pub(crate) fn session_ended(session: Session, ms_cv: Option<String>) -> Error {
+        let mut message = format!("session {} ended in state {} instead of becoming Ready", session.id, session.status);
+        if let Some(e) = session.error.as_ref().filter(|e| !e.message.is_empty()) {
+            message.push_str(": ");
+            message.push_str(&e.message);
+        }
+        Error {
+            kind: ErrorKind::SessionEnded,
+            message,
+            http_status: None,
+            service_error: session.error.clone(),
+            ms_cv,
+            retry_after: None,
+            session: Some(Box::new(session)),
+        }
+    }
+
+    pub(crate) fn with_ms_cv(mut self, ms_cv: Option<String>) -> Error {
+        if self.ms_cv.is_none() {
+            self.ms_cv = ms_cv;
+        }
+        self
+    }
+
+    pub(crate) fn with_http_status(mut self, status: u16) -> Error {
+        self.http_status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_session(mut self, session: Session) -> Error {
+        self.session = Some(Box::new(session));
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Our message, or the service's `error.message` when it sent one.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The HTTP status of the failing response, if there was one.
+    pub fn http_status(&self) -> Option<u16> {
+        self.http_status
+    }
+
+    /// The service's `error.code` (e.g. `BadRequest`, `Conflict`), if it sent one.
+    pub fn code(&self) -> Option<&str> {
+        self.service_error
+            .as_ref()
+            .map(|e| e.code.as_str())
+            .filter(|c| !c.is_empty())
+    }
+
+    /// The whole service error object, with `details`, `target` and `innerError`.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        self.service_error.as_ref()
+    }
+
+    /// The `MS-CV` header of the failing response: quote it when reporting a problem.
+    pub fn ms_cv(&self) -> Option<&str> {
+        self.ms_cv.as_deref()
+    }
+
+    /// The service's `Retry-After`, when it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// For [`ErrorKind::SessionEnded`] and wait timeouts: the session as last seen.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_deref()
+    }
+
+    /// Whether trying the same operation again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self.kind {
+            ErrorKind::Throttled | ErrorKind::Network | ErrorKind::Timeout => true,
+            ErrorKind::Service => matches!(self.http_status, Some(500 | 502 | 503 | 504) | None),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)?;
+        match (self.http_status, self.code()) {
+            (Some(status), Some(code)) => write!(f, " (HTTP {status}, {code})")?,
+            (Some(status), None) => write!(f, " (HTTP {status})")?,
+            _ => {}
+        }
+        if let Some(ms_cv) = &self.ms_cv {
+            write!(f, " [MS-CV {ms_cv}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    // Written by hand so that it stays secret-free even if a field with a secret is ever added.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("http_status", &self.http_status)
+            .field("service_error", &self.service_error)
+            .field("ms_cv", &self.ms_cv)
+            .field("retry_after", &self.retry_after)
+            .field("session", &self.session.as_ref().map(|s| &s.id))
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Results of this library.
+pub type Result<T> = std::result::Result<T, Error>;
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}

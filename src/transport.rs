@@ -1,0 +1,348 @@
+//! HTTP: one connection pool per client, the retry loop, per-request logging, and error decoding.
+//!
+//! Nothing above this module sees reqwest. Every request is logged once per attempt with method, path,
+//! status, MS-CV and duration; headers and query strings are never logged, so neither is a credential.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+
+use crate::config::{ClientConfig, ProxySetting};
+use crate::error::{Error, ErrorKind, Result, ServiceError};
+use crate::retry::{Idempotency, RetryPolicy};
+use crate::secret::Secret;
+
+/// One logical request; the retry loop may send it several times.
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
+    /// A short name for logs and errors, e.g. `sessions.get`.
+    pub route: &'static str,
+    pub method: Method,
+    pub url: Url,
+    pub bearer: Option<Secret>,
+    pub json_body: Option<Vec<u8>>,
+    pub idempotency: Idempotency,
+    /// Send an `X-MRC-CV` correlation vector (the STS reads it; the official clients send one).
+    pub correlation_vector: bool,
+}
+
+impl Request {
+    pub fn new(route: &'static str, method: Method, url: Url) -> Request {
+        Request {
+            route,
+            method,
+            url,
+            bearer: None,
+            json_body: None,
+            idempotency: Idempotency::Idempotent,
+            correlation_vector: false,
+        }
+    }
+
+    pub fn get(route: &'static str, url: Url) -> Request {
+        Request::new(route, Method::GET, url)
+    }
+
+    pub fn bearer(mut self, token: Secret) -> Request {
+        self.bearer = Some(token);
+        self
+    }
+
+    pub fn json(mut self, body: &serde_json::Value) -> Request {
+        self.json_body = Some(body.to_string().into_bytes());
+        self
+    }
+
+    pub fn not_idempotent(mut self) -> Request {
+        self.idempotency = Idempotency::NotIdempotent;
+        self
+    }
+
+    pub fn with_correlation_vector(mut self) -> Request {
+        self.correlation_vector = true;
+        self
+    }
+}
+
+/// A successful (2xx) answer.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub status: u16,
+    pub ms_cv: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// Decodes the body; a body we cannot read is a `Decode` error that keeps the MS-CV.
+    pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(ErrorKind::Decode, format!("cannot read the {what}: {e}"))
+                .with_http_status(self.status)
+                .with_ms_cv(self.ms_cv.clone())
+        })
+    }
+}
+
+/// Sends requests with the client's pool, timeouts, proxy, roots and retry policy.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    retry: RetryPolicy,
+}
+
+impl Transport {
+    pub fn new(config: &ClientConfig) -> Result<Transport> {
+        let mut user_agent = format!(
+            "arr-session/{} ({}; {})",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        );
+        if let Some(suffix) = &config.user_agent_suffix {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(user_agent)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            // Never follow redirects: a redirect could carry the bearer token to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_built_in_root_certs(true);
+        match &config.proxy {
+            ProxySetting::System => {}
+            ProxySetting::None => builder = builder.no_proxy(),
+            ProxySetting::Url(url) => {
+                let proxy = reqwest::Proxy::all(url.as_str())
+                    .map_err(|e| Error::invalid_argument("proxy", format_args!("not usable: {e}")))?;
+                builder = builder.proxy(proxy);
+            }
+        }
+        if let Some(pem) = &config.extra_root_ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| Error::invalid_argument("extraRootCaPem", format_args!("not PEM certificates: {e}")))?;
+            if certs.is_empty() {
+                return Err(Error::invalid_argument("extraRootCaPem", "contains no certificate"));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("cannot set up HTTP: {e}")))?;
+        Ok(Transport { http, retry: config.retry.clone() })
+    }
+
+    /// Sends `request`, retrying per the policy. Returns the 2xx response or the last error.
+    pub async fn send(&self, request: Request) -> Result<Response> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let retries_left = attempt <= self.retry.max_retries;
+            let outcome = self.send_once(&request, attempt).await;
+            let (error, retry_after) = match outcome {
+                Ok(response) => return Ok(response),
+                Err(Failure::Status(error)) => {
+                    let retryable = error
+                        .http_status()
+                        .is_some_and(|s| RetryPolicy::is_retryable_status(s, request.idempotency));
+                    if !(retryable && retries_left) {
+                        return Err(error);
+                    }
+                    let after = error.retry_after();
+                    (error, after)
+                }
+                Err(Failure::Transport { error, request_sent }) => {
+                    // A connection that was never made cannot have changed anything on the service.
+                    let safe = !request_sent || request.idempotency == Idempotency::Idempotent;
+                    if !(safe && retries_left) {
+                        return Err(error);
+                    }
+                    (error, None)
+                }
+            };
+            let delay = self.retry.delay(attempt, retry_after);
+            tracing::debug!(
+                target: "arr_session::http",
+                route = request.route,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                "retrying after: {error}"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn send_once(&self, request: &Request, attempt: u32) -> std::result::Result<Response, Failure> {
+        let mut builder = self.http.request(request.method.clone(), request.url.clone());
+        if let Some(token) = &request.bearer {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| Failure::Transport {
+                error: Error::invalid_argument("credential", "contains characters not allowed in an HTTP header"),
+                request_sent: false,
+            })?;
+            value.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        if request.correlation_vector {
+            builder = builder.header("X-MRC-CV", new_correlation_vector());
+        }
+        builder = match &request.json_body {
+            Some(body) => builder.header(CONTENT_TYPE, "application/json").body(body.clone()),
+            // POST `:stop` has no body; say so explicitly as the Python SDK does.
+            None if request.method == Method::POST => builder.header(reqwest::header::CONTENT_LENGTH, "0"),
+            None => builder,
+        };
+        let started = Instant::now();
+        let response = builder.send().await;
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => {
+                let error = transport_error(&e, request.route);
+                log_request(request, attempt, None, None, started);
+                return Err(Failure::Transport { error, request_sent: !e.is_connect() });
+            }
+        };
+        let status = response.status().as_u16();
+        let ms_cv = header_string(response.headers(), "MS-CV");
+        let retry_after = retry_after(response.headers());
+        let body = match response.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => {
+                log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
+                let error = transport_error(&e, request.route).with_ms_cv(ms_cv);
+                return Err(Failure::Transport { error, request_sent: true });
+            }
+        };
+        log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
+        if (200..300).contains(&status) {
+            return Ok(Response { status, ms_cv, body });
+        }
+        let service_error = decode_service_error(&body);
+        Err(Failure::Status(Error::from_response(
+            status,
+            service_error,
+            ms_cv,
+            retry_after,
+            request.route,
+        )))
+    }
+}
+
+/// Why one attempt failed.
+enum Failure {
+    /// The service answered with a non-2xx status.
+    Status(Error),
+    /// No (complete) answer. `request_sent` is false only when the connection was never established.
+    Transport { error: Error, request_sent: bool },
+}
+
+fn transport_error(e: &reqwest::Error, route: &str) -> Error {
+    // reqwest's Display may include the URL; ours has no secrets in URLs, but keep the text short and ours.
+    let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Network };
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the response was cut off"
+    } else {
+        "the connection failed"
+    };
+    let mut source = std::error::Error::source(e);
+    let mut cause = String::new();
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    if cause.is_empty() {
+        Error::new(kind, format!("{route}: {what}"))
+    } else {
+        Error::new(kind, format!("{route}: {what} ({cause})"))
+    }
+}
+
+/// Reads `{"error": {...}}` (2021-01-01) or `{"error": "text"}` (legacy v1); `None` for empty or other bodies.
+pub(crate) fn decode_service_error(body: &[u8]) -> Option<ServiceError> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    match value.get("error")? {
+        serde_json::Value::String(message) => Some(ServiceError { message: message.clone(), ..Default::default() }),
+        object @ serde_json::Value::Object(_) => serde_json::from_value(object.clone()).ok(),
+        _ => None,
+    }
+}
+
+fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// `Retry-After` in whole seconds (what ARR sends), or the millisecond variants Azure services use.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(ms) = header_string(headers, name).and_then(|v| v.trim().parse::<u64>().ok()) {
+            return Some(Duration::from_millis(ms));
+        }
+    }
+    let secs = header_string(headers, "retry-after")?.trim().parse::<f64>().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+}
+
+/// 22 characters of the base64 alphabet, the form the official clients send as `X-MRC-CV`.
+fn new_correlation_vector() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    (0..22).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect()
+}
+
+fn log_request(request: &Request, attempt: u32, status: Option<u16>, ms_cv: Option<&str>, started: Instant) {
+    tracing::info!(
+        target: "arr_session::http",
+        method = %request.method,
+        path = request.url.path(),
+        status = status.unwrap_or(0),
+        ms_cv = ms_cv.unwrap_or("-"),
+        duration_ms = started.elapsed().as_millis() as u64,
+        attempt,
+        "{} {} -> {}",
+        request.method,
+        request.url.path(),
+        status.map_or_else(|| "no response".to_owned(), |s| s.to_string()),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_both_error_body_shapes() {
+        let e = decode_service_error(br#"{"error":{"code":"BadRequest","message":"m","innererror":{"code":"x","message":"y"},"details":null}}"#).unwrap();
+        assert_eq!((e.code.as_str(), e.message.as_str()), ("BadRequest", "m"));
+        assert_eq!(e.inner_error.unwrap().code, "x");
+        let v1 = decode_service_error(br#"{"error":"Unable to start"}"#).unwrap();
+        assert_eq!(v1.message, "Unable to start");
+        assert!(decode_service_error(b"").is_none());
+        assert!(decode_service_error(b"<html>").is_none());
+    }
+
+    #[test]
+    fn reads_retry_after_forms() {
+        let mut h = HeaderMap::new();
+        h.insert("Retry-After", HeaderValue::from_static("15"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(15)));
+        h.insert("retry-after-ms", HeaderValue::from_static("250"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn correlation_vectors_have_the_official_shape() {
+        let cv = new_correlation_vector();
+        assert_eq!(cv.len(), 22);
+        assert!(cv.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/'));
+    }
+}

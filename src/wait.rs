@@ -1,0 +1,242 @@
+//! Waiting for sessions to become Ready: one session by polling it, many sessions with one list per poll.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::cancel::CancelToken;
+use crate::client::Client;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{validate_session_id, Response, Session, SessionSize};
+
+/// Poll interval for Standard sessions when none is configured (the .NET and JS SDKs' value).
+pub const STANDARD_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Poll interval for Premium (and unknown) sizes, which start more slowly.
+pub const PREMIUM_POLL_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Called with each session state seen while waiting (for progress displays).
+pub type ProgressFn = Arc<dyn Fn(&Session) + Send + Sync>;
+
+/// How long and how often to wait.
+#[derive(Clone, Default)]
+pub struct WaitOptions {
+    /// Give up after this long with [`ErrorKind::Timeout`]. `None` waits until a terminal state.
+    pub timeout: Option<Duration>,
+    /// Overrides the client's poll interval.
+    pub poll_interval: Option<Duration>,
+    pub cancel: Option<CancelToken>,
+    pub on_progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("timeout", &self.timeout)
+            .field("poll_interval", &self.poll_interval)
+            .field("cancel", &self.cancel.is_some())
+            .field("on_progress", &self.on_progress.is_some())
+            .finish()
+    }
+}
+
+impl WaitOptions {
+    pub fn with_timeout(timeout: Duration) -> WaitOptions {
+        WaitOptions { timeout: Some(timeout), ..WaitOptions::default() }
+    }
+}
+
+impl Client {
+    /// Polls the session until it is Ready. Fails with [`ErrorKind::SessionEnded`] (carrying the session and
+    /// its `error`) when it reaches Error, Expired or Stopped; with `Timeout` or `Cancelled` per `options`.
+    /// Throttling and transient failures do not end the wait: it backs off (honouring `Retry-After`) and
+    /// polls again. Cancelling or timing out stops waiting only; the session keeps running.
+    pub async fn wait_until_ready(&self, id: &str, options: &WaitOptions) -> Result<Response<Session>> {
+        validate_session_id(id)?;
+        let last_seen: Mutex<Option<Session>> = Mutex::new(None);
+        let polling = async {
+            loop {
+                let delay = match self.get_session(id).await {
+                    Ok(response) => {
+                        if let Some(progress) = &options.on_progress {
+                            progress(&response);
+                        }
+                        if response.status.is_ready() {
+                            return Ok(response);
+                        }
+                        if response.status.is_terminal() {
+                            return Err(Error::session_ended(response.value, response.ms_cv));
+                        }
+                        let delay = self.poll_interval(options, &response.size);
+                        *last_seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(response.value);
+                        delay
+                    }
+                    Err(e) if is_transient(&e) => self.backoff(options, &e),
+                    Err(e) => return Err(e),
+                };
+                tokio::time::sleep(delay).await;
+            }
+        };
+        bounded(polling, options, || last_seen.lock().unwrap_or_else(|p| p.into_inner()).take(), id).await
+    }
+
+    /// Waits for many sessions at once. Each poll costs one listing of the account plus one GET for each
+    /// awaited session that is no longer listed (the list shows only Starting and Ready sessions), so
+    /// waiting for hundreds of sessions does not multiply requests.
+    ///
+    /// Returns one result per id, in the order given: the Ready session, or why it will not be Ready
+    /// (`SessionEnded`, `NotFound`, `InvalidArgument`, or `Timeout` for those still starting when the
+    /// timeout ran out). Cancellation fails the whole call with `Cancelled`.
+    pub async fn wait_for_sessions(&self, ids: &[String], options: &WaitOptions) -> Result<Vec<Result<Session>>> {
+        let results: Mutex<Vec<Option<Result<Session>>>> = Mutex::new(vec![None; ids.len()]);
+        let finish = |index: usize, outcome: Result<Session>| {
+            results.lock().unwrap_or_else(|p| p.into_inner())[index] = Some(outcome);
+        };
+        // Several entries may name the same id; they share one outcome.
+        let mut pending: BTreeMap<&str, (Vec<usize>, SessionSize)> = BTreeMap::new();
+        for (index, id) in ids.iter().enumerate() {
+            match validate_session_id(id) {
+                Ok(()) => pending.entry(id.as_str()).or_insert_with(|| (Vec::new(), SessionSize::standard())).0.push(index),
+                Err(e) => finish(index, Err(e)),
+            }
+        }
+        let polling = async {
+            while !pending.is_empty() {
+                let listed = match self.list_sessions().await {
+                    Ok(list) => list.value,
+                    Err(e) if is_transient(&e) => {
+                        tokio::time::sleep(self.backoff(options, &e)).await;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let listed: HashMap<&str, &Session> = listed.iter().map(|s| (s.id.as_str(), s)).collect();
+                let mut settled = Vec::new();
+                let mut unlisted = Vec::new();
+                for (id, (_, size)) in pending.iter_mut() {
+                    match listed.get(id) {
+                        Some(session) => {
+                            *size = session.size.clone();
+                            if let Some(outcome) = self.settle(session, options) {
+                                settled.push((*id, outcome));
+                            }
+                        }
+                        None => unlisted.push(*id),
+                    }
+                }
+                for id in unlisted {
+                    match self.get_session(id).await {
+                        Ok(response) => {
+                            if let Some(outcome) = self.settle(&response, options) {
+                                settled.push((id, outcome));
+                            }
+                        }
+                        Err(e) if is_transient(&e) => {}
+                        Err(e) => settled.push((id, Err(e))),
+                    }
+                }
+                for (id, outcome) in settled {
+                    if let Some((indexes, _)) = pending.remove(id) {
+                        for index in indexes {
+                            finish(index, outcome.clone());
+                        }
+                    }
+                }
+                if pending.is_empty() {
+                    break;
+                }
+                let interval = pending
+                    .values()
+                    .map(|(_, size)| self.poll_interval(options, size))
+                    .min()
+                    .unwrap_or(STANDARD_POLL_INTERVAL);
+                tokio::time::sleep(interval).await;
+            }
+            Ok(())
+        };
+        let timed_out = match bounded(polling, options, || None, "sessions").await {
+            Ok(()) => false,
+            Err(e) if e.kind() == ErrorKind::Timeout => true,
+            Err(e) => return Err(e),
+        };
+        let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok(results
+            .into_iter()
+            .zip(ids)
+            .map(|(outcome, id)| {
+                outcome.unwrap_or_else(|| {
+                    debug_assert!(timed_out);
+                    Err(Error::new(ErrorKind::Timeout, format!("session {id} was not Ready before the timeout")))
+                })
+            })
+            .collect())
+    }
+
+    /// `Some(outcome)` if `session` is Ready or terminal; `None` while it is still starting.
+    fn settle(&self, session: &Session, options: &WaitOptions) -> Option<Result<Session>> {
+        if let Some(progress) = &options.on_progress {
+            progress(session);
+        }
+        if session.status.is_ready() {
+            Some(Ok(session.clone()))
+        } else if session.status.is_terminal() {
+            Some(Err(Error::session_ended(session.clone(), None)))
+        } else {
+            None
+        }
+    }
+
+    fn poll_interval(&self, options: &WaitOptions, size: &SessionSize) -> Duration {
+        options.poll_interval.or(self.config().poll_interval).unwrap_or(if size.as_str() == SessionSize::STANDARD {
+            STANDARD_POLL_INTERVAL
+        } else {
+            PREMIUM_POLL_INTERVAL
+        })
+    }
+
+    /// After a transient failure: the service's `Retry-After` if it gave one, else the poll interval.
+    fn backoff(&self, options: &WaitOptions, error: &Error) -> Duration {
+        let interval = self.poll_interval(options, &SessionSize::standard());
+        error.retry_after().map_or(interval, |after| after.max(interval))
+    }
+}
+
+/// Failures that should not end a wait: the retry policy already tried, but the next poll may succeed.
+fn is_transient(error: &Error) -> bool {
+    matches!(error.kind(), ErrorKind::Throttled | ErrorKind::Network) || (error.kind() == ErrorKind::Service && error.is_retryable())
+}
+
+/// Runs `work` until it finishes, the timeout passes, or the token is cancelled.
+async fn bounded<T>(
+    work: impl Future<Output = Result<T>>,
+    options: &WaitOptions,
+    last_seen: impl FnOnce() -> Option<Session>,
+    what: &str,
+) -> Result<T> {
+    let cancelled = async {
+        match &options.cancel {
+            Some(token) => token.cancelled().await,
+            None => std::future::pending().await,
+        }
+    };
+    let deadline = async {
+        match options.timeout {
+            Some(timeout) => tokio::time::sleep(timeout).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = work => result,
+        () = cancelled => Err(Error::new(ErrorKind::Cancelled, format!("waiting for {what} was cancelled"))),
+        () = deadline => {
+            let error = Error::new(
+                ErrorKind::Timeout,
+                format!("{what} did not become Ready within {:?}", options.timeout.unwrap_or_default()),
+            );
+            Err(match last_seen() {
+                Some(session) => error.with_session(session),
+                None => error,
+            })
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The legacy v1 API: `POST /v1/accounts/{a}/sessions/create`, `GET .../sessions`, `PATCH` and `DELETE
+//! .../sessions/{s}`, `GET .../sessions/{s}/properties`.
+//!
+//! Mapping onto the 2021 model: `sessionId` → `id`, `sessionStatus` → `status`, `sessionSize` → `size`,
+//! `sessionMaxLeaseTime` / `sessionElapsedTime` (TimeSpan strings) → `maxLeaseTimeMinutes` /
+//! `elapsedTimeMinutes` (whole minutes, rounded down), `sessionHostname` → `hostname`, ports and
+//! `teraflops` as they are, `message` (set when the session failed) → `error.message` with `error.code`
+//! `"SessionMessage"`. v1 has no `creationTime`.
+
+use reqwest::Url;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{decode, join, port};
+use crate::error::{Error, ErrorKind, Result, ServiceError};
+use crate::model::{Session, SessionSize, SessionStatus};
+use crate::timespan;
+
+pub(crate) fn create_url(base: &Url, account_id: &str) -> Url {
+    join(base, &["v1", "accounts", account_id, "sessions", "create"])
+}
+
+pub(crate) fn session_url(base: &Url, account_id: &str, session_id: &str) -> Url {
+    join(base, &["v1", "accounts", account_id, "sessions", session_id])
+}
+
+pub(crate) fn properties_url(base: &Url, account_id: &str, session_id: &str) -> Url {
+    join(base, &["v1", "accounts", account_id, "sessions", session_id, "properties"])
+}
+
+pub(crate) fn list_url(base: &Url, account_id: &str) -> Url {
+    join(base, &["v1", "accounts", account_id, "sessions"])
+}
+
+/// The documented create body; `models` was always sent empty.
+pub(crate) fn create_body(size: &SessionSize, max_lease_time_minutes: u32) -> serde_json::Value {
+    json!({
+        "maxLeaseTime": timespan::format_minutes(max_lease_time_minutes),
+        "models": [],
+        "size": size.as_str(),
+    })
+}
+
+pub(crate) fn update_body(max_lease_time_minutes: u32) -> serde_json::Value {
+    json!({ "maxLeaseTime": timespan::format_minutes(max_lease_time_minutes) })
+}
+
+/// The 202 answer to create: `{"sessionId": "<guid>"}` (read case-insensitively, as PowerShell did).
+pub(crate) fn decode_created(body: &[u8]) -> Result<String> {
+    #[derive(Deserialize)]
+    struct Created {
+        #[serde(alias = "SessionId", alias = "sessionid")]
+        #[serde(rename = "sessionId")]
+        session_id: Option<String>,
+    }
+    let created: Created = decode(body, "create-session response")?;
+    created
+        .session_id
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| Error::new(ErrorKind::Decode, "the create-session response has no sessionId"))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireProperties {
+    session_id: Option<String>,
+    session_status: Option<String>,
+    session_size: Option<String>,
+    session_max_lease_time: Option<String>,
+    session_elapsed_time: Option<String>,
+    session_hostname: Option<String>,
+    message: Option<String>,
+    teraflops: Option<f64>,
+    handshake_port: Option<f64>,
+    arr_inspector_port: Option<f64>,
+}
+
+impl WireProperties {
+    fn into_session(self) -> Result<Session> {
+        let id = self
+            .session_id
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::new(ErrorKind::Decode, "the v1 session properties have no sessionId"))?;
+        let status = self
+            .session_status
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::new(ErrorKind::Decode, "the v1 session properties have no sessionStatus"))?;
+        let minutes = |field: &str, value: Option<String>| -> Result<Option<u32>> {
+            match value.filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => timespan::parse(&v).map(|d| Some(timespan::whole_minutes(d))).ok_or_else(|| {
+                    Error::new(ErrorKind::Decode, format!("the v1 field {field} is not a TimeSpan: {v:?}"))
+                }),
+            }
+        };
+        Ok(Session {
+            id,
+            status: SessionStatus::new(&status),
+            size: SessionSize::new(self.session_size.as_deref().unwrap_or("Unknown")),
+            max_lease_time_minutes: minutes("sessionMaxLeaseTime", self.session_max_lease_time)?,
+            elapsed_time_minutes: minutes("sessionElapsedTime", self.session_elapsed_time)?,
+            hostname: self.session_hostname.filter(|h| !h.is_empty()),
+            handshake_port: port(self.handshake_port),
+            arr_inspector_port: port(self.arr_inspector_port),
+            teraflops: self.teraflops.filter(|t| t.is_finite() && *t > 0.0),
+            creation_time: None,
+            error: self.message.filter(|m| !m.is_empty()).map(|message| ServiceError {
+                code: "SessionMessage".to_owned(),
+                message,
+                ..ServiceError::default()
+            }),
+        })
+    }
+}
+
+pub(crate) fn decode_properties(body: &[u8]) -> Result<Session> {
+    decode::<WireProperties>(body, "v1 session properties")?.into_session()
+}
+
+/// The list; a 204 or empty body is an empty list.
+pub(crate) fn decode_list(body: &[u8]) -> Result<Vec<Session>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    #[derive(Deserialize)]
+    struct WireList {
+        #[serde(default, deserialize_with = "super::null_as_default")]
+        sessions: Vec<WireProperties>,
+    }
+    decode::<WireList>(body, "v1 session list")?.sessions.into_iter().map(WireProperties::into_session).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_body_uses_timespans() {
+        let body = create_body(&SessionSize::standard(), 240);
+        assert_eq!(body, json!({"maxLeaseTime": "04:00:00", "models": [], "size": "Standard"}));
+        assert_eq!(update_body(1440), json!({"maxLeaseTime": "1.00:00:00"}));
+    }
+
+    #[test]
+    fn decodes_the_documented_properties_capture() {
+        let s = decode_properties(br#"{"message":null,"sessionElapsedTime":"00:00:01","sessionHostname":"5018fee8.remoterenderingvm.westeurope.mixedreality.azure.com","sessionId":"e13d2c44-63e0-4591-991e-f9e05e599a93","sessionMaxLeaseTime":"04:00:00","sessionStatus":"Ready"}"#).unwrap();
+        assert_eq!((s.status.as_str(), s.max_lease_time_minutes, s.elapsed_time_minutes), ("Ready", Some(240), Some(0)));
+        assert_eq!(s.size.as_str(), "Unknown");
+        assert!(s.error.is_none());
+    }
+
+    #[test]
+    fn a_failure_message_becomes_the_session_error() {
+        let s = decode_properties(br#"{"sessionId":"x","sessionStatus":"Error","message":"VM failed"}"#).unwrap();
+        assert_eq!(s.error.unwrap().message, "VM failed");
+    }
+
+    #[test]
+    fn decodes_created_and_lists() {
+        assert_eq!(decode_created(br#"{"sessionId":"d31bddca-dab7-498e-9bc9-7594bc12862f"}"#).unwrap(), "d31bddca-dab7-498e-9bc9-7594bc12862f");
+        assert!(decode_created(b"{}").is_err());
+        assert!(decode_list(b"").unwrap().is_empty());
+        assert!(decode_list(br#"{"sessions":[]}"#).unwrap().is_empty());
+        assert_eq!(decode_list(br#"{"sessions":[{"sessionId":"a","sessionStatus":"Starting","sessionMaxLeaseTime":"4:0:0"}]}"#).unwrap()[0].max_lease_time_minutes, Some(240));
+    }
+
+    #[test]
+    fn a_malformed_timespan_is_a_decode_error() {
+        let e = decode_properties(br#"{"sessionId":"x","sessionStatus":"Ready","sessionMaxLeaseTime":"four hours"}"#).unwrap_err();
+        assert!(e.message().contains("sessionMaxLeaseTime"));
+    }
+}
