@@ -1,0 +1,53 @@
+//! Shared set-up for the integration tests: an in-process emulator on a free loopback port and a client
+//! configured for it. Every test starts its own emulator, so tests run in parallel safely.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use arr_emulator::{Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+use arr_session::{ApiVersion, Client, ClientConfig, CreateSessionOptions, Credential, RetryPolicy, SessionSize};
+
+/// An emulator whose sessions become Ready after 200 ms.
+pub fn quick() -> EmulatorConfig {
+    EmulatorConfig {
+        start_delay: Duration::from_millis(200),
+        ..EmulatorConfig::default()
+    }
+}
+
+pub async fn start(config: EmulatorConfig) -> Emulator {
+    Emulator::start(config).await.expect("the emulator starts")
+}
+
+/// A client for the emulator's development account, with fast retries and polls so tests stay quick.
+pub fn config_for(emulator: &Emulator, api: ApiVersion) -> ClientConfig {
+    let mut config = ClientConfig::new(
+        emulator.base_url(),
+        DEV_ACCOUNT_ID,
+        Credential::AccountKey(DEV_ACCOUNT_KEY.into()),
+    );
+    config.sts_endpoint = Some(emulator.base_url());
+    config.api_version = api;
+    config.retry = RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_secs(2),
+    };
+    config.poll_interval = Some(Duration::from_millis(50));
+    config.request_timeout = Duration::from_secs(10);
+    config.extra_root_ca_pem = emulator.cert_pem();
+    config
+}
+
+pub fn client_for(emulator: &Emulator, api: ApiVersion) -> Client {
+    Client::new(config_for(emulator, api)).expect("valid config")
+}
+
+pub fn standard(minutes: u32) -> CreateSessionOptions {
+    CreateSessionOptions::new(SessionSize::standard(), minutes)
+}
+
+/// A session id unique within the process.
+pub fn unique_id(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
