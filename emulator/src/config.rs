@@ -1,0 +1,89 @@
+//! Emulator configuration.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::faults::FaultRates;
+use crate::{DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+
+/// How an [`Emulator`](crate::Emulator) behaves. Every field has a default suited to fast tests.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// Address to listen on; default `127.0.0.1:0` (a free port).
+    pub listen: SocketAddr,
+    /// `(account id, account key)` pairs accepted by the STS; default the well-known dev account.
+    pub accounts: Vec<(String, String)>,
+    /// Real time a session spends Starting before it is Ready; default 3 s.
+    pub start_delay: Duration,
+    /// An emulated minute lasts `60 / time_scale` real seconds (affects elapsed time and expiry); default 1.
+    pub time_scale: f64,
+    /// Requests per second per account (token bucket); exhausted requests get 429 + `Retry-After`.
+    pub rate_limit: Option<u32>,
+    /// Sessions per list page; default 100.
+    pub page_size: usize,
+    /// Early-2021 serialisation: every session field emitted, zeros/nulls for unknown ones.
+    pub legacy_nulls: bool,
+    /// Random faults; default none.
+    pub faults: FaultRates,
+    /// Persist sessions and the token-signing secret here, across restarts.
+    pub state_file: Option<PathBuf>,
+    /// Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 / localhost / ::1.
+    pub tls: bool,
+    /// Write the certificate (PEM) here when `tls` is set.
+    pub tls_cert_out: Option<PathBuf>,
+    /// Lifetime of STS tokens; default 24 h like the real service.
+    pub token_lifetime: Duration,
+    /// Region name used in session hostnames; default `emulator`.
+    pub region: String,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            accounts: vec![(DEV_ACCOUNT_ID.to_string(), DEV_ACCOUNT_KEY.to_string())],
+            start_delay: Duration::from_secs(3),
+            time_scale: 1.0,
+            rate_limit: None,
+            page_size: 100,
+            legacy_nulls: false,
+            faults: FaultRates::default(),
+            state_file: None,
+            tls: false,
+            tls_cert_out: None,
+            token_lifetime: Duration::from_secs(24 * 3600),
+            region: "emulator".to_string(),
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Rejects settings that would make the emulator misbehave rather than fail loudly later.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
+            return Err(format!("time_scale must be a positive number, got {}", self.time_scale));
+        }
+        if self.page_size == 0 {
+            return Err("page_size must be at least 1".into());
+        }
+        if self.accounts.is_empty() {
+            return Err("at least one account is required".into());
+        }
+        for (id, key) in &self.accounts {
+            if id.is_empty() || id.contains(':') || id.contains('/') {
+                return Err(format!("account id '{id}' must be non-empty and contain no ':' or '/'"));
+            }
+            if key.is_empty() {
+                return Err(format!("account '{id}' has an empty key"));
+            }
+        }
+        if self.rate_limit == Some(0) {
+            return Err("rate_limit must be at least 1 request per second".into());
+        }
+        if self.region.is_empty() || !self.region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(format!("region '{}' must be a non-empty DNS label", self.region));
+        }
+        Ok(())
+    }
+}

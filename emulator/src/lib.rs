@@ -1,0 +1,243 @@
+//! `arr-emulator`: a local emulator of the (retired) Azure Remote Rendering session service and the Mixed
+//! Reality STS, in the spirit of Azurite for Azure Storage.
+//!
+//! One HTTP(S) listener serves everything on [`Emulator::base_url`]:
+//!
+//! * STS: `GET /Accounts/{id}/token` (or `/accounts/...`) with `Authorization: Bearer <accountId>:<accountKey>`
+//!   returns `{"AccessToken":"<JWT>"}`.
+//! * Sessions, api-version 2021-01-01 (and `2021-01-01-preview`, `2021-08-01-preview`):
+//!   `PUT|GET|PATCH /accounts/{a}/sessions/{s}`, `POST /accounts/{a}/sessions/{s}/:stop`,
+//!   `GET /accounts/{a}/sessions` (paged with an absolute `@nextLink`).
+//! * The legacy v1 session API under `/v1/accounts/{a}/sessions/...`.
+//! * A control surface for out-of-process tests under `/_emulator/` (`counts`, `faults`, `sessions`,
+//!   `revoke-tokens`, `log`, `health`).
+//!
+//! Session status is computed from timestamps on every read (Starting for
+//! [`EmulatorConfig::start_delay`], then Ready until the lease runs out, scaled by
+//! [`EmulatorConfig::time_scale`]), so there are no background tasks.
+//!
+//! Well-known development credentials, like Azurite's `devstoreaccount1`: account id [`DEV_ACCOUNT_ID`],
+//! key [`DEV_ACCOUNT_KEY`].
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use arr_emulator::{Emulator, EmulatorConfig};
+//! let emulator = Emulator::start(EmulatorConfig { start_delay: std::time::Duration::ZERO, ..Default::default() }).await?;
+//! let sts_and_rendering_endpoint = emulator.base_url();
+//! # let _ = sts_and_rendering_endpoint;
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod api_2021;
+mod api_v1;
+mod config;
+mod control;
+mod faults;
+mod ratelimit;
+mod respond;
+mod router;
+mod server;
+mod shared;
+mod store;
+mod sts;
+mod timefmt;
+mod token;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::EmulatorConfig;
+pub use faults::{FaultKind, FaultRates, ScriptedFault};
+pub use timefmt::parse_duration;
+
+use shared::Shared;
+use store::{load_state, Store};
+use token::TokenService;
+
+/// The well-known development account id accepted by default.
+pub const DEV_ACCOUNT_ID: &str = "11111111-1111-1111-1111-111111111111";
+/// The well-known development account key accepted by default.
+pub const DEV_ACCOUNT_KEY: &str = "YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==";
+
+/// A session as the emulator sees it right now (status computed at the time of the call).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSnapshot {
+    pub account_id: String,
+    pub id: String,
+    pub status: String,
+    pub size: String,
+    pub max_lease_time_minutes: u32,
+}
+
+/// A running emulator. Dropping it stops accepting connections; [`Emulator::shutdown`] also waits for
+/// in-flight requests and flushes the state file.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    cert_pem: Option<String>,
+    shutdown_tx: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    /// The emulator's own runtime (see [`Emulator::start`]).
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Emulator {
+    /// Binds the listener and starts serving.
+    ///
+    /// The emulator runs on its own small Tokio runtime (two worker threads), not on the caller's: a
+    /// test on a current-thread runtime that calls a *blocking* client API would otherwise deadlock,
+    /// and injected delays never starve the caller's tasks. `start` may be awaited from any runtime.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        config
+            .validate()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let loaded = match &config.state_file {
+            Some(path) => load_state(path)?,
+            None => None,
+        };
+        let (secret, generation) = match &loaded {
+            Some(state) => {
+                let secret = STANDARD.decode(&state.secret).map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("state file secret: {e}"))
+                })?;
+                (secret, state.token_generation)
+            }
+            None => (TokenService::random_secret(), 0),
+        };
+        let tokens = Arc::new(TokenService::new(secret, generation));
+        let loaded = loaded.unwrap_or_default();
+
+        let listener = std::net::TcpListener::bind(config.listen)?;
+        listener.set_nonblocking(true)?;
+        let local = listener.local_addr()?;
+        let (tls, cert_pem) = if config.tls {
+            let (acceptor, pem) = server::make_tls(config.listen.ip())?;
+            if let Some(path) = &config.tls_cert_out {
+                std::fs::write(path, &pem)?;
+            }
+            (Some(acceptor), Some(pem))
+        } else {
+            (None, None)
+        };
+        let base_url = format!("{}://{}", if config.tls { "https" } else { "http" }, connectable(local));
+
+        let store = Store::new(
+            &loaded,
+            config.time_scale,
+            config.start_delay,
+            config.region.clone(),
+            config.state_file.clone().map(|p| (p, tokens.clone())),
+        );
+        let shared = Arc::new(Shared {
+            accounts: config
+                .accounts
+                .iter()
+                .map(|(id, key)| (id.to_ascii_lowercase(), key.clone()))
+                .collect(),
+            store,
+            tokens,
+            faults: faults::FaultEngine::new(config.faults.clone()),
+            rate: config.rate_limit.map(ratelimit::RateLimiter::new),
+            counts: Mutex::new(BTreeMap::new()),
+            log: Mutex::new(VecDeque::new()),
+            base_url,
+            config,
+        });
+        // Write the file right away so the signing secret is persisted before any token is handed out.
+        shared.store.persist();
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("arr-emulator")
+            .enable_all()
+            .build()?;
+        let server = runtime.spawn(server::run(listener, tls, shared.clone(), shutdown_rx));
+        Ok(Emulator {
+            shared,
+            cert_pem,
+            shutdown_tx,
+            server: Some(server),
+            runtime: Some(runtime),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT` (no trailing slash). Both the STS and the
+    /// rendering API are served here.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The self-signed certificate (PEM) when serving TLS; trust it in the client.
+    pub fn cert_pem(&self) -> Option<String> {
+        self.cert_pem.clone()
+    }
+
+    /// Requests seen for one route name (e.g. `"sessions.get"`, `"unknown"`), including failed ones.
+    pub fn request_count(&self, route: &str) -> u64 {
+        self.shared.counts.lock().unwrap().get(route).copied().unwrap_or(0)
+    }
+
+    /// All non-zero route counts.
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        self.shared.counts.lock().unwrap().clone()
+    }
+
+    /// Queues a deterministic fault (applied FIFO among faults matching a request's route).
+    pub fn inject(&self, fault: ScriptedFault) {
+        self.shared.faults.inject(fault);
+    }
+
+    /// All sessions of all accounts, including stopped and expired ones, in creation order.
+    pub fn sessions(&self) -> Vec<SessionSnapshot> {
+        self.shared.snapshots()
+    }
+
+    /// Invalidates every token issued so far (requests using them get 401), simulating expiry or key
+    /// rotation. New tokens from the STS work as usual.
+    pub fn revoke_tokens(&self) {
+        self.shared.revoke_tokens();
+    }
+
+    /// One line per counted request, oldest first (the last 10 000). Never contains credentials.
+    pub fn request_log(&self) -> Vec<String> {
+        self.shared.log.lock().unwrap().iter().cloned().collect()
+    }
+
+    /// Stops accepting, lets in-flight requests finish (briefly), and flushes the state file.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown_tx.send(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.shared.store.persist();
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown_tx.send(true);
+        // shutdown_background never blocks, so dropping the emulator inside async code is fine; it
+        // closes the listener and every connection at once.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The address clients should use: a wildcard listen address is reached through loopback.
+fn connectable(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port()).to_string()
+}

@@ -1,0 +1,191 @@
+//! `arr-emulator` binary: runs the emulator until SIGINT/SIGTERM (or stdin EOF with
+//! `--exit-on-stdin-eof`). Prints the base URL as the first stdout line; logs go to stderr.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use arr_emulator::{parse_duration, Emulator, EmulatorConfig, FaultRates, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+use clap::Parser;
+
+const AFTER_HELP: &str = concat!(
+    "Development account (accepted unless --account is given without --keep-dev-account):\n",
+    "  account id:  11111111-1111-1111-1111-111111111111\n",
+    "  account key: YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==\n",
+    "\n",
+    "Endpoints (all on the printed base URL):\n",
+    "  GET  /Accounts/{id}/token                     STS (Authorization: Bearer <id>:<key>)\n",
+    "  PUT|GET|PATCH /accounts/{id}/sessions/{sid}   sessions, ?api-version=2021-01-01\n",
+    "  POST /accounts/{id}/sessions/{sid}/:stop      stop a session\n",
+    "  GET  /accounts/{id}/sessions                  list live sessions (paged, @nextLink)\n",
+    "  /v1/accounts/{id}/sessions/...                legacy v1 API\n",
+    "  GET  /_emulator/counts | sessions | log | health, POST /_emulator/faults | revoke-tokens\n",
+    "\n",
+    "Scripted fault JSON for POST /_emulator/faults, e.g.:\n",
+    "  {\"route\":\"sessions.get\",\"kind\":{\"kind\":\"status\",\"status\":503,\"retryAfter\":null},\"times\":2}\n",
+    "  kinds: status{status,retryAfter}, dropBeforeProcessing, dropAfterProcessing, delay{millis}, malformedBody\n",
+    "  routes: sts.token, sessions.create|get|update|stop|list, v1.sessions.create|list|update|properties|stop\n",
+    "\n",
+    "The first line on stdout is the base URL; request logs go to stderr (RUST_LOG-style filtering is not\n",
+    "supported; use --quiet to silence them)."
+);
+
+/// Local emulator of the Azure Remote Rendering session service and the Mixed Reality STS.
+#[derive(Parser, Debug)]
+#[command(name = "arr-emulator", version, after_help = AFTER_HELP)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Accepted account as ID:KEY (repeatable). Replaces the dev account unless --keep-dev-account.
+    #[arg(long = "account", value_name = "ID:KEY")]
+    accounts: Vec<String>,
+    /// Keep accepting the well-known dev account alongside --account ones.
+    #[arg(long)]
+    keep_dev_account: bool,
+    /// Real time a session spends Starting before Ready (e.g. 3s, 500ms, 0).
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    start_delay: Duration,
+    /// Emulated minutes per real minute (60 = a lease minute lasts one second).
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Requests per second per account before 429 + Retry-After.
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u32>,
+    /// Sessions per list page.
+    #[arg(long, default_value_t = 100)]
+    page_size: usize,
+    /// Early-2021 serialisation: emit every session field, zeros/nulls when unknown.
+    #[arg(long)]
+    legacy_nulls: bool,
+    /// Random faults, e.g. "500=0.05,503=0.05,drop=0.01,delay=0.02:2000ms,malformed=0.01".
+    #[arg(long, value_name = "SPEC", value_parser = |s: &str| s.parse::<FaultRates>())]
+    faults: Option<FaultRates>,
+    /// Persist sessions and the token-signing secret in this JSON file across restarts.
+    #[arg(long, value_name = "PATH")]
+    state_file: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate for 127.0.0.1/localhost/::1.
+    #[arg(long)]
+    tls: bool,
+    /// Write the self-signed certificate (PEM) here (implies nothing without --tls).
+    #[arg(long, value_name = "PATH")]
+    tls_cert_out: Option<PathBuf>,
+    /// STS token lifetime (e.g. 24h, 10m).
+    #[arg(long, default_value = "24h", value_parser = parse_duration)]
+    token_lifetime: Duration,
+    /// Region name used in session hostnames.
+    #[arg(long, default_value = "emulator")]
+    region: String,
+    /// Exit when stdin reaches end-of-file (ties the emulator's life to a parent test process).
+    #[arg(long)]
+    exit_on_stdin_eof: bool,
+    /// Do not log requests to stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
+    let mut accounts = Vec::new();
+    for spec in &args.accounts {
+        let (id, key) = spec.split_once(':').ok_or_else(|| {
+            format!(
+                "--account '{}' must look like ID:KEY",
+                spec.split(':').next().unwrap_or("")
+            )
+        })?;
+        accounts.push((id.to_string(), key.to_string()));
+    }
+    if accounts.is_empty() || args.keep_dev_account {
+        accounts.push((DEV_ACCOUNT_ID.to_string(), DEV_ACCOUNT_KEY.to_string()));
+    }
+    Ok(EmulatorConfig {
+        listen: args.listen,
+        accounts,
+        start_delay: args.start_delay,
+        time_scale: args.time_scale,
+        rate_limit: args.rate_limit,
+        page_size: args.page_size,
+        legacy_nulls: args.legacy_nulls,
+        faults: args.faults.clone().unwrap_or_default(),
+        state_file: args.state_file.clone(),
+        tls: args.tls,
+        tls_cert_out: args.tls_cert_out.clone(),
+        token_lifetime: args.token_lifetime,
+        region: args.region.clone(),
+    })
+}
+
+async fn wait_for_termination(exit_on_stdin_eof: bool) {
+    let (eof_tx, eof_rx) = tokio::sync::oneshot::channel::<()>();
+    if exit_on_stdin_eof {
+        // A plain thread: blocking stdin reads must not occupy a runtime worker.
+        std::thread::spawn(move || {
+            let mut sink = [0u8; 256];
+            let mut stdin = std::io::stdin().lock();
+            while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
+            let _ = eof_tx.send(());
+        });
+    } else {
+        std::mem::forget(eof_tx);
+    }
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+        _ = eof_rx => {}
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    if !args.quiet {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .init();
+    }
+    let config = match build_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("arr-emulator: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("arr-emulator: cannot start runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let emulator = match Emulator::start(config).await {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("arr-emulator: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+        // Harnesses read this line to find the port; flush so it is not stuck in a pipe buffer.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", emulator.base_url());
+        let _ = out.flush();
+        drop(out);
+        tracing::info!("arr-emulator listening on {}", emulator.base_url());
+        wait_for_termination(args.exit_on_stdin_eof).await;
+        tracing::info!("shutting down");
+        emulator.shutdown().await;
+        std::process::ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,290 @@
+//! Request routing and the pipeline every counted request goes through:
+//! count -> scripted/random fault -> rate limit -> auth -> api-version -> operation.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{to_bytes, Body};
+use axum::http::request::Parts;
+use axum::http::{header, Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use tokio::sync::Notify;
+
+use crate::faults::FaultKind;
+use crate::respond::{empty, error_2021, finish, new_ms_cv, status_fault, Family, Resp, JSON_CONTENT_TYPE};
+use crate::shared::Shared;
+use crate::{api_2021, api_v1, control, sts};
+
+/// Bodies of this API are tiny; anything bigger is a client bug.
+const MAX_BODY: usize = 1 << 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RouteKind {
+    StsToken,
+    Create,
+    Get,
+    Update,
+    Stop,
+    List,
+    V1Create,
+    V1List,
+    V1Update,
+    V1Properties,
+    V1Stop,
+    Unknown,
+}
+
+impl RouteKind {
+    /// The public route names used by request counts and scripted faults.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            RouteKind::StsToken => "sts.token",
+            RouteKind::Create => "sessions.create",
+            RouteKind::Get => "sessions.get",
+            RouteKind::Update => "sessions.update",
+            RouteKind::Stop => "sessions.stop",
+            RouteKind::List => "sessions.list",
+            RouteKind::V1Create => "v1.sessions.create",
+            RouteKind::V1List => "v1.sessions.list",
+            RouteKind::V1Update => "v1.sessions.update",
+            RouteKind::V1Properties => "v1.sessions.properties",
+            RouteKind::V1Stop => "v1.sessions.stop",
+            RouteKind::Unknown => "unknown",
+        }
+    }
+
+    fn family(self) -> Family {
+        match self {
+            RouteKind::StsToken => Family::Sts,
+            RouteKind::Create | RouteKind::Get | RouteKind::Update | RouteKind::Stop | RouteKind::List => {
+                Family::Api2021
+            }
+            RouteKind::Unknown => Family::Unknown,
+            _ => Family::V1,
+        }
+    }
+}
+
+pub(crate) struct Route {
+    pub kind: RouteKind,
+    /// Lower-cased account id from the path.
+    pub account: String,
+    pub session: String,
+}
+
+/// Maps method + path to a route. Literal segments match case-insensitively (the service's routing is
+/// ASP.NET's), one trailing slash is tolerated (v1 PowerShell scripts send it), and `:stop` may arrive
+/// percent-encoded.
+pub(crate) fn classify(method: &Method, path: &str) -> Route {
+    let trimmed = path.strip_prefix('/').unwrap_or(path);
+    let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    let segs: Vec<&str> = trimmed.split('/').collect();
+    let lit = |i: usize, word: &str| segs.get(i).is_some_and(|s| s.eq_ignore_ascii_case(word));
+    let is_stop = |s: &str| s == ":stop" || s.eq_ignore_ascii_case("%3astop");
+    let unknown = Route {
+        kind: RouteKind::Unknown,
+        account: String::new(),
+        session: String::new(),
+    };
+    if segs.iter().any(|s| s.is_empty()) {
+        return unknown;
+    }
+    let (v1, rest) = if lit(0, "v1") {
+        (true, &segs[1..])
+    } else {
+        (false, &segs[..])
+    };
+    if rest.len() < 3 || !rest[0].eq_ignore_ascii_case("accounts") {
+        return unknown;
+    }
+    let account = rest[1].to_ascii_lowercase();
+    let third = rest[2];
+    let session = rest.get(3).map(|s| s.to_string()).unwrap_or_default();
+    let m = method;
+    let kind = match (v1, rest.len(), third.to_ascii_lowercase().as_str()) {
+        (false, 3, "token") if m == Method::GET => RouteKind::StsToken,
+        (false, 3, "sessions") if m == Method::GET => RouteKind::List,
+        (false, 4, "sessions") if m == Method::PUT => RouteKind::Create,
+        (false, 4, "sessions") if m == Method::GET => RouteKind::Get,
+        (false, 4, "sessions") if m == Method::PATCH => RouteKind::Update,
+        (false, 5, "sessions") if m == Method::POST && is_stop(rest[4]) => RouteKind::Stop,
+        (true, 3, "sessions") if m == Method::GET => RouteKind::V1List,
+        (true, 4, "sessions") if m == Method::POST && rest[3].eq_ignore_ascii_case("create") => RouteKind::V1Create,
+        (true, 4, "sessions") if m == Method::PATCH => RouteKind::V1Update,
+        (true, 4, "sessions") if m == Method::DELETE => RouteKind::V1Stop,
+        (true, 5, "sessions") if m == Method::GET && rest[4].eq_ignore_ascii_case("properties") => {
+            RouteKind::V1Properties
+        }
+        _ => RouteKind::Unknown,
+    };
+    if kind == RouteKind::Unknown {
+        return unknown;
+    }
+    Route { kind, account, session }
+}
+
+/// Serves one request. Resolves to a response, or - when a fault says to drop the connection - fires
+/// the connection's kill switch and never resolves, so no response bytes are ever written.
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>, kill: Arc<Notify>) -> Resp {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        return control::handle(&shared, req).await;
+    }
+    let route = classify(&method, &path);
+    shared.count(route.kind.name());
+    let ms_cv = new_ms_cv();
+    let outcome = process(&shared, &route, req).await;
+    let ms = started.elapsed().as_millis();
+    match outcome {
+        Some(resp) => {
+            let resp = finish(resp, route.kind.family(), &ms_cv);
+            shared.record(format!(
+                "{method} {path} {} {ms}ms ms-cv={ms_cv}",
+                resp.status().as_u16()
+            ));
+            resp
+        }
+        None => {
+            shared.record(format!("{method} {path} dropped {ms}ms ms-cv={ms_cv}"));
+            kill.notify_one();
+            std::future::pending().await
+        }
+    }
+}
+
+/// None = drop the connection.
+async fn process(shared: &Shared, route: &Route, req: Request<Incoming>) -> Option<Resp> {
+    if route.kind == RouteKind::Unknown {
+        return Some(empty(StatusCode::NOT_FOUND));
+    }
+    let fault = shared.faults.next(route.kind.name());
+    match fault {
+        Some(FaultKind::Status { status, retry_after }) => return Some(status_fault(status, retry_after)),
+        Some(FaultKind::DropBeforeProcessing) => return None,
+        Some(FaultKind::Delay { millis }) => tokio::time::sleep(Duration::from_millis(millis)).await,
+        _ => {}
+    }
+    if let Some(rate) = &shared.rate {
+        if !rate.try_acquire(&route.account) {
+            return Some(status_fault(429, Some(1)));
+        }
+    }
+    let (parts, body) = req.into_parts();
+    let body = match to_bytes(Body::new(body), MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Some(error_2021(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BadRequest",
+                "The request body is too large.",
+            ))
+        }
+    };
+    let resp = dispatch(shared, route, &parts, &body);
+    match fault {
+        Some(FaultKind::DropAfterProcessing) => None,
+        Some(FaultKind::MalformedBody) => Some(truncate_body(resp).await),
+        _ => Some(resp),
+    }
+}
+
+fn dispatch(shared: &Shared, route: &Route, parts: &Parts, body: &[u8]) -> Resp {
+    let (account, session) = (route.account.as_str(), route.session.as_str());
+    match route.kind.family() {
+        Family::Sts => return sts::token(shared, &parts.headers, account),
+        Family::Unknown => return empty(StatusCode::NOT_FOUND),
+        Family::Api2021 | Family::V1 => {
+            if let Some(resp) = shared.auth_rejection(&parts.headers, account) {
+                return resp;
+            }
+        }
+    }
+    if route.kind.family() == Family::Api2021 {
+        if let Some(resp) = api_2021::api_version_error(parts.uri.query()) {
+            return resp;
+        }
+    }
+    match route.kind {
+        RouteKind::Create => api_2021::create(shared, account, session, body),
+        RouteKind::Get => api_2021::get(shared, account, session),
+        RouteKind::Update => api_2021::update(shared, account, session, body),
+        RouteKind::Stop => api_2021::stop(shared, account, session),
+        RouteKind::List => api_2021::list(
+            shared,
+            account,
+            parts.uri.path(),
+            parts.uri.query(),
+            &origin(shared, parts),
+        ),
+        RouteKind::V1Create => api_v1::create(shared, account, body),
+        RouteKind::V1List => api_v1::list(shared, account),
+        RouteKind::V1Update => api_v1::update(shared, account, session, body),
+        RouteKind::V1Properties => api_v1::get_properties(shared, account, session),
+        RouteKind::V1Stop => api_v1::delete(shared, account, session),
+        RouteKind::StsToken | RouteKind::Unknown => empty(StatusCode::NOT_FOUND),
+    }
+}
+
+/// `scheme://host[:port]` as the client addressed us (so next links work through port mappings), falling
+/// back to the base URL when the Host header is absent or odd.
+fn origin(shared: &Shared, parts: &Parts) -> String {
+    let scheme = if shared.base_url.starts_with("https:") {
+        "https"
+    } else {
+        "http"
+    };
+    parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .map(|h| format!("{scheme}://{h}"))
+        .unwrap_or_else(|| shared.base_url.clone())
+}
+
+/// The MalformedBody fault: a 200 whose JSON stops half-way (headers stay valid).
+async fn truncate_body(resp: Resp) -> Resp {
+    let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap_or_default();
+    let cut = if bytes.len() >= 2 {
+        bytes.slice(..bytes.len() / 2)
+    } else {
+        "{\"id\":\"".into()
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, JSON_CONTENT_TYPE)
+        .body(Body::from(cut))
+        .expect("valid response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        let k = |m: Method, p: &str| classify(&m, p).kind.name();
+        assert_eq!(k(Method::GET, "/Accounts/ABC/token"), "sts.token");
+        assert_eq!(k(Method::GET, "/accounts/abc/token"), "sts.token");
+        assert_eq!(k(Method::PUT, "/accounts/a/sessions/s1"), "sessions.create");
+        assert_eq!(k(Method::GET, "/accounts/a/sessions/s1"), "sessions.get");
+        assert_eq!(k(Method::PATCH, "/accounts/a/sessions/s1"), "sessions.update");
+        assert_eq!(k(Method::POST, "/accounts/a/sessions/s1/:stop"), "sessions.stop");
+        assert_eq!(k(Method::POST, "/accounts/a/sessions/s1/%3Astop"), "sessions.stop");
+        assert_eq!(k(Method::GET, "/accounts/a/sessions"), "sessions.list");
+        assert_eq!(k(Method::POST, "/v1/accounts/a/sessions/create/"), "v1.sessions.create");
+        assert_eq!(k(Method::GET, "/v1/accounts/a/sessions/"), "v1.sessions.list");
+        assert_eq!(k(Method::PATCH, "/v1/accounts/a/sessions/x"), "v1.sessions.update");
+        assert_eq!(
+            k(Method::GET, "/v1/accounts/a/sessions/x/properties/"),
+            "v1.sessions.properties"
+        );
+        assert_eq!(k(Method::DELETE, "/v1/accounts/a/sessions/x"), "v1.sessions.stop");
+        assert_eq!(k(Method::DELETE, "/accounts/a/sessions/x"), "unknown");
+        assert_eq!(k(Method::GET, "/accounts//sessions"), "unknown");
+        assert_eq!(k(Method::GET, "/"), "unknown");
+        assert_eq!(classify(&Method::GET, "/Accounts/ABC/token").account, "abc");
+    }
+}

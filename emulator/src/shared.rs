@@ -1,0 +1,106 @@
+//! State shared by every connection of one emulator instance.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+
+use crate::config::EmulatorConfig;
+use crate::faults::FaultEngine;
+use crate::ratelimit::RateLimiter;
+use crate::respond::{bearer, empty, Resp};
+use crate::store::Store;
+use crate::token::TokenService;
+use crate::SessionSnapshot;
+
+/// The request log keeps this many lines; older ones are dropped so a long-running binary stays bounded.
+const LOG_CAPACITY: usize = 10_000;
+
+pub(crate) struct Shared {
+    pub config: EmulatorConfig,
+    /// Configured accounts with lower-cased ids (account ids are GUIDs, compared case-insensitively).
+    pub accounts: Vec<(String, String)>,
+    pub store: Store,
+    pub tokens: Arc<TokenService>,
+    pub faults: FaultEngine,
+    pub rate: Option<RateLimiter>,
+    pub counts: Mutex<BTreeMap<String, u64>>,
+    pub log: Mutex<VecDeque<String>>,
+    /// `http(s)://host:port`, no trailing slash.
+    pub base_url: String,
+}
+
+impl Shared {
+    pub(crate) fn count(&self, route: &str) {
+        *self.counts.lock().unwrap().entry(route.to_string()).or_insert(0) += 1;
+    }
+
+    pub(crate) fn record(&self, line: String) {
+        tracing::info!(target: "arr_emulator::request", "{line}");
+        let mut log = self.log.lock().unwrap();
+        if log.len() == LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(line);
+    }
+
+    pub(crate) fn now_secs() -> u64 {
+        crate::timefmt::unix_nanos_now() / 1_000_000_000
+    }
+
+    /// All sessions of all accounts, with their current status.
+    pub(crate) fn snapshots(&self) -> Vec<SessionSnapshot> {
+        self.store
+            .list(None)
+            .into_iter()
+            .map(|v| SessionSnapshot {
+                account_id: v.session.account_id.clone(),
+                id: v.session.id.clone(),
+                status: v.status.as_str().to_string(),
+                size: v.session.size.clone(),
+                max_lease_time_minutes: v.session.max_lease_minutes,
+            })
+            .collect()
+    }
+
+    pub(crate) fn revoke_tokens(&self) {
+        self.tokens.revoke_all();
+        // The generation lives in the state file so revoked tokens stay revoked across restarts.
+        self.store.persist();
+    }
+
+    /// Is `account:key` a configured account, and is it the account named in the path?
+    pub(crate) fn check_account_key(&self, path_account: &str, credential: &str) -> bool {
+        let Some((id, key)) = credential.split_once(':') else {
+            return false;
+        };
+        let id = id.to_ascii_lowercase();
+        id == path_account && self.accounts.iter().any(|(a, k)| *a == id && constant_time_eq(k, key))
+    }
+
+    /// Rendering-API authorisation: the rejection when the request lacks a valid token of this emulator
+    /// (401) or the token belongs to another account than the path's (403); None when authorised.
+    pub(crate) fn auth_rejection(&self, headers: &HeaderMap, path_account: &str) -> Option<Resp> {
+        let unauthorized = || {
+            let mut resp = empty(StatusCode::UNAUTHORIZED);
+            resp.headers_mut().insert(
+                "www-authenticate",
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            Some(resp)
+        };
+        let Some(token) = bearer(headers) else {
+            return unauthorized();
+        };
+        match self.tokens.verify(token, Self::now_secs()) {
+            Err(_) => unauthorized(),
+            Ok(account) if account != path_account => Some(empty(StatusCode::FORBIDDEN)),
+            Ok(_) => None,
+        }
+    }
+}
+
+/// Key comparison whose time does not depend on where the strings differ.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
