@@ -42,7 +42,10 @@ struct CachedToken {
 impl CachedToken {
     fn is_fresh(&self, now: SystemTime) -> bool {
         match self.expires_at {
-            Some(exp) => exp.duration_since(now).map(|left| left > REFRESH_MARGIN).unwrap_or(false),
+            Some(exp) => exp
+                .duration_since(now)
+                .map(|left| left > REFRESH_MARGIN)
+                .unwrap_or(false),
             None => true,
         }
     }
@@ -122,7 +125,9 @@ impl TokenSource {
             .sts_url
             .clone()
             .ok_or_else(|| Error::invalid_argument("accountDomain", "no STS endpoint configured"))?;
-        let request = Request::get("sts.token", url).bearer(bearer.clone()).with_correlation_vector();
+        let request = Request::get("sts.token", url)
+            .bearer(bearer.clone())
+            .with_correlation_vector();
         let response = transport.send(request).await?;
         #[derive(serde::Deserialize)]
         struct StsResponse {
@@ -172,8 +177,14 @@ mod tests {
     #[test]
     fn tokens_within_the_margin_are_stale() {
         let now = SystemTime::now();
-        let fresh = CachedToken { token: Secret::new("t"), expires_at: Some(now + Duration::from_secs(301)) };
-        let stale = CachedToken { token: Secret::new("t"), expires_at: Some(now + Duration::from_secs(299)) };
+        let fresh = CachedToken {
+            token: Secret::new("t"),
+            expires_at: Some(now + Duration::from_secs(301)),
+        };
+        let stale = CachedToken {
+            token: Secret::new("t"),
+            expires_at: Some(now + Duration::from_secs(299)),
+        };
         assert!(fresh.is_fresh(now));
         assert!(!stale.is_fresh(now));
     }

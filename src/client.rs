@@ -7,7 +7,10 @@ use reqwest::{Method, Url};
 use crate::auth::TokenSource;
 use crate::config::{ApiVersion, ClientConfig, ResolvedEndpoints};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize, SessionStatus, MAX_LEASE_MINUTES};
+use crate::model::{
+    validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize, SessionStatus,
+    MAX_LEASE_MINUTES,
+};
 use crate::secret::Secret;
 use crate::transport::{self, Request, Transport};
 use crate::wire::{v1, v2021};
@@ -45,7 +48,14 @@ impl Client {
         let endpoints = config.resolve()?;
         let transport = Transport::new(&config)?;
         let tokens = TokenSource::new(config.credential.clone(), endpoints.sts.clone(), &config.account_id);
-        Ok(Client { inner: Arc::new(Inner { config, endpoints, transport, tokens }) })
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                endpoints,
+                transport,
+                tokens,
+            }),
+        })
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -85,7 +95,9 @@ impl Client {
                 validate_session_id(&id)?;
                 let body = v2021::create_body(&size, options.max_lease_time_minutes);
                 let url = v2021::session_url(base, account, &id);
-                let response = self.execute(|| Request::new("sessions.create", Method::PUT, url.clone()).json(&body)).await?;
+                let response = self
+                    .execute(|| Request::new("sessions.create", Method::PUT, url.clone()).json(&body))
+                    .await?;
                 session_response(&response, v2021::decode_session)
             }
             ApiVersion::V1 => {
@@ -99,7 +111,11 @@ impl Client {
                 let url = v1::create_url(base, account);
                 // Not idempotent: a blind retry after an ambiguous failure could start a second billable session.
                 let response = self
-                    .execute(|| Request::new("v1.sessions.create", Method::POST, url.clone()).json(&body).not_idempotent())
+                    .execute(|| {
+                        Request::new("v1.sessions.create", Method::POST, url.clone())
+                            .json(&body)
+                            .not_idempotent()
+                    })
                     .await?;
                 let id = v1::decode_created(&response.body).map_err(|e| e.with_ms_cv(response.ms_cv.clone()))?;
                 let session = Session {
@@ -115,7 +131,11 @@ impl Client {
                     creation_time: None,
                     error: None,
                 };
-                Ok(Response { value: session, ms_cv: response.ms_cv, http_status: response.status })
+                Ok(Response {
+                    value: session,
+                    ms_cv: response.ms_cv,
+                    http_status: response.status,
+                })
             }
         }
     }
@@ -133,7 +153,9 @@ impl Client {
             }
             ApiVersion::V1 => {
                 let url = v1::properties_url(base, account, id);
-                let response = self.execute(|| Request::get("v1.sessions.properties", url.clone())).await?;
+                let response = self
+                    .execute(|| Request::get("v1.sessions.properties", url.clone()))
+                    .await?;
                 session_response(&response, v1::decode_properties)
             }
         }
@@ -159,7 +181,10 @@ impl Client {
                 let url = v1::session_url(base, account, id);
                 let body = v1::update_body(max_lease_time_minutes);
                 // v1 answers 200 with an empty body; read the session back so both versions return the same.
-                match self.execute(|| Request::new("v1.sessions.update", Method::PATCH, url.clone()).json(&body)).await {
+                match self
+                    .execute(|| Request::new("v1.sessions.update", Method::PATCH, url.clone()).json(&body))
+                    .await
+                {
                     Ok(_) => self.get_session(id).await,
                     Err(e) => Err(e),
                 }
@@ -185,13 +210,18 @@ impl Client {
     pub async fn extend_session(&self, id: &str, by_minutes: u32) -> Result<Response<Session>> {
         let current = self.get_session(id).await?;
         let lease = current.max_lease_time_minutes.ok_or_else(|| {
-            Error::new(ErrorKind::Decode, format!("session {id} did not report its maxLeaseTimeMinutes"))
+            Error::new(
+                ErrorKind::Decode,
+                format!("session {id} did not report its maxLeaseTimeMinutes"),
+            )
         })?;
         let wanted = lease.saturating_add(by_minutes);
         if by_minutes == 0 || wanted > MAX_LEASE_MINUTES {
             return Err(Error::invalid_argument(
                 "maxLeaseTimeMinutes",
-                format_args!("extending {lease} by {by_minutes} minutes must give 1 to {MAX_LEASE_MINUTES} more, not {wanted}"),
+                format_args!(
+                    "extending {lease} by {by_minutes} minutes must give 1 to {MAX_LEASE_MINUTES} more, not {wanted}"
+                ),
             ));
         }
         self.update_session(id, wanted).await
@@ -205,14 +235,20 @@ impl Client {
         let response = match self.api_version() {
             ApiVersion::V2021_01_01 => {
                 let url = v2021::stop_url(base, account, id);
-                self.execute(|| Request::new("sessions.stop", Method::POST, url.clone())).await?
+                self.execute(|| Request::new("sessions.stop", Method::POST, url.clone()))
+                    .await?
             }
             ApiVersion::V1 => {
                 let url = v1::session_url(base, account, id);
-                self.execute(|| Request::new("v1.sessions.stop", Method::DELETE, url.clone())).await?
+                self.execute(|| Request::new("v1.sessions.stop", Method::DELETE, url.clone()))
+                    .await?
             }
         };
-        Ok(Response { value: (), ms_cv: response.ms_cv, http_status: response.status })
+        Ok(Response {
+            value: (),
+            ms_cv: response.ms_cv,
+            http_status: response.status,
+        })
     }
 
     /// Every Starting or Ready session of the account, following `@nextLink` across pages.
@@ -225,20 +261,38 @@ impl Client {
                 let mut sessions = Vec::new();
                 for _ in 0..MAX_LIST_PAGES {
                     let response = self.execute(|| Request::get("sessions.list", url.clone())).await?;
-                    let (page, next) = v2021::decode_list(&response.body).map_err(|e| e.with_ms_cv(response.ms_cv.clone()))?;
+                    let (page, next) =
+                        v2021::decode_list(&response.body).map_err(|e| e.with_ms_cv(response.ms_cv.clone()))?;
                     sessions.extend(page);
                     match next {
-                        None => return Ok(Response { value: sessions, ms_cv: response.ms_cv, http_status: response.status }),
-                        Some(link) => url = self.checked_next_link(&link).map_err(|e| e.with_ms_cv(response.ms_cv))?,
+                        None => {
+                            return Ok(Response {
+                                value: sessions,
+                                ms_cv: response.ms_cv,
+                                http_status: response.status,
+                            })
+                        }
+                        Some(link) => {
+                            url = self
+                                .checked_next_link(&link)
+                                .map_err(|e| e.with_ms_cv(response.ms_cv))?
+                        }
                     }
                 }
-                Err(Error::new(ErrorKind::Decode, format!("the session list did not end after {MAX_LIST_PAGES} pages")))
+                Err(Error::new(
+                    ErrorKind::Decode,
+                    format!("the session list did not end after {MAX_LIST_PAGES} pages"),
+                ))
             }
             ApiVersion::V1 => {
                 let url = v1::list_url(base, account);
                 let response = self.execute(|| Request::get("v1.sessions.list", url.clone())).await?;
                 let sessions = v1::decode_list(&response.body).map_err(|e| e.with_ms_cv(response.ms_cv.clone()))?;
-                Ok(Response { value: sessions, ms_cv: response.ms_cv, http_status: response.status })
+                Ok(Response {
+                    value: sessions,
+                    ms_cv: response.ms_cv,
+                    http_status: response.status,
+                })
             }
         }
     }
@@ -253,7 +307,10 @@ impl Client {
         if url.origin() != base.origin() {
             return Err(Error::new(
                 ErrorKind::Decode,
-                format!("the @nextLink points to another origin ({}); not sending credentials there", url.origin().ascii_serialization()),
+                format!(
+                    "the @nextLink points to another origin ({}); not sending credentials there",
+                    url.origin().ascii_serialization()
+                ),
             ));
         }
         Ok(url)
@@ -276,6 +333,11 @@ impl Client {
 }
 
 fn session_response(response: &transport::Response, decode: fn(&[u8]) -> Result<Session>) -> Result<Response<Session>> {
-    let session = decode(&response.body).map_err(|e| e.with_http_status(response.status).with_ms_cv(response.ms_cv.clone()))?;
-    Ok(Response { value: session, ms_cv: response.ms_cv.clone(), http_status: response.status })
+    let session =
+        decode(&response.body).map_err(|e| e.with_http_status(response.status).with_ms_cv(response.ms_cv.clone()))?;
+    Ok(Response {
+        value: session,
+        ms_cv: response.ms_cv.clone(),
+        http_status: response.status,
+    })
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::auth::TokenProvider;
 use crate::error::{Error, Result};
+use crate::json_fields::Fields;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
@@ -132,19 +133,36 @@ impl ClientConfig {
 
     /// Reads the camelCase JSON form (the one the C ABI and the bindings pass). See the README for keys.
     pub fn from_json(text: &str) -> Result<ClientConfig> {
+        ClientConfig::from_json_with(text, None)
+    }
+
+    /// Like [`ClientConfig::from_json`], with the credential supplied in code (a token provider) instead
+    /// of `accountKey`/`accessToken` in the JSON, which must then be absent.
+    pub fn from_json_with_credential(text: &str, credential: Credential) -> Result<ClientConfig> {
+        ClientConfig::from_json_with(text, Some(credential))
+    }
+
+    fn from_json_with(text: &str, given: Option<Credential>) -> Result<ClientConfig> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| Error::invalid_argument("config", format_args!("not valid JSON: {e}")))?;
         let Value::Object(mut map) = value else {
             return Err(Error::invalid_argument("config", "must be a JSON object"));
         };
-        let mut fields = Fields { map: &mut map, prefix: "" };
+        let mut fields = Fields::new(&mut map, "");
         let endpoint = fields.required_string("endpoint")?;
         let account_id = fields.required_string("accountId")?;
         let account_key = fields.optional_string("accountKey")?;
         let access_token = fields.optional_string("accessToken")?;
-        let credential = match (account_key, access_token) {
-            (Some(key), None) => Credential::AccountKey(Secret::new(key)),
-            (None, Some(token)) => Credential::AccessToken(Secret::new(token)),
+        let credential = match (account_key, access_token, given) {
+            (None, None, Some(given)) => given,
+            (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
+                return Err(Error::invalid_argument(
+                    "accountKey/accessToken",
+                    "must not be given together with a token provider",
+                ))
+            }
+            (Some(key), None, None) => Credential::AccountKey(Secret::new(key)),
+            (None, Some(token), None) => Credential::AccessToken(Secret::new(token)),
             _ => {
                 return Err(Error::invalid_argument(
                     "accountKey/accessToken",
@@ -156,8 +174,12 @@ impl ClientConfig {
         config.account_domain = fields.optional_string("accountDomain")?;
         config.sts_endpoint = fields.optional_string("stsEndpoint")?;
         if let Some(v) = fields.optional_string("apiVersion")? {
-            config.api_version = ApiVersion::parse(&v)
-                .ok_or_else(|| Error::invalid_argument("apiVersion", format_args!("must be \"2021-01-01\" or \"v1\", not {v:?}")))?;
+            config.api_version = ApiVersion::parse(&v).ok_or_else(|| {
+                Error::invalid_argument(
+                    "apiVersion",
+                    format_args!("must be \"2021-01-01\" or \"v1\", not {v:?}"),
+                )
+            })?;
         }
         if let Some(ms) = fields.optional_millis("connectTimeoutMs")? {
             config.connect_timeout = ms;
@@ -176,11 +198,11 @@ impl ClientConfig {
         }
         config.extra_root_ca_pem = fields.optional_string("extraRootCaPem")?;
         config.allow_insecure_http = fields.optional_bool("allowInsecureHttp")?.unwrap_or(false);
-        if let Some(retry) = fields.map.remove("retry") {
+        if let Some(retry) = fields.take_raw("retry") {
             let Value::Object(mut retry_map) = retry else {
                 return Err(Error::invalid_argument("retry", "must be an object"));
             };
-            let mut retry_fields = Fields { map: &mut retry_map, prefix: "retry." };
+            let mut retry_fields = Fields::new(&mut retry_map, "retry.");
             if let Some(n) = retry_fields.optional_u64("maxRetries", 0, 100)? {
                 config.retry.max_retries = n as u32;
             }
@@ -201,7 +223,13 @@ impl ClientConfig {
     /// when none of them is set, so callers can fall back to the emulator.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<ClientConfig>> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let names = ["ARR_ENDPOINT", "ARR_ACCOUNT_ID", "ARR_ACCOUNT_DOMAIN", "ARR_ACCOUNT_KEY", "ARR_ACCESS_TOKEN"];
+        let names = [
+            "ARR_ENDPOINT",
+            "ARR_ACCOUNT_ID",
+            "ARR_ACCOUNT_DOMAIN",
+            "ARR_ACCOUNT_KEY",
+            "ARR_ACCESS_TOKEN",
+        ];
         if names.iter().all(|n| get(n).is_none()) {
             return Ok(None);
         }
@@ -216,7 +244,8 @@ impl ClientConfig {
             }
         };
         let endpoint = get("ARR_ENDPOINT").ok_or_else(|| Error::invalid_argument("ARR_ENDPOINT", "is not set"))?;
-        let account_id = get("ARR_ACCOUNT_ID").ok_or_else(|| Error::invalid_argument("ARR_ACCOUNT_ID", "is not set"))?;
+        let account_id =
+            get("ARR_ACCOUNT_ID").ok_or_else(|| Error::invalid_argument("ARR_ACCOUNT_ID", "is not set"))?;
         let mut config = ClientConfig::new(endpoint, account_id, credential);
         config.account_domain = get("ARR_ACCOUNT_DOMAIN");
         config.sts_endpoint = get("ARR_STS_ENDPOINT");
@@ -262,14 +291,20 @@ impl ClientConfig {
             _ => {}
         }
         if self.connect_timeout.is_zero() || self.request_timeout.is_zero() {
-            return Err(Error::invalid_argument("connectTimeoutMs/requestTimeoutMs", "must be greater than 0"));
+            return Err(Error::invalid_argument(
+                "connectTimeoutMs/requestTimeoutMs",
+                "must be greater than 0",
+            ));
         }
         if let ProxySetting::Url(url) = &self.proxy {
             Url::parse(url).map_err(|e| Error::invalid_argument("proxy", format_args!("not a URL: {e}")))?;
         }
         if let Some(suffix) = &self.user_agent_suffix {
             if suffix.chars().any(|c| c.is_control()) {
-                return Err(Error::invalid_argument("userAgentSuffix", "must not contain control characters"));
+                return Err(Error::invalid_argument(
+                    "userAgentSuffix",
+                    "must not contain control characters",
+                ));
             }
         }
         Ok(ResolvedEndpoints { rendering, sts })
@@ -287,7 +322,12 @@ impl ClientConfig {
                     "plain http is only allowed for loopback hosts unless allowInsecureHttp is set",
                 ))
             }
-            other => return Err(Error::invalid_argument(field, format_args!("unsupported scheme {other:?}"))),
+            other => {
+                return Err(Error::invalid_argument(
+                    field,
+                    format_args!("unsupported scheme {other:?}"),
+                ))
+            }
         }
         if url.host().is_none() {
             return Err(Error::invalid_argument(field, "has no host"));
@@ -357,69 +397,6 @@ pub(crate) fn is_guid(value: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-/// Takes fields out of a JSON object one by one, so that what is left at the end is unknown.
-struct Fields<'a> {
-    map: &'a mut Map<String, Value>,
-    prefix: &'static str,
-}
-
-impl Fields<'_> {
-    fn name(&self, key: &str) -> String {
-        format!("{}{key}", self.prefix)
-    }
-
-    fn take(&mut self, key: &str) -> Option<Value> {
-        self.map.remove(key).filter(|v| !v.is_null())
-    }
-
-    fn required_string(&mut self, key: &str) -> Result<String> {
-        self.optional_string(key)?
-            .ok_or_else(|| Error::invalid_argument(&self.name(key), "is required"))
-    }
-
-    fn optional_string(&mut self, key: &str) -> Result<Option<String>> {
-        match self.take(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(Error::invalid_argument(&self.name(key), "must be a string")),
-        }
-    }
-
-    fn optional_bool(&mut self, key: &str) -> Result<Option<bool>> {
-        match self.take(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(b)),
-            Some(_) => Err(Error::invalid_argument(&self.name(key), "must be true or false")),
-        }
-    }
-
-    fn optional_u64(&mut self, key: &str, min: u64, max: u64) -> Result<Option<u64>> {
-        match self.take(key) {
-            None => Ok(None),
-            Some(Value::Number(n)) => match n.as_u64() {
-                Some(v) if (min..=max).contains(&v) => Ok(Some(v)),
-                _ => Err(Error::invalid_argument(
-                    &self.name(key),
-                    format_args!("must be an integer from {min} to {max}"),
-                )),
-            },
-            Some(_) => Err(Error::invalid_argument(&self.name(key), "must be an integer")),
-        }
-    }
-
-    /// Milliseconds, 1 ms to 24 h.
-    fn optional_millis(&mut self, key: &str) -> Result<Option<Duration>> {
-        Ok(self.optional_u64(key, 1, 86_400_000)?.map(Duration::from_millis))
-    }
-
-    fn reject_unknown(&self) -> Result<()> {
-        match self.map.keys().next() {
-            Some(key) => Err(Error::invalid_argument(&self.name(key), "is not a known configuration key")),
-            None => Ok(()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,8 +412,14 @@ mod tests {
     #[test]
     fn bare_regions_expand_to_service_urls() {
         let resolved = config("").unwrap().resolve().unwrap();
-        assert_eq!(resolved.rendering.as_str(), "https://remoterendering.westus2.mixedreality.azure.com/");
-        assert_eq!(resolved.sts.unwrap().as_str(), "https://sts.westus2.mixedreality.azure.com/");
+        assert_eq!(
+            resolved.rendering.as_str(),
+            "https://remoterendering.westus2.mixedreality.azure.com/"
+        );
+        assert_eq!(
+            resolved.sts.unwrap().as_str(),
+            "https://sts.westus2.mixedreality.azure.com/"
+        );
     }
 
     #[test]
@@ -445,7 +428,10 @@ mod tests {
         c.endpoint = "eastus.mixedreality.azure.com".into();
         c.account_domain = Some("mixedreality.azure.com".into());
         let r = c.resolve().unwrap();
-        assert_eq!(r.rendering.host_str(), Some("remoterendering.eastus.mixedreality.azure.com"));
+        assert_eq!(
+            r.rendering.host_str(),
+            Some("remoterendering.eastus.mixedreality.azure.com")
+        );
         assert_eq!(r.sts.unwrap().host_str(), Some("sts.mixedreality.azure.com"));
     }
 

@@ -94,7 +94,11 @@ pub struct ServiceError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::wire::null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::wire::null_as_default"
+    )]
     pub details: Vec<ServiceError>,
     #[serde(default, alias = "innererror", skip_serializing_if = "Option::is_none")]
     pub inner_error: Option<Box<ServiceError>>,
@@ -156,7 +160,10 @@ impl Error {
 
     /// A wait that ended because the session reached a terminal state; carries the session's own error.
     pub(crate) fn session_ended(session: Session, ms_cv: Option<String>) -> Error {
-        let mut message = format!("session {} ended in state {} instead of becoming Ready", session.id, session.status);
+        let mut message = format!(
+            "session {} ended in state {} instead of becoming Ready",
+            session.id, session.status
+        );
         if let Some(e) = session.error.as_ref().filter(|e| !e.message.is_empty()) {
             message.push_str(": ");
             message.push_str(&e.message);

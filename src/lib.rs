@@ -30,6 +30,8 @@ mod cancel;
 mod client;
 mod config;
 mod error;
+pub mod ffi;
+mod json_fields;
 mod model;
 mod retry;
 mod secret;

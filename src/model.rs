@@ -85,7 +85,10 @@ impl SessionSize {
         if size.0 == Self::STANDARD || size.0 == Self::PREMIUM {
             Ok(size)
         } else {
-            Err(Error::invalid_argument("size", format_args!("must be Standard or Premium, not {value:?}")))
+            Err(Error::invalid_argument(
+                "size",
+                format_args!("must be Standard or Premium, not {value:?}"),
+            ))
         }
     }
 
@@ -166,7 +169,11 @@ pub struct CreateSessionOptions {
 
 impl CreateSessionOptions {
     pub fn new(size: SessionSize, max_lease_time_minutes: u32) -> CreateSessionOptions {
-        CreateSessionOptions { id: None, size, max_lease_time_minutes }
+        CreateSessionOptions {
+            id: None,
+            size,
+            max_lease_time_minutes,
+        }
     }
 
     pub fn with_id(mut self, id: impl Into<String>) -> CreateSessionOptions {
@@ -205,7 +212,10 @@ pub fn validate_session_id(id: &str) -> Result<()> {
     if id.is_empty() || id.len() > 256 {
         return Err(Error::invalid_argument("sessionId", "must be 1 to 256 characters long"));
     }
-    if let Some(bad) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
         return Err(Error::invalid_argument(
             "sessionId",
             format_args!("may contain only letters, digits, '-' and '_' (found {bad:?})"),
@@ -245,7 +255,10 @@ mod tests {
         assert!(validate_session_id(&"a".repeat(256)).is_ok());
         assert!(validate_session_id(&"a".repeat(257)).is_err());
         assert!(validate_session_id("").is_err());
-        assert!(validate_session_id("a/b").unwrap_err().message().starts_with("sessionId"));
+        assert!(validate_session_id("a/b")
+            .unwrap_err()
+            .message()
+            .starts_with("sessionId"));
         assert!(validate_session_id("é").is_err());
     }
 
@@ -253,6 +266,9 @@ mod tests {
     fn leases_above_a_day_are_rejected() {
         assert!(validate_lease(0).is_ok());
         assert!(validate_lease(1440).is_ok());
-        assert!(validate_lease(1441).unwrap_err().message().starts_with("maxLeaseTimeMinutes"));
+        assert!(validate_lease(1441)
+            .unwrap_err()
+            .message()
+            .starts_with("maxLeaseTimeMinutes"));
     }
 }

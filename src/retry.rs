@@ -70,7 +70,10 @@ mod tests {
         for retry in 1..=3 {
             let nominal = 0.8 * f64::from(1u32 << (retry - 1));
             let d = policy.delay(retry, None).as_secs_f64();
-            assert!(d >= nominal * 0.8 - 1e-9 && d < nominal * 1.2 + 1e-9, "retry {retry}: {d}");
+            assert!(
+                d >= nominal * 0.8 - 1e-9 && d < nominal * 1.2 + 1e-9,
+                "retry {retry}: {d}"
+            );
         }
         assert_eq!(policy.delay(30, None), Duration::from_secs(60));
     }

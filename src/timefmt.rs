@@ -18,8 +18,11 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     };
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    let separators_ok = bytes[4] == b'-' && bytes[7] == b'-' && matches!(bytes[10], b'T' | b't' | b' ')
-        && bytes[13] == b':' && bytes[16] == b':';
+    let separators_ok = bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && matches!(bytes[10], b'T' | b't' | b' ')
+        && bytes[13] == b':'
+        && bytes[16] == b':';
     if !separators_ok || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
@@ -85,7 +88,11 @@ mod tests {
     use super::*;
 
     fn secs(text: &str) -> f64 {
-        parse_rfc3339(text).unwrap().duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
+        parse_rfc3339(text)
+            .unwrap()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
     }
 
     #[test]
@@ -100,8 +107,17 @@ mod tests {
 
     #[test]
     fn rejects_malformed_timestamps() {
-        for bad in ["", "2021-03-22", "2021-13-01T00:00:00Z", "2021-02-30T00:00:00Z", "2021-03-22T17:11:23",
-            "2021-03-22T17:11:23.Z", "2021-03-22T17:11:23+0000", "2021-03-22T25:00:00Z", "２０２１-03-22T17:11:23Z"] {
+        for bad in [
+            "",
+            "2021-03-22",
+            "2021-13-01T00:00:00Z",
+            "2021-02-30T00:00:00Z",
+            "2021-03-22T17:11:23",
+            "2021-03-22T17:11:23.Z",
+            "2021-03-22T17:11:23+0000",
+            "2021-03-22T25:00:00Z",
+            "２０２１-03-22T17:11:23Z",
+        ] {
             assert!(parse_rfc3339(bad).is_none(), "{bad}");
         }
     }

@@ -136,7 +136,10 @@ impl Transport {
         let http = builder
             .build()
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("cannot set up HTTP: {e}")))?;
-        Ok(Transport { http, retry: config.retry.clone() })
+        Ok(Transport {
+            http,
+            retry: config.retry.clone(),
+        })
     }
 
     /// Sends `request`, retrying per the policy. Returns the 2xx response or the last error.
@@ -182,10 +185,11 @@ impl Transport {
     async fn send_once(&self, request: &Request, attempt: u32) -> std::result::Result<Response, Failure> {
         let mut builder = self.http.request(request.method.clone(), request.url.clone());
         if let Some(token) = &request.bearer {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| Failure::Transport {
-                error: Error::invalid_argument("credential", "contains characters not allowed in an HTTP header"),
-                request_sent: false,
-            })?;
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| Failure::Transport {
+                    error: Error::invalid_argument("credential", "contains characters not allowed in an HTTP header"),
+                    request_sent: false,
+                })?;
             value.set_sensitive(true);
             builder = builder.header(AUTHORIZATION, value);
         }
@@ -205,7 +209,10 @@ impl Transport {
             Err(e) => {
                 let error = transport_error(&e, request.route);
                 log_request(request, attempt, None, None, started);
-                return Err(Failure::Transport { error, request_sent: !e.is_connect() });
+                return Err(Failure::Transport {
+                    error,
+                    request_sent: !e.is_connect(),
+                });
             }
         };
         let status = response.status().as_u16();
@@ -216,7 +223,10 @@ impl Transport {
             Err(e) => {
                 log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
                 let error = transport_error(&e, request.route).with_ms_cv(ms_cv);
-                return Err(Failure::Transport { error, request_sent: true });
+                return Err(Failure::Transport {
+                    error,
+                    request_sent: true,
+                });
             }
         };
         log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
@@ -244,7 +254,11 @@ enum Failure {
 
 fn transport_error(e: &reqwest::Error, route: &str) -> Error {
     // reqwest's Display may include the URL; ours has no secrets in URLs, but keep the text short and ours.
-    let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Network };
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Network
+    };
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -271,7 +285,10 @@ fn transport_error(e: &reqwest::Error, route: &str) -> Error {
 pub(crate) fn decode_service_error(body: &[u8]) -> Option<ServiceError> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     match value.get("error")? {
-        serde_json::Value::String(message) => Some(ServiceError { message: message.clone(), ..Default::default() }),
+        serde_json::Value::String(message) => Some(ServiceError {
+            message: message.clone(),
+            ..Default::default()
+        }),
         object @ serde_json::Value::Object(_) => serde_json::from_value(object.clone()).ok(),
         _ => None,
     }
@@ -295,7 +312,9 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// 22 characters of the base64 alphabet, the form the official clients send as `X-MRC-CV`.
 fn new_correlation_vector() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    (0..22).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect()
+    (0..22)
+        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .collect()
 }
 
 fn log_request(request: &Request, attempt: u32, status: Option<u16>, ms_cv: Option<&str>, started: Instant) {
@@ -320,7 +339,10 @@ mod tests {
 
     #[test]
     fn decodes_both_error_body_shapes() {
-        let e = decode_service_error(br#"{"error":{"code":"BadRequest","message":"m","innererror":{"code":"x","message":"y"},"details":null}}"#).unwrap();
+        let e = decode_service_error(
+            br#"{"error":{"code":"BadRequest","message":"m","innererror":{"code":"x","message":"y"},"details":null}}"#,
+        )
+        .unwrap();
         assert_eq!((e.code.as_str(), e.message.as_str()), ("BadRequest", "m"));
         assert_eq!(e.inner_error.unwrap().code, "x");
         let v1 = decode_service_error(br#"{"error":"Unable to start"}"#).unwrap();

@@ -42,7 +42,10 @@ impl std::fmt::Debug for WaitOptions {
 
 impl WaitOptions {
     pub fn with_timeout(timeout: Duration) -> WaitOptions {
-        WaitOptions { timeout: Some(timeout), ..WaitOptions::default() }
+        WaitOptions {
+            timeout: Some(timeout),
+            ..WaitOptions::default()
+        }
     }
 }
 
@@ -77,7 +80,13 @@ impl Client {
                 tokio::time::sleep(delay).await;
             }
         };
-        bounded(polling, options, || last_seen.lock().unwrap_or_else(|p| p.into_inner()).take(), id).await
+        bounded(
+            polling,
+            options,
+            || last_seen.lock().unwrap_or_else(|p| p.into_inner()).take(),
+            id,
+        )
+        .await
     }
 
     /// Waits for many sessions at once. Each poll costs one listing of the account plus one GET for each
@@ -96,7 +105,11 @@ impl Client {
         let mut pending: BTreeMap<&str, (Vec<usize>, SessionSize)> = BTreeMap::new();
         for (index, id) in ids.iter().enumerate() {
             match validate_session_id(id) {
-                Ok(()) => pending.entry(id.as_str()).or_insert_with(|| (Vec::new(), SessionSize::standard())).0.push(index),
+                Ok(()) => pending
+                    .entry(id.as_str())
+                    .or_insert_with(|| (Vec::new(), SessionSize::standard()))
+                    .0
+                    .push(index),
                 Err(e) => finish(index, Err(e)),
             }
         }
@@ -166,7 +179,10 @@ impl Client {
             .map(|(outcome, id)| {
                 outcome.unwrap_or_else(|| {
                     debug_assert!(timed_out);
-                    Err(Error::new(ErrorKind::Timeout, format!("session {id} was not Ready before the timeout")))
+                    Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!("session {id} was not Ready before the timeout"),
+                    ))
                 })
             })
             .collect())
@@ -187,11 +203,14 @@ impl Client {
     }
 
     fn poll_interval(&self, options: &WaitOptions, size: &SessionSize) -> Duration {
-        options.poll_interval.or(self.config().poll_interval).unwrap_or(if size.as_str() == SessionSize::STANDARD {
-            STANDARD_POLL_INTERVAL
-        } else {
-            PREMIUM_POLL_INTERVAL
-        })
+        options
+            .poll_interval
+            .or(self.config().poll_interval)
+            .unwrap_or(if size.as_str() == SessionSize::STANDARD {
+                STANDARD_POLL_INTERVAL
+            } else {
+                PREMIUM_POLL_INTERVAL
+            })
     }
 
     /// After a transient failure: the service's `Retry-After` if it gave one, else the poll interval.
@@ -203,7 +222,8 @@ impl Client {
 
 /// Failures that should not end a wait: the retry policy already tried, but the next poll may succeed.
 fn is_transient(error: &Error) -> bool {
-    matches!(error.kind(), ErrorKind::Throttled | ErrorKind::Network) || (error.kind() == ErrorKind::Service && error.is_retryable())
+    matches!(error.kind(), ErrorKind::Throttled | ErrorKind::Network)
+        || (error.kind() == ErrorKind::Service && error.is_retryable())
 }
 
 /// Runs `work` until it finishes, the timeout passes, or the token is cancelled.

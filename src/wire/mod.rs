@@ -36,7 +36,9 @@ pub(crate) fn join(base: &Url, segments: &[&str]) -> Url {
 
 /// A whole number in the `u32` range, or `None` (the service has sent floats, zeros and nulls).
 pub(crate) fn whole_u32(value: Option<f64>) -> Option<u32> {
-    value.filter(|v| v.is_finite() && *v >= 0.0 && *v <= f64::from(u32::MAX) && v.fract() == 0.0).map(|v| v as u32)
+    value
+        .filter(|v| v.is_finite() && *v >= 0.0 && *v <= f64::from(u32::MAX) && v.fract() == 0.0)
+        .map(|v| v as u32)
 }
 
 /// A usable TCP port; `0` (early-2021 "unknown") and anything out of range become `None`.

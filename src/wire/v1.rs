@@ -25,7 +25,10 @@ pub(crate) fn session_url(base: &Url, account_id: &str, session_id: &str) -> Url
 }
 
 pub(crate) fn properties_url(base: &Url, account_id: &str, session_id: &str) -> Url {
-    join(base, &["v1", "accounts", account_id, "sessions", session_id, "properties"])
+    join(
+        base,
+        &["v1", "accounts", account_id, "sessions", session_id, "properties"],
+    )
 }
 
 pub(crate) fn list_url(base: &Url, account_id: &str) -> Url {
@@ -88,9 +91,14 @@ impl WireProperties {
         let minutes = |field: &str, value: Option<String>| -> Result<Option<u32>> {
             match value.filter(|v| !v.is_empty()) {
                 None => Ok(None),
-                Some(v) => timespan::parse(&v).map(|d| Some(timespan::whole_minutes(d))).ok_or_else(|| {
-                    Error::new(ErrorKind::Decode, format!("the v1 field {field} is not a TimeSpan: {v:?}"))
-                }),
+                Some(v) => timespan::parse(&v)
+                    .map(|d| Some(timespan::whole_minutes(d)))
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Decode,
+                            format!("the v1 field {field} is not a TimeSpan: {v:?}"),
+                        )
+                    }),
             }
         };
         Ok(Session {
@@ -127,7 +135,11 @@ pub(crate) fn decode_list(body: &[u8]) -> Result<Vec<Session>> {
         #[serde(default, deserialize_with = "super::null_as_default")]
         sessions: Vec<WireProperties>,
     }
-    decode::<WireList>(body, "v1 session list")?.sessions.into_iter().map(WireProperties::into_session).collect()
+    decode::<WireList>(body, "v1 session list")?
+        .sessions
+        .into_iter()
+        .map(WireProperties::into_session)
+        .collect()
 }
 
 #[cfg(test)]
@@ -137,14 +149,20 @@ mod tests {
     #[test]
     fn create_body_uses_timespans() {
         let body = create_body(&SessionSize::standard(), 240);
-        assert_eq!(body, json!({"maxLeaseTime": "04:00:00", "models": [], "size": "Standard"}));
+        assert_eq!(
+            body,
+            json!({"maxLeaseTime": "04:00:00", "models": [], "size": "Standard"})
+        );
         assert_eq!(update_body(1440), json!({"maxLeaseTime": "1.00:00:00"}));
     }
 
     #[test]
     fn decodes_the_documented_properties_capture() {
         let s = decode_properties(br#"{"message":null,"sessionElapsedTime":"00:00:01","sessionHostname":"5018fee8.remoterenderingvm.westeurope.mixedreality.azure.com","sessionId":"e13d2c44-63e0-4591-991e-f9e05e599a93","sessionMaxLeaseTime":"04:00:00","sessionStatus":"Ready"}"#).unwrap();
-        assert_eq!((s.status.as_str(), s.max_lease_time_minutes, s.elapsed_time_minutes), ("Ready", Some(240), Some(0)));
+        assert_eq!(
+            (s.status.as_str(), s.max_lease_time_minutes, s.elapsed_time_minutes),
+            ("Ready", Some(240), Some(0))
+        );
         assert_eq!(s.size.as_str(), "Unknown");
         assert!(s.error.is_none());
     }
@@ -157,16 +175,27 @@ mod tests {
 
     #[test]
     fn decodes_created_and_lists() {
-        assert_eq!(decode_created(br#"{"sessionId":"d31bddca-dab7-498e-9bc9-7594bc12862f"}"#).unwrap(), "d31bddca-dab7-498e-9bc9-7594bc12862f");
+        assert_eq!(
+            decode_created(br#"{"sessionId":"d31bddca-dab7-498e-9bc9-7594bc12862f"}"#).unwrap(),
+            "d31bddca-dab7-498e-9bc9-7594bc12862f"
+        );
         assert!(decode_created(b"{}").is_err());
         assert!(decode_list(b"").unwrap().is_empty());
         assert!(decode_list(br#"{"sessions":[]}"#).unwrap().is_empty());
-        assert_eq!(decode_list(br#"{"sessions":[{"sessionId":"a","sessionStatus":"Starting","sessionMaxLeaseTime":"4:0:0"}]}"#).unwrap()[0].max_lease_time_minutes, Some(240));
+        assert_eq!(
+            decode_list(
+                br#"{"sessions":[{"sessionId":"a","sessionStatus":"Starting","sessionMaxLeaseTime":"4:0:0"}]}"#
+            )
+            .unwrap()[0]
+                .max_lease_time_minutes,
+            Some(240)
+        );
     }
 
     #[test]
     fn a_malformed_timespan_is_a_decode_error() {
-        let e = decode_properties(br#"{"sessionId":"x","sessionStatus":"Ready","sessionMaxLeaseTime":"four hours"}"#).unwrap_err();
+        let e = decode_properties(br#"{"sessionId":"x","sessionStatus":"Ready","sessionMaxLeaseTime":"four hours"}"#)
+            .unwrap_err();
         assert!(e.message().contains("sessionMaxLeaseTime"));
     }
 }

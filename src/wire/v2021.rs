@@ -91,7 +91,11 @@ pub(crate) fn decode_list(body: &[u8]) -> Result<(Vec<Session>, Option<String>)>
         next_link: Option<String>,
     }
     let list: WireList = decode(body, "session list")?;
-    let sessions = list.sessions.into_iter().map(WireSession::into_session).collect::<Result<Vec<_>>>()?;
+    let sessions = list
+        .sessions
+        .into_iter()
+        .map(WireSession::into_session)
+        .collect::<Result<Vec<_>>>()?;
     Ok((sessions, list.next_link.filter(|l| !l.is_empty())))
 }
 
@@ -114,20 +118,35 @@ mod tests {
 
     #[test]
     fn decodes_the_spec_example() {
-        let s = decode_session(br#"{"id":"contoso","creationTime":"2020-11-11T11:11:11.111Z","arrInspectorPort":50052,
+        let s = decode_session(
+            br#"{"id":"contoso","creationTime":"2020-11-11T11:11:11.111Z","arrInspectorPort":50052,
             "handshakePort":50051,"elapsedTimeMinutes":10,"hostname":"h.example","maxLeaseTimeMinutes":60,
-            "size":"Standard","status":"Ready","error":null,"teraflops":10.6}"#).unwrap();
-        assert_eq!((s.status.as_str(), s.handshake_port, s.arr_inspector_port), ("Ready", Some(50051), Some(50052)));
-        assert_eq!((s.elapsed_time_minutes, s.max_lease_time_minutes, s.teraflops), (Some(10), Some(60), Some(10.6)));
+            "size":"Standard","status":"Ready","error":null,"teraflops":10.6}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (s.status.as_str(), s.handshake_port, s.arr_inspector_port),
+            ("Ready", Some(50051), Some(50052))
+        );
+        assert_eq!(
+            (s.elapsed_time_minutes, s.max_lease_time_minutes, s.teraflops),
+            (Some(10), Some(60), Some(10.6))
+        );
         assert!(s.creation_time().is_some());
     }
 
     #[test]
     fn decodes_the_early_2021_zeros_and_nulls_as_absent() {
-        let s = decode_session(br#"{"id":"s","arrInspectorPort":0,"handshakePort":0,"hostname":null,"teraflops":0.0,
+        let s = decode_session(
+            br#"{"id":"s","arrInspectorPort":0,"handshakePort":0,"hostname":null,"teraflops":0.0,
             "error":null,"elapsedTimeMinutes":0,"maxLeaseTimeMinutes":4,"size":"Standard","status":"Starting",
-            "creationTime":"2021-01-29T16:04:29.1569219+00:00"}"#).unwrap();
-        assert_eq!((s.handshake_port, s.hostname.as_deref(), s.teraflops, s.error.as_ref()), (None, None, None, None));
+            "creationTime":"2021-01-29T16:04:29.1569219+00:00"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (s.handshake_port, s.hostname.as_deref(), s.teraflops, s.error.as_ref()),
+            (None, None, None, None)
+        );
         assert!(s.creation_time().is_some());
     }
 
@@ -139,19 +158,28 @@ mod tests {
 
     #[test]
     fn decodes_a_session_error() {
-        let s = decode_session(br#"{"id":"s","status":"Error","size":"Premium","error":{"code":"X","message":"boom","details":null}}"#).unwrap();
+        let s = decode_session(
+            br#"{"id":"s","status":"Error","size":"Premium","error":{"code":"X","message":"boom","details":null}}"#,
+        )
+        .unwrap();
         assert_eq!(s.error.unwrap().message, "boom");
     }
 
     #[test]
     fn a_session_without_id_is_a_decode_error() {
-        assert_eq!(decode_session(br#"{"status":"Ready"}"#).unwrap_err().kind(), ErrorKind::Decode);
+        assert_eq!(
+            decode_session(br#"{"status":"Ready"}"#).unwrap_err().kind(),
+            ErrorKind::Decode
+        );
         assert_eq!(decode_session(b"{").unwrap_err().kind(), ErrorKind::Decode);
     }
 
     #[test]
     fn list_pages_carry_next_links_in_either_spelling() {
-        let (s, next) = decode_list(br#"{"sessions":[{"id":"a","status":"Ready","size":"Standard"}],"@nextLink":"https://x/y?skiptoken=1"}"#).unwrap();
+        let (s, next) = decode_list(
+            br#"{"sessions":[{"id":"a","status":"Ready","size":"Standard"}],"@nextLink":"https://x/y?skiptoken=1"}"#,
+        )
+        .unwrap();
         assert_eq!((s.len(), next.as_deref()), (1, Some("https://x/y?skiptoken=1")));
         let (_, next) = decode_list(br#"{"sessions":[],"@nextlink":"https://x/z"}"#).unwrap();
         assert_eq!(next.as_deref(), Some("https://x/z"));

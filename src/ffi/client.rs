@@ -1,0 +1,147 @@
+//! `arr_client`: creating, freeing, and cancelling operations of a client.
+
+use std::ffi::{c_char, c_void};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::error::{guard, guard_void, FfiError};
+use super::runtime;
+use super::status::ArrStatus;
+use super::strings::{require_out, str_arg, write_out};
+use super::token_provider::{ArrTokenCallback, ArrTokenKind, CallbackTokenProvider};
+use crate::config::{ClientConfig, Credential};
+use crate::Client;
+
+/// An opaque client handle. Thread-safe: a `const arr_client *` may be used from many threads at once.
+pub struct ArrClient {
+    pub(crate) client: Client,
+    /// Identifies the client's operations in the registry.
+    pub(crate) id: u64,
+    /// The runtime generation the client belongs to (see `arr_shutdown`).
+    pub(crate) generation: u64,
+}
+
+static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn new_client(config: ClientConfig) -> Result<Box<ArrClient>, FfiError> {
+    let (generation, handle) = runtime::current()?;
+    // The HTTP stack binds to the runtime it is created in.
+    let _entered = handle.enter();
+    let client = Client::new(config)?;
+    Ok(Box::new(ArrClient { client, id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed), generation }))
+}
+
+/// Resolves a client argument.
+///
+/// # Safety
+/// `client` must be NULL or a live pointer from `arr_client_new*`.
+pub(crate) unsafe fn client_arg<'a>(client: *const ArrClient) -> Result<&'a ArrClient, FfiError> {
+    client.as_ref().ok_or_else(|| FfiError::null_argument("client"))
+}
+
+/// Creates a client from a JSON configuration, e.g.
+/// `{"endpoint":"westus2","accountId":"<guid>","accountDomain":"westus2","accountKey":"<key>"}`.
+/// Keys: endpoint, accountId, accountDomain, stsEndpoint, accountKey | accessToken, apiVersion
+/// ("2021-01-01" or "v1"), connectTimeoutMs, requestTimeoutMs, retry {maxRetries, baseDelayMs,
+/// maxDelayMs}, pollIntervalMs, userAgentSuffix, proxy ("system", "none" or a URL), extraRootCaPem,
+/// allowInsecureHttp. Unknown keys and bad values fail with ARR_STATUS_INVALID_ARGUMENT naming the key.
+/// Nothing is sent until the first operation.
+///
+/// Ownership: `config_json` is borrowed for the call; on success `*out_client` is owned by the caller
+/// and must be released with `arr_client_free`.
+/// Thread-safety: any thread.
+/// Blocking: no.
+///
+/// # Safety
+/// `config_json` must be NULL or a NUL-terminated string; `out_client` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_new(config_json: *const c_char, out_client: *mut *mut ArrClient) -> ArrStatus {
+    guard(|| {
+        require_out(out_client, "out_client")?;
+        let config = ClientConfig::from_json(str_arg(config_json, "config_json")?)?;
+        write_out(out_client, Box::into_raw(new_client(config)?));
+        Ok(())
+    })
+}
+
+/// Creates a client whose access tokens come from `callback` (for Entra ID (AAD) tokens, or Mixed
+/// Reality tokens minted by your backend). `config_json` is as for `arr_client_new` without
+/// `accountKey`/`accessToken`. With `ARR_TOKEN_KIND_ACCESS_TOKEN` the tokens are used as they are; with
+/// `ARR_TOKEN_KIND_AAD` they are exchanged at the STS (`accountDomain` or `stsEndpoint` needed). The
+/// callback is asked when no valid token is cached and after the service refused one.
+///
+/// Ownership: as for `arr_client_new`; `user_data` is passed back untouched and must stay valid until
+/// `arr_client_free` returns.
+/// Thread-safety: the callback runs on library threads, possibly several at once for different clients.
+/// Blocking: no.
+///
+/// # Safety
+/// As for `arr_client_new`; `callback` must be a valid function pointer or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_new_with_token_provider(
+    config_json: *const c_char,
+    kind: u32,
+    callback: ArrTokenCallback,
+    user_data: *mut c_void,
+    out_client: *mut *mut ArrClient,
+) -> ArrStatus {
+    guard(|| {
+        require_out(out_client, "out_client")?;
+        let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
+        let text = str_arg(config_json, "config_json")?;
+        let provider = Arc::new(CallbackTokenProvider::new(callback, user_data));
+        let credential = match kind {
+            k if k == ArrTokenKind::AccessToken as u32 => Credential::AccessTokenProvider(provider),
+            k if k == ArrTokenKind::Aad as u32 => Credential::AadTokenProvider(provider),
+            other => return Err(FfiError::invalid("kind", format_args!("must be an ARR_TOKEN_KIND_* value, not {other}"))),
+        };
+        let config = ClientConfig::from_json_with_credential(text, credential)?;
+        write_out(out_client, Box::into_raw(new_client(config)?));
+        Ok(())
+    })
+}
+
+/// Frees a client. Operations of this client still in flight are cancelled; their callbacks run (with
+/// ARR_STATUS_CANCELLED unless they already finished) before this function returns, and none runs after.
+/// `arr_client_free(NULL)` does nothing. May be called from inside one of the client's own callbacks.
+///
+/// Ownership: takes back the client; do not use it afterwards (no other thread may be using it).
+/// Thread-safety: any thread, but only once per client.
+/// Blocking: yes, until the callbacks of the cancelled operations have returned.
+///
+/// # Safety
+/// `client` must be NULL or a pointer from `arr_client_new*` not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_free(client: *mut ArrClient) {
+    if client.is_null() {
+        return;
+    }
+    guard_void(|| {
+        let client = Box::from_raw(client);
+        runtime::cancel_and_wait(Some(client.id));
+        drop(client);
+    });
+}
+
+/// Cancels an operation started by one of the client's `_async` functions. Its callback then runs with
+/// ARR_STATUS_CANCELLED (unless it had already finished). Returns ARR_STATUS_NOT_FOUND if the operation
+/// is not in flight (already finished, or of another client). Cancelling a wait stops waiting only; the
+/// session keeps running.
+///
+/// Ownership: nothing changes hands.
+/// Thread-safety: any thread.
+/// Blocking: no.
+///
+/// # Safety
+/// `client` must be NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_cancel(client: *const ArrClient, operation_id: u64) -> ArrStatus {
+    guard(|| {
+        let client = client_arg(client)?;
+        if runtime::cancel(client.id, operation_id) {
+            Ok(())
+        } else {
+            Err(FfiError::new(ArrStatus::NotFound, format!("operation_id: {operation_id} is not in flight")))
+        }
+    })
+}

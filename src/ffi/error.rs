@@ -1,0 +1,123 @@
+//! Failures on the C side of the boundary, the per-thread last error, and the panic boundary.
+
+use std::cell::RefCell;
+use std::ffi::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use serde_json::{json, Value};
+
+use super::status::ArrStatus;
+use super::strings::into_c_string;
+
+/// A failed call: its status, a message, and the library error it came from (for service details).
+pub(crate) struct FfiError {
+    pub status: ArrStatus,
+    message: String,
+    source: Option<crate::Error>,
+}
+
+impl FfiError {
+    pub fn new(status: ArrStatus, message: impl Into<String>) -> FfiError {
+        FfiError { status, message: message.into(), source: None }
+    }
+
+    pub fn null_argument(name: &str) -> FfiError {
+        FfiError::new(ArrStatus::NullArgument, format!("{name}: must not be NULL"))
+    }
+
+    pub fn invalid(name: &str, problem: impl std::fmt::Display) -> FfiError {
+        FfiError::new(ArrStatus::InvalidArgument, format!("{name}: {problem}"))
+    }
+
+    pub fn cancelled() -> FfiError {
+        FfiError::new(ArrStatus::Cancelled, "the operation was cancelled")
+    }
+
+    /// The error as the JSON object the contract promises:
+    /// `{"status","httpStatus","code","message","msCv","retryAfterSeconds","details"[,"target","innerError","session"]}`.
+    pub fn to_json(&self) -> String {
+        self.to_value().to_string()
+    }
+
+    pub fn to_value(&self) -> Value {
+        let source = self.source.as_ref();
+        let service = source.and_then(|e| e.service_error());
+        let mut object = json!({
+            "status": self.status.name(),
+            "httpStatus": source.and_then(|e| e.http_status()),
+            "code": source.and_then(|e| e.code()),
+            "message": self.message,
+            "msCv": source.and_then(|e| e.ms_cv()),
+            "retryAfterSeconds": source.and_then(|e| e.retry_after()).map(|d| d.as_secs_f64()),
+            "details": service.map_or(Value::Array(Vec::new()), |s| json!(s.details)),
+        });
+        if let Some(service) = service {
+            if let Some(target) = &service.target {
+                object["target"] = json!(target);
+            }
+            if let Some(inner) = &service.inner_error {
+                object["innerError"] = json!(inner);
+            }
+        }
+        if let Some(session) = source.and_then(|e| e.session()) {
+            object["session"] = json!(session);
+        }
+        object
+    }
+}
+
+impl From<crate::Error> for FfiError {
+    fn from(error: crate::Error) -> FfiError {
+        FfiError { status: error.kind().into(), message: error.message().to_owned(), source: Some(error) }
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn set_last_error(json: Option<String>) {
+    LAST_ERROR.with(|slot| *slot.borrow_mut() = json);
+}
+
+/// Runs the body of an exported function: clears the last error, catches panics, and turns a failure
+/// into its status plus the thread's last error.
+pub(crate) fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> ArrStatus {
+    set_last_error(None);
+    let error = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => return ArrStatus::Ok,
+        Ok(Err(error)) => error,
+        Err(payload) => panic_error(payload),
+    };
+    set_last_error(Some(error.to_json()));
+    error.status
+}
+
+/// Like [`guard`] for functions without a status: a panic is swallowed (and logged by the hook).
+pub(crate) fn guard_void(body: impl FnOnce()) {
+    let _ = catch_unwind(AssertUnwindSafe(body));
+}
+
+pub(crate) fn panic_error(payload: Box<dyn std::any::Any + Send>) -> FfiError {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    FfiError::new(ArrStatus::Panic, format!("internal error (panic): {what}"))
+}
+
+/// Details of the last failed `arr_` call on this thread, as JSON, e.g.
+/// `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...","msCv":"...","retryAfterSeconds":null,"details":[]}`.
+/// Returns NULL if the last call on this thread succeeded (every guarded call clears it on entry).
+///
+/// Ownership: the caller owns the returned string and frees it with `arr_string_free`.
+/// Thread-safety: per thread; any thread may call it.
+/// Blocking: no.
+#[no_mangle]
+pub extern "C" fn arr_last_error() -> *mut c_char {
+    catch_unwind(|| LAST_ERROR.with(|slot| slot.borrow().clone()))
+        .ok()
+        .flatten()
+        .map_or(std::ptr::null_mut(), into_c_string)
+}

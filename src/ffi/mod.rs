@@ -1,0 +1,64 @@
+//! The C ABI: the only module with `extern "C"` and `unsafe`.
+//!
+//! Conventions (the README's "Conventions" section is the full contract):
+//! - every fallible function returns an [`ArrStatus`]; details of a failure are in `arr_last_error()`;
+//! - strings in are borrowed NUL-terminated UTF-8; strings out are owned by the caller and freed with
+//!   `arr_string_free`; strings passed to callbacks are borrowed for the callback's duration;
+//! - out-parameters are written only on success;
+//! - results are JSON with the REST field names of api-version 2021-01-01;
+//! - a `const arr_client *` may be used from any number of threads at once;
+//! - every operation has a blocking form and an `_async` form; callbacks run exactly once, on a library
+//!   thread, never inside the initiating call; none runs after `arr_client_free` or `arr_shutdown` returns;
+//! - no panic crosses the boundary; the library never prints.
+
+mod client;
+mod error;
+mod logging;
+mod operations;
+mod options;
+mod runtime;
+mod status;
+mod strings;
+mod token_provider;
+
+pub use status::ArrStatus;
+
+/// The version of the ABI described by `arr_session.h`. Bumped on any incompatible change; wrappers
+/// compare it with `ARR_ABI_VERSION` at load time.
+pub const ARR_ABI_VERSION: u32 = 1;
+
+/// The longest lease the service accepts, in minutes (24 hours).
+pub const ARR_MAX_LEASE_MINUTES: u32 = crate::model::MAX_LEASE_MINUTES;
+
+/// The library version, e.g. `"0.1.0"`.
+///
+/// Ownership: static; do not free.
+/// Thread-safety: any thread.
+/// Blocking: no.
+#[no_mangle]
+pub extern "C" fn arr_version() -> *const std::ffi::c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// The ABI version the library was built with; equal to `ARR_ABI_VERSION` in a matching header.
+///
+/// Ownership: nothing is allocated.
+/// Thread-safety: any thread.
+/// Blocking: no.
+#[no_mangle]
+pub extern "C" fn arr_abi_version() -> u32 {
+    ARR_ABI_VERSION
+}
+
+/// Cancels every operation in flight, waits until each one's callback has returned, and stops the
+/// library's threads. Call it before unloading the library (Unity: before a domain reload and on quit).
+/// Clients created before it answer `ARR_STATUS_SHUTDOWN` afterwards (free them as usual); clients
+/// created after it work normally. Safe to call more than once and from a callback.
+///
+/// Ownership: clients stay owned by the caller.
+/// Thread-safety: any thread.
+/// Blocking: yes, until the callbacks of cancelled operations have returned.
+#[no_mangle]
+pub extern "C" fn arr_shutdown() {
+    error::guard_void(runtime::shutdown);
+}

@@ -1,0 +1,128 @@
+//! Host-supplied tokens: the library asks through a callback; the host answers, now or later, through
+//! `arr_token_request_complete` or `arr_token_request_fail`.
+
+use std::ffi::{c_char, c_void};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::error::{guard, FfiError};
+use super::runtime;
+use super::status::ArrStatus;
+use super::strings::str_arg;
+use crate::auth::TokenProvider;
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::Secret;
+
+/// How long the library waits for the host to answer a token request.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What the tokens returned by a token callback are.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrTokenKind {
+    /// Mixed Reality access tokens, used as they are.
+    AccessToken = 0,
+    /// Microsoft Entra ID (AAD) tokens for the Mixed Reality STS, exchanged there for access tokens.
+    Aad = 1,
+}
+
+/// A pending request for a token. Answer it exactly once with `arr_token_request_complete` or
+/// `arr_token_request_fail`, from any thread, during or after the callback.
+pub struct ArrTokenRequest {
+    answer: oneshot::Sender<std::result::Result<String, String>>,
+}
+
+/// Asks the host for a token: `request` must be answered exactly once (within 60 s).
+pub type ArrTokenCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, request: *mut ArrTokenRequest)>;
+
+type TokenFn = unsafe extern "C" fn(*mut c_void, *mut ArrTokenRequest);
+
+pub(crate) struct CallbackTokenProvider {
+    callback: TokenFn,
+    /// The host's pointer, kept as an integer: the host promised it may be used from any thread.
+    user_data: usize,
+}
+
+impl CallbackTokenProvider {
+    pub fn new(callback: TokenFn, user_data: *mut c_void) -> CallbackTokenProvider {
+        CallbackTokenProvider { callback, user_data: user_data as usize }
+    }
+}
+
+impl TokenProvider for CallbackTokenProvider {
+    fn token(&self) -> Pin<Box<dyn Future<Output = Result<Secret>> + Send + '_>> {
+        Box::pin(async move {
+            let (sender, receiver) = oneshot::channel();
+            let request = Box::into_raw(Box::new(ArrTokenRequest { answer: sender })) as usize;
+            let (callback, user_data) = (self.callback, self.user_data);
+            // Host code runs on a callback thread, never on a worker.
+            let asked = tokio::task::spawn_blocking(move || {
+                runtime::as_callback(None, || unsafe { callback(user_data as *mut c_void, request as *mut ArrTokenRequest) })
+            });
+            if asked.await.is_err() {
+                return Err(Error::new(ErrorKind::Unauthorized, "the token callback failed"));
+            }
+            match tokio::time::timeout(ANSWER_TIMEOUT, receiver).await {
+                Ok(Ok(Ok(token))) => Ok(Secret::new(token)),
+                Ok(Ok(Err(message))) => {
+                    Err(Error::new(ErrorKind::Unauthorized, format!("the token callback failed: {message}")))
+                }
+                Ok(Err(_)) => Err(Error::new(ErrorKind::Unauthorized, "the token request was dropped unanswered")),
+                Err(_) => Err(Error::new(ErrorKind::Timeout, "the token callback did not answer within 60 s")),
+            }
+        })
+    }
+}
+
+/// Answers a token request with a token.
+///
+/// Ownership: consumes `request` (even on failure); `token` is borrowed for the call.
+/// Thread-safety: any thread.
+/// Blocking: no.
+///
+/// # Safety
+/// `request` must be NULL or a request from the token callback that was not answered before.
+#[no_mangle]
+pub unsafe extern "C" fn arr_token_request_complete(request: *mut ArrTokenRequest, token: *const c_char) -> ArrStatus {
+    guard(|| {
+        if request.is_null() {
+            return Err(FfiError::null_argument("request"));
+        }
+        let request = Box::from_raw(request);
+        let answer = match str_arg(token, "token") {
+            Ok(t) if !t.trim().is_empty() => Ok(t.to_owned()),
+            Ok(_) => Err("the token was empty".to_owned()),
+            Err(e) => {
+                let _ = request.answer.send(Err("the token was not a valid string".to_owned()));
+                return Err(e);
+            }
+        };
+        let _ = request.answer.send(answer);
+        Ok(())
+    })
+}
+
+/// Answers a token request with a failure; the operation that needed the token fails with
+/// ARR_STATUS_UNAUTHORIZED and `message` in its error.
+///
+/// Ownership: consumes `request`; `message` is borrowed (may be NULL).
+/// Thread-safety: any thread.
+/// Blocking: no.
+///
+/// # Safety
+/// `request` must be NULL or a request from the token callback that was not answered before.
+#[no_mangle]
+pub unsafe extern "C" fn arr_token_request_fail(request: *mut ArrTokenRequest, message: *const c_char) -> ArrStatus {
+    guard(|| {
+        if request.is_null() {
+            return Err(FfiError::null_argument("request"));
+        }
+        let request = Box::from_raw(request);
+        let message = if message.is_null() { "no reason given".to_owned() } else { str_arg(message, "message")?.to_owned() };
+        let _ = request.answer.send(Err(message));
+        Ok(())
+    })
+}
