@@ -24,6 +24,9 @@
 // compare it with `ARR_ABI_VERSION` at load time.
 #define ARR_ABI_VERSION 1
 
+// The longest lease the service accepts, in minutes (24 hours).
+#define ARR_MAX_LEASE_MINUTES 1440
+
 // What an `arr_` function did. The numbers are part of the ABI: they are never changed or reused, and
 // new ones are only added at the end.
 enum arr_status

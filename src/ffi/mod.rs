@@ -28,7 +28,8 @@ pub use status::ArrStatus;
 pub const ARR_ABI_VERSION: u32 = 1;
 
 /// The longest lease the service accepts, in minutes (24 hours).
-pub const ARR_MAX_LEASE_MINUTES: u32 = crate::model::MAX_LEASE_MINUTES;
+pub const ARR_MAX_LEASE_MINUTES: u32 = 1440;
+const _: () = assert!(ARR_MAX_LEASE_MINUTES == crate::model::MAX_LEASE_MINUTES);
 
 /// The library version, e.g. `"0.1.0"`.
 ///
