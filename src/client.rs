@@ -96,7 +96,11 @@ impl Client {
                 let body = v2021::create_body(&size, options.max_lease_time_minutes);
                 let url = v2021::session_url(base, account, &id);
                 let response = self
-                    .execute(|| Request::new("sessions.create", Method::PUT, url.clone()).json(&body))
+                    .execute(|| {
+                        Request::new("sessions.create", Method::PUT, url.clone())
+                            .json(&body)
+                            .subject(&id)
+                    })
                     .await?;
                 session_response(&response, v2021::decode_session)
             }
@@ -148,13 +152,15 @@ impl Client {
         match self.api_version() {
             ApiVersion::V2021_01_01 => {
                 let url = v2021::session_url(base, account, id);
-                let response = self.execute(|| Request::get("sessions.get", url.clone())).await?;
+                let response = self
+                    .execute(|| Request::get("sessions.get", url.clone()).subject(id))
+                    .await?;
                 session_response(&response, v2021::decode_session)
             }
             ApiVersion::V1 => {
                 let url = v1::properties_url(base, account, id);
                 let response = self
-                    .execute(|| Request::get("v1.sessions.properties", url.clone()))
+                    .execute(|| Request::get("v1.sessions.properties", url.clone()).subject(id))
                     .await?;
                 session_response(&response, v1::decode_properties)
             }
@@ -173,16 +179,24 @@ impl Client {
             ApiVersion::V2021_01_01 => {
                 let url = v2021::session_url(base, account, id);
                 let body = v2021::update_body(max_lease_time_minutes);
-                self.execute(|| Request::new("sessions.update", Method::PATCH, url.clone()).json(&body))
-                    .await
-                    .and_then(|r| session_response(&r, v2021::decode_session))
+                self.execute(|| {
+                    Request::new("sessions.update", Method::PATCH, url.clone())
+                        .json(&body)
+                        .subject(id)
+                })
+                .await
+                .and_then(|r| session_response(&r, v2021::decode_session))
             }
             ApiVersion::V1 => {
                 let url = v1::session_url(base, account, id);
                 let body = v1::update_body(max_lease_time_minutes);
                 // v1 answers 200 with an empty body; read the session back so both versions return the same.
                 match self
-                    .execute(|| Request::new("v1.sessions.update", Method::PATCH, url.clone()).json(&body))
+                    .execute(|| {
+                        Request::new("v1.sessions.update", Method::PATCH, url.clone())
+                            .json(&body)
+                            .subject(id)
+                    })
                     .await
                 {
                     Ok(_) => self.get_session(id).await,
@@ -235,12 +249,12 @@ impl Client {
         let response = match self.api_version() {
             ApiVersion::V2021_01_01 => {
                 let url = v2021::stop_url(base, account, id);
-                self.execute(|| Request::new("sessions.stop", Method::POST, url.clone()))
+                self.execute(|| Request::new("sessions.stop", Method::POST, url.clone()).subject(id))
                     .await?
             }
             ApiVersion::V1 => {
                 let url = v1::session_url(base, account, id);
-                self.execute(|| Request::new("v1.sessions.stop", Method::DELETE, url.clone()))
+                self.execute(|| Request::new("v1.sessions.stop", Method::DELETE, url.clone()).subject(id))
                     .await?
             }
         };

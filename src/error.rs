@@ -104,9 +104,14 @@ pub struct ServiceError {
     pub inner_error: Option<Box<ServiceError>>,
 }
 
-/// A failed operation.
+/// A failed operation. Small (one pointer), so `Result<T, Error>` stays cheap to return.
 #[derive(Clone)]
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     http_status: Option<u16>,
@@ -117,9 +122,13 @@ pub struct Error {
 }
 
 impl Error {
+    fn from_inner(inner: Inner) -> Error {
+        Error { inner: Box::new(inner) }
+    }
+
     /// An error of `kind` with our own message.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
+        Error::from_inner(Inner {
             kind,
             message: message.into(),
             http_status: None,
@@ -127,7 +136,7 @@ impl Error {
             ms_cv: None,
             retry_after: None,
             session: None,
-        }
+        })
     }
 
     /// A bad argument found before anything was sent; `field` names it in the message.
@@ -145,9 +154,11 @@ impl Error {
     ) -> Error {
         let message = match &service_error {
             Some(e) if !e.message.is_empty() => e.message.clone(),
-            _ => format!("{what} failed with HTTP {status} {}", reason_phrase(status)),
+            _ => format!("{what} failed: HTTP {status} {}", reason_phrase(status))
+                .trim_end()
+                .to_owned(),
         };
-        Error {
+        Error::from_inner(Inner {
             kind: ErrorKind::from_http_status(status),
             message,
             http_status: Some(status),
@@ -155,7 +166,7 @@ impl Error {
             ms_cv,
             retry_after,
             session: None,
-        }
+        })
     }
 
     /// A wait that ended because the session reached a terminal state; carries the session's own error.
@@ -168,7 +179,7 @@ impl Error {
             message.push_str(": ");
             message.push_str(&e.message);
         }
-        Error {
+        Error::from_inner(Inner {
             kind: ErrorKind::SessionEnded,
             message,
             http_status: None,
@@ -176,43 +187,44 @@ impl Error {
             ms_cv,
             retry_after: None,
             session: Some(Box::new(session)),
-        }
+        })
     }
 
     pub(crate) fn with_ms_cv(mut self, ms_cv: Option<String>) -> Error {
-        if self.ms_cv.is_none() {
-            self.ms_cv = ms_cv;
+        if self.inner.ms_cv.is_none() {
+            self.inner.ms_cv = ms_cv;
         }
         self
     }
 
     pub(crate) fn with_http_status(mut self, status: u16) -> Error {
-        self.http_status = Some(status);
+        self.inner.http_status = Some(status);
         self
     }
 
     pub(crate) fn with_session(mut self, session: Session) -> Error {
-        self.session = Some(Box::new(session));
+        self.inner.session = Some(Box::new(session));
         self
     }
 
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// Our message, or the service's `error.message` when it sent one.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The HTTP status of the failing response, if there was one.
     pub fn http_status(&self) -> Option<u16> {
-        self.http_status
+        self.inner.http_status
     }
 
     /// The service's `error.code` (e.g. `BadRequest`, `Conflict`), if it sent one.
     pub fn code(&self) -> Option<&str> {
-        self.service_error
+        self.inner
+            .service_error
             .as_ref()
             .map(|e| e.code.as_str())
             .filter(|c| !c.is_empty())
@@ -220,29 +232,29 @@ impl Error {
 
     /// The whole service error object, with `details`, `target` and `innerError`.
     pub fn service_error(&self) -> Option<&ServiceError> {
-        self.service_error.as_ref()
+        self.inner.service_error.as_ref()
     }
 
     /// The `MS-CV` header of the failing response: quote it when reporting a problem.
     pub fn ms_cv(&self) -> Option<&str> {
-        self.ms_cv.as_deref()
+        self.inner.ms_cv.as_deref()
     }
 
     /// The service's `Retry-After`, when it sent one.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.inner.retry_after
     }
 
     /// For [`ErrorKind::SessionEnded`] and wait timeouts: the session as last seen.
     pub fn session(&self) -> Option<&Session> {
-        self.session.as_deref()
+        self.inner.session.as_deref()
     }
 
     /// Whether trying the same operation again later may succeed.
     pub fn is_retryable(&self) -> bool {
-        match self.kind {
+        match self.inner.kind {
             ErrorKind::Throttled | ErrorKind::Network | ErrorKind::Timeout => true,
-            ErrorKind::Service => matches!(self.http_status, Some(500 | 502 | 503 | 504) | None),
+            ErrorKind::Service => matches!(self.inner.http_status, Some(500 | 502 | 503 | 504) | None),
             _ => false,
         }
     }
@@ -250,13 +262,13 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.message)?;
-        match (self.http_status, self.code()) {
+        write!(f, "{}", self.inner.message)?;
+        match (self.inner.http_status, self.code()) {
             (Some(status), Some(code)) => write!(f, " (HTTP {status}, {code})")?,
             (Some(status), None) => write!(f, " (HTTP {status})")?,
             _ => {}
         }
-        if let Some(ms_cv) = &self.ms_cv {
+        if let Some(ms_cv) = &self.inner.ms_cv {
             write!(f, " [MS-CV {ms_cv}]")?;
         }
         Ok(())
@@ -267,13 +279,13 @@ impl fmt::Debug for Error {
     // Written by hand so that it stays secret-free even if a field with a secret is ever added.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
-            .field("http_status", &self.http_status)
-            .field("service_error", &self.service_error)
-            .field("ms_cv", &self.ms_cv)
-            .field("retry_after", &self.retry_after)
-            .field("session", &self.session.as_ref().map(|s| &s.id))
+            .field("kind", &self.inner.kind)
+            .field("message", &self.inner.message)
+            .field("http_status", &self.inner.http_status)
+            .field("service_error", &self.inner.service_error)
+            .field("ms_cv", &self.inner.ms_cv)
+            .field("retry_after", &self.inner.retry_after)
+            .field("session", &self.inner.session.as_ref().map(|s| &s.id))
             .finish()
     }
 }

@@ -26,6 +26,8 @@ pub(crate) struct Request {
     pub idempotency: Idempotency,
     /// Send an `X-MRC-CV` correlation vector (the STS reads it; the official clients send one).
     pub correlation_vector: bool,
+    /// What the request is about (a session id), for error messages.
+    pub subject: Option<String>,
 }
 
 impl Request {
@@ -38,6 +40,7 @@ impl Request {
             json_body: None,
             idempotency: Idempotency::Idempotent,
             correlation_vector: false,
+            subject: None,
         }
     }
 
@@ -58,6 +61,28 @@ impl Request {
     pub fn not_idempotent(mut self) -> Request {
         self.idempotency = Idempotency::NotIdempotent;
         self
+    }
+
+    pub fn subject(mut self, subject: &str) -> Request {
+        self.subject = Some(subject.to_owned());
+        self
+    }
+
+    /// "get session 'abc'": what failed, in words, for error messages.
+    fn describe(&self) -> String {
+        let action = match self.route {
+            "sts.token" => "the access-token request to the STS",
+            "sessions.create" | "v1.sessions.create" => "create session",
+            "sessions.get" | "v1.sessions.properties" => "get session",
+            "sessions.update" | "v1.sessions.update" => "update session",
+            "sessions.stop" | "v1.sessions.stop" => "stop session",
+            "sessions.list" | "v1.sessions.list" => "list sessions",
+            other => other,
+        };
+        match &self.subject {
+            Some(subject) => format!("{action} '{subject}'"),
+            None => action.to_owned(),
+        }
     }
 
     pub fn with_correlation_vector(mut self) -> Request {
@@ -239,7 +264,7 @@ impl Transport {
             service_error,
             ms_cv,
             retry_after,
-            request.route,
+            &request.describe(),
         )))
     }
 }

@@ -168,7 +168,7 @@ pub(crate) fn list(shared: &Shared, account: &str, path: &str, query: Option<&st
         .store
         .list(Some(account))
         .into_iter()
-        .filter(|v| v.status.is_active() && after.is_none_or_lt(v.session.seq))
+        .filter(|v| v.status.is_active() && after.is_none_or(|a| v.session.seq > a))
         .collect();
     let page_size = shared.config.page_size;
     let page = &active[..active.len().min(page_size)];
@@ -194,15 +194,5 @@ fn truncate_for_message(id: &str) -> String {
         format!("{}...", id.chars().take(64).collect::<String>())
     } else {
         id.to_string()
-    }
-}
-
-trait AfterCursor {
-    fn is_none_or_lt(&self, seq: u64) -> bool;
-}
-
-impl AfterCursor for Option<u64> {
-    fn is_none_or_lt(&self, seq: u64) -> bool {
-        self.map_or(true, |after| seq > after)
     }
 }

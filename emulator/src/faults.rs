@@ -142,9 +142,7 @@ impl FaultEngine {
     pub(crate) fn next(&self, route: &str) -> Option<FaultKind> {
         {
             let mut queue = self.scripted.lock().unwrap();
-            let pos = queue
-                .iter()
-                .position(|f| f.route.as_deref().map_or(true, |r| r == route));
+            let pos = queue.iter().position(|f| f.route.as_deref().is_none_or(|r| r == route));
             if let Some(pos) = pos {
                 let fault = &mut queue[pos];
                 fault.times -= 1;

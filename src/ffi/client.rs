@@ -28,7 +28,11 @@ fn new_client(config: ClientConfig) -> Result<Box<ArrClient>, FfiError> {
     // The HTTP stack binds to the runtime it is created in.
     let _entered = handle.enter();
     let client = Client::new(config)?;
-    Ok(Box::new(ArrClient { client, id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed), generation }))
+    Ok(Box::new(ArrClient {
+        client,
+        id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
+        generation,
+    }))
 }
 
 /// Resolves a client argument.
@@ -93,7 +97,12 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
         let credential = match kind {
             k if k == ArrTokenKind::AccessToken as u32 => Credential::AccessTokenProvider(provider),
             k if k == ArrTokenKind::Aad as u32 => Credential::AadTokenProvider(provider),
-            other => return Err(FfiError::invalid("kind", format_args!("must be an ARR_TOKEN_KIND_* value, not {other}"))),
+            other => {
+                return Err(FfiError::invalid(
+                    "kind",
+                    format_args!("must be an ARR_TOKEN_KIND_* value, not {other}"),
+                ))
+            }
         };
         let config = ClientConfig::from_json_with_credential(text, credential)?;
         write_out(out_client, Box::into_raw(new_client(config)?));
@@ -141,7 +150,10 @@ pub unsafe extern "C" fn arr_client_cancel(client: *const ArrClient, operation_i
         if runtime::cancel(client.id, operation_id) {
             Ok(())
         } else {
-            Err(FfiError::new(ArrStatus::NotFound, format!("operation_id: {operation_id} is not in flight")))
+            Err(FfiError::new(
+                ArrStatus::NotFound,
+                format!("operation_id: {operation_id} is not in flight"),
+            ))
         }
     })
 }

@@ -18,7 +18,11 @@ pub(crate) struct FfiError {
 
 impl FfiError {
     pub fn new(status: ArrStatus, message: impl Into<String>) -> FfiError {
-        FfiError { status, message: message.into(), source: None }
+        FfiError {
+            status,
+            message: message.into(),
+            source: None,
+        }
     }
 
     pub fn null_argument(name: &str) -> FfiError {
@@ -68,7 +72,11 @@ impl FfiError {
 
 impl From<crate::Error> for FfiError {
     fn from(error: crate::Error) -> FfiError {
-        FfiError { status: error.kind().into(), message: error.message().to_owned(), source: Some(error) }
+        FfiError {
+            status: error.kind().into(),
+            message: error.message().to_owned(),
+            source: Some(error),
+        }
     }
 }
 

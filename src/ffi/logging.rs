@@ -28,8 +28,9 @@ pub enum ArrLogLevel {
 }
 
 /// Receives one log line: level, target (e.g. `arr_session::http`) and message, borrowed for the call.
-pub type ArrLogCallback =
-    Option<unsafe extern "C" fn(user_data: *mut c_void, level: ArrLogLevel, target: *const c_char, message: *const c_char)>;
+pub type ArrLogCallback = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, level: ArrLogLevel, target: *const c_char, message: *const c_char),
+>;
 
 type LogFn = unsafe extern "C" fn(*mut c_void, ArrLogLevel, *const c_char, *const c_char);
 
@@ -43,9 +44,16 @@ static SINK: RwLock<Option<Sink>> = RwLock::new(None);
 
 impl ArrLogLevel {
     fn from_u32(value: u32) -> Option<ArrLogLevel> {
-        [ArrLogLevel::Off, ArrLogLevel::Error, ArrLogLevel::Warn, ArrLogLevel::Info, ArrLogLevel::Debug, ArrLogLevel::Trace]
-            .into_iter()
-            .find(|l| *l as u32 == value)
+        [
+            ArrLogLevel::Off,
+            ArrLogLevel::Error,
+            ArrLogLevel::Warn,
+            ArrLogLevel::Info,
+            ArrLogLevel::Debug,
+            ArrLogLevel::Trace,
+        ]
+        .into_iter()
+        .find(|l| *l as u32 == value)
     }
 }
 
@@ -65,7 +73,10 @@ impl Subscriber for CallbackSubscriber {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         // Only our own events: dependencies' internals are not part of the contract.
         metadata.target().starts_with("arr_")
-            && SINK.read().map(|s| s.as_ref().is_some_and(|s| level_of(metadata.level()) <= s.max_level)).unwrap_or(false)
+            && SINK
+                .read()
+                .map(|s| s.as_ref().is_some_and(|s| level_of(metadata.level()) <= s.max_level))
+                .unwrap_or(false)
     }
 
     fn new_span(&self, _: &Attributes<'_>) -> Id {
@@ -82,8 +93,10 @@ impl Subscriber for CallbackSubscriber {
         let Ok(sink) = SINK.read() else { return };
         let Some(sink) = sink.as_ref() else { return };
         let level = level_of(event.metadata().level());
-        let (Ok(target), Ok(message)) = (CString::new(event.metadata().target()), CString::new(line.line().replace('\0', " ")))
-        else {
+        let (Ok(target), Ok(message)) = (
+            CString::new(event.metadata().target()),
+            CString::new(line.line().replace('\0', " ")),
+        ) else {
             return;
         };
         runtime::as_callback(None, || unsafe {
@@ -135,15 +148,26 @@ impl Visit for LineVisitor {
 /// # Safety
 /// `callback` must be NULL or a function that is safe to call from any thread.
 #[no_mangle]
-pub unsafe extern "C" fn arr_set_log_callback(callback: ArrLogCallback, user_data: *mut c_void, max_level: u32) -> ArrStatus {
+pub unsafe extern "C" fn arr_set_log_callback(
+    callback: ArrLogCallback,
+    user_data: *mut c_void,
+    max_level: u32,
+) -> ArrStatus {
     guard(|| {
-        let max_level = ArrLogLevel::from_u32(max_level)
-            .ok_or_else(|| FfiError::invalid("max_level", format_args!("must be an ARR_LOG_LEVEL_* value, not {max_level}")))?;
+        let max_level = ArrLogLevel::from_u32(max_level).ok_or_else(|| {
+            FfiError::invalid(
+                "max_level",
+                format_args!("must be an ARR_LOG_LEVEL_* value, not {max_level}"),
+            )
+        })?;
         static INSTALLED: std::sync::Once = std::sync::Once::new();
         let mut failed = false;
         INSTALLED.call_once(|| failed = tracing::subscriber::set_global_default(CallbackSubscriber).is_err());
         if failed {
-            return Err(FfiError::new(ArrStatus::InvalidArgument, "another tracing subscriber is already installed in this process"));
+            return Err(FfiError::new(
+                ArrStatus::InvalidArgument,
+                "another tracing subscriber is already installed in this process",
+            ));
         }
         let sink = callback.filter(|_| max_level != ArrLogLevel::Off).map(|callback| Sink {
             callback,

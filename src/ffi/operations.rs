@@ -25,7 +25,8 @@ pub type ArrCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, statu
 type Work = std::pin::Pin<Box<dyn Future<Output = Result<String, FfiError>> + Send>>;
 
 fn to_json(value: impl serde::Serialize) -> Result<String, FfiError> {
-    serde_json::to_string(&value).map_err(|e| FfiError::new(ArrStatus::Decode, format!("cannot encode the result: {e}")))
+    serde_json::to_string(&value)
+        .map_err(|e| FfiError::new(ArrStatus::Decode, format!("cannot encode the result: {e}")))
 }
 
 /// Runs `work` on the calling thread's behalf and writes its JSON to `out`.
@@ -81,7 +82,9 @@ unsafe fn create_work(client: &Client, options_json: *const c_char) -> Result<Wo
         validate_session_id(id)?;
     }
     let client = client.clone();
-    Ok(Box::pin(async move { to_json(client.create_session(&options).await?.value) }))
+    Ok(Box::pin(async move {
+        to_json(client.create_session(&options).await?.value)
+    }))
 }
 
 unsafe fn get_work(client: &Client, session_id: *const c_char) -> Result<Work, FfiError> {
@@ -91,16 +94,23 @@ unsafe fn get_work(client: &Client, session_id: *const c_char) -> Result<Work, F
 
 unsafe fn update_work(client: &Client, session_id: *const c_char, minutes: u32) -> Result<Work, FfiError> {
     let (client, id, minutes) = (client.clone(), session_id_arg(session_id)?, lease_arg(minutes)?);
-    Ok(Box::pin(async move { to_json(client.update_session(&id, minutes).await?.value) }))
+    Ok(Box::pin(async move {
+        to_json(client.update_session(&id, minutes).await?.value)
+    }))
 }
 
 unsafe fn extend_work(client: &Client, session_id: *const c_char, by_minutes: u32) -> Result<Work, FfiError> {
     let id = session_id_arg(session_id)?;
     if by_minutes == 0 || by_minutes > MAX_LEASE_MINUTES {
-        return Err(FfiError::invalid("by_minutes", format_args!("must be 1 to {MAX_LEASE_MINUTES}, not {by_minutes}")));
+        return Err(FfiError::invalid(
+            "by_minutes",
+            format_args!("must be 1 to {MAX_LEASE_MINUTES}, not {by_minutes}"),
+        ));
     }
     let client = client.clone();
-    Ok(Box::pin(async move { to_json(client.extend_session(&id, by_minutes).await?.value) }))
+    Ok(Box::pin(async move {
+        to_json(client.extend_session(&id, by_minutes).await?.value)
+    }))
 }
 
 unsafe fn stop_work(client: &Client, session_id: *const c_char) -> Result<Work, FfiError> {
@@ -116,14 +126,24 @@ fn list_work(client: &Client) -> Work {
     Box::pin(async move { to_json(client.list_sessions().await?.value) })
 }
 
-unsafe fn wait_work(client: &Client, session_id: *const c_char, wait_options_json: *const c_char) -> Result<Work, FfiError> {
+unsafe fn wait_work(
+    client: &Client,
+    session_id: *const c_char,
+    wait_options_json: *const c_char,
+) -> Result<Work, FfiError> {
     let id = session_id_arg(session_id)?;
     let options = options::wait_options(optional_str_arg(wait_options_json, "wait_options_json")?)?;
     let client = client.clone();
-    Ok(Box::pin(async move { to_json(client.wait_until_ready(&id, &options).await?.value) }))
+    Ok(Box::pin(async move {
+        to_json(client.wait_until_ready(&id, &options).await?.value)
+    }))
 }
 
-unsafe fn wait_many_work(client: &Client, ids_json: *const c_char, wait_options_json: *const c_char) -> Result<Work, FfiError> {
+unsafe fn wait_many_work(
+    client: &Client,
+    ids_json: *const c_char,
+    wait_options_json: *const c_char,
+) -> Result<Work, FfiError> {
     let ids = options::session_ids(str_arg(ids_json, "session_ids_json")?)?;
     let options = options::wait_options(optional_str_arg(wait_options_json, "wait_options_json")?)?;
     let client = client.clone();
@@ -192,7 +212,13 @@ pub unsafe extern "C" fn arr_client_create_session_async(
 ) -> ArrStatus {
     guard(|| {
         let client = client_arg(client)?;
-        run_async(client, create_work(&client.client, options_json)?, callback, user_data, out_operation_id)
+        run_async(
+            client,
+            create_work(&client.client, options_json)?,
+            callback,
+            user_data,
+            out_operation_id,
+        )
     })
 }
 
@@ -235,7 +261,13 @@ pub unsafe extern "C" fn arr_client_get_session_async(
 ) -> ArrStatus {
     guard(|| {
         let client = client_arg(client)?;
-        run_async(client, get_work(&client.client, session_id)?, callback, user_data, out_operation_id)
+        run_async(
+            client,
+            get_work(&client.client, session_id)?,
+            callback,
+            user_data,
+            out_operation_id,
+        )
     })
 }
 
@@ -258,7 +290,11 @@ pub unsafe extern "C" fn arr_client_update_session(
     guard(|| {
         let client = client_arg(client)?;
         require_out(out_session_json, "out_session_json")?;
-        run_blocking(client, update_work(&client.client, session_id, max_lease_time_minutes)?, out_session_json)
+        run_blocking(
+            client,
+            update_work(&client.client, session_id, max_lease_time_minutes)?,
+            out_session_json,
+        )
     })
 }
 
@@ -305,7 +341,11 @@ pub unsafe extern "C" fn arr_client_extend_session(
     guard(|| {
         let client = client_arg(client)?;
         require_out(out_session_json, "out_session_json")?;
-        run_blocking(client, extend_work(&client.client, session_id, by_minutes)?, out_session_json)
+        run_blocking(
+            client,
+            extend_work(&client.client, session_id, by_minutes)?,
+            out_session_json,
+        )
     })
 }
 
@@ -328,7 +368,13 @@ pub unsafe extern "C" fn arr_client_extend_session_async(
 ) -> ArrStatus {
     guard(|| {
         let client = client_arg(client)?;
-        run_async(client, extend_work(&client.client, session_id, by_minutes)?, callback, user_data, out_operation_id)
+        run_async(
+            client,
+            extend_work(&client.client, session_id, by_minutes)?,
+            callback,
+            user_data,
+            out_operation_id,
+        )
     })
 }
 
@@ -367,7 +413,13 @@ pub unsafe extern "C" fn arr_client_stop_session_async(
 ) -> ArrStatus {
     guard(|| {
         let client = client_arg(client)?;
-        run_async(client, stop_work(&client.client, session_id)?, callback, user_data, out_operation_id)
+        run_async(
+            client,
+            stop_work(&client.client, session_id)?,
+            callback,
+            user_data,
+            out_operation_id,
+        )
     })
 }
 
@@ -380,7 +432,10 @@ pub unsafe extern "C" fn arr_client_stop_session_async(
 /// # Safety
 /// Pointers must be NULL or valid as described.
 #[no_mangle]
-pub unsafe extern "C" fn arr_client_list_sessions(client: *const ArrClient, out_sessions_json: *mut *mut c_char) -> ArrStatus {
+pub unsafe extern "C" fn arr_client_list_sessions(
+    client: *const ArrClient,
+    out_sessions_json: *mut *mut c_char,
+) -> ArrStatus {
     guard(|| {
         let client = client_arg(client)?;
         require_out(out_sessions_json, "out_sessions_json")?;
@@ -431,7 +486,11 @@ pub unsafe extern "C" fn arr_client_wait_until_ready(
     guard(|| {
         let client = client_arg(client)?;
         require_out(out_session_json, "out_session_json")?;
-        run_blocking(client, wait_work(&client.client, session_id, wait_options_json)?, out_session_json)
+        run_blocking(
+            client,
+            wait_work(&client.client, session_id, wait_options_json)?,
+            out_session_json,
+        )
     })
 }
 
@@ -480,7 +539,11 @@ pub unsafe extern "C" fn arr_client_wait_for_sessions(
     guard(|| {
         let client = client_arg(client)?;
         require_out(out_results_json, "out_results_json")?;
-        run_blocking(client, wait_many_work(&client.client, session_ids_json, wait_options_json)?, out_results_json)
+        run_blocking(
+            client,
+            wait_many_work(&client.client, session_ids_json, wait_options_json)?,
+            out_results_json,
+        )
     })
 }
 
@@ -518,7 +581,10 @@ pub unsafe extern "C" fn arr_client_wait_for_sessions_async(
 /// # Safety
 /// Pointers must be NULL or valid as described.
 #[no_mangle]
-pub unsafe extern "C" fn arr_client_get_access_token(client: *const ArrClient, out_json: *mut *mut c_char) -> ArrStatus {
+pub unsafe extern "C" fn arr_client_get_access_token(
+    client: *const ArrClient,
+    out_json: *mut *mut c_char,
+) -> ArrStatus {
     guard(|| {
         let client = client_arg(client)?;
         require_out(out_json, "out_json")?;
@@ -543,7 +609,13 @@ pub unsafe extern "C" fn arr_client_get_access_token_async(
 ) -> ArrStatus {
     guard(|| {
         let client = client_arg(client)?;
-        run_async(client, token_work(&client.client), callback, user_data, out_operation_id)
+        run_async(
+            client,
+            token_work(&client.client),
+            callback,
+            user_data,
+            out_operation_id,
+        )
     })
 }
 

@@ -39,8 +39,12 @@ pub(crate) fn wait_options(text: Option<&str>) -> Result<WaitOptions, FfiError> 
     if let Some(text) = text {
         let mut map = object(text, "wait_options_json")?;
         let mut fields = Fields::new(&mut map, "");
-        options.timeout = fields.optional_u64("timeoutMs", 1, 7 * 86_400_000)?.map(Duration::from_millis);
-        options.poll_interval = fields.optional_u64("pollIntervalMs", 1, 3_600_000)?.map(Duration::from_millis);
+        options.timeout = fields
+            .optional_u64("timeoutMs", 1, 7 * 86_400_000)?
+            .map(Duration::from_millis);
+        options.poll_interval = fields
+            .optional_u64("pollIntervalMs", 1, 3_600_000)?
+            .map(Duration::from_millis);
         fields.reject_unknown()?;
     }
     Ok(options)
@@ -48,8 +52,12 @@ pub(crate) fn wait_options(text: Option<&str>) -> Result<WaitOptions, FfiError> 
 
 /// `["id-1", "id-2"]` (at most 10,000).
 pub(crate) fn session_ids(text: &str) -> Result<Vec<String>, FfiError> {
-    let ids: Vec<String> = serde_json::from_str(text)
-        .map_err(|e| FfiError::invalid("session_ids_json", format_args!("must be a JSON array of strings ({e})")))?;
+    let ids: Vec<String> = serde_json::from_str(text).map_err(|e| {
+        FfiError::invalid(
+            "session_ids_json",
+            format_args!("must be a JSON array of strings ({e})"),
+        )
+    })?;
     if ids.len() > 10_000 {
         return Err(FfiError::invalid("session_ids_json", "holds more than 10000 ids"));
     }

@@ -69,7 +69,11 @@ pub(crate) fn current() -> Result<(u64, Handle), FfiError> {
         state.runtime = Some(build_runtime()?);
         install_panic_hook();
     }
-    let handle = state.runtime.as_ref().map(|rt| rt.handle().clone()).expect("runtime was just set");
+    let handle = state
+        .runtime
+        .as_ref()
+        .map(|rt| rt.handle().clone())
+        .expect("runtime was just set");
     Ok((state.generation, handle))
 }
 
@@ -117,7 +121,13 @@ fn begin(owner: u64, generation: u64) -> Result<(u64, CancelToken, Handle), FfiE
     let id = state.next_op;
     state.next_op += 1;
     let cancel = CancelToken::new();
-    state.ops.insert(id, Op { owner, cancel: cancel.clone() });
+    state.ops.insert(
+        id,
+        Op {
+            owner,
+            cancel: cancel.clone(),
+        },
+    );
     Ok((id, cancel, handle))
 }
 
@@ -145,7 +155,10 @@ pub(crate) fn as_callback<R>(op: Option<u64>, body: impl FnOnce() -> R) -> R {
             CALLBACK_OP.with(|c| c.set(self.1));
         }
     }
-    let _reset = Reset(IN_CALLBACK.with(|c| c.replace(true)), CALLBACK_OP.with(|c| c.replace(op.or(c.get()))));
+    let _reset = Reset(
+        IN_CALLBACK.with(|c| c.replace(true)),
+        CALLBACK_OP.with(|c| c.replace(op.or(c.get()))),
+    );
     body()
 }
 

@@ -17,7 +17,10 @@ pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     }
     let bytes = CStr::from_ptr(ptr).to_bytes();
     if bytes.len() > MAX_INPUT_BYTES {
-        return Err(FfiError::invalid(name, format_args!("longer than {MAX_INPUT_BYTES} bytes")));
+        return Err(FfiError::invalid(
+            name,
+            format_args!("longer than {MAX_INPUT_BYTES} bytes"),
+        ));
     }
     std::str::from_utf8(bytes).map_err(|e| FfiError::invalid(name, format_args!("not valid UTF-8 ({e})")))
 }
@@ -37,7 +40,11 @@ pub(crate) unsafe fn optional_str_arg<'a>(ptr: *const c_char, name: &str) -> Res
 /// Hands a string to the caller, who frees it with `arr_string_free`. Interior NULs (which our JSON never
 /// contains: serde escapes them) are replaced rather than truncating silently.
 pub(crate) fn into_c_string(value: String) -> *mut c_char {
-    let value = if value.contains('\0') { value.replace('\0', "\u{FFFD}") } else { value };
+    let value = if value.contains('\0') {
+        value.replace('\0', "\u{FFFD}")
+    } else {
+        value
+    };
     CString::new(value).map_or(std::ptr::null_mut(), CString::into_raw)
 }
 

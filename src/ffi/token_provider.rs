@@ -48,7 +48,10 @@ pub(crate) struct CallbackTokenProvider {
 
 impl CallbackTokenProvider {
     pub fn new(callback: TokenFn, user_data: *mut c_void) -> CallbackTokenProvider {
-        CallbackTokenProvider { callback, user_data: user_data as usize }
+        CallbackTokenProvider {
+            callback,
+            user_data: user_data as usize,
+        }
     }
 }
 
@@ -60,18 +63,27 @@ impl TokenProvider for CallbackTokenProvider {
             let (callback, user_data) = (self.callback, self.user_data);
             // Host code runs on a callback thread, never on a worker.
             let asked = tokio::task::spawn_blocking(move || {
-                runtime::as_callback(None, || unsafe { callback(user_data as *mut c_void, request as *mut ArrTokenRequest) })
+                runtime::as_callback(None, || unsafe {
+                    callback(user_data as *mut c_void, request as *mut ArrTokenRequest)
+                })
             });
             if asked.await.is_err() {
                 return Err(Error::new(ErrorKind::Unauthorized, "the token callback failed"));
             }
             match tokio::time::timeout(ANSWER_TIMEOUT, receiver).await {
                 Ok(Ok(Ok(token))) => Ok(Secret::new(token)),
-                Ok(Ok(Err(message))) => {
-                    Err(Error::new(ErrorKind::Unauthorized, format!("the token callback failed: {message}")))
-                }
-                Ok(Err(_)) => Err(Error::new(ErrorKind::Unauthorized, "the token request was dropped unanswered")),
-                Err(_) => Err(Error::new(ErrorKind::Timeout, "the token callback did not answer within 60 s")),
+                Ok(Ok(Err(message))) => Err(Error::new(
+                    ErrorKind::Unauthorized,
+                    format!("the token callback failed: {message}"),
+                )),
+                Ok(Err(_)) => Err(Error::new(
+                    ErrorKind::Unauthorized,
+                    "the token request was dropped unanswered",
+                )),
+                Err(_) => Err(Error::new(
+                    ErrorKind::Timeout,
+                    "the token callback did not answer within 60 s",
+                )),
             }
         })
     }
@@ -121,7 +133,11 @@ pub unsafe extern "C" fn arr_token_request_fail(request: *mut ArrTokenRequest, m
             return Err(FfiError::null_argument("request"));
         }
         let request = Box::from_raw(request);
-        let message = if message.is_null() { "no reason given".to_owned() } else { str_arg(message, "message")?.to_owned() };
+        let message = if message.is_null() {
+            "no reason given".to_owned()
+        } else {
+            str_arg(message, "message")?.to_owned()
+        };
         let _ = request.answer.send(Err(message));
         Ok(())
     })

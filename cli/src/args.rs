@@ -1,0 +1,199 @@
+//! The command line: global flags, commands, and the help text that documents settings and exit codes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use arr_session::{ApiVersion, Secret, SessionSize};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::lease::{parse_lease, parse_wait};
+
+const AFTER_HELP: &str = "\
+Settings (highest first): command-line flags, then environment variables (ARR_ENDPOINT, ARR_ACCOUNT_ID,
+ARR_ACCOUNT_DOMAIN, ARR_ACCOUNT_KEY or ARR_ACCESS_TOKEN, ARR_STS_ENDPOINT, ARR_API_VERSION, ARR_CONFIG),
+then arrconfig.json in RenderingSession.ps1's format: the file named by --config, else by ARR_CONFIG,
+else ./arrconfig.json if it exists. Values like \"<fill in ...>\" count as unset. Used keys:
+  accountSettings.arrAccountId / arrAccountKey / arrAccountDomain (region, domain or full STS URL)
+  renderingSessionSettings.remoteRenderingDomain (region or URL), vmSize and maxLeaseTime (create defaults)
+A bare region such as westus2 expands to https://remoterendering.westus2.mixedreality.azure.com (rendering)
+and https://sts.westus2.mixedreality.azure.com (STS). Without settings, create uses Standard and 4 hours.
+
+Exit codes:
+  0  success
+  1  a session ended in Error, Expired or Stopped while waiting for it
+  2  usage error or invalid argument (also a declined or impossible confirmation)
+  3  authentication failed (unauthorized or forbidden)
+  4  not found
+  5  network failure or timeout
+  6  conflict (a session with that id exists with other settings)
+  7  service error, throttling, or another failure
+
+Local development: the arr-emulator binary (cargo run -p arr-emulator) serves the STS and the session API
+on one URL; pass it as both --endpoint and --sts-endpoint with its printed development account
+(--account-id 11111111-1111-1111-1111-111111111111, key YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==).";
+
+/// Manage Azure Remote Rendering sessions: create, inspect, extend and stop them.
+#[derive(Parser)]
+#[command(name = "arr", version, after_help = AFTER_HELP, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted by every command.
+#[derive(Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Rendering endpoint: a region (westus2), a domain, or a URL.
+    #[arg(long, global = true, value_name = "REGION|URL")]
+    pub endpoint: Option<String>,
+    /// Account id (a GUID).
+    #[arg(long, global = true, value_name = "GUID")]
+    pub account_id: Option<String>,
+    /// Account domain for the STS: a region, a domain, or the full STS URL.
+    #[arg(long, global = true, value_name = "REGION|DOMAIN|URL")]
+    pub account_domain: Option<String>,
+    /// Account key, exchanged at the STS for an access token. Prefer ARR_ACCOUNT_KEY or arrconfig.json.
+    #[arg(long, global = true, value_name = "KEY", value_parser = secret, conflicts_with = "access_token")]
+    pub account_key: Option<Secret>,
+    /// An access token to use as is, instead of an account key.
+    #[arg(long, global = true, value_name = "TOKEN", value_parser = secret)]
+    pub access_token: Option<Secret>,
+    /// STS URL, overriding the one derived from the account domain.
+    #[arg(long, global = true, value_name = "URL")]
+    pub sts_endpoint: Option<String>,
+    /// arrconfig.json to read (RenderingSession.ps1 format).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Wire version of the session API.
+    #[arg(long, global = true, value_name = "v1|2021-01-01", value_parser = api_version)]
+    pub api_version: Option<ApiVersion>,
+    /// Output format for results on stdout.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Give up waiting after this long (e.g. 10m); default: wait until Ready or ended.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_wait)]
+    pub timeout: Option<Duration>,
+    /// Delay between polls while waiting (e.g. 2s); default 2s for Standard, 10s for Premium.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_wait)]
+    pub poll_interval: Option<Duration>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable tables.
+    #[default]
+    Table,
+    /// The service's JSON (2021-01-01 field names), one document per line.
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Manage rendering sessions. Without a subcommand: create one and wait until it is Ready.
+    Session(SessionArgs),
+    /// Print an access token for the account (for backends and tests). Treat it like a password.
+    Token,
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SessionArgs {
+    #[command(subcommand)]
+    pub command: Option<SessionCommand>,
+    #[command(flatten)]
+    pub create: CreateFlags,
+}
+
+/// What to create; unset values come from arrconfig.json, then the defaults (Standard, 4 hours).
+#[derive(Args, Clone, Default)]
+pub struct CreateFlags {
+    /// Session id (2021-01-01 only; default a new GUID). Letters, digits, '-' and '_'.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// VM size.
+    #[arg(long, value_name = "standard|premium", value_parser = size)]
+    pub size: Option<SessionSize>,
+    /// Maximum lease: 90m, 1h30m, 2h, hh:mm:ss, or minutes.
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+    pub lease: Option<u32>,
+}
+
+#[derive(Subcommand)]
+pub enum SessionCommand {
+    /// Create a session (and with --wait, wait until it is Ready).
+    Create {
+        #[command(flatten)]
+        flags: CreateFlags,
+        /// Wait until the session is Ready.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show a session (and with --wait, wait until it is Ready).
+    Get {
+        id: String,
+        /// Wait until the session is Ready.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// List the account's Starting and Ready sessions.
+    List,
+    /// Set the lease to an absolute value (like RenderingSession.ps1 -UpdateSession): it must be larger
+    /// than the current lease.
+    Update {
+        id: String,
+        /// The new total lease: 90m, 1h30m, 2h, hh:mm:ss, or minutes.
+        #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+        lease: u32,
+    },
+    /// Add time to the current lease.
+    Extend {
+        id: String,
+        /// Time to add: 30m, 1h, hh:mm:ss, or minutes.
+        #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+        by: u32,
+    },
+    /// Stop a session, or every Starting/Ready session of the account with --all.
+    Stop {
+        #[arg(required_unless_present = "all")]
+        id: Option<String>,
+        /// Stop every Starting or Ready session of the account (asks first unless --yes).
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+        /// Do not ask for confirmation (required when stdin is not a terminal).
+        #[arg(long, requires = "all", conflicts_with = "id")]
+        yes: bool,
+    },
+    /// Wait until each session is Ready (one list request per poll, however many ids).
+    Wait {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+}
+
+fn secret(text: &str) -> Result<Secret, String> {
+    if text.trim().is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    Ok(Secret::new(text))
+}
+
+fn api_version(text: &str) -> Result<ApiVersion, String> {
+    ApiVersion::parse(text).ok_or_else(|| format!("{text:?} is not an api version; use v1 or 2021-01-01"))
+}
+
+fn size(text: &str) -> Result<SessionSize, String> {
+    SessionSize::parse_requested(text).map_err(|_| format!("{text:?} is not a size; use standard or premium"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
