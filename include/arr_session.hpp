@@ -1,0 +1,223 @@
+// arr_session.hpp: a header-only C++17 layer over arr_session.h.
+//
+// RAII handles (the client and returned strings are released automatically), results as values
+// (`arr::Result<T>`), and async calls taking any callable. Builds with and without exceptions
+// (-fno-exceptions): errors are values; `value_or_throw()` exists only when exceptions are enabled.
+// JSON stays JSON (std::string): parse it with the library of your engine.
+#ifndef ARR_SESSION_HPP
+#define ARR_SESSION_HPP
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "arr_session.h"
+
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define ARR_SESSION_HAS_EXCEPTIONS 1
+#include <stdexcept>
+#endif
+
+namespace arr {
+
+/// Owns a string returned by the library and frees it with arr_string_free.
+struct StringDeleter {
+    void operator()(char *s) const noexcept { arr_string_free(s); }
+};
+using OwnedString = std::unique_ptr<char, StringDeleter>;
+
+/// Takes ownership of a library string and copies it into a std::string.
+inline std::string take_string(char *s) {
+    OwnedString owned(s);
+    return owned ? std::string(owned.get()) : std::string();
+}
+
+/// The outcome of a call: a status and, on failure, the error JSON (see arr_last_error).
+class Status {
+  public:
+    Status() = default;
+    Status(arr_status status, std::string error_json) : status_(status), error_json_(std::move(error_json)) {}
+
+    /// The failure of the last call on this thread, read from arr_last_error().
+    static Status from_last_error(arr_status status) { return Status(status, take_string(arr_last_error())); }
+
+    bool ok() const noexcept { return status_ == ARR_STATUS_OK; }
+    explicit operator bool() const noexcept { return ok(); }
+    arr_status code() const noexcept { return status_; }
+    /// `{"status":"ARR_STATUS_...","httpStatus":..,"code":..,"message":..,"msCv":..,...}`, empty on success.
+    const std::string &error_json() const noexcept { return error_json_; }
+
+  private:
+    arr_status status_ = ARR_STATUS_OK;
+    std::string error_json_;
+};
+
+#ifdef ARR_SESSION_HAS_EXCEPTIONS
+/// Thrown by value_or_throw(); what() is the error JSON.
+class Error : public std::runtime_error {
+  public:
+    explicit Error(const Status &status) : std::runtime_error(status.error_json()), status_(status) {}
+    const Status &status() const noexcept { return status_; }
+
+  private:
+    Status status_;
+};
+#endif
+
+/// A value or the Status saying why there is none.
+template <class T>
+class Result {
+  public:
+    Result(T value) : value_(std::move(value)) {}
+    Result(Status status) : status_(std::move(status)) {}
+
+    bool ok() const noexcept { return value_.has_value(); }
+    explicit operator bool() const noexcept { return ok(); }
+    const Status &status() const noexcept { return status_; }
+    /// The value; call only when ok().
+    T &value() & { return *value_; }
+    const T &value() const & { return *value_; }
+    T &&value() && { return std::move(*value_); }
+    T *operator->() { return &*value_; }
+    const T *operator->() const { return &*value_; }
+
+#ifdef ARR_SESSION_HAS_EXCEPTIONS
+    T value_or_throw() && {
+        if (!ok()) throw Error(status_);
+        return std::move(*value_);
+    }
+#endif
+
+  private:
+    std::optional<T> value_;
+    Status status_;
+};
+
+/// Receives the outcome of an async call: status and the result or error JSON. Runs on a library thread.
+using Callback = std::function<void(const Status &status, const std::string &json)>;
+
+namespace detail {
+struct ClientDeleter {
+    void operator()(arr_client *c) const noexcept { arr_client_free(c); }
+};
+
+/// Runs a C call that returns a string through its last argument.
+template <class Call>
+inline Result<std::string> string_call(Call call) {
+    char *out = nullptr;
+    arr_status status = call(&out);
+    if (status != ARR_STATUS_OK) return Status::from_last_error(status);
+    return take_string(out);
+}
+
+/// The C callback: hands the outcome to the heap-allocated std::function and deletes it (exactly once).
+extern "C" inline void trampoline(void *user_data, arr_status status, const char *json) {
+    std::unique_ptr<Callback> callback(static_cast<Callback *>(user_data));
+    std::string text = json ? json : "";
+    Status outcome = status == ARR_STATUS_OK ? Status() : Status(status, text);
+    (*callback)(outcome, text);
+}
+
+/// Starts an async call; if starting fails, the callback is destroyed unused and the failure returned.
+template <class Start>
+inline Result<std::uint64_t> start_async(Callback callback, Start start) {
+    auto *state = new Callback(std::move(callback));
+    std::uint64_t operation = 0;
+    arr_status status = start(state, &operation);
+    if (status != ARR_STATUS_OK) {
+        delete state;
+        return Status::from_last_error(status);
+    }
+    return operation;
+}
+}  // namespace detail
+
+/// A client for one account. Movable, not copyable; freeing it cancels its operations in flight (their
+/// callbacks run with ARR_STATUS_CANCELLED before the destructor returns). Thread-safe for calls.
+class Client {
+  public:
+    /// `config_json` as for arr_client_new, e.g.
+    /// {"endpoint":"westus2","accountId":"...","accountDomain":"westus2","accountKey":"..."}.
+    static Result<Client> create(const std::string &config_json) {
+        arr_client *raw = nullptr;
+        arr_status status = arr_client_new(config_json.c_str(), &raw);
+        if (status != ARR_STATUS_OK) return Status::from_last_error(status);
+        return Client(raw);
+    }
+
+    const arr_client *get() const noexcept { return handle_.get(); }
+
+    /// options_json: {"id":"my-session","size":"Standard","maxLeaseTimeMinutes":60}. Returns the session JSON.
+    Result<std::string> create_session(const std::string &options_json) const {
+        return detail::string_call([&](char **out) { return arr_client_create_session(get(), options_json.c_str(), out); });
+    }
+    Result<std::string> get_session(const std::string &id) const {
+        return detail::string_call([&](char **out) { return arr_client_get_session(get(), id.c_str(), out); });
+    }
+    /// Sets the lease to `max_lease_minutes` in total (absolute).
+    Result<std::string> update_session(const std::string &id, std::uint32_t max_lease_minutes) const {
+        return detail::string_call([&](char **out) { return arr_client_update_session(get(), id.c_str(), max_lease_minutes, out); });
+    }
+    /// Adds `by_minutes` to the current lease.
+    Result<std::string> extend_session(const std::string &id, std::uint32_t by_minutes) const {
+        return detail::string_call([&](char **out) { return arr_client_extend_session(get(), id.c_str(), by_minutes, out); });
+    }
+    Status stop_session(const std::string &id) const {
+        arr_status status = arr_client_stop_session(get(), id.c_str());
+        return status == ARR_STATUS_OK ? Status() : Status::from_last_error(status);
+    }
+    /// A JSON array of the Starting and Ready sessions.
+    Result<std::string> list_sessions() const {
+        return detail::string_call([&](char **out) { return arr_client_list_sessions(get(), out); });
+    }
+    /// wait_options_json: empty for defaults, or {"timeoutMs":600000,"pollIntervalMs":2000}.
+    Result<std::string> wait_until_ready(const std::string &id, const std::string &wait_options_json = "") const {
+        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
+        return detail::string_call([&](char **out) { return arr_client_wait_until_ready(get(), id.c_str(), options, out); });
+    }
+    /// ids_json: ["a","b"]. Returns one {"id","status","session"|"error"} per id.
+    Result<std::string> wait_for_sessions(const std::string &ids_json, const std::string &wait_options_json = "") const {
+        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
+        return detail::string_call([&](char **out) { return arr_client_wait_for_sessions(get(), ids_json.c_str(), options, out); });
+    }
+
+    /// The async forms return the operation id (for cancel()); `callback` runs exactly once.
+    Result<std::uint64_t> create_session_async(const std::string &options_json, Callback callback) const {
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_create_session_async(get(), options_json.c_str(), detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> get_session_async(const std::string &id, Callback callback) const {
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_get_session_async(get(), id.c_str(), detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> wait_until_ready_async(const std::string &id, Callback callback,
+                                                 const std::string &wait_options_json = "") const {
+        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_wait_until_ready_async(get(), id.c_str(), options, detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> stop_session_async(const std::string &id, Callback callback) const {
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_stop_session_async(get(), id.c_str(), detail::trampoline, state, op);
+        });
+    }
+    /// Cancels an async operation of this client; its callback then runs with ARR_STATUS_CANCELLED.
+    Status cancel(std::uint64_t operation) const {
+        arr_status status = arr_client_cancel(get(), operation);
+        return status == ARR_STATUS_OK ? Status() : Status::from_last_error(status);
+    }
+
+  private:
+    explicit Client(arr_client *raw) : handle_(raw) {}
+    std::unique_ptr<arr_client, detail::ClientDeleter> handle_;
+};
+
+}  // namespace arr
+
+#endif  // ARR_SESSION_HPP

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The C and C++ side of the suite: header freshness and compilation, the C ABI test (static and shared,
+# and under valgrind), the examples through pkg-config and CMake, and the native-static-libs lock.
+# Needs gcc, g++, cmake, pkg-config, valgrind and cbindgen (scripts/test.sh installs them).
+set -u
+source "$(dirname "$0")/../../scripts/lib.sh"
+cd "$ROOT"
+BUILD="$ROOT/build/c"
+rm -rf "$BUILD"
+mkdir -p "$BUILD"
+
+check "build the library (with test hooks) and the emulator" \
+  cargo build -q -p arr-session --features test-hooks -p arr-emulator
+
+check "include/arr_session.h is what cbindgen generates" \
+  cbindgen --quiet --config cbindgen.toml --crate arr-session --verify --output include/arr_session.h
+check "arr_session.h compiles as C99 (-Wall -Wextra -Werror -pedantic)" \
+  gcc -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c include/arr_session.h
+check "arr_session.h compiles as C++17 (-Wall -Wextra -Werror)" \
+  g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ include/arr_session.h
+check "arr_session.hpp compiles as C++17" \
+  g++ -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/arr_session.hpp
+check "arr_session.hpp compiles with -fno-exceptions" \
+  g++ -std=c++17 -Wall -Wextra -Werror -fno-exceptions -fsyntax-only -x c++ include/arr_session.hpp
+
+native_libs=$(cat cmake/native-static-libs.txt)
+check "the static library needs exactly the native libraries in cmake/native-static-libs.txt" \
+  bash -c "cargo rustc -q -p arr-session --lib --features test-hooks --crate-type staticlib -- --print native-static-libs 2>&1 \
+           | grep -q -- 'native-static-libs: $native_libs\$'"
+
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -DARR_SESSION_TEST_HOOKS -Iinclude)
+check "abi_test links statically" \
+  gcc "${CFLAGS[@]}" tests/c/abi_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/abi_test_static"
+check "abi_test links against the shared library" \
+  gcc "${CFLAGS[@]}" tests/c/abi_test.c -Ltarget/debug -larr_session -lpthread -Wl,-rpath,"$ROOT/target/debug" -o "$BUILD/abi_test_shared"
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
+check "abi_test (static): every function against the emulator" "$BUILD/abi_test_static" "$FAST" "$SLOW"
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
+check "abi_test (shared library), quick" "$BUILD/abi_test_shared" "$FAST" "$SLOW" --quick
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
+check "abi_test under valgrind memcheck: no errors, no definite leaks" \
+  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+  "$BUILD/abi_test_static" "$FAST" "$SLOW" --quick
+stop_emulators
+
+# The documented install step, then the two consumers.
+check "cargo build --release -p arr-session" cargo build -q --release -p arr-session
+PREFIX="$BUILD/prefix"
+check "scripts/install-native.sh installs library, headers, pkg-config and CMake files" \
+  scripts/install-native.sh "$PREFIX" release
+export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
+check "pkg-config --static lists the locked native libraries" \
+  bash -c "pkg-config --static --libs arr_session | grep -q -- '$native_libs'"
+check "examples/c builds with pkg-config (static link)" \
+  bash -c "gcc -std=c99 -Wall -Wextra -Werror examples/c/lifecycle.c \$(pkg-config --cflags arr_session) \
+           $PREFIX/lib/libarr_session.a \$(pkg-config --static --libs-only-l arr_session | sed 's/-larr_session//') -o $BUILD/lifecycle_c"
+check "examples/cpp configures with find_package(arr_session)" \
+  cmake -S examples/cpp -B "$BUILD/cpp" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=Release
+check "examples/cpp builds" cmake --build "$BUILD/cpp"
+check "examples/cpp builds with -fno-exceptions" \
+  bash -c "cmake -S examples/cpp -B '$BUILD/cpp-noexc' -DCMAKE_PREFIX_PATH='$PREFIX' -DARR_EXAMPLE_NO_EXCEPTIONS=ON >/dev/null && cmake --build '$BUILD/cpp-noexc'"
+
+start_emulator URL --start-delay 300ms
+check "examples/c: lifecycle against the emulator" "$BUILD/lifecycle_c" "$(dev_config "$URL")"
+check "examples/cpp: lifecycle against the emulator" "$BUILD/cpp/lifecycle_cpp" "$(dev_config "$URL")"
+check "examples/cpp (-fno-exceptions): lifecycle against the emulator" "$BUILD/cpp-noexc/lifecycle_cpp" "$(dev_config "$URL")"
+stop_emulators
+
+summary "C/C++"
