@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine: installs what it needs (compilers, valgrind, cmake,
+# mono, pytest, cbindgen), then runs every suite. Each suite prints its own closing lines (cargo test's,
+# pytest's, or "N passed, N failed"); the last line counts the suites.
+#
+#   bash scripts/test.sh
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+# The suite runs against emulators it starts itself, never a real account.
+for var in $(env | sed -n 's/^\(ARR_[A-Z_]*\)=.*/\1/p'); do unset "$var"; done
+
+install_prerequisites() {
+  local packages=()
+  command -v gcc >/dev/null || packages+=(gcc)
+  command -v g++ >/dev/null || packages+=(g++)
+  command -v make >/dev/null || packages+=(make)
+  command -v cmake >/dev/null || packages+=(cmake)
+  command -v pkg-config >/dev/null || packages+=(pkg-config)
+  command -v valgrind >/dev/null || packages+=(valgrind)
+  command -v mcs >/dev/null || packages+=(mono-mcs)
+  command -v mono >/dev/null || packages+=(mono-runtime)
+  command -v script >/dev/null || packages+=(bsdutils)
+  python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
+  python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
+  if [ ${#packages[@]} -gt 0 ]; then
+    echo "installing: ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  fi
+  # Reference assemblies the C# runner compiles against (part of Debian's mono packages).
+  if [ ! -e /usr/lib/mono/4.5/System.Net.Http.dll ] && [ -d /usr/lib/mono ]; then
+    apt-get install -y -qq --no-install-recommends libmono-system-net-http4.0-cil >/dev/null 2>&1 || true
+  fi
+  python3 -c 'import pytest' 2>/dev/null || python3 -m pip install --quiet pytest 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages pytest
+  command -v cbindgen >/dev/null || cargo install --quiet --locked cbindgen --version 0.29.4
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+}
+
+SUITES_PASSED=0
+SUITES_FAILED=0
+FAILED_SUITES=()
+suite() {
+  local name=$1
+  shift
+  echo
+  echo "=== $name"
+  if "$@"; then
+    SUITES_PASSED=$((SUITES_PASSED + 1))
+  else
+    SUITES_FAILED=$((SUITES_FAILED + 1))
+    FAILED_SUITES+=("$name")
+    echo "=== $name FAILED"
+  fi
+}
+
+quickstart_both_versions() {
+  cargo run -q --example quickstart && ARR_API_VERSION=v1 cargo run -q --example quickstart
+}
+
+python_suite() {
+  python3 -m pytest bindings/python/tests -q -p no:cacheprovider
+}
+
+install_prerequisites
+suite "rust: formatting" cargo fmt --all -- --check
+suite "rust: clippy" cargo clippy -q --workspace --all-targets -- -D warnings
+suite "rust: tests (core, emulator, cli)" cargo test -q --workspace
+suite "main job: quickstart against the embedded emulator (2021-01-01 and v1)" quickstart_both_versions
+suite "c and c++" bash tests/c/run.sh
+suite "python" python_suite
+suite "c#" bash bindings/csharp/run-tests.sh
+
+echo
+for s in "${FAILED_SUITES[@]}"; do echo "failed suite: $s"; done
+echo "suites: $SUITES_PASSED passed, $SUITES_FAILED failed"
+[ "$SUITES_FAILED" -eq 0 ]
