@@ -204,13 +204,16 @@ arr_status arr_client_new_with_token_provider(const char *config_json,
                                               void *user_data,
                                               struct arr_client **out_client);
 
-// Frees a client. Operations of this client still in flight are cancelled; their callbacks run (with
+// Frees a client. With `"stopOwnedSessionsOnClose": true` in its config it first stops the sessions it
+// owns (within `closeTimeoutMs`, default 10 s; from inside a callback this is started, not awaited).
+// Operations of this client still in flight are cancelled; their callbacks run (with
 // ARR_STATUS_CANCELLED unless they already finished) before this function returns, and none runs after.
 // `arr_client_free(NULL)` does nothing. May be called from inside one of the client's own callbacks.
 //
 // Ownership: takes back the client; do not use it afterwards (no other thread may be using it).
 // Thread-safety: any thread, but only once per client.
-// Blocking: yes, until the callbacks of the cancelled operations have returned.
+// Blocking: yes, until owned sessions are stopped (if configured) and the callbacks of the cancelled
+// operations have returned.
 //
 // # Safety
 // `client` must be NULL or a pointer from `arr_client_new*` not freed before.
@@ -256,7 +259,7 @@ arr_status arr_set_log_callback(arr_log_callback callback,
 
 // Creates a session. `options_json`: `{"id": "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`
 // (`id` optional: a GUID is chosen when absent; must be absent with api-version v1; `size` Standard or
-// Premium in any case; lease 0 to 1440). On success `*out_session_json` is the session (status Starting).
+// Premium in any case; lease 0 to 1440; `"owned": false` keeps it out of `arr_client_stop_owned_sessions`). On success `*out_session_json` is the session (status Starting).
 // A create retried with the same id and settings finds the session instead of making a second.
 //
 // Ownership: arguments borrowed for the call; `*out_session_json` owned by the caller (`arr_string_free`).
@@ -501,6 +504,35 @@ arr_status arr_client_get_access_token_async(const struct arr_client *client,
                                              arr_callback callback,
                                              void *user_data,
                                              uint64_t *out_operation_id);
+
+// Stops every session this client owns (created through it, unless created with `"owned": false`),
+// concurrently, within `timeout_ms`. The result is `[{"id": "a", "status": "ARR_STATUS_OK"}, {"id":
+// "b", "status": "ARR_STATUS_TIMEOUT", "error": {...}}]`; a session the service no longer knows counts as
+// stopped. Configure `"stopOwnedSessionsOnClose": true` to have `arr_client_free` do this itself.
+//
+// Ownership: `*out_results_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes, at most about `timeout_ms`; not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_stop_owned_sessions(const struct arr_client *client,
+                                          uint32_t timeout_ms,
+                                          char **out_results_json);
+
+// `arr_client_stop_owned_sessions`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_session_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_session_async`.
+arr_status arr_client_stop_owned_sessions_async(const struct arr_client *client,
+                                                uint32_t timeout_ms,
+                                                arr_callback callback,
+                                                void *user_data,
+                                                uint64_t *out_operation_id);
 
 #if defined(ARR_SESSION_TEST_HOOKS)
 // Test-only: panics inside the library, to show the panic boundary holds (returns ARR_STATUS_PANIC).

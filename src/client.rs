@@ -7,6 +7,7 @@ use reqwest::{Method, Url};
 use crate::auth::TokenSource;
 use crate::config::{ApiVersion, ClientConfig, ResolvedEndpoints};
 use crate::error::{Error, ErrorKind, Result};
+use crate::guard::OwnedSessions;
 use crate::model::{
     validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize, SessionStatus,
     MAX_LEASE_MINUTES,
@@ -30,6 +31,7 @@ struct Inner {
     endpoints: ResolvedEndpoints,
     transport: Transport,
     tokens: TokenSource,
+    owned: OwnedSessions,
 }
 
 impl std::fmt::Debug for Client {
@@ -54,8 +56,13 @@ impl Client {
                 endpoints,
                 transport,
                 tokens,
+                owned: OwnedSessions::default(),
             }),
         })
+    }
+
+    pub(crate) fn owned(&self) -> &OwnedSessions {
+        &self.inner.owned
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -95,14 +102,29 @@ impl Client {
                 validate_session_id(&id)?;
                 let body = v2021::create_body(&size, options.max_lease_time_minutes);
                 let url = v2021::session_url(base, account, &id);
-                let response = self
-                    .execute(|| {
-                        Request::new("sessions.create", Method::PUT, url.clone())
-                            .json(&body)
-                            .subject(&id)
-                    })
-                    .await?;
-                session_response(&response, v2021::decode_session)
+                // The id is ours before the request leaves: if the answer is lost, the session may exist,
+                // and the guard must still be able to stop it.
+                let owned_before = self.owned().contains(&id);
+                if options.owned {
+                    self.owned().add(&id);
+                }
+                let result = async {
+                    let response = self
+                        .execute(|| {
+                            Request::new("sessions.create", Method::PUT, url.clone())
+                                .json(&body)
+                                .subject(&id)
+                        })
+                        .await?;
+                    session_response(&response, v2021::decode_session)
+                }
+                .await;
+                if let Err(e) = &result {
+                    if options.owned && !owned_before && !may_have_created(e) {
+                        self.owned().remove(&id);
+                    }
+                }
+                result
             }
             ApiVersion::V1 => {
                 if options.id.is_some() {
@@ -122,6 +144,9 @@ impl Client {
                     })
                     .await?;
                 let id = v1::decode_created(&response.body).map_err(|e| e.with_ms_cv(response.ms_cv.clone()))?;
+                if options.owned {
+                    self.owned().add(&id);
+                }
                 let session = Session {
                     id,
                     status: SessionStatus::new(SessionStatus::STARTING),
@@ -258,6 +283,7 @@ impl Client {
                     .await?
             }
         };
+        self.owned().remove(id);
         Ok(Response {
             value: (),
             ms_cv: response.ms_cv,
@@ -343,6 +369,16 @@ impl Client {
             }
             other => other,
         }
+    }
+}
+
+/// Whether a failed create may nevertheless have created the session (the answer was lost or garbled,
+/// or the service failed after acting). A 4xx, including 429, means it did not.
+fn may_have_created(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::Network | ErrorKind::Timeout | ErrorKind::Decode | ErrorKind::Cancelled => true,
+        ErrorKind::Service => error.http_status().is_none_or(|s| s >= 500),
+        _ => false,
     }
 }
 

@@ -108,6 +108,10 @@ pub struct ClientConfig {
     pub extra_root_ca_pem: Option<String>,
     /// Allow plain `http://` to hosts other than loopback (loopback is always allowed).
     pub allow_insecure_http: bool,
+    /// Stop the sessions this client owns when it is closed ([`crate::Client::close`], `arr_client_free`).
+    pub stop_owned_sessions_on_close: bool,
+    /// How long closing may spend stopping owned sessions.
+    pub close_timeout: Duration,
 }
 
 impl ClientConfig {
@@ -128,6 +132,8 @@ impl ClientConfig {
             proxy: ProxySetting::System,
             extra_root_ca_pem: None,
             allow_insecure_http: false,
+            stop_owned_sessions_on_close: false,
+            close_timeout: Duration::from_secs(10),
         }
     }
 
@@ -198,6 +204,10 @@ impl ClientConfig {
         }
         config.extra_root_ca_pem = fields.optional_string("extraRootCaPem")?;
         config.allow_insecure_http = fields.optional_bool("allowInsecureHttp")?.unwrap_or(false);
+        config.stop_owned_sessions_on_close = fields.optional_bool("stopOwnedSessionsOnClose")?.unwrap_or(false);
+        if let Some(ms) = fields.optional_millis("closeTimeoutMs")? {
+            config.close_timeout = ms;
+        }
         if let Some(retry) = fields.take_raw("retry") {
             let Value::Object(mut retry_map) = retry else {
                 return Err(Error::invalid_argument("retry", "must be an object"));

@@ -31,6 +31,7 @@ mod client;
 mod config;
 mod error;
 pub mod ffi;
+mod guard;
 mod json_fields;
 mod model;
 mod retry;

@@ -165,6 +165,8 @@ pub struct CreateSessionOptions {
     pub id: Option<String>,
     pub size: SessionSize,
     pub max_lease_time_minutes: u32,
+    /// Whether the client owns the new session (see [`crate::Client::stop_owned_sessions`]). Default true.
+    pub owned: bool,
 }
 
 impl CreateSessionOptions {
@@ -173,6 +175,7 @@ impl CreateSessionOptions {
             id: None,
             size,
             max_lease_time_minutes,
+            owned: true,
         }
     }
 

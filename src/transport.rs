@@ -345,9 +345,6 @@ fn new_correlation_vector() -> String {
 fn log_request(request: &Request, attempt: u32, status: Option<u16>, ms_cv: Option<&str>, started: Instant) {
     tracing::info!(
         target: "arr_session::http",
-        method = %request.method,
-        path = request.url.path(),
-        status = status.unwrap_or(0),
         ms_cv = ms_cv.unwrap_or("-"),
         duration_ms = started.elapsed().as_millis() as u64,
         attempt,

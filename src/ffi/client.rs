@@ -110,13 +110,16 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
     })
 }
 
-/// Frees a client. Operations of this client still in flight are cancelled; their callbacks run (with
+/// Frees a client. With `"stopOwnedSessionsOnClose": true` in its config it first stops the sessions it
+/// owns (within `closeTimeoutMs`, default 10 s; from inside a callback this is started, not awaited).
+/// Operations of this client still in flight are cancelled; their callbacks run (with
 /// ARR_STATUS_CANCELLED unless they already finished) before this function returns, and none runs after.
 /// `arr_client_free(NULL)` does nothing. May be called from inside one of the client's own callbacks.
 ///
 /// Ownership: takes back the client; do not use it afterwards (no other thread may be using it).
 /// Thread-safety: any thread, but only once per client.
-/// Blocking: yes, until the callbacks of the cancelled operations have returned.
+/// Blocking: yes, until owned sessions are stopped (if configured) and the callbacks of the cancelled
+/// operations have returned.
 ///
 /// # Safety
 /// `client` must be NULL or a pointer from `arr_client_new*` not freed before.
@@ -127,9 +130,35 @@ pub unsafe extern "C" fn arr_client_free(client: *mut ArrClient) {
     }
     guard_void(|| {
         let client = Box::from_raw(client);
+        stop_owned_on_close(&client);
         runtime::cancel_and_wait(Some(client.id));
         drop(client);
     });
+}
+
+/// The session guard's "stop on close". Outcomes are logged, not returned: free has no result.
+fn stop_owned_on_close(handle: &ArrClient) {
+    if !handle.client.config().stop_owned_sessions_on_close || handle.client.owned_sessions().is_empty() {
+        return;
+    }
+    let client = handle.client.clone();
+    let work = async move {
+        for (id, outcome) in client.close().await {
+            match outcome {
+                Ok(()) => tracing::info!(target: "arr_session::guard", "stopped owned session {id} on close"),
+                Err(e) => {
+                    tracing::warn!(target: "arr_session::guard", "could not stop owned session {id} on close: {e}")
+                }
+            }
+        }
+        Ok(())
+    };
+    if runtime::in_callback() {
+        // Blocking here could deadlock; the stop runs on, within its timeout.
+        let _ = runtime::detach(handle.generation, work);
+    } else {
+        let _ = runtime::block_on(handle.id, handle.generation, work);
+    }
 }
 
 /// Cancels an operation started by one of the client's `_async` functions. Its callback then runs with

@@ -152,13 +152,35 @@ unsafe fn wait_many_work(
         let items: Vec<serde_json::Value> = ids
             .iter()
             .zip(outcomes)
-            .map(|(id, outcome)| match outcome {
-                Ok(session) => json!({ "id": id, "status": ArrStatus::Ok.name(), "session": session }),
-                Err(error) => {
-                    let error = FfiError::from(error);
-                    json!({ "id": id, "status": error.status.name(), "error": error.to_value() })
-                }
-            })
+            .map(|(id, outcome)| outcome_item(id, outcome.map(|session| Some(json!(session)))))
+            .collect();
+        to_json(items)
+    }))
+}
+
+/// One entry of a per-session result array: `{"id", "status", "session"?}` or `{"id", "status", "error"}`.
+fn outcome_item(id: &str, outcome: crate::Result<Option<serde_json::Value>>) -> serde_json::Value {
+    match outcome {
+        Ok(Some(session)) => json!({ "id": id, "status": ArrStatus::Ok.name(), "session": session }),
+        Ok(None) => json!({ "id": id, "status": ArrStatus::Ok.name() }),
+        Err(error) => {
+            let error = FfiError::from(error);
+            json!({ "id": id, "status": error.status.name(), "error": error.to_value() })
+        }
+    }
+}
+
+fn stop_owned_work(client: &Client, timeout_ms: u32) -> Result<Work, FfiError> {
+    if timeout_ms == 0 {
+        return Err(FfiError::invalid("timeout_ms", "must be greater than 0"));
+    }
+    let client = client.clone();
+    let timeout = std::time::Duration::from_millis(u64::from(timeout_ms));
+    Ok(Box::pin(async move {
+        let outcomes = client.stop_owned_sessions(timeout).await;
+        let items: Vec<serde_json::Value> = outcomes
+            .into_iter()
+            .map(|(id, outcome)| outcome_item(&id, outcome.map(|()| None)))
             .collect();
         to_json(items)
     }))
@@ -171,7 +193,7 @@ fn token_work(client: &Client) -> Work {
 
 /// Creates a session. `options_json`: `{"id": "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`
 /// (`id` optional: a GUID is chosen when absent; must be absent with api-version v1; `size` Standard or
-/// Premium in any case; lease 0 to 1440). On success `*out_session_json` is the session (status Starting).
+/// Premium in any case; lease 0 to 1440; `"owned": false` keeps it out of `arr_client_stop_owned_sessions`). On success `*out_session_json` is the session (status Starting).
 /// A create retried with the same id and settings finds the session instead of making a second.
 ///
 /// Ownership: arguments borrowed for the call; `*out_session_json` owned by the caller (`arr_string_free`).
@@ -612,6 +634,58 @@ pub unsafe extern "C" fn arr_client_get_access_token_async(
         run_async(
             client,
             token_work(&client.client),
+            callback,
+            user_data,
+            out_operation_id,
+        )
+    })
+}
+
+/// Stops every session this client owns (created through it, unless created with `"owned": false`),
+/// concurrently, within `timeout_ms`. The result is `[{"id": "a", "status": "ARR_STATUS_OK"}, {"id":
+/// "b", "status": "ARR_STATUS_TIMEOUT", "error": {...}}]`; a session the service no longer knows counts as
+/// stopped. Configure `"stopOwnedSessionsOnClose": true` to have `arr_client_free` do this itself.
+///
+/// Ownership: `*out_results_json` owned by the caller (`arr_string_free`).
+/// Thread-safety: any thread; the client may be shared.
+/// Blocking: yes, at most about `timeout_ms`; not allowed inside a callback.
+///
+/// # Safety
+/// Pointers must be NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_stop_owned_sessions(
+    client: *const ArrClient,
+    timeout_ms: u32,
+    out_results_json: *mut *mut c_char,
+) -> ArrStatus {
+    guard(|| {
+        let client = client_arg(client)?;
+        require_out(out_results_json, "out_results_json")?;
+        run_blocking(client, stop_owned_work(&client.client, timeout_ms)?, out_results_json)
+    })
+}
+
+/// `arr_client_stop_owned_sessions`, completing through `callback`.
+///
+/// Ownership: as for `arr_client_create_session_async`.
+/// Thread-safety: any thread; the callback runs once on a library thread.
+/// Blocking: no.
+///
+/// # Safety
+/// As for `arr_client_create_session_async`.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_stop_owned_sessions_async(
+    client: *const ArrClient,
+    timeout_ms: u32,
+    callback: ArrCallback,
+    user_data: *mut c_void,
+    out_operation_id: *mut u64,
+) -> ArrStatus {
+    guard(|| {
+        let client = client_arg(client)?;
+        run_async(
+            client,
+            stop_owned_work(&client.client, timeout_ms)?,
             callback,
             user_data,
             out_operation_id,

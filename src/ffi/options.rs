@@ -17,11 +17,12 @@ fn object(text: &str, name: &str) -> Result<serde_json::Map<String, Value>, FfiE
     }
 }
 
-/// `{"id"?: "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`.
+/// `{"id"?: "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60, "owned"?: true}`.
 pub(crate) fn create_options(text: &str) -> Result<CreateSessionOptions, FfiError> {
     let mut map = object(text, "options_json")?;
     let mut fields = Fields::new(&mut map, "");
     let id = fields.optional_string("id")?;
+    let owned = fields.optional_bool("owned")?.unwrap_or(true);
     let size = fields.required_string("size")?;
     let lease = fields
         .optional_u64("maxLeaseTimeMinutes", 0, u64::from(u32::MAX))?
@@ -30,6 +31,7 @@ pub(crate) fn create_options(text: &str) -> Result<CreateSessionOptions, FfiErro
     let size = SessionSize::parse_requested(&size)?;
     let mut options = CreateSessionOptions::new(size, lease as u32);
     options.id = id;
+    options.owned = owned;
     Ok(options)
 }
 

@@ -211,6 +211,21 @@ where
     Ok(id)
 }
 
+/// Starts `work` without waiting for it or registering it (nothing calls back when it ends).
+pub(crate) fn detach<F>(generation: u64, work: F) -> Result<(), FfiError>
+where
+    F: Future<Output = Result<(), FfiError>> + Send + 'static,
+{
+    let state = state();
+    match &state.runtime {
+        Some(rt) if !state.shutting_down && state.generation == generation => {
+            rt.spawn(work);
+            Ok(())
+        }
+        _ => Err(FfiError::new(ArrStatus::Shutdown, "the library was shut down")),
+    }
+}
+
 /// Cancels one operation of `owner`. Returns false if there is no such operation (finished or never was).
 pub(crate) fn cancel(owner: u64, op: u64) -> bool {
     match state().ops.get(&op) {

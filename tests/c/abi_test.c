@@ -531,6 +531,39 @@ static void test_token_provider(arr_client *keyed) {
     expect(arr_client_new_with_token_provider(cfg, 7, on_token, &state, &client), ARR_STATUS_INVALID_ARGUMENT, "kind", "token provider: bad kind");
 }
 
+/* The session guard: owned sessions are stopped on request and, when configured, by arr_client_free. */
+static void test_session_guard(void) {
+    char *json = NULL;
+    arr_client *observer = new_client("");
+    arr_client *client = new_client("");
+    check(arr_client_create_session(client, "{\"id\":\"c-owned\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10}", &json) == ARR_STATUS_OK, "guard: create an owned session");
+    arr_string_free(json);
+    check(arr_client_create_session(client, "{\"id\":\"c-unowned\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10,\"owned\":false}", &json) == ARR_STATUS_OK, "guard: create an unowned session");
+    arr_string_free(json);
+    check(arr_client_stop_owned_sessions(client, 10000, &json) == ARR_STATUS_OK && strstr(json, "c-owned") && !strstr(json, "c-unowned") && strstr(json, "ARR_STATUS_OK"),
+          "stop_owned_sessions stops only the owned session");
+    arr_string_free(json);
+    check(arr_client_get_session(observer, "c-unowned", &json) == ARR_STATUS_OK && !strstr(json, "\"Stopped\""), "the unowned session still runs");
+    arr_string_free(json);
+    expect(arr_client_stop_owned_sessions(client, 0, &json), ARR_STATUS_INVALID_ARGUMENT, "timeout_ms", "stop_owned_sessions: zero timeout");
+    expect(arr_client_stop_owned_sessions(client, 100, NULL), ARR_STATUS_NULL_ARGUMENT, "out_results_json", "stop_owned_sessions: NULL out");
+    waiter w;
+    waiter_init(&w);
+    check(arr_client_stop_owned_sessions_async(client, 1000, on_done, &w, NULL) == ARR_STATUS_OK && wait_for(&w, 1, 10) && w.status == ARR_STATUS_OK && strcmp(w.json, "[]") == 0,
+          "stop_owned_sessions_async with nothing owned");
+    waiter_destroy(&w);
+    arr_client_stop_session(client, "c-unowned");
+    arr_client_free(client);
+
+    arr_client *guarded = new_client(",\"stopOwnedSessionsOnClose\":true,\"closeTimeoutMs\":5000");
+    check(arr_client_create_session(guarded, "{\"id\":\"c-on-close\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10}", &json) == ARR_STATUS_OK, "guard: create with stopOwnedSessionsOnClose");
+    arr_string_free(json);
+    arr_client_free(guarded);
+    check(arr_client_get_session(observer, "c-on-close", &json) == ARR_STATUS_OK && strstr(json, "\"Stopped\""), "arr_client_free stopped the owned session");
+    arr_string_free(json);
+    arr_client_free(observer);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: abi_test BASE_URL SLOW_URL [--quick]\n");
@@ -555,6 +588,7 @@ int main(int argc, char **argv) {
     test_token_provider(client);
     arr_client_free(client);
     test_callback_reentry();
+    test_session_guard();
     test_threads();
     test_cancel_free_shutdown();
     base_url = fast_url;

@@ -1,0 +1,77 @@
+"""arr-session: Azure Remote Rendering session management, over the arr-session native library.
+
+The native library is loaded from ``$ARR_SESSION_LIBRARY``, then from this package's directory, then by
+the system loader. Library logs go to the ``logging`` logger ``arr_session`` (and its children, e.g.
+``arr_session.http``); call :func:`refresh_log_level` after changing that logger's level (clients do it
+when they are created).
+"""
+
+from __future__ import annotations
+
+import atexit
+
+from . import _callbacks, _ffi
+from ._client import RemoteRenderingClient
+from ._polling import SessionPoller
+from .exceptions import (
+    ArrCancelledError,
+    ArrError,
+    ArrInvalidArgumentError,
+    ArrTimeoutError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    SessionEndedError,
+)
+from .models import RenderingSession, SessionSize, SessionStatus, SessionStopResult, SessionWaitResult
+
+__version__ = "0.1.0"
+#: The native library's version and where it was loaded from.
+NATIVE_VERSION = _ffi.NATIVE_VERSION
+LIBRARY_PATH = _ffi.LIBRARY_PATH
+ABI_VERSION = _ffi.ABI_VERSION
+
+__all__ = [
+    "RemoteRenderingClient",
+    "SessionPoller",
+    "RenderingSession",
+    "SessionSize",
+    "SessionStatus",
+    "SessionWaitResult",
+    "SessionStopResult",
+    "ArrError",
+    "ArrInvalidArgumentError",
+    "ClientAuthenticationError",
+    "ResourceNotFoundError",
+    "ResourceExistsError",
+    "HttpResponseError",
+    "ServiceRequestError",
+    "ArrTimeoutError",
+    "ArrCancelledError",
+    "SessionEndedError",
+    "refresh_log_level",
+    "shutdown",
+]
+
+
+def refresh_log_level() -> None:
+    """Lets the library's log lines through at the ``arr_session`` logger's current effective level."""
+    _callbacks.sync_log_level()
+
+
+def shutdown() -> None:
+    """Cancels every operation in flight and stops the library's threads (``arr_shutdown``). Clients created
+    before answer with ``ArrError`` (status ``ARR_STATUS_SHUTDOWN``); new clients work. Runs at exit."""
+    _ffi.lib.arr_shutdown()
+
+
+def _at_exit() -> None:
+    # No callback into a finalizing interpreter: logging off, then every operation ended.
+    _ffi.lib.arr_set_log_callback(_ffi.LOG_CALLBACK(), None, 0)
+    _ffi.lib.arr_shutdown()
+
+
+_callbacks.sync_log_level()
+atexit.register(_at_exit)

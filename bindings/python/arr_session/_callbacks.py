@@ -1,0 +1,158 @@
+"""The library's callbacks: one module-level ctypes function per signature, alive for the process.
+
+Per-call state never travels through ``user_data`` as a Python object: ``user_data`` is a small integer
+that keys a registry here, so a callback can never find a collected object, and nothing has to be kept
+alive per call except the registry entry (removed when the callback has fired).
+
+No exception may escape into ctypes (it would be printed and dropped): each callback catches everything
+and forwards it, to the waiting side where there is one, and always to the ``arr_session`` logger.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import logging
+import threading
+from typing import Callable, Dict, Optional
+
+from . import _ffi
+from ._ffi import lib
+from .exceptions import error_from_json
+
+_log = logging.getLogger("arr_session")
+
+#: Receives ``(status, json)`` of one ``_async`` call, on a library thread.
+Handler = Callable[[int, Optional[str]], None]
+
+_lock = threading.Lock()
+_ids = itertools.count(1)
+_pending: Dict[int, Handler] = {}
+_providers: Dict[int, Callable[[], str]] = {}
+
+
+def _on_complete(user_data: Optional[int], status: int, json_ptr: Optional[int]) -> None:
+    with _lock:
+        handler = _pending.pop(user_data or 0, None)
+    if handler is None:
+        _log.error("arr_session: completion for an unknown operation (user_data=%r)", user_data)
+        return
+    try:
+        handler(status, _ffi.borrowed_string(json_ptr))
+    except BaseException:  # noqa: BLE001 - nothing may cross back into ctypes
+        _log.exception("arr_session: an exception was raised while delivering an operation's result")
+
+
+ON_COMPLETE = _ffi.CALLBACK(_on_complete)
+
+
+def start(function_name: str, client: int, *args: object, handler: Handler) -> int:
+    """Calls an ``arr_client_*_async`` function with ``handler`` as its completion; returns the operation id.
+
+    A refused start (bad argument, shutdown) raises at once and ``handler`` is never called.
+    """
+    with _lock:
+        token = next(_ids)
+        _pending[token] = handler
+    operation = ctypes.c_uint64(0)
+    status = getattr(lib, function_name)(client, *args, ON_COMPLETE, token, ctypes.byref(operation))
+    if status != _ffi.OK:
+        with _lock:
+            _pending.pop(token, None)
+        raise error_from_json(_ffi.status_name(status), _ffi.last_error())
+    return operation.value
+
+
+def pending_count() -> int:
+    """How many completions have not fired yet (for tests and diagnostics)."""
+    with _lock:
+        return len(_pending)
+
+
+# --- log lines ---------------------------------------------------------------------------------------
+
+TRACE = 5  # below logging.DEBUG; library TRACE lines are logged at this level
+_PY_LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG, 5: TRACE}
+
+
+def _on_log(_user_data: Optional[int], level: int, target: Optional[bytes], message: Optional[bytes]) -> None:
+    try:
+        name = (target or b"arr_session").decode("utf-8", "replace").replace("::", ".")
+        if not name.startswith("arr_session"):
+            name = "arr_session." + name
+        text = (message or b"").decode("utf-8", "replace")
+        logging.getLogger(name).log(_PY_LEVELS.get(level, logging.INFO), "%s", text)
+    except BaseException:  # noqa: BLE001 - a failing handler must not take the library thread down
+        _report_unraisable("arr_session: exception while routing a log line to logging")
+
+
+ON_LOG = _ffi.LOG_CALLBACK(_on_log)
+
+
+def _report_unraisable(message: str) -> None:
+    import sys
+    import types
+
+    exc_type, exc, tb = sys.exc_info()
+    sys.unraisablehook(
+        types.SimpleNamespace(exc_type=exc_type, exc_value=exc, exc_traceback=tb, err_msg=message, object=None)
+    )
+
+
+def arr_level_for(py_level: int) -> int:
+    """The ``arr_log_level`` that lets through what a logger at ``py_level`` would emit."""
+    if py_level <= TRACE:
+        return 5
+    if py_level <= logging.DEBUG:
+        return 4
+    if py_level <= logging.INFO:
+        return 3
+    if py_level <= logging.WARNING:
+        return 2
+    if py_level <= logging.CRITICAL:
+        return 1
+    return 0
+
+
+def sync_log_level() -> int:
+    """Points the library's log filter at the ``arr_session`` logger's effective level; returns it."""
+    logger = logging.getLogger("arr_session")
+    level = 0 if logger.disabled else arr_level_for(logger.getEffectiveLevel())
+    lib.arr_set_log_callback(ON_LOG, None, level)
+    return level
+
+
+# --- token providers ---------------------------------------------------------------------------------
+
+
+def _on_token(user_data: Optional[int], request: Optional[int]) -> None:
+    with _lock:
+        provider = _providers.get(user_data or 0)
+    try:
+        if provider is None:
+            raise RuntimeError("the client's token provider is gone")
+        token = provider()
+        if not isinstance(token, str):
+            raise TypeError(f"token_provider must return a str, not {type(token).__name__}")
+        data = _ffi.encode(token)
+    except BaseException as error:  # noqa: BLE001 - forwarded: the operation fails with this text
+        _log.error("arr_session: the token provider raised", exc_info=True)
+        text = f"{type(error).__name__}: {error}"
+        lib.arr_token_request_fail(request, text.encode("utf-8", "replace").replace(b"\0", b" "))
+        return
+    lib.arr_token_request_complete(request, data)
+
+
+ON_TOKEN = _ffi.TOKEN_CALLBACK(_on_token)
+
+
+def add_provider(provider: Callable[[], str]) -> int:
+    with _lock:
+        token = next(_ids)
+        _providers[token] = provider
+    return token
+
+
+def remove_provider(token: int) -> None:
+    with _lock:
+        _providers.pop(token, None)

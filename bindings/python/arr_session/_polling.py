@@ -1,0 +1,112 @@
+"""``SessionPoller``: the long-running "start a session" operation of the sync client.
+
+The session is created first (``begin_session`` returns once the service accepted it); the poller then
+waits for Ready through ``arr_client_wait_until_ready_async``, so the library does the polling on its own
+threads and the caller's thread only blocks inside ``result()`` / ``wait()``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Callable, List, Optional
+
+from . import _ffi
+from ._native import NativeClient
+from .exceptions import ArrError, SessionEndedError, error_from_json
+from .models import RenderingSession
+
+_log = logging.getLogger("arr_session")
+
+
+class SessionPoller:
+    """Waits for a created session to become Ready.
+
+    - ``result(timeout=None)``: the Ready session; raises the failure (``SessionEndedError`` if the session
+      reached Error/Expired/Stopped, ``ArrTimeoutError`` if the wait's own timeout passed,
+      ``ArrCancelledError`` after ``cancel()``). If ``timeout`` seconds pass first, raises the built-in
+      ``TimeoutError`` and keeps waiting.
+    - ``status()``: the last known session status (``"Starting"``, then ``"Ready"`` or the terminal one).
+    - ``cancel()``: stops *waiting*. The session keeps running (and billing): stop it with
+      ``client.stop_session(poller.session_id)``.
+    - ``add_done_callback(fn)``: ``fn(poller)`` runs once when done, on a library thread (or at once if done).
+      It must not make blocking client calls there; an exception it raises is logged on ``arr_session``.
+    """
+
+    def __init__(self, native: NativeClient, session: RenderingSession, wait_options: Optional[bytes]) -> None:
+        self._native = native
+        self._session = session
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._error: Optional[ArrError] = None
+        self._callbacks: List[Callable[["SessionPoller"], None]] = []
+        self._operation_id = native.start(
+            "arr_client_wait_until_ready_async", _ffi.encode(session.id), wait_options, handler=self._finish
+        )
+
+    @property
+    def session_id(self) -> str:
+        return self._session.id
+
+    @property
+    def session(self) -> RenderingSession:
+        """The session as last seen: as created until the wait ends, then as it ended."""
+        return self._session
+
+    def _finish(self, status: int, text: Optional[str]) -> None:  # on a library thread
+        try:
+            if status == _ffi.OK:
+                self._session = RenderingSession.from_dict(json.loads(text or "{}"))
+            else:
+                self._error = error_from_json(_ffi.status_name(status), text)
+                if isinstance(self._error, SessionEndedError) and self._error.session is not None:
+                    self._session = self._error.session
+        except BaseException as error:  # noqa: BLE001 - the waiter gets it instead of a hang
+            self._error = ArrError(f"cannot read the wait's result: {error!r}")
+            self._error.__cause__ = error
+        finally:
+            with self._lock:
+                self._done.set()
+                callbacks, self._callbacks = self._callbacks, []
+            for callback in callbacks:
+                self._run_callback(callback)
+
+    def _run_callback(self, callback: Callable[["SessionPoller"], None]) -> None:
+        try:
+            callback(self)
+        except Exception:
+            _log.exception("arr_session: a SessionPoller done callback raised")
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def status(self) -> str:
+        return self._session.status
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        """Waits until done (or ``timeout`` seconds); never raises the operation's error."""
+        self._done.wait(timeout)
+
+    def result(self, timeout: Optional[float] = None) -> RenderingSession:
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"session {self.session_id} is not Ready after {timeout} s (still waiting)")
+        if self._error is not None:
+            raise self._error
+        return self._session
+
+    def cancel(self) -> bool:
+        """Stops waiting (never stops the session). False if the wait had already ended."""
+        return self._native.cancel(self._operation_id)
+
+    def add_done_callback(self, callback: Callable[["SessionPoller"], None]) -> None:
+        if not callable(callback):
+            raise TypeError("callback must be callable")
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        self._run_callback(callback)
+
+    def __repr__(self) -> str:
+        return f"<SessionPoller {self.session_id} status={self.status()!r} done={self.done()}>"

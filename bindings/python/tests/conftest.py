@@ -1,0 +1,161 @@
+"""Test fixtures: an arr-emulator per test session (and fresh ones on demand), on 127.0.0.1 port 0.
+
+Nothing is built here. The native library is taken from $ARR_SESSION_LIBRARY or
+<repo>/target/debug/libarr_session.so, the emulator from $ARR_EMULATOR or <repo>/target/debug/arr-emulator.
+Build them first: `cargo build -p arr-session -p arr-emulator`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+PACKAGE_DIR = REPO / "bindings" / "python"
+DEV_ID = "11111111-1111-1111-1111-111111111111"
+DEV_KEY = "YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ=="
+
+
+def _required(env: str, default: Path, what: str) -> str:
+    path = os.environ.get(env) or str(default)
+    if not os.path.isfile(path):
+        pytest.exit(
+            f"{what} not found at {path}. Build it (cargo build -p arr-session -p arr-emulator at {REPO}) "
+            f"or set {env} to its path.",
+            returncode=2,
+        )
+    return os.path.abspath(path)
+
+
+LIBRARY = _required("ARR_SESSION_LIBRARY", REPO / "target" / "debug" / "libarr_session.so", "libarr_session")
+EMULATOR = _required("ARR_EMULATOR", REPO / "target" / "debug" / "arr-emulator", "arr-emulator")
+os.environ["ARR_SESSION_LIBRARY"] = LIBRARY
+if str(PACKAGE_DIR) not in sys.path:
+    sys.path.insert(0, str(PACKAGE_DIR))
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "slow: builds a wheel or loops many times (still part of the suite)")
+
+
+class Emulator:
+    """One arr-emulator process; stopping it closes its stdin (it runs with --exit-on-stdin-eof)."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [EMULATOR, "--listen", "127.0.0.1:0", "--exit-on-stdin-eof", "--quiet", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http://127.0.0.1:"):
+            self.stop()
+            raise RuntimeError(f"arr-emulator did not print its URL (got {self.url!r})")
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+
+    def config(self, **overrides: Any) -> Dict[str, Any]:
+        config = {"endpoint": self.url, "stsEndpoint": self.url, "accountId": DEV_ID, "accountKey": DEV_KEY}
+        config.update(overrides)
+        return config
+
+    def kwargs(self, **overrides: Any) -> Dict[str, Any]:
+        """Arguments for RemoteRenderingClient(**...)."""
+        kwargs = {"endpoint": self.url, "account_id": DEV_ID, "account_key": DEV_KEY, "sts_endpoint": self.url,
+                  "retry": {"base_delay_ms": 10, "max_delay_ms": 50}}
+        kwargs.update(overrides)
+        return kwargs
+
+    def _request(self, method: str, path: str, body: Optional[Any] = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+        return json.loads(text) if text.strip() else None
+
+    def counts(self) -> Dict[str, int]:
+        return self._request("GET", "/_emulator/counts") or {}
+
+    def sessions(self) -> List[Dict[str, Any]]:
+        return self._request("GET", "/_emulator/sessions") or []
+
+    def fault(self, route: str, kind: Dict[str, Any], times: int = 1) -> None:
+        self._request("POST", "/_emulator/faults", {"route": route, "kind": kind, "times": times})
+
+    def status_fault(self, route: str, status: int, times: int = 1, retry_after: Optional[int] = None) -> None:
+        self.fault(route, {"kind": "status", "status": status, "retryAfter": retry_after}, times)
+
+    def revoke_tokens(self) -> None:
+        self._request("POST", "/_emulator/revoke-tokens", {})
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """Shared by the tests of a run; tests use unique session ids and never leave faults behind."""
+    instance = Emulator("--start-delay", "200ms")
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def make_emulator() -> Iterator[Any]:
+    """Starts dedicated emulators (with extra flags) for tests that change emulator state."""
+    started: List[Emulator] = []
+
+    def make(*args: str) -> Emulator:
+        instance = Emulator(*args)
+        started.append(instance)
+        return instance
+
+    yield make
+    for instance in started:
+        instance.stop()
+
+
+@pytest.fixture
+def fresh(make_emulator: Any) -> Emulator:
+    return make_emulator("--start-delay", "200ms")
+
+
+@pytest.fixture(params=["2021-01-01", "v1"])
+def api_version(request: Any) -> str:
+    return request.param
+
+
+@pytest.fixture
+def client(emulator: Emulator, api_version: str) -> Iterator[Any]:
+    import arr_session
+
+    with arr_session.RemoteRenderingClient(**emulator.kwargs(api_version=api_version)) as instance:
+        yield instance
+
+
+def new_id() -> str:
+    return "py-" + uuid.uuid4().hex[:12]
+
+
+def id_for(api_version: str) -> Optional[str]:
+    """v1 does not accept client-chosen ids."""
+    return None if api_version == "v1" else new_id()
