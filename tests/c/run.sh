@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The C and C++ side of the suite: header freshness and compilation, the C ABI test (static and shared,
-# and under valgrind), the examples through pkg-config and CMake, and the native-static-libs lock.
+# under valgrind and AddressSanitizer), the concurrency test, the examples through pkg-config and CMake,
+# and the native-static-libs lock.
 # Needs gcc, g++, cmake, pkg-config, valgrind and cbindgen (scripts/test.sh installs them).
 set -u
 source "$(dirname "$0")/../../scripts/lib.sh"
@@ -31,6 +32,10 @@ check "the static library needs exactly the native libraries in cmake/native-sta
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -DARR_SESSION_TEST_HOOKS -Iinclude)
 check "abi_test links statically" \
   gcc "${CFLAGS[@]}" tests/c/abi_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/abi_test_static"
+check "abi_test builds with AddressSanitizer" \
+  gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/abi_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/abi_test_asan"
+check "concurrency_test links statically" \
+  gcc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude tests/c/concurrency_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/concurrency_test"
 check "abi_test links against the shared library" \
   gcc "${CFLAGS[@]}" tests/c/abi_test.c -Ltarget/debug -larr_session -lpthread -Wl,-rpath,"$ROOT/target/debug" -o "$BUILD/abi_test_shared"
 
@@ -49,6 +54,23 @@ start_emulator SLOW --start-delay 1h
 check "abi_test under valgrind memcheck: no errors, no definite leaks" \
   valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
   "$BUILD/abi_test_static" "$FAST" "$SLOW" --quick
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
+check "abi_test under AddressSanitizer (hostile input included)" env ASAN_OPTIONS=detect_leaks=1 "$BUILD/abi_test_asan" "$FAST" "$SLOW" --quick
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
+check "concurrency_test: 64 threads on one client while another client is freed mid-flight" "$BUILD/concurrency_test" "$FAST" "$SLOW"
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
+check "concurrency_test under valgrind memcheck" \
+  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+  "$BUILD/concurrency_test" "$FAST" "$SLOW" --quick
 stop_emulators
 
 # The documented install step, then the two consumers.
