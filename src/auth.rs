@@ -142,8 +142,8 @@ impl TokenSource {
     }
 }
 
-/// The `exp` claim of a JWT, or `None` if the token is not a readable JWT.
-pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
+/// The `exp` claim of a JWT (without checking its signature), or `None` if the token is not a readable JWT.
+pub fn jwt_expiry(token: &str) -> Option<SystemTime> {
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))

@@ -31,6 +31,8 @@ mod client;
 mod config;
 mod error;
 pub mod ffi;
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 mod json_fields;
 mod model;
