@@ -242,7 +242,9 @@ static void test_service_errors(arr_client *client) {
     arr_client *bad = NULL;
     check(arr_client_new(cfg, &bad) == ARR_STATUS_OK, "client with a wrong key is created (nothing sent yet)");
     expect(arr_client_list_sessions(bad, &json), ARR_STATUS_UNAUTHORIZED, "\"httpStatus\":401", "wrong key: UNAUTHORIZED");
-    check(!last_error_has("WRONG"), "the key is not in the error");
+    char *error = arr_last_error();
+    check(error != NULL && strstr(error, "WRONG") == NULL, "the key is not in the error");
+    arr_string_free(error);
     arr_client_free(bad);
     free(cfg);
 }
@@ -531,6 +533,70 @@ static void test_token_provider(arr_client *keyed) {
     expect(arr_client_new_with_token_provider(cfg, 7, on_token, &state, &client), ARR_STATUS_INVALID_ARGUMENT, "kind", "token provider: bad kind");
 }
 
+/* Every string parameter of every function, given a NULL, invalid UTF-8, and a 10 MiB string: each call
+ * returns a status naming the argument, never crashes, and leaves its out-parameter alone. */
+static void test_hostile_strings(arr_client *client) {
+    size_t big = 10u << 20;
+    char *huge = malloc(big + 1);
+    memset(huge, 'a', big);
+    huge[big] = 0;
+    const char bad_utf8[] = {'x', (char)0xf0, (char)0x28, (char)0x8c, (char)0x28, 0};
+    const char *inputs[] = {NULL, bad_utf8, huge};
+    const char *labels[] = {"NULL", "invalid UTF-8", "10 MiB"};
+    waiter w;
+    waiter_init(&w);
+    int all_ok = 1, count = 0;
+    for (int i = 0; i < 3; i++) {
+        const char *in = inputs[i];
+        char *out = (char *)0x1;
+        uint64_t op = 77;
+        arr_client *c = (arr_client *)0x1;
+        arr_status got[] = {
+            arr_client_new(in, &c),
+            arr_client_create_session(client, in, &out),
+            arr_client_create_session_async(client, in, on_done, &w, &op),
+            arr_client_get_session(client, in, &out),
+            arr_client_get_session_async(client, in, on_done, &w, &op),
+            arr_client_update_session(client, in, 10, &out),
+            arr_client_update_session_async(client, in, 10, on_done, &w, &op),
+            arr_client_extend_session(client, in, 10, &out),
+            arr_client_extend_session_async(client, in, 10, on_done, &w, &op),
+            arr_client_stop_session(client, in),
+            arr_client_stop_session_async(client, in, on_done, &w, &op),
+            arr_client_wait_until_ready(client, in, NULL, &out),
+            arr_client_wait_until_ready_async(client, in, NULL, on_done, &w, &op),
+            arr_client_wait_for_sessions(client, in, NULL, &out),
+            arr_client_wait_for_sessions_async(client, in, NULL, on_done, &w, &op),
+            /* wait options may be NULL (defaults), so only the other two inputs are errors there */
+            i == 0 ? ARR_STATUS_INVALID_ARGUMENT : arr_client_wait_until_ready(client, "x", in, &out),
+            i == 0 ? ARR_STATUS_INVALID_ARGUMENT : arr_client_wait_for_sessions_async(client, "[]", in, on_done, &w, &op),
+        };
+        for (size_t k = 0; k < sizeof got / sizeof got[0]; k++) {
+            int ok = (i == 0) ? (got[k] == ARR_STATUS_NULL_ARGUMENT || k >= 15) : got[k] == ARR_STATUS_INVALID_ARGUMENT;
+            if (!ok) {
+                printf("     %s: call %zu returned %u\n", labels[i], k, (unsigned)got[k]);
+                all_ok = 0;
+            }
+            count++;
+        }
+        if (out != (char *)0x1 || op != 77 || c != (arr_client *)0x1) all_ok = 0;
+    }
+    char label[120];
+    snprintf(label, sizeof label, "hostile strings: %d calls with NULL / invalid UTF-8 / 10 MiB each returned a status", count);
+    check(all_ok, label);
+    char *out = NULL;
+    expect(arr_client_update_session(client, "x", 0xFFFFFFFFu, &out), ARR_STATUS_INVALID_ARGUMENT, "maxLeaseTimeMinutes", "update: lease UINT32_MAX");
+    expect(arr_client_extend_session(client, "x", 0xFFFFFFFFu, &out), ARR_STATUS_INVALID_ARGUMENT, "by_minutes", "extend: UINT32_MAX minutes");
+    expect(arr_client_create_session(client, "{\"size\":\"Standard\",\"maxLeaseTimeMinutes\":NaN}", &out), ARR_STATUS_INVALID_ARGUMENT, "options_json", "create: NaN lease");
+    expect(arr_client_create_session(client, "{\"size\":\"Standard\",\"maxLeaseTimeMinutes\":18446744073709551616}", &out), ARR_STATUS_INVALID_ARGUMENT, "maxLeaseTimeMinutes", "create: lease 2^64");
+    expect(arr_client_create_session(client, "{\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10.5}", &out), ARR_STATUS_INVALID_ARGUMENT, "maxLeaseTimeMinutes", "create: fractional lease");
+    expect(arr_client_wait_until_ready(client, "x", "{\"timeoutMs\":1e400}", &out), ARR_STATUS_INVALID_ARGUMENT, "wait_options_json", "wait: huge timeout");
+    sleep_ms(100);
+    check(w.calls == 0, "no callback for any refused async call");
+    waiter_destroy(&w);
+    free(huge);
+}
+
 /* The session guard: owned sessions are stopped on request and, when configured, by arr_client_free. */
 static void test_session_guard(void) {
     char *json = NULL;
@@ -583,6 +649,7 @@ int main(int argc, char **argv) {
     arr_client_free(v1);
     test_service_errors(client);
     test_bad_arguments(client);
+    test_hostile_strings(client);
     test_async(client);
     test_logging(client);
     test_token_provider(client);
