@@ -510,6 +510,11 @@ static void on_token(void *user_data, arr_token_request *request) {
     arr_token_request_complete(request, s->token);
 }
 
+static void on_token_refused(void *user_data, arr_token_request *request) {
+    (void)user_data;
+    arr_token_request_fail(request, "backend said no");
+}
+
 static void test_token_provider(arr_client *keyed) {
     char *json = NULL;
     arr_client_get_access_token(keyed, &json);
@@ -531,6 +536,18 @@ static void test_token_provider(arr_client *keyed) {
     check(state.asked == 1, "the provider was asked once");
     arr_client_free(client);
     expect(arr_client_new_with_token_provider(cfg, 7, on_token, &state, &client), ARR_STATUS_INVALID_ARGUMENT, "kind", "token provider: bad kind");
+    check(arr_client_new_with_token_provider(cfg, ARR_TOKEN_KIND_ACCESS_TOKEN, on_token_refused, NULL, &client) == ARR_STATUS_OK, "client with a refusing token provider");
+    expect(arr_client_list_sessions(client, &json), ARR_STATUS_UNAUTHORIZED, "backend said no", "arr_token_request_fail reaches the caller's error");
+    arr_client_free(client);
+    char aad_cfg[1024];
+    snprintf(aad_cfg, sizeof aad_cfg, "{\"endpoint\":\"%s\",\"stsEndpoint\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\"}", base_url, base_url);
+    /* The emulator's STS takes only "id:key" bearers (it has no AAD), so the provider hands out that:
+     * what is tested is that ARR_TOKEN_KIND_AAD tokens go to the STS, not to the rendering endpoint. */
+    provider_state aad = {0, "11111111-1111-1111-1111-111111111111:YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ=="};
+    check(arr_client_new_with_token_provider(aad_cfg, ARR_TOKEN_KIND_AAD, on_token, &aad, &client) == ARR_STATUS_OK, "client with an AAD-kind token provider");
+    check(arr_client_list_sessions(client, &json) == ARR_STATUS_OK && aad.asked == 1, "AAD-kind tokens are exchanged at the STS");
+    arr_string_free(json);
+    arr_client_free(client);
 }
 
 /* Every string parameter of every function, given a NULL, invalid UTF-8, and a 10 MiB string: each call
