@@ -28,10 +28,6 @@ install_prerequisites() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   fi
-  # Reference assemblies the C# runner compiles against (part of Debian's mono packages).
-  if [ ! -e /usr/lib/mono/4.5/System.Net.Http.dll ] && [ -d /usr/lib/mono ]; then
-    apt-get install -y -qq --no-install-recommends libmono-system-net-http4.0-cil >/dev/null 2>&1 || true
-  fi
   python3 -c 'import pytest' 2>/dev/null || python3 -m pip install --quiet pytest 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages pytest
   command -v cbindgen >/dev/null || cargo install --quiet --locked cbindgen --version 0.29.4

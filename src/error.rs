@@ -119,6 +119,8 @@ struct Inner {
     ms_cv: Option<String>,
     retry_after: Option<Duration>,
     session: Option<Box<Session>>,
+    /// For bad arguments found before sending: the argument or config key at fault.
+    argument: Option<String>,
 }
 
 impl Error {
@@ -136,12 +138,20 @@ impl Error {
             ms_cv: None,
             retry_after: None,
             session: None,
+            argument: None,
         })
     }
 
     /// A bad argument found before anything was sent; `field` names it in the message.
     pub fn invalid_argument(field: &str, problem: impl fmt::Display) -> Error {
-        Error::new(ErrorKind::InvalidArgument, format!("{field}: {problem}"))
+        let mut error = Error::new(ErrorKind::InvalidArgument, format!("{field}: {problem}"));
+        error.inner.argument = Some(field.to_owned());
+        error
+    }
+
+    /// The argument or configuration key that was refused before sending, if that is what happened.
+    pub fn argument(&self) -> Option<&str> {
+        self.inner.argument.as_deref()
     }
 
     /// An error answer from the service.
@@ -166,6 +176,7 @@ impl Error {
             ms_cv,
             retry_after,
             session: None,
+            argument: None,
         })
     }
 
@@ -187,6 +198,7 @@ impl Error {
             ms_cv,
             retry_after: None,
             session: Some(Box::new(session)),
+            argument: None,
         })
     }
 

@@ -12,7 +12,9 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
         ".{0,20}".prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
@@ -27,13 +29,29 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 /// Objects using the real field names, with values of any type: the interesting part of the input space.
 fn session_like_object() -> impl Strategy<Value = Value> {
     let names = prop::sample::select(vec![
-        "id", "status", "size", "maxLeaseTimeMinutes", "elapsedTimeMinutes", "hostname", "handshakePort",
-        "arrInspectorPort", "teraflops", "creationTime", "error", "sessionId", "sessionStatus", "sessionSize",
-        "sessionMaxLeaseTime", "sessionElapsedTime", "sessionHostname", "message", "sessions", "@nextLink",
+        "id",
+        "status",
+        "size",
+        "maxLeaseTimeMinutes",
+        "elapsedTimeMinutes",
+        "hostname",
+        "handshakePort",
+        "arrInspectorPort",
+        "teraflops",
+        "creationTime",
+        "error",
+        "sessionId",
+        "sessionStatus",
+        "sessionSize",
+        "sessionMaxLeaseTime",
+        "sessionElapsedTime",
+        "sessionHostname",
+        "message",
+        "sessions",
+        "@nextLink",
     ]);
-    prop::collection::btree_map(names, arbitrary_json(), 0..12).prop_map(|m| {
-        Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-    })
+    prop::collection::btree_map(names, arbitrary_json(), 0..12)
+        .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()))
 }
 
 fn session() -> impl Strategy<Value = Session> {
@@ -48,19 +66,21 @@ fn session() -> impl Strategy<Value = Session> {
         proptest::option::of(1u16..=65535),
         proptest::option::of(0.1f64..100.0),
     )
-        .prop_map(|(id, status, size, lease, elapsed, hostname, handshake, inspector, teraflops)| Session {
-            id,
-            status: SessionStatus::new(status),
-            size: SessionSize::new(size),
-            max_lease_time_minutes: lease,
-            elapsed_time_minutes: elapsed,
-            hostname,
-            handshake_port: handshake,
-            arr_inspector_port: inspector,
-            teraflops,
-            creation_time: Some("2024-07-11T20:30:35.016689+00:00".to_owned()),
-            error: None,
-        })
+        .prop_map(
+            |(id, status, size, lease, elapsed, hostname, handshake, inspector, teraflops)| Session {
+                id,
+                status: SessionStatus::new(status),
+                size: SessionSize::new(size),
+                max_lease_time_minutes: lease,
+                elapsed_time_minutes: elapsed,
+                hostname,
+                handshake_port: handshake,
+                arr_inspector_port: inspector,
+                teraflops,
+                creation_time: Some("2024-07-11T20:30:35.016689+00:00".to_owned()),
+                error: None,
+            },
+        )
 }
 
 proptest! {

@@ -23,16 +23,20 @@ pub struct ArrClient {
 
 static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
 
-fn new_client(config: ClientConfig) -> Result<Box<ArrClient>, FfiError> {
-    let (generation, handle) = runtime::current()?;
+fn new_client(
+    config: ClientConfig,
+    id: u64,
+    generation: u64,
+    handle: &tokio::runtime::Handle,
+) -> Result<Box<ArrClient>, FfiError> {
     // The HTTP stack binds to the runtime it is created in.
     let _entered = handle.enter();
     let client = Client::new(config)?;
-    Ok(Box::new(ArrClient {
-        client,
-        id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
-        generation,
-    }))
+    Ok(Box::new(ArrClient { client, id, generation }))
+}
+
+fn next_client_id() -> u64 {
+    NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Resolves a client argument.
@@ -63,7 +67,11 @@ pub unsafe extern "C" fn arr_client_new(config_json: *const c_char, out_client: 
     guard(|| {
         require_out(out_client, "out_client")?;
         let config = ClientConfig::from_json(str_arg(config_json, "config_json")?)?;
-        write_out(out_client, Box::into_raw(new_client(config)?));
+        let (generation, handle) = runtime::current()?;
+        write_out(
+            out_client,
+            Box::into_raw(new_client(config, next_client_id(), generation, &handle)?),
+        );
         Ok(())
     })
 }
@@ -93,7 +101,10 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
         require_out(out_client, "out_client")?;
         let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
         let text = str_arg(config_json, "config_json")?;
-        let provider = Arc::new(CallbackTokenProvider::new(callback, user_data));
+        let (generation, handle) = runtime::current()?;
+        let id = next_client_id();
+        // The provider knows its client, so arr_client_free also waits for a token callback in progress.
+        let provider = Arc::new(CallbackTokenProvider::new(callback, user_data, id, generation));
         let credential = match kind {
             k if k == ArrTokenKind::AccessToken as u32 => Credential::AccessTokenProvider(provider),
             k if k == ArrTokenKind::Aad as u32 => Credential::AadTokenProvider(provider),
@@ -105,7 +116,7 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
             }
         };
         let config = ClientConfig::from_json_with_credential(text, credential)?;
-        write_out(out_client, Box::into_raw(new_client(config)?));
+        write_out(out_client, Box::into_raw(new_client(config, id, generation, &handle)?));
         Ok(())
     })
 }

@@ -13,6 +13,8 @@ use super::strings::into_c_string;
 pub(crate) struct FfiError {
     pub status: ArrStatus,
     message: String,
+    /// The parameter or JSON key at fault, for argument errors.
+    argument: Option<String>,
     source: Option<crate::Error>,
 }
 
@@ -21,16 +23,22 @@ impl FfiError {
         FfiError {
             status,
             message: message.into(),
+            argument: None,
             source: None,
         }
     }
 
     pub fn null_argument(name: &str) -> FfiError {
-        FfiError::new(ArrStatus::NullArgument, format!("{name}: must not be NULL"))
+        FfiError::new(ArrStatus::NullArgument, format!("{name}: must not be NULL")).with_argument(name)
     }
 
     pub fn invalid(name: &str, problem: impl std::fmt::Display) -> FfiError {
-        FfiError::new(ArrStatus::InvalidArgument, format!("{name}: {problem}"))
+        FfiError::new(ArrStatus::InvalidArgument, format!("{name}: {problem}")).with_argument(name)
+    }
+
+    fn with_argument(mut self, name: &str) -> FfiError {
+        self.argument = Some(name.to_owned());
+        self
     }
 
     pub fn cancelled() -> FfiError {
@@ -38,7 +46,7 @@ impl FfiError {
     }
 
     /// The error as the JSON object the contract promises:
-    /// `{"status","httpStatus","code","message","msCv","retryAfterSeconds","details"[,"target","innerError","session"]}`.
+    /// `{"status","httpStatus","code","message","argument","msCv","retryAfterSeconds","details"[,"target","innerError","session"]}`.
     pub fn to_json(&self) -> String {
         self.to_value().to_string()
     }
@@ -51,6 +59,7 @@ impl FfiError {
             "httpStatus": source.and_then(|e| e.http_status()),
             "code": source.and_then(|e| e.code()),
             "message": self.message,
+            "argument": self.argument,
             "msCv": source.and_then(|e| e.ms_cv()),
             "retryAfterSeconds": source.and_then(|e| e.retry_after()).map(|d| d.as_secs_f64()),
             "details": service.map_or(Value::Array(Vec::new()), |s| json!(s.details)),
@@ -75,6 +84,7 @@ impl From<crate::Error> for FfiError {
         FfiError {
             status: error.kind().into(),
             message: error.message().to_owned(),
+            argument: error.argument().map(str::to_owned),
             source: Some(error),
         }
     }

@@ -54,7 +54,9 @@ pub extern "C" fn arr_abi_version() -> u32 {
 /// Cancels every operation in flight, waits until each one's callback has returned, and stops the
 /// library's threads. Call it before unloading the library (Unity: before a domain reload and on quit).
 /// Clients created before it answer `ARR_STATUS_SHUTDOWN` afterwards (free them as usual); clients
-/// created after it work normally. Safe to call more than once and from a callback.
+/// created after it work normally. Safe to call more than once and from a callback. Managed hosts (Mono,
+/// .NET, Python) should call it before the process exits: the runtime waits for threads that have run
+/// managed callbacks.
 ///
 /// Ownership: clients stay owned by the caller.
 /// Thread-safety: any thread.

@@ -132,7 +132,19 @@ fn begin(owner: u64, generation: u64) -> Result<(u64, CancelToken, Handle), FfiE
 }
 
 /// Unregisters an operation when dropped, also when a callback unwinds.
-struct Registration(u64);
+pub(crate) struct Registration(u64);
+
+impl Registration {
+    pub fn id(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Registers host work of `owner` that is not an operation of its own (a token callback), so that
+/// `cancel_and_wait` waits for it too.
+pub(crate) fn track(owner: u64, generation: u64) -> Result<Registration, FfiError> {
+    begin(owner, generation).map(|(id, _, _)| Registration(id))
+}
 
 impl Drop for Registration {
     fn drop(&mut self) {

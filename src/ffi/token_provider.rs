@@ -44,13 +44,18 @@ pub(crate) struct CallbackTokenProvider {
     callback: TokenFn,
     /// The host's pointer, kept as an integer: the host promised it may be used from any thread.
     user_data: usize,
+    /// The client it serves, so that its callbacks count as that client's operations.
+    owner: u64,
+    generation: u64,
 }
 
 impl CallbackTokenProvider {
-    pub fn new(callback: TokenFn, user_data: *mut c_void) -> CallbackTokenProvider {
+    pub fn new(callback: TokenFn, user_data: *mut c_void, owner: u64, generation: u64) -> CallbackTokenProvider {
         CallbackTokenProvider {
             callback,
             user_data: user_data as usize,
+            owner,
+            generation,
         }
     }
 }
@@ -58,14 +63,21 @@ impl CallbackTokenProvider {
 impl TokenProvider for CallbackTokenProvider {
     fn token(&self) -> Pin<Box<dyn Future<Output = Result<Secret>> + Send + '_>> {
         Box::pin(async move {
+            // Registered as an operation of the client until the callback returns, so that freeing the
+            // client (or arr_shutdown) waits for it: no callback runs after those return.
+            let registration = runtime::track(self.owner, self.generation)
+                .map_err(|_| Error::new(ErrorKind::Cancelled, "the client was freed or the library shut down"))?;
             let (sender, receiver) = oneshot::channel();
             let request = Box::into_raw(Box::new(ArrTokenRequest { answer: sender })) as usize;
             let (callback, user_data) = (self.callback, self.user_data);
             // Host code runs on a callback thread, never on a worker.
             let asked = tokio::task::spawn_blocking(move || {
-                runtime::as_callback(None, || unsafe {
+                // Marked as this registration's callback, so arr_client_free or arr_shutdown called from
+                // inside it do not wait for themselves.
+                runtime::as_callback(Some(registration.id()), || unsafe {
                     callback(user_data as *mut c_void, request as *mut ArrTokenRequest)
-                })
+                });
+                drop(registration);
             });
             if asked.await.is_err() {
                 return Err(Error::new(ErrorKind::Unauthorized, "the token callback failed"));

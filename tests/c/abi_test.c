@@ -515,6 +515,14 @@ static void on_token_refused(void *user_data, arr_token_request *request) {
     arr_token_request_fail(request, "backend said no");
 }
 
+static volatile int slow_provider_done;
+static void on_token_slowly(void *user_data, arr_token_request *request) {
+    (void)user_data;
+    sleep_ms(500);
+    arr_token_request_fail(request, "too late");
+    slow_provider_done = 1;
+}
+
 static void test_token_provider(arr_client *keyed) {
     char *json = NULL;
     arr_client_get_access_token(keyed, &json);
@@ -539,6 +547,15 @@ static void test_token_provider(arr_client *keyed) {
     check(arr_client_new_with_token_provider(cfg, ARR_TOKEN_KIND_ACCESS_TOKEN, on_token_refused, NULL, &client) == ARR_STATUS_OK, "client with a refusing token provider");
     expect(arr_client_list_sessions(client, &json), ARR_STATUS_UNAUTHORIZED, "backend said no", "arr_token_request_fail reaches the caller's error");
     arr_client_free(client);
+    /* A token callback still running when the client is freed: free waits for it. */
+    check(arr_client_new_with_token_provider(cfg, ARR_TOKEN_KIND_ACCESS_TOKEN, on_token_slowly, NULL, &client) == ARR_STATUS_OK, "client with a slow token provider");
+    waiter w;
+    waiter_init(&w);
+    arr_client_list_sessions_async(client, on_done, &w, NULL);
+    sleep_ms(100);
+    arr_client_free(client);
+    check(slow_provider_done == 1 && w.calls == 1, "arr_client_free returns only after a token callback in progress has returned");
+    waiter_destroy(&w);
     char aad_cfg[1024];
     snprintf(aad_cfg, sizeof aad_cfg, "{\"endpoint\":\"%s\",\"stsEndpoint\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\"}", base_url, base_url);
     /* The emulator's STS takes only "id:key" bearers (it has no AAD), so the provider hands out that:

@@ -1,0 +1,254 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using ArrSession.Native;
+
+namespace ArrSession.Internal
+{
+    /// <summary>A blocking ABI call that writes an owned string.</summary>
+    internal delegate uint BlockingCall(ClientHandle client, out IntPtr json);
+
+    /// <summary>An <c>_async</c> ABI call: starts the operation and gives its id.</summary>
+    internal delegate uint AsyncCall(ClientHandle client, ArrCallback callback, IntPtr userData, out ulong operationId);
+
+    /// <summary>
+    /// Runs ABI calls: blocking ones on the calling thread, async ones as tasks completed by the single
+    /// <see cref="OnComplete"/> trampoline.
+    /// </summary>
+    internal static class NativeCall
+    {
+        // Kept in a static field so the delegate (and the native thunk made for it) lives forever.
+        private static readonly ArrCallback CompleteCallback = OnComplete;
+        private static readonly Action<object> CancelAction = PendingCall.CancelFromToken;
+        private static long _callbacks;
+
+        [ThreadStatic]
+        private static bool _inCallback;
+
+        /// <summary>Whether the current thread is inside <see cref="OnComplete"/> (tests check that user code never is).</summary>
+        internal static bool InCallback
+        {
+            get { return _inCallback; }
+        }
+
+        /// <summary>How many operation callbacks have arrived in this process (for diagnostics and tests).</summary>
+        internal static long CallbackCount
+        {
+            get { return Interlocked.Read(ref _callbacks); }
+        }
+
+        /// <summary>Runs a blocking call and parses its result; throws the mapped error on failure.</summary>
+        internal static T Run<T>(ClientHandle client, Func<string, T> parse, BlockingCall call)
+        {
+            IntPtr json;
+            uint status = call(client, out json);
+            if (status != (uint)ArrStatus.Ok)
+            {
+                throw ErrorMapper.FromLastError(status);
+            }
+            string text = Utf8.TakeOwned(json);
+            return ParseResult(parse, text);
+        }
+
+        /// <summary>Runs a blocking call without a result.</summary>
+        internal static void Run(Func<uint> call)
+        {
+            uint status = call();
+            if (status != (uint)ArrStatus.Ok)
+            {
+                throw ErrorMapper.FromLastError(status);
+            }
+        }
+
+        /// <summary>
+        /// Starts an async call. Argument errors and a shut-down library throw here, before anything is
+        /// sent; everything later completes the task. Cancelling <paramref name="token"/> cancels the
+        /// operation (<c>arr_client_cancel</c>); a wait cancelled this way leaves the session running.
+        /// </summary>
+        internal static Task<T> Start<T>(ClientHandle client, Func<string, T> parse, CancellationToken token, AsyncCall call)
+        {
+            if (token.IsCancellationRequested)
+            {
+                return Task.FromCanceled<T>(token);
+            }
+            var pending = new PendingCall<T>(client, parse, token);
+            GCHandle state = GCHandle.Alloc(pending);
+            ulong operationId;
+            uint status;
+            try
+            {
+                status = call(client, CompleteCallback, GCHandle.ToIntPtr(state), out operationId);
+            }
+            catch
+            {
+                state.Free();
+                throw;
+            }
+            if (status != (uint)ArrStatus.Ok)
+            {
+                // No callback follows a failed start.
+                state.Free();
+                throw ErrorMapper.FromLastError(status);
+            }
+            pending.Started(operationId, CancelAction);
+            return pending.Task;
+        }
+
+        internal static T ParseResult<T>(Func<string, T> parse, string text)
+        {
+            try
+            {
+                return parse(text);
+            }
+            catch (Exception e)
+            {
+                throw new RemoteRenderingException(ArrStatus.Decode, "cannot read the library's result: " + e.Message,
+                    null, null, null, null, new System.Collections.Generic.List<RemoteRenderingServiceError>(), null, text);
+            }
+        }
+
+        [AOT.MonoPInvokeCallback(typeof(ArrCallback))]
+        private static void OnComplete(IntPtr userData, uint status, IntPtr json)
+        {
+            // Runs on a library thread. Nothing may escape into native code.
+            Interlocked.Increment(ref _callbacks);
+            _inCallback = true;
+            try
+            {
+                GCHandle state = GCHandle.FromIntPtr(userData);
+                var pending = (PendingCall)state.Target;
+                state.Free();
+                pending.Complete((ArrStatus)status, Utf8.FromNative(json));
+            }
+            catch (Exception e)
+            {
+                ArrLog.ReportCallbackException("operation callback", e);
+            }
+            finally
+            {
+                _inCallback = false;
+            }
+        }
+    }
+
+    internal abstract class PendingCall
+    {
+        private readonly object _lock = new object();
+        private readonly ClientHandle _client;
+        private ulong _operationId;
+        private bool _completed;
+        private CancellationTokenRegistration _registration;
+
+        protected PendingCall(ClientHandle client, CancellationToken token)
+        {
+            _client = client;
+            Token = token;
+        }
+
+        protected CancellationToken Token { get; private set; }
+
+        internal void Started(ulong operationId, Action<object> cancel)
+        {
+            _operationId = operationId;
+            if (!Token.CanBeCanceled)
+            {
+                return;
+            }
+            // Runs cancel at once if the token is already cancelled.
+            CancellationTokenRegistration registration = Token.Register(cancel, this);
+            bool dispose;
+            lock (_lock)
+            {
+                dispose = _completed;
+                if (!dispose)
+                {
+                    _registration = registration;
+                }
+            }
+            if (dispose)
+            {
+                registration.Dispose();
+            }
+        }
+
+        internal static void CancelFromToken(object state)
+        {
+            var pending = (PendingCall)state;
+            try
+            {
+                // NOT_FOUND (already finished) is fine; a disposed client has cancelled everything already.
+                NativeMethods.arr_client_cancel(pending._client, pending._operationId);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        internal void Complete(ArrStatus status, string json)
+        {
+            CancellationTokenRegistration registration;
+            lock (_lock)
+            {
+                _completed = true;
+                registration = _registration;
+            }
+            registration.Dispose();
+            Deliver(status, json);
+        }
+
+        protected abstract void Deliver(ArrStatus status, string json);
+    }
+
+    internal sealed class PendingCall<T> : PendingCall
+    {
+        private readonly TaskCompletionSource<T> _tcs =
+            new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Func<string, T> _parse;
+
+        internal PendingCall(ClientHandle client, Func<string, T> parse, CancellationToken token)
+            : base(client, token)
+        {
+            _parse = parse;
+        }
+
+        internal Task<T> Task
+        {
+            get { return _tcs.Task; }
+        }
+
+        protected override void Deliver(ArrStatus status, string json)
+        {
+            if (status == ArrStatus.Ok)
+            {
+                T value;
+                try
+                {
+                    value = NativeCall.ParseResult(_parse, json);
+                }
+                catch (Exception e)
+                {
+                    _tcs.TrySetException(e);
+                    return;
+                }
+                _tcs.TrySetResult(value);
+            }
+            else if (status == ArrStatus.Cancelled)
+            {
+                // By the caller's token, or by Dispose / ArrRuntime.Shutdown.
+                if (Token.IsCancellationRequested)
+                {
+                    _tcs.TrySetCanceled(Token);
+                }
+                else
+                {
+                    _tcs.TrySetCanceled();
+                }
+            }
+            else
+            {
+                _tcs.TrySetException(ErrorMapper.FromJson(status, json));
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the C# package with Debian's mcs and runs its test runner under mono.
+#   bash bindings/csharp/run-tests.sh [name-filter]
+# Needs: apt-get install -y mono-mcs mono-runtime   (System.dll and System.Core.dll come with them)
+# Uses $ARR_SESSION_LIBRARY_DIR (default target/debug) for libarr_session.so and $ARR_EMULATOR
+# (default target/debug/arr-emulator); build them first with `cargo build -p arr-session -p arr-emulator`.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+lib_dir="${ARR_SESSION_LIBRARY_DIR:-$root/target/debug}"
+export ARR_EMULATOR="${ARR_EMULATOR:-$root/target/debug/arr-emulator}"
+out="${ARR_CSHARP_OUT:-$here/.build}"
+
+for f in "$lib_dir/libarr_session.so" "$ARR_EMULATOR"; do
+    [ -e "$f" ] || { echo "missing $f (run: cargo build -p arr-session -p arr-emulator)" >&2; exit 2; }
+done
+mkdir -p "$out"
+
+runtime="$here/com.arrsession.client/Runtime"
+# The package's core assembly alone, warnings as errors (the Unity-only part in Runtime/Unity is excluded).
+mcs -nologo -target:library -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll \
+    -out:"$out/ArrSession.Runtime.dll" "$runtime"/*.cs
+# The Unity-only part, against stand-ins for UnityEngine/UnityEditor (catches syntax and API-shape slips).
+mcs -nologo -target:library -warn:4 -warnaserror+ -nowarn:67 -define:UNITY_2019_4_OR_NEWER -define:UNITY_EDITOR \
+    -r:System.dll -r:"$out/ArrSession.Runtime.dll" -out:"$out/ArrSession.Unity.Check.dll" \
+    "$runtime"/Unity/*.cs "$here"/tests/unity-stubs/*.cs
+# The runner, compiled against that assembly (InternalsVisibleTo gives it the JSON reader).
+mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:"$out/ArrSession.Runtime.dll" \
+    -out:"$out/ArrSession.Tests.exe" "$here"/tests/*.cs
+# The example, built the same way; ExampleTests runs it against an emulator.
+mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:"$out/ArrSession.Runtime.dll" \
+    -out:"$out/SessionLifecycle.exe" "$root"/examples/csharp/*.cs
+
+# DllImport("arr_session") resolves to libarr_session.so through the loader path.
+export LD_LIBRARY_PATH="$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export ARR_CSHARP_PACKAGE_DIR="$here/com.arrsession.client"
+export ARR_CSHARP_EXAMPLE_EXE="$out/SessionLifecycle.exe"
+log="$out/test-output.txt"
+set +e
+mono --debug "$out/ArrSession.Tests.exe" "$@" | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary="$(tail -n 1 "$log")"
+if ! [[ "$summary" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] || [ "${BASH_REMATCH[1]}" -eq 0 ]; then
+    echo "the runner collected no tests or printed no summary" >&2
+    exit 1
+fi
+exit "$status"
