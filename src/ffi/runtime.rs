@@ -36,6 +36,8 @@ struct State {
 struct Op {
     owner: u64,
     cancel: CancelToken,
+    /// The outcome is known (the callback is about to run or running): too late to cancel.
+    finished: bool,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -126,6 +128,7 @@ fn begin(owner: u64, generation: u64) -> Result<(u64, CancelToken, Handle), FfiE
         Op {
             owner,
             cancel: cancel.clone(),
+            finished: false,
         },
     );
     Ok((id, cancel, handle))
@@ -212,6 +215,9 @@ where
             () = cancel.cancelled() => Err(FfiError::cancelled()),
             result = work => result,
         };
+        if let Some(op) = state().ops.get_mut(&id) {
+            op.finished = true;
+        }
         // Host code runs on the blocking pool, never on a worker. The registration ends (and waiters in
         // arr_client_free / arr_shutdown wake) only after the callback has returned.
         let delivery = tokio::task::spawn_blocking(move || {
@@ -238,10 +244,11 @@ where
     }
 }
 
-/// Cancels one operation of `owner`. Returns false if there is no such operation (finished or never was).
+/// Cancels one operation of `owner`. Returns false if there is no such operation, or its outcome is
+/// already known (its callback is due or done).
 pub(crate) fn cancel(owner: u64, op: u64) -> bool {
     match state().ops.get(&op) {
-        Some(entry) if entry.owner == owner => {
+        Some(entry) if entry.owner == owner && !entry.finished => {
             entry.cancel.cancel();
             true
         }
