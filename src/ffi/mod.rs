@@ -21,7 +21,16 @@ mod status;
 mod strings;
 mod token_provider;
 
+// Re-exported so Rust code (the benchmark harness, tests) can call the C functions by path.
+pub use client::{arr_client_cancel, arr_client_free, arr_client_new, arr_client_new_with_token_provider, ArrClient};
+pub use error::arr_last_error;
+pub use logging::{arr_set_log_callback, ArrLogCallback, ArrLogLevel};
+pub use operations::*;
 pub use status::ArrStatus;
+pub use strings::arr_string_free;
+pub use token_provider::{
+    arr_token_request_complete, arr_token_request_fail, ArrTokenCallback, ArrTokenKind, ArrTokenRequest,
+};
 
 /// The version of the ABI described by `arr_session.h`. Bumped on any incompatible change; wrappers
 /// compare it with `ARR_ABI_VERSION` at load time.

@@ -1,0 +1,200 @@
+//! Artefacts and processes: building the library and the emulator, sizes and dynamic dependencies, the
+//! statically linked C programs, and start-up time (process start to first successful call).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::python::tail;
+use crate::report::Figure;
+use crate::Plan;
+
+/// Dynamic dependencies a C host may be asked to have (the libc split differs between systems).
+pub const ALLOWED_NEEDED: &[&str] = &["libc", "libm", "libgcc_s", "libpthread", "libdl", "ld-linux"];
+pub const CDYLIB_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// `cargo build [--release] -p arr-session -p arr-emulator`: the cdylib, the staticlib and the emulator binary.
+pub fn build(plan: &Plan) -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(&plan.workspace)
+        .args(["build", "--quiet", "-p", "arr-session", "-p", "arr-emulator"]);
+    if plan.release {
+        command.arg("--release");
+    }
+    let output = command.output().map_err(|e| format!("cargo build: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo build failed: {}", tail(&output.stderr)))
+    }
+}
+
+/// The size figures and the details (NEEDED entries, paths) for the JSON.
+pub struct Sizes {
+    pub figures: Vec<Figure>,
+    pub needed: Vec<String>,
+    pub details: serde_json::Value,
+    /// The statically linked start-up probe, when it could be built.
+    pub probe: Option<PathBuf>,
+}
+
+pub fn sizes(plan: &Plan) -> Sizes {
+    let out_dir = plan.target_dir.join("bench");
+    let _ = std::fs::create_dir_all(&out_dir);
+    let mut figures = Vec::new();
+    let mut details = serde_json::Map::new();
+    let mut needed = Vec::new();
+
+    let cdylib = plan.artifacts.join("libarr_session.so");
+    match stripped_size(&cdylib, &out_dir.join("libarr_session.stripped.so")) {
+        Ok(size) => {
+            needed = needed_libs(&cdylib).unwrap_or_default();
+            details.insert("cdylib".into(), serde_json::json!(cdylib));
+            details.insert("cdylibNeeded".into(), serde_json::json!(needed));
+            figures.push(
+                Figure::single("size.cdylib_stripped", "MiB", mib(size))
+                    .with_note(format!("NEEDED: {}", needed.join(" "))),
+            );
+        }
+        Err(reason) => figures.push(Figure::skipped("size.cdylib_stripped", "MiB", reason)),
+    }
+
+    let mut probe = None;
+    match link_static(
+        plan,
+        &plan.workspace.join("examples/c/lifecycle.c"),
+        &out_dir.join("lifecycle-static"),
+    ) {
+        Ok(exe) => match stripped_size(&exe, &out_dir.join("lifecycle-static.stripped")) {
+            Ok(size) => {
+                let libs = needed_libs(&exe).unwrap_or_default();
+                details.insert("cStaticNeeded".into(), serde_json::json!(libs));
+                figures.push(
+                    Figure::single("size.c_static_example", "MiB", mib(size)).with_note(format!(
+                        "examples/c/lifecycle.c + libarr_session.a; NEEDED: {}",
+                        libs.join(" ")
+                    )),
+                );
+            }
+            Err(reason) => figures.push(Figure::skipped("size.c_static_example", "MiB", reason)),
+        },
+        Err(reason) => figures.push(Figure::skipped("size.c_static_example", "MiB", reason)),
+    }
+    match link_static(
+        plan,
+        &plan.workspace.join("benches/c/first_call.c"),
+        &out_dir.join("first-call-static"),
+    ) {
+        Ok(exe) => probe = Some(exe),
+        Err(reason) => {
+            details.insert("probe".into(), serde_json::json!(reason));
+        }
+    }
+    Sizes {
+        figures,
+        needed,
+        details: serde_json::Value::Object(details),
+        probe,
+    }
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Copies `file` to `copy`, strips the copy (`strip --strip-all`) and returns its size.
+fn stripped_size(file: &Path, copy: &Path) -> Result<u64, String> {
+    if !file.exists() {
+        return Err(format!("{} is not built", file.display()));
+    }
+    std::fs::copy(file, copy).map_err(|e| format!("copy {}: {e}", file.display()))?;
+    let output = Command::new("strip")
+        .arg("--strip-all")
+        .arg(copy)
+        .output()
+        .map_err(|e| format!("strip: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("strip failed: {}", tail(&output.stderr)));
+    }
+    std::fs::metadata(copy).map(|m| m.len()).map_err(|e| e.to_string())
+}
+
+/// The `NEEDED` entries of an ELF file (`readelf -d`).
+pub fn needed_libs(file: &Path) -> Result<Vec<String>, String> {
+    let output = Command::new("readelf")
+        .arg("-d")
+        .arg(file)
+        .output()
+        .map_err(|e| format!("readelf: {e}"))?;
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| Some(l.split_once('[')?.1.trim_end_matches(']').to_string()))
+        .collect())
+}
+
+/// Whether every NEEDED entry is one a C host is allowed to be asked for.
+pub fn needed_allowed(needed: &[String]) -> bool {
+    needed.iter().all(|lib| {
+        ALLOWED_NEEDED
+            .iter()
+            .any(|ok| lib.starts_with(&format!("{ok}.so")) || lib.starts_with(&format!("{ok}-")))
+    })
+}
+
+/// `cc -O2 SOURCE libarr_session.a <native-static-libs>`: a C program linked statically to the library.
+fn link_static(plan: &Plan, source: &Path, exe: &Path) -> Result<PathBuf, String> {
+    let archive = plan.artifacts.join("libarr_session.a");
+    if !archive.exists() {
+        return Err(format!("{} is not built", archive.display()));
+    }
+    let libs = std::fs::read_to_string(plan.workspace.join("cmake/native-static-libs.txt"))
+        .map_err(|e| format!("cmake/native-static-libs.txt: {e}"))?;
+    let output = Command::new("cc")
+        .args(["-O2", "-std=c99", "-o"])
+        .arg(exe)
+        .arg("-I")
+        .arg(plan.workspace.join("include"))
+        .arg(source)
+        .arg(&archive)
+        .args(libs.split_whitespace())
+        .output()
+        .map_err(|e| format!("cc: {e}"))?;
+    if output.status.success() {
+        Ok(exe.to_path_buf())
+    } else {
+        Err(format!("cc failed: {}", tail(&output.stderr)))
+    }
+}
+
+/// Milliseconds from spawning `command` to its first stdout line `ok`, `runs` times.
+pub fn time_to_first_call(mut command: Command, runs: usize) -> Result<Vec<f64>, String> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let start = Instant::now();
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("spawn {:?}: {e}", command.get_program()))?;
+        let mut line = String::new();
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        BufReader::new(stdout).read_line(&mut line).map_err(|e| e.to_string())?;
+        let elapsed = start.elapsed();
+        let output = child.wait_with_output().map_err(|e| e.to_string())?;
+        if line.trim() != "ok" || !output.status.success() {
+            return Err(format!(
+                "first call failed ({}): {}",
+                output.status,
+                tail(&output.stderr)
+            ));
+        }
+        times.push(elapsed.as_secs_f64() * 1000.0);
+    }
+    Ok(times)
+}
