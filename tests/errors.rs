@@ -4,17 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use arr_emulator::{EmulatorConfig, FaultKind, ScriptedFault};
+use arr_emulator::{EmulatorConfig, FaultKind};
 use arr_session::{ApiVersion, Client, Credential, Error, ErrorKind};
 use common::*;
-
-fn fault(route: &str, kind: FaultKind, times: u32) -> ScriptedFault {
-    ScriptedFault {
-        route: Some(route.to_owned()),
-        kind,
-        times,
-    }
-}
 
 fn assert_error(err: &Error, kind: ErrorKind, status: u16, code: Option<&str>) {
     assert_eq!(err.kind(), kind, "{err}");

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use arr_emulator::{Emulator, EmulatorConfig, FaultKind, FaultRates, ScriptedFault};
+use arr_emulator::{Emulator, EmulatorConfig, FaultKind, FaultRates};
 use arr_session::{ApiVersion, Client, ErrorKind, RetryPolicy, WaitOptions};
 use common::*;
 
@@ -27,14 +27,6 @@ async fn assert_no_orphans(emulator: &Emulator, client: &Client, known: &BTreeSe
         .filter(|s| s.status == "Starting" || s.status == "Ready")
         .collect();
     assert!(live.is_empty(), "sessions left running: {live:?}");
-}
-
-fn fault(route: &str, kind: FaultKind, times: u32) -> ScriptedFault {
-    ScriptedFault {
-        route: Some(route.to_owned()),
-        kind,
-        times,
-    }
 }
 
 #[tokio::test]

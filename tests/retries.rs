@@ -2,17 +2,9 @@
 
 mod common;
 
-use arr_emulator::{FaultKind, ScriptedFault};
+use arr_emulator::FaultKind;
 use arr_session::{ApiVersion, Client, ErrorKind};
 use common::*;
-
-fn fault(route: &str, kind: FaultKind, times: u32) -> ScriptedFault {
-    ScriptedFault {
-        route: Some(route.to_owned()),
-        kind,
-        times,
-    }
-}
 
 #[tokio::test]
 async fn a_burst_of_429_with_retry_after_is_ridden_out() {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use arr_emulator::{Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+use arr_emulator::{Emulator, EmulatorConfig, FaultKind, ScriptedFault, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
 use arr_session::{ApiVersion, Client, ClientConfig, CreateSessionOptions, Credential, RetryPolicy, SessionSize};
 
 /// An emulator whose sessions become Ready after 200 ms.
@@ -50,4 +50,13 @@ pub fn standard(minutes: u32) -> CreateSessionOptions {
 /// A session id unique within the process.
 pub fn unique_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A scripted fault for the next `times` requests to `route`.
+pub fn fault(route: &str, kind: FaultKind, times: u32) -> ScriptedFault {
+    ScriptedFault {
+        route: Some(route.to_owned()),
+        kind,
+        times,
+    }
 }
