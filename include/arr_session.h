@@ -522,6 +522,16 @@ arr_status arr_client_stop_owned_sessions(const struct arr_client *client,
                                           uint32_t timeout_ms,
                                           char **out_results_json);
 
+// The ids of the sessions this client owns (see `arr_client_stop_owned_sessions`), as a JSON array.
+//
+// Ownership: `*out_ids_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: no.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_get_owned_sessions(const struct arr_client *client, char **out_ids_json);
+
 // `arr_client_stop_owned_sessions`, completing through `callback`.
 //
 // Ownership: as for `arr_client_create_session_async`.

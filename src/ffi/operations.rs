@@ -665,6 +665,27 @@ pub unsafe extern "C" fn arr_client_stop_owned_sessions(
     })
 }
 
+/// The ids of the sessions this client owns (see `arr_client_stop_owned_sessions`), as a JSON array.
+///
+/// Ownership: `*out_ids_json` owned by the caller (`arr_string_free`).
+/// Thread-safety: any thread; the client may be shared.
+/// Blocking: no.
+///
+/// # Safety
+/// Pointers must be NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_get_owned_sessions(
+    client: *const ArrClient,
+    out_ids_json: *mut *mut c_char,
+) -> ArrStatus {
+    guard(|| {
+        let client = client_arg(client)?;
+        require_out(out_ids_json, "out_ids_json")?;
+        write_out(out_ids_json, into_c_string(to_json(client.client.owned_sessions())?));
+        Ok(())
+    })
+}
+
 /// `arr_client_stop_owned_sessions`, completing through `callback`.
 ///
 /// Ownership: as for `arr_client_create_session_async`.

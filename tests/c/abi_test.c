@@ -640,6 +640,10 @@ static void test_session_guard(void) {
     arr_string_free(json);
     check(arr_client_create_session(client, "{\"id\":\"c-unowned\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10,\"owned\":false}", &json) == ARR_STATUS_OK, "guard: create an unowned session");
     arr_string_free(json);
+    check(arr_client_get_owned_sessions(client, &json) == ARR_STATUS_OK && strcmp(json, "[\"c-owned\"]") == 0, "get_owned_sessions lists the owned session only");
+    arr_string_free(json);
+    expect(arr_client_get_owned_sessions(client, NULL), ARR_STATUS_NULL_ARGUMENT, "out_ids_json", "get_owned_sessions: NULL out");
+    expect(arr_client_get_owned_sessions(NULL, &json), ARR_STATUS_NULL_ARGUMENT, "client", "get_owned_sessions: NULL client");
     check(arr_client_stop_owned_sessions(client, 10000, &json) == ARR_STATUS_OK && strstr(json, "c-owned") && !strstr(json, "c-unowned") && strstr(json, "ARR_STATUS_OK"),
           "stop_owned_sessions stops only the owned session");
     arr_string_free(json);

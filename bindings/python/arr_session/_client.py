@@ -171,6 +171,10 @@ class RemoteRenderingClient:
         text = self._client().call("arr_client_list_sessions")
         return [RenderingSession.from_dict(item) for item in json.loads(text or "[]")]
 
+    def owned_sessions(self) -> List[str]:
+        """The ids of the sessions this client owns (created here unless ``owned=False``, not yet stopped)."""
+        return json.loads(self._client().call("arr_client_get_owned_sessions") or "[]")
+
     def stop_owned_sessions(self, timeout: float = 10.0) -> List[SessionStopResult]:
         """Stops every session this client created (unless created with ``owned=False``), concurrently, within
         ``timeout`` seconds; one result per session. With ``stop_owned_sessions_on_close=True`` in the

@@ -90,6 +90,7 @@ PROTOTYPES = {
     "arr_client_wait_for_sessions_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
     "arr_client_get_access_token": (c_uint32, [_CLIENT, _OUT_STR]),
     "arr_client_get_access_token_async": (c_uint32, [_CLIENT, CALLBACK, c_void_p, _OUT_ID]),
+    "arr_client_get_owned_sessions": (c_uint32, [_CLIENT, _OUT_STR]),
     "arr_client_stop_owned_sessions": (c_uint32, [_CLIENT, c_uint32, _OUT_STR]),
     "arr_client_stop_owned_sessions_async": (c_uint32, [_CLIENT, c_uint32, CALLBACK, c_void_p, _OUT_ID]),
     "arr_string_free": (None, [c_void_p]),

@@ -20,10 +20,12 @@ def test_stop_owned_sessions(fresh: Emulator, api_version: str) -> None:
         owned = [client.create_session(size="Standard", lease_time_minutes=5, session_id=id_for(api_version)).id
                  for _ in range(2)]
         kept = client.create_session(size="Standard", lease_time_minutes=5, session_id=id_for(api_version), owned=False).id
+        assert sorted(client.owned_sessions()) == sorted(owned)
         results = client.stop_owned_sessions(timeout=10)
         assert sorted(r.id for r in results) == sorted(owned)
         assert all(isinstance(r, SessionStopResult) and r.ok for r in results)
         assert client.stop_owned_sessions() == []  # stopped sessions are no longer owned
+        assert client.owned_sessions() == []
     assert [statuses(fresh)[i] for i in owned] == ["Stopped", "Stopped"]
     assert statuses(fresh)[kept] != "Stopped"  # closing never stops a session unless configured
 

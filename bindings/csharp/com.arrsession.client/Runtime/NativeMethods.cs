@@ -108,6 +108,12 @@ namespace ArrSession.Native
         internal static extern uint arr_client_stop_session(ClientHandle client, byte[] sessionId);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_get_owned_sessions(ClientHandle client, out IntPtr idsJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_stop_owned_sessions(ClientHandle client, uint timeoutMs, out IntPtr resultsJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint arr_client_stop_session_async(
             ClientHandle client, byte[] sessionId, ArrCallback callback, IntPtr userData, out ulong operationId);
 

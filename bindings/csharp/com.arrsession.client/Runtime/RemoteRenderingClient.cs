@@ -16,8 +16,6 @@ namespace ArrSession
     public sealed partial class RemoteRenderingClient : IDisposable
     {
         private readonly ClientHandle _handle;
-        private readonly object _lock = new object();
-        private readonly HashSet<string> _startedSessions = new HashSet<string>(StringComparer.Ordinal);
         private int _disposed;
 
         /// <summary>Creates a client authenticating with the options' account key or access token.</summary>
@@ -66,15 +64,16 @@ namespace ArrSession
 
         public RemoteRenderingServiceVersion ServiceVersion { get; private set; }
 
-        /// <summary>Ids of sessions this client started and has not stopped.</summary>
+        /// <summary>
+        /// Ids of sessions this client started and has not stopped: the library's session guard (owned
+        /// sessions), which also covers a start whose answer was lost.
+        /// </summary>
         public IReadOnlyCollection<string> StartedSessionIds
         {
             get
             {
-                lock (_lock)
-                {
-                    return new List<string>(_startedSessions);
-                }
+                return NativeCall.Run(Handle, ParseIds,
+                    (ClientHandle c, out IntPtr r) => NativeMethods.arr_client_get_owned_sessions(c, out r));
             }
         }
 
@@ -96,7 +95,7 @@ namespace ArrSession
         public StartRenderingSessionOperation StartSession(string sessionId, RenderingSessionOptions options)
         {
             byte[] json = CreateJson(sessionId, options);
-            RenderingSession session = NativeCall.Run(Handle, TrackStarted,
+            RenderingSession session = NativeCall.Run(Handle, RenderingSession.Parse,
                 (ClientHandle c, out IntPtr r) => NativeMethods.arr_client_create_session(c, json, out r));
             return new StartRenderingSessionOperation(this, session);
         }
@@ -106,7 +105,7 @@ namespace ArrSession
             string sessionId, RenderingSessionOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] json = CreateJson(sessionId, options);
-            return NativeCall.Start(Handle, text => new StartRenderingSessionOperation(this, TrackStarted(text)), cancellationToken,
+            return NativeCall.Start(Handle, text => new StartRenderingSessionOperation(this, RenderingSession.Parse(text)), cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_create_session_async(c, json, cb, ud, out op));
         }
@@ -176,34 +175,37 @@ namespace ArrSession
             byte[] id = Utf8.ToNative(sessionId);
             ClientHandle handle = Handle;
             NativeCall.Run(() => NativeMethods.arr_client_stop_session(handle, id));
-            Untrack(sessionId);
         }
 
         public Task StopSessionAsync(string sessionId, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] id = Utf8.ToNative(sessionId);
-            return NativeCall.Start(Handle, text => Untrack(sessionId), cancellationToken,
+            return NativeCall.Start<object>(Handle, text => null, cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_stop_session_async(c, id, cb, ud, out op));
         }
 
         /// <summary>
-        /// Stops every session this client started and has not stopped (blocking); failures are logged, not
-        /// thrown. Returns how many were stopped. Used on app quit.
+        /// Stops every session this client started and has not stopped (blocking, concurrently, within
+        /// <paramref name="timeoutMilliseconds"/>); failures are logged, not thrown. Returns how many were
+        /// stopped. Used on app quit.
         /// </summary>
-        public int StopStartedSessions()
+        public int StopStartedSessions(uint timeoutMilliseconds = 10000)
         {
+            List<object> results = NativeCall.Run(Handle, Json.ParseArray,
+                (ClientHandle c, out IntPtr r) => NativeMethods.arr_client_stop_owned_sessions(c, timeoutMilliseconds, out r));
             int stopped = 0;
-            foreach (string id in StartedSessionIds)
+            foreach (object item in results)
             {
-                try
+                JsonObject result = item as JsonObject;
+                if (result != null && (result.GetString("status") ?? "") == "ARR_STATUS_OK")
                 {
-                    StopSession(id);
                     stopped++;
                 }
-                catch (Exception e)
+                else
                 {
-                    ArrLog.ReportCallbackException("stopping session " + id, e);
+                    ArrLog.ReportCallbackException("stopping owned sessions",
+                        new RemoteRenderingException(result != null ? result.ToString() : "unreadable result"));
                 }
             }
             return stopped;
@@ -247,23 +249,14 @@ namespace ArrSession
             return Utf8.ToNative(options.ToJson(sessionId));
         }
 
-        private RenderingSession TrackStarted(string json)
+        private static IReadOnlyCollection<string> ParseIds(string json)
         {
-            RenderingSession session = RenderingSession.Parse(json);
-            lock (_lock)
+            List<string> ids = new List<string>();
+            foreach (object id in Json.ParseArray(json))
             {
-                _startedSessions.Add(session.Id);
+                ids.Add((string)id);
             }
-            return session;
-        }
-
-        private object Untrack(string sessionId)
-        {
-            lock (_lock)
-            {
-                _startedSessions.Remove(sessionId);
-            }
-            return null;
+            return ids;
         }
     }
 }

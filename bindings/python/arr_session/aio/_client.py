@@ -187,6 +187,10 @@ class AsyncRemoteRenderingClient:
             parse=lambda text: [RenderingSession.from_dict(item) for item in json.loads(text or "[]")],
         )
 
+    def owned_sessions(self) -> List[str]:
+        """The ids of the sessions this client owns (not blocking: no request is sent)."""
+        return json.loads(self._client().call("arr_client_get_owned_sessions") or "[]")
+
     async def stop_owned_sessions(self, timeout: float = 10.0) -> List[SessionStopResult]:
         """Stops every session this client created (unless ``owned=False``) within ``timeout`` seconds."""
         return await self._run(
