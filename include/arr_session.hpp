@@ -184,6 +184,19 @@ class Client {
         return detail::string_call([&](char **out) { return arr_client_wait_for_sessions(get(), ids_json.c_str(), options, out); });
     }
 
+    /// `{"accessToken":"..."}`: a valid Mixed Reality access token (a secret; never log it).
+    Result<std::string> access_token() const {
+        return detail::string_call([&](char **out) { return arr_client_get_access_token(get(), out); });
+    }
+    /// The ids of the sessions this client owns, as a JSON array.
+    Result<std::string> owned_sessions() const {
+        return detail::string_call([&](char **out) { return arr_client_get_owned_sessions(get(), out); });
+    }
+    /// Stops every owned session within `timeout_ms`; one {"id","status"[,"error"]} per session.
+    Result<std::string> stop_owned_sessions(std::uint32_t timeout_ms) const {
+        return detail::string_call([&](char **out) { return arr_client_stop_owned_sessions(get(), timeout_ms, out); });
+    }
+
     /// The async forms return the operation id (for cancel()); `callback` runs exactly once.
     Result<std::uint64_t> create_session_async(const std::string &options_json, Callback callback) const {
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
@@ -200,6 +213,29 @@ class Client {
         const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
             return arr_client_wait_until_ready_async(get(), id.c_str(), options, detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> update_session_async(const std::string &id, std::uint32_t max_lease_minutes,
+                                               Callback callback) const {
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_update_session_async(get(), id.c_str(), max_lease_minutes, detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> extend_session_async(const std::string &id, std::uint32_t by_minutes, Callback callback) const {
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_extend_session_async(get(), id.c_str(), by_minutes, detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> list_sessions_async(Callback callback) const {
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_list_sessions_async(get(), detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> wait_for_sessions_async(const std::string &ids_json, Callback callback,
+                                                  const std::string &wait_options_json = "") const {
+        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_wait_for_sessions_async(get(), ids_json.c_str(), options, detail::trampoline, state, op);
         });
     }
     Result<std::uint64_t> stop_session_async(const std::string &id, Callback callback) const {

@@ -63,6 +63,8 @@ int main(int argc, char **argv) {
             if (listed) std::printf("listed: %s\n", listed.value().c_str());
             else rc = fail("list", listed.status());
         }
+        auto owned = client->owned_sessions();
+        if (!owned || owned.value().find(id) == std::string::npos) rc = fail("owned sessions", owned.status());
         auto stopped = client->stop_session(id);
         if (!stopped) rc = fail("stop", stopped);
         auto after = client->get_session(id);
