@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable, List, Mapping, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 from . import _ffi
+from ._base import ClientBase
 from ._native import (
-    NativeClient,
-    build_config,
     create_options,
     require_u32,
     session_id_arg,
@@ -30,7 +29,7 @@ def session_ids_arg(session_ids: Sequence[str]) -> bytes:
     return _ffi.encode(json.dumps(list(session_ids)))
 
 
-class RemoteRenderingClient:
+class RemoteRenderingClient(ClientBase):
     """Manages Azure Remote Rendering sessions of one account.
 
     ``RemoteRenderingClient(endpoint, account_id, account_domain, account_key=... | access_token=... |
@@ -47,42 +46,6 @@ class RemoteRenderingClient:
     Thread-safe. Use it as a context manager, or call ``close()``: closing cancels waits still in progress
     (it never stops a session; nothing in this package does unless you call ``stop_session``).
     """
-
-    def __init__(
-        self,
-        endpoint: str,
-        account_id: str,
-        account_domain: Optional[str] = None,
-        *,
-        account_key: Optional[str] = None,
-        access_token: Optional[str] = None,
-        credential: Any = None,
-        token_provider: Optional[Callable[[], str]] = None,
-        token_kind: str = "access_token",
-        api_version: Optional[str] = None,
-        **options: Any,
-    ) -> None:
-        self._native: Optional[NativeClient] = None
-        config, provider, kind = build_config(
-            endpoint, account_id, account_domain, account_key, access_token, api_version, credential, **options
-        )
-        if token_provider is not None:
-            provider, kind = token_provider, token_kind
-        self._native = NativeClient(config, provider, kind)
-
-    @classmethod
-    def from_config(
-        cls,
-        config: Mapping[str, Any],
-        *,
-        token_provider: Optional[Callable[[], str]] = None,
-        token_kind: str = "access_token",
-    ) -> "RemoteRenderingClient":
-        """A client from the library's config object as it is (camelCase keys, e.g. loaded from a file)."""
-        client = cls.__new__(cls)
-        client._native = None
-        client._native = NativeClient(config, token_provider, token_kind)
-        return client
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -107,11 +70,6 @@ class RemoteRenderingClient:
             self.close()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
-
-    def _client(self) -> NativeClient:
-        if self._native is None:
-            raise RuntimeError("the RemoteRenderingClient is closed")
-        return self._native
 
     # -- operations ------------------------------------------------------------------------------------
 

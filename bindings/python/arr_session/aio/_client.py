@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Callable, List, Mapping, Optional, Sequence, TypeVar
+from typing import Any, Callable, List, Optional, Sequence, TypeVar
 
 from .. import _ffi
+from .._base import ClientBase
 from .._client import session_ids_arg
 from .._native import (
-    NativeClient,
-    build_config,
     create_options,
     require_u32,
     session_id_arg,
@@ -48,47 +47,12 @@ def _session(text: Optional[str]) -> RenderingSession:
     return RenderingSession.from_dict(json.loads(text or "{}"))
 
 
-class AsyncRemoteRenderingClient:
+class AsyncRemoteRenderingClient(ClientBase):
     """The asyncio form of :class:`arr_session.RemoteRenderingClient` (same arguments, same errors).
 
     Use ``async with``, or ``await client.close()``. Every coroutine may be cancelled; the operation is then
     cancelled in the library too.
     """
-
-    def __init__(
-        self,
-        endpoint: str,
-        account_id: str,
-        account_domain: Optional[str] = None,
-        *,
-        account_key: Optional[str] = None,
-        access_token: Optional[str] = None,
-        credential: Any = None,
-        token_provider: Optional[Callable[[], str]] = None,
-        token_kind: str = "access_token",
-        api_version: Optional[str] = None,
-        **options: Any,
-    ) -> None:
-        self._native: Optional[NativeClient] = None
-        config, provider, kind = build_config(
-            endpoint, account_id, account_domain, account_key, access_token, api_version, credential, **options
-        )
-        if token_provider is not None:
-            provider, kind = token_provider, token_kind
-        self._native = NativeClient(config, provider, kind)
-
-    @classmethod
-    def from_config(
-        cls,
-        config: Mapping[str, Any],
-        *,
-        token_provider: Optional[Callable[[], str]] = None,
-        token_kind: str = "access_token",
-    ) -> "AsyncRemoteRenderingClient":
-        client = cls.__new__(cls)
-        client._native = None
-        client._native = NativeClient(config, token_provider, token_kind)
-        return client
 
     async def close(self) -> None:
         """Frees the native client (idempotent); operations in flight end with ``ArrCancelledError``. With
@@ -113,11 +77,6 @@ class AsyncRemoteRenderingClient:
                 self._native.close()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
-
-    def _client(self) -> NativeClient:
-        if self._native is None:
-            raise RuntimeError("the AsyncRemoteRenderingClient is closed")
-        return self._native
 
     def _start(self, function_name: str, *args: Any, parse: Callable[[Optional[str]], T]) -> "tuple[asyncio.Future[T], int]":
         loop = asyncio.get_running_loop()
