@@ -125,6 +125,11 @@ typedef struct arr_client arr_client;
 // `arr_token_request_fail`, from any thread, during or after the callback.
 typedef struct arr_token_request arr_token_request;
 
+// Receives the outcome of an `_async` call, exactly once: `status` is `ARR_STATUS_OK` and `json` the
+// result (a session object, an array, or `null` for stop), or another status and `json` the error object
+// (the same JSON `arr_last_error` gives). `json` is borrowed for the duration of the call.
+typedef void (*arr_callback)(void *user_data, arr_status status, const char *json);
+
 // Asks the host for a token: `request` must be answered exactly once (within 60 s).
 typedef void (*arr_token_callback)(void *user_data, struct arr_token_request *request);
 
@@ -133,11 +138,6 @@ typedef void (*arr_log_callback)(void *user_data,
                                  arr_log_level level,
                                  const char *target,
                                  const char *message);
-
-// Receives the outcome of an `_async` call, exactly once: `status` is `ARR_STATUS_OK` and `json` the
-// result (a session object, an array, or `null` for stop), or another status and `json` the error object
-// (the same JSON `arr_last_error` gives). `json` is borrowed for the duration of the call.
-typedef void (*arr_callback)(void *user_data, arr_status status, const char *json);
 
 #ifdef __cplusplus
 extern "C" {
@@ -168,6 +168,40 @@ uint32_t arr_abi_version(void);
 // Thread-safety: any thread.
 // Blocking: yes, until the callbacks of cancelled operations have returned.
 void arr_shutdown(void);
+
+#if defined(ARR_SESSION_TEST_HOOKS)
+// Test-only: panics inside the library, to show the panic boundary holds (returns ARR_STATUS_PANIC).
+// Present only in builds with the `test-hooks` feature.
+//
+// Ownership: nothing.
+// Thread-safety: any thread.
+// Blocking: no.
+arr_status arr_test_force_panic(void);
+#endif
+
+// A currently valid Mixed Reality access token (from the cache, or a fresh STS exchange), as JSON
+// `{"accessToken": "..."}`. For handing to a renderer or backend: it is a secret, never log it.
+//
+// Ownership: `*out_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes; not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_get_access_token(const struct arr_client *client, char **out_json);
+
+// `arr_client_get_access_token`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_session_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_session_async`.
+arr_status arr_client_get_access_token_async(const struct arr_client *client,
+                                             arr_callback callback,
+                                             void *user_data,
+                                             uint64_t *out_operation_id);
 
 // Creates a client from a JSON configuration, e.g.
 // `{"endpoint":"westus2","accountId":"<guid>","accountDomain":"westus2","accountKey":"<key>"}`.
@@ -258,6 +292,45 @@ char *arr_last_error(void);
 arr_status arr_set_log_callback(arr_log_callback callback,
                                 void *user_data,
                                 uint32_t max_level);
+
+// Stops every session this client owns (created through it, unless created with `"owned": false`),
+// concurrently, within `timeout_ms`. The result is `[{"id": "a", "status": "ARR_STATUS_OK"}, {"id":
+// "b", "status": "ARR_STATUS_TIMEOUT", "error": {...}}]`; a session the service no longer knows counts as
+// stopped. Configure `"stopOwnedSessionsOnClose": true` to have `arr_client_free` do this itself.
+//
+// Ownership: `*out_results_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes, at most about `timeout_ms`; not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_stop_owned_sessions(const struct arr_client *client,
+                                          uint32_t timeout_ms,
+                                          char **out_results_json);
+
+// The ids of the sessions this client owns (see `arr_client_stop_owned_sessions`), as a JSON array.
+//
+// Ownership: `*out_ids_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: no.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_get_owned_sessions(const struct arr_client *client, char **out_ids_json);
+
+// `arr_client_stop_owned_sessions`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_session_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_session_async`.
+arr_status arr_client_stop_owned_sessions_async(const struct arr_client *client,
+                                                uint32_t timeout_ms,
+                                                arr_callback callback,
+                                                void *user_data,
+                                                uint64_t *out_operation_id);
 
 // Creates a session. `options_json`: `{"id": "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`
 // (`id` optional: a GUID is chosen when absent; must be absent with api-version v1; `size` Standard or
@@ -420,6 +493,38 @@ arr_status arr_client_list_sessions_async(const struct arr_client *client,
                                           void *user_data,
                                           uint64_t *out_operation_id);
 
+// Frees a string returned by this library. `arr_string_free(NULL)` does nothing.
+//
+// Ownership: takes back a string the library gave to the caller; do not use it afterwards, and never
+// pass a string from anywhere else.
+// Thread-safety: any thread.
+// Blocking: no.
+//
+// # Safety
+// `s` must be NULL or a string returned by an `arr_` function and not freed before.
+void arr_string_free(char *s);
+
+// Answers a token request with a token.
+//
+// Ownership: consumes `request` (even on failure); `token` is borrowed for the call.
+// Thread-safety: any thread.
+// Blocking: no.
+//
+// # Safety
+// `request` must be NULL or a request from the token callback that was not answered before.
+arr_status arr_token_request_complete(struct arr_token_request *request, const char *token);
+
+// Answers a token request with a failure; the operation that needed the token fails with
+// ARR_STATUS_UNAUTHORIZED and `message` in its error.
+//
+// Ownership: consumes `request`; `message` is borrowed (may be NULL).
+// Thread-safety: any thread.
+// Blocking: no.
+//
+// # Safety
+// `request` must be NULL or a request from the token callback that was not answered before.
+arr_status arr_token_request_fail(struct arr_token_request *request, const char *message);
+
 // Waits until the session is Ready, polling it (2 s for Standard, 10 s otherwise, or the configured
 // interval; Retry-After honoured). `wait_options_json` may be NULL or `{"timeoutMs": 600000,
 // "pollIntervalMs": 2000}`. Fails with ARR_STATUS_SESSION_ENDED (the error JSON has the `session`) if it
@@ -482,111 +587,6 @@ arr_status arr_client_wait_for_sessions_async(const struct arr_client *client,
                                               arr_callback callback,
                                               void *user_data,
                                               uint64_t *out_operation_id);
-
-// A currently valid Mixed Reality access token (from the cache, or a fresh STS exchange), as JSON
-// `{"accessToken": "..."}`. For handing to a renderer or backend: it is a secret, never log it.
-//
-// Ownership: `*out_json` owned by the caller (`arr_string_free`).
-// Thread-safety: any thread; the client may be shared.
-// Blocking: yes; not allowed inside a callback.
-//
-// # Safety
-// Pointers must be NULL or valid as described.
-arr_status arr_client_get_access_token(const struct arr_client *client, char **out_json);
-
-// `arr_client_get_access_token`, completing through `callback`.
-//
-// Ownership: as for `arr_client_create_session_async`.
-// Thread-safety: any thread; the callback runs once on a library thread.
-// Blocking: no.
-//
-// # Safety
-// As for `arr_client_create_session_async`.
-arr_status arr_client_get_access_token_async(const struct arr_client *client,
-                                             arr_callback callback,
-                                             void *user_data,
-                                             uint64_t *out_operation_id);
-
-// Stops every session this client owns (created through it, unless created with `"owned": false`),
-// concurrently, within `timeout_ms`. The result is `[{"id": "a", "status": "ARR_STATUS_OK"}, {"id":
-// "b", "status": "ARR_STATUS_TIMEOUT", "error": {...}}]`; a session the service no longer knows counts as
-// stopped. Configure `"stopOwnedSessionsOnClose": true` to have `arr_client_free` do this itself.
-//
-// Ownership: `*out_results_json` owned by the caller (`arr_string_free`).
-// Thread-safety: any thread; the client may be shared.
-// Blocking: yes, at most about `timeout_ms`; not allowed inside a callback.
-//
-// # Safety
-// Pointers must be NULL or valid as described.
-arr_status arr_client_stop_owned_sessions(const struct arr_client *client,
-                                          uint32_t timeout_ms,
-                                          char **out_results_json);
-
-// The ids of the sessions this client owns (see `arr_client_stop_owned_sessions`), as a JSON array.
-//
-// Ownership: `*out_ids_json` owned by the caller (`arr_string_free`).
-// Thread-safety: any thread; the client may be shared.
-// Blocking: no.
-//
-// # Safety
-// Pointers must be NULL or valid as described.
-arr_status arr_client_get_owned_sessions(const struct arr_client *client, char **out_ids_json);
-
-// `arr_client_stop_owned_sessions`, completing through `callback`.
-//
-// Ownership: as for `arr_client_create_session_async`.
-// Thread-safety: any thread; the callback runs once on a library thread.
-// Blocking: no.
-//
-// # Safety
-// As for `arr_client_create_session_async`.
-arr_status arr_client_stop_owned_sessions_async(const struct arr_client *client,
-                                                uint32_t timeout_ms,
-                                                arr_callback callback,
-                                                void *user_data,
-                                                uint64_t *out_operation_id);
-
-#if defined(ARR_SESSION_TEST_HOOKS)
-// Test-only: panics inside the library, to show the panic boundary holds (returns ARR_STATUS_PANIC).
-// Present only in builds with the `test-hooks` feature.
-//
-// Ownership: nothing.
-// Thread-safety: any thread.
-// Blocking: no.
-arr_status arr_test_force_panic(void);
-#endif
-
-// Frees a string returned by this library. `arr_string_free(NULL)` does nothing.
-//
-// Ownership: takes back a string the library gave to the caller; do not use it afterwards, and never
-// pass a string from anywhere else.
-// Thread-safety: any thread.
-// Blocking: no.
-//
-// # Safety
-// `s` must be NULL or a string returned by an `arr_` function and not freed before.
-void arr_string_free(char *s);
-
-// Answers a token request with a token.
-//
-// Ownership: consumes `request` (even on failure); `token` is borrowed for the call.
-// Thread-safety: any thread.
-// Blocking: no.
-//
-// # Safety
-// `request` must be NULL or a request from the token callback that was not answered before.
-arr_status arr_token_request_complete(struct arr_token_request *request, const char *token);
-
-// Answers a token request with a failure; the operation that needed the token fails with
-// ARR_STATUS_UNAUTHORIZED and `message` in its error.
-//
-// Ownership: consumes `request`; `message` is borrowed (may be NULL).
-// Thread-safety: any thread.
-// Blocking: no.
-//
-// # Safety
-// `request` must be NULL or a request from the token callback that was not answered before.
-arr_status arr_token_request_fail(struct arr_token_request *request, const char *message);
 
 #ifdef __cplusplus
 }  // extern "C"

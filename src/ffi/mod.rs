@@ -11,26 +11,34 @@
 //!   thread, never inside the initiating call; none runs after `arr_client_free` or `arr_shutdown` returns;
 //! - no panic crosses the boundary; the library never prints.
 
+mod access_token;
 mod client;
+mod dispatch;
 mod error;
 mod logging;
-mod operations;
 mod options;
+mod owned;
 mod runtime;
+mod sessions;
 mod status;
 mod strings;
 mod token_provider;
+mod waits;
 
 // Re-exported so Rust code (the benchmark harness, tests) can call the C functions by path.
+pub use access_token::*;
 pub use client::{arr_client_cancel, arr_client_free, arr_client_new, arr_client_new_with_token_provider, ArrClient};
+pub use dispatch::ArrCallback;
 pub use error::arr_last_error;
 pub use logging::{arr_set_log_callback, ArrLogCallback, ArrLogLevel};
-pub use operations::*;
+pub use owned::*;
+pub use sessions::*;
 pub use status::ArrStatus;
 pub use strings::arr_string_free;
 pub use token_provider::{
     arr_token_request_complete, arr_token_request_fail, ArrTokenCallback, ArrTokenKind, ArrTokenRequest,
 };
+pub use waits::*;
 
 /// The version of the ABI described by `arr_session.h`. Bumped on any incompatible change; wrappers
 /// compare it with `ARR_ABI_VERSION` at load time.
@@ -73,4 +81,16 @@ pub extern "C" fn arr_abi_version() -> u32 {
 #[no_mangle]
 pub extern "C" fn arr_shutdown() {
     error::guard_void(runtime::shutdown);
+}
+
+/// Test-only: panics inside the library, to show the panic boundary holds (returns ARR_STATUS_PANIC).
+/// Present only in builds with the `test-hooks` feature.
+///
+/// Ownership: nothing.
+/// Thread-safety: any thread.
+/// Blocking: no.
+#[cfg(feature = "test-hooks")]
+#[no_mangle]
+pub extern "C" fn arr_test_force_panic() -> ArrStatus {
+    error::guard(|| panic!("forced by arr_test_force_panic"))
 }

@@ -1,0 +1,102 @@
+//! The session guard through the ABI: the sessions a client owns, and stopping them.
+
+use std::ffi::{c_char, c_void};
+
+use super::client::{client_arg, ArrClient};
+use super::dispatch::{outcome_item, to_json};
+use super::dispatch::{run_async, run_blocking, ArrCallback, Work};
+use super::error::guard;
+use super::error::FfiError;
+use super::status::ArrStatus;
+use super::strings::require_out;
+use super::strings::{into_c_string, write_out};
+use crate::Client;
+
+fn stop_owned_work(client: &Client, timeout_ms: u32) -> Result<Work, FfiError> {
+    if timeout_ms == 0 {
+        return Err(FfiError::invalid("timeout_ms", "must be greater than 0"));
+    }
+    let client = client.clone();
+    let timeout = std::time::Duration::from_millis(u64::from(timeout_ms));
+    Ok(Box::pin(async move {
+        let outcomes = client.stop_owned_sessions(timeout).await;
+        let items: Vec<serde_json::Value> = outcomes
+            .into_iter()
+            .map(|(id, outcome)| outcome_item(&id, outcome.map(|()| None)))
+            .collect();
+        to_json(items)
+    }))
+}
+
+/// Stops every session this client owns (created through it, unless created with `"owned": false`),
+/// concurrently, within `timeout_ms`. The result is `[{"id": "a", "status": "ARR_STATUS_OK"}, {"id":
+/// "b", "status": "ARR_STATUS_TIMEOUT", "error": {...}}]`; a session the service no longer knows counts as
+/// stopped. Configure `"stopOwnedSessionsOnClose": true` to have `arr_client_free` do this itself.
+///
+/// Ownership: `*out_results_json` owned by the caller (`arr_string_free`).
+/// Thread-safety: any thread; the client may be shared.
+/// Blocking: yes, at most about `timeout_ms`; not allowed inside a callback.
+///
+/// # Safety
+/// Pointers must be NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_stop_owned_sessions(
+    client: *const ArrClient,
+    timeout_ms: u32,
+    out_results_json: *mut *mut c_char,
+) -> ArrStatus {
+    guard(|| {
+        let client = client_arg(client)?;
+        require_out(out_results_json, "out_results_json")?;
+        run_blocking(client, stop_owned_work(&client.client, timeout_ms)?, out_results_json)
+    })
+}
+
+/// The ids of the sessions this client owns (see `arr_client_stop_owned_sessions`), as a JSON array.
+///
+/// Ownership: `*out_ids_json` owned by the caller (`arr_string_free`).
+/// Thread-safety: any thread; the client may be shared.
+/// Blocking: no.
+///
+/// # Safety
+/// Pointers must be NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_get_owned_sessions(
+    client: *const ArrClient,
+    out_ids_json: *mut *mut c_char,
+) -> ArrStatus {
+    guard(|| {
+        let client = client_arg(client)?;
+        require_out(out_ids_json, "out_ids_json")?;
+        write_out(out_ids_json, into_c_string(to_json(client.client.owned_sessions())?));
+        Ok(())
+    })
+}
+
+/// `arr_client_stop_owned_sessions`, completing through `callback`.
+///
+/// Ownership: as for `arr_client_create_session_async`.
+/// Thread-safety: any thread; the callback runs once on a library thread.
+/// Blocking: no.
+///
+/// # Safety
+/// As for `arr_client_create_session_async`.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_stop_owned_sessions_async(
+    client: *const ArrClient,
+    timeout_ms: u32,
+    callback: ArrCallback,
+    user_data: *mut c_void,
+    out_operation_id: *mut u64,
+) -> ArrStatus {
+    guard(|| {
+        let client = client_arg(client)?;
+        run_async(
+            client,
+            stop_owned_work(&client.client, timeout_ms)?,
+            callback,
+            user_data,
+            out_operation_id,
+        )
+    })
+}
