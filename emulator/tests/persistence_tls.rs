@@ -59,26 +59,10 @@ async fn state_file_survives_a_restart_with_tokens() {
 
     let emu = start(config.clone()).await;
     let client = reqwest::Client::new(); // new port, new connections
-    let body = json_of(
-        client
-            .get(session_url(&emu, "keep"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let body = get_session(&emu, &client, &token, "keep").await;
     assert_eq!(body["status"], "Ready", "old token still valid, session restored");
     assert_eq!(body["size"], "Premium");
-    let body = json_of(
-        client
-            .get(session_url(&emu, "gone"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let body = get_session(&emu, &client, &token, "gone").await;
     assert_eq!(body["status"], "Stopped");
     // New sessions continue after the restored ones in list order.
     assert_eq!(

@@ -129,13 +129,7 @@ async fn full_lifecycle() {
     );
 
     // PATCH is allowed while Starting.
-    let resp = client
-        .patch(session_url(&emu, "s-1"))
-        .bearer_auth(&token)
-        .body(r#"{"maxLeaseTimeMinutes":250}"#)
-        .send()
-        .await
-        .unwrap();
+    let resp = patch_session(&emu, &client, &token, "s-1", r#"{"maxLeaseTimeMinutes":250}"#).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(json_of(resp).await["maxLeaseTimeMinutes"], 250);
 
@@ -168,24 +162,19 @@ async fn full_lifecycle() {
 
     // PATCH must grow and stay <= 1440: 422 otherwise.
     for lease in [250, 10, 1441] {
-        let resp = client
-            .patch(session_url(&emu, "s-1"))
-            .bearer_auth(&token)
-            .body(format!(r#"{{"maxLeaseTimeMinutes":{lease}}}"#))
-            .send()
-            .await
-            .unwrap();
+        let resp = patch_session(
+            &emu,
+            &client,
+            &token,
+            "s-1",
+            format!(r#"{{"maxLeaseTimeMinutes":{lease}}}"#),
+        )
+        .await;
         assert_eq!(resp.status(), 422, "lease {lease}");
         assert_common_2021_headers(&resp);
         assert_eq!(json_of(resp).await["error"]["code"], "UnprocessableEntity");
     }
-    let resp = client
-        .patch(session_url(&emu, "s-1"))
-        .bearer_auth(&token)
-        .body(r#"{"maxLeaseTimeMinutes":300}"#)
-        .send()
-        .await
-        .unwrap();
+    let resp = patch_session(&emu, &client, &token, "s-1", r#"{"maxLeaseTimeMinutes":300}"#).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(header(&resp, "cache-control"), None);
     assert_eq!(json_of(resp).await["maxLeaseTimeMinutes"], 300);
@@ -203,15 +192,7 @@ async fn full_lifecycle() {
         assert_eq!(header(&resp, "content-type"), None);
         assert!(resp.bytes().await.unwrap().is_empty());
     }
-    let stopped = json_of(
-        client
-            .get(session_url(&emu, "s-1"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let stopped = get_session(&emu, &client, &token, "s-1").await;
     assert_eq!(stopped["status"], "Stopped");
     assert_eq!(
         keys(&stopped),
@@ -225,13 +206,7 @@ async fn full_lifecycle() {
             "teraflops"
         ]
     );
-    let resp = client
-        .patch(session_url(&emu, "s-1"))
-        .bearer_auth(&token)
-        .body(r#"{"maxLeaseTimeMinutes":400}"#)
-        .send()
-        .await
-        .unwrap();
+    let resp = patch_session(&emu, &client, &token, "s-1", r#"{"maxLeaseTimeMinutes":400}"#).await;
     assert_eq!(resp.status(), 422);
     assert!(json_of(resp).await["error"]["message"]
         .as_str()
@@ -262,13 +237,7 @@ async fn full_lifecycle() {
             .send()
             .await
             .unwrap(),
-        client
-            .patch(session_url(&emu, "nope"))
-            .bearer_auth(&token)
-            .body(r#"{"maxLeaseTimeMinutes":5}"#)
-            .send()
-            .await
-            .unwrap(),
+        patch_session(&emu, &client, &token, "nope", r#"{"maxLeaseTimeMinutes":5}"#).await,
     ] {
         assert_eq!(resp.status(), 404);
         assert_common_2021_headers(&resp);
@@ -382,13 +351,7 @@ async fn validation_errors_name_the_problem() {
     let max_id = "x".repeat(256);
     assert_eq!(create(&emu, &client, &token, &max_id, STANDARD_4H).await.0, 201);
     // PATCH with a malformed body is a 400.
-    let resp = client
-        .patch(session_url(&emu, "A_b-9"))
-        .bearer_auth(&token)
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let resp = patch_session(&emu, &client, &token, "A_b-9", "{}").await;
     assert_eq!(resp.status(), 400);
     assert!(json_of(resp).await["error"]["message"]
         .as_str()
@@ -543,26 +506,10 @@ async fn sessions_expire_on_the_scaled_clock() {
         .0,
         201
     );
-    let body = json_of(
-        client
-            .get(session_url(&emu, "short"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let body = get_session(&emu, &client, &token, "short").await;
     assert_eq!(body["status"], "Ready");
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let body = json_of(
-        client
-            .get(session_url(&emu, "short"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let body = get_session(&emu, &client, &token, "short").await;
     assert_eq!(body["status"], "Expired");
     assert_eq!(body["elapsedTimeMinutes"], 1);
     assert!(body.get("hostname").is_none() && body.get("handshakePort").is_none());
@@ -570,13 +517,7 @@ async fn sessions_expire_on_the_scaled_clock() {
     // Expired is terminal: not listed, not extendable, stop is a no-op.
     let list = json_of(client.get(list_url(&emu)).bearer_auth(&token).send().await.unwrap()).await;
     assert_eq!(list, json!({"sessions": []}));
-    let resp = client
-        .patch(session_url(&emu, "short"))
-        .bearer_auth(&token)
-        .body(r#"{"maxLeaseTimeMinutes":10}"#)
-        .send()
-        .await
-        .unwrap();
+    let resp = patch_session(&emu, &client, &token, "short", r#"{"maxLeaseTimeMinutes":10}"#).await;
     assert_eq!(resp.status(), 422);
     assert!(json_of(resp).await["error"]["message"]
         .as_str()

@@ -109,15 +109,7 @@ async fn v1_lifecycle() {
     assert!(json_of(resp).await["error"].as_str().unwrap().contains("larger"));
 
     // The same store backs both APIs.
-    let current = json_of(
-        client
-            .get(session_url(&emu, &sid))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let current = get_session(&emu, &client, &token, &sid).await;
     assert_eq!(current["maxLeaseTimeMinutes"], 1440);
 
     // List (with and without trailing slash).

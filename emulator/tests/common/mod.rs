@@ -100,3 +100,33 @@ pub fn unique_temp_path(name: &str) -> std::path::PathBuf {
         fastrand::u64(..)
     ))
 }
+
+/// GET a 2021 session with `token` and read its JSON body.
+pub async fn get_session(emu: &Emulator, client: &reqwest::Client, token: &str, id: &str) -> Value {
+    json_of(
+        client
+            .get(session_url(emu, id))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// PATCH a 2021 session with `body` (the raw JSON) and `token`.
+pub async fn patch_session(
+    emu: &Emulator,
+    client: &reqwest::Client,
+    token: &str,
+    id: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    client
+        .patch(session_url(emu, id))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
