@@ -8,13 +8,14 @@ FAILURES=()
 EMULATOR_PIDS=()
 EMULATOR_FDS=()
 
-# check NAME COMMAND...: runs the command, prints ok/FAIL, counts it. Output goes to the log on failure.
+# check NAME COMMAND...: runs the command, prints ok/FAIL, counts it. Output is shown on failure. A command
+# that hangs (a deadlock is one way a test of callbacks can fail) is killed after CHECK_TIMEOUT seconds.
 check() {
   local name=$1
   shift
   local log
   log=$(mktemp)
-  if "$@" >"$log" 2>&1; then
+  if timeout "${CHECK_TIMEOUT:-900}" "$@" >"$log" 2>&1; then
     PASSED=$((PASSED + 1))
     echo "ok   $name"
   else

@@ -52,21 +52,22 @@ suite() {
 }
 
 quickstart_both_versions() {
-  cargo run -q --example quickstart && ARR_API_VERSION=v1 cargo run -q --example quickstart
+  timeout 900 cargo run -q --example quickstart && ARR_API_VERSION=v1 timeout 600 cargo run -q --example quickstart
 }
 
+# Every suite is bounded, so a hang (a deadlock is one way a callback test can fail) fails CI in time.
 python_suite() {
-  python3 -m pytest bindings/python/tests -q -p no:cacheprovider
+  timeout 1200 python3 -m pytest bindings/python/tests -q -p no:cacheprovider
 }
 
 install_prerequisites
 suite "rust: formatting" cargo fmt --all -- --check
 suite "rust: clippy" cargo clippy -q --workspace --all-targets -- -D warnings
-suite "rust: tests (core, emulator, cli)" cargo test -q --workspace
+suite "rust: tests (core, emulator, cli)" timeout 2400 cargo test -q --workspace
 suite "main job: quickstart against the embedded emulator (2021-01-01 and v1)" quickstart_both_versions
-suite "c and c++" bash tests/c/run.sh
+suite "c and c++" timeout 2400 bash tests/c/run.sh
 suite "python" python_suite
-suite "c#" bash bindings/csharp/run-tests.sh
+suite "c#" timeout 1200 bash bindings/csharp/run-tests.sh
 
 echo
 for s in "${FAILED_SUITES[@]}"; do echo "failed suite: $s"; done
