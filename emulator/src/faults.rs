@@ -37,8 +37,14 @@ pub enum FaultKind {
     DropBeforeProcessing,
     /// Process the request fully (state changes happen), then close the connection without responding.
     DropAfterProcessing,
-    /// Wait, then process normally (to trigger client timeouts).
+    /// Wait, then process normally (to trigger client timeouts). The wait starts once the request body
+    /// is read, before any processing, and the request is carried out even if the client disconnects
+    /// meanwhile - the same as `HoldBeforeProcessing`.
     Delay { millis: u64 },
+    /// Hold the accepted request for `millis` before processing it, then process it normally even if
+    /// the client has gone (as an ASP.NET service carries out a request whose caller disconnected).
+    /// Lets a test lose the response of a create whose effect appears later.
+    HoldBeforeProcessing { millis: u64 },
     /// Process, then answer 200 with a truncated JSON body.
     MalformedBody,
 }
@@ -256,6 +262,11 @@ mod tests {
         );
         let f: ScriptedFault = serde_json::from_str(r#"{"kind":{"kind":"delay","millis":5},"times":1}"#).unwrap();
         assert_eq!(f.kind, FaultKind::Delay { millis: 5 });
+        let f: ScriptedFault = serde_json::from_str(
+            r#"{"route":"sessions.create","kind":{"kind":"holdBeforeProcessing","millis":2000},"times":1}"#,
+        )
+        .unwrap();
+        assert_eq!(f.kind, FaultKind::HoldBeforeProcessing { millis: 2000 });
         let json = serde_json::to_value(FaultKind::DropAfterProcessing).unwrap();
         assert_eq!(json, serde_json::json!({"kind": "dropAfterProcessing"}));
     }

@@ -125,12 +125,36 @@ pub(crate) fn classify(method: &Method, path: &str) -> Route {
 
 /// Serves one request. Resolves to a response, or - when a fault says to drop the connection - fires
 /// the connection's kill switch and never resolves, so no response bytes are ever written.
+///
+/// The work runs in its own task and this future only awaits it: when the client disconnects, hyper
+/// drops this future, but the spawned task - like a request an ASP.NET service has accepted - runs to
+/// completion, so its state changes happen (a create held by a fault still creates the session).
 pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>, kill: Arc<Notify>) -> Resp {
+    let work = tokio::spawn(handle_detached(shared, req));
+    match work.await {
+        Ok(Some(resp)) => resp,
+        Ok(None) => {
+            kill.notify_one();
+            std::future::pending().await
+        }
+        Err(e) => {
+            tracing::error!("request handler failed: {e}");
+            error_2021(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                "An internal server error occurred.",
+            )
+        }
+    }
+}
+
+/// The request's handling, independent of the connection. None = drop the connection.
+async fn handle_detached(shared: Arc<Shared>, req: Request<Incoming>) -> Option<Resp> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     if path == "/_emulator" || path.starts_with("/_emulator/") {
-        return control::handle(&shared, req).await;
+        return Some(control::handle(&shared, req).await);
     }
     let route = classify(&method, &path);
     shared.count(route.kind.name());
@@ -144,32 +168,20 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>, kill: Ar
                 "{method} {path} {} {ms}ms ms-cv={ms_cv}",
                 resp.status().as_u16()
             ));
-            resp
+            Some(resp)
         }
         None => {
             shared.record(format!("{method} {path} dropped {ms}ms ms-cv={ms_cv}"));
-            kill.notify_one();
-            std::future::pending().await
+            None
         }
     }
 }
 
-/// None = drop the connection.
+/// None = drop the connection. The body is read first: once it is in, the request counts as accepted
+/// and everything after (holds, delays, processing) happens even if the client has gone.
 async fn process(shared: &Shared, route: &Route, req: Request<Incoming>) -> Option<Resp> {
     if route.kind == RouteKind::Unknown {
         return Some(empty(StatusCode::NOT_FOUND));
-    }
-    let fault = shared.faults.next(route.kind.name());
-    match fault {
-        Some(FaultKind::Status { status, retry_after }) => return Some(status_fault(status, retry_after)),
-        Some(FaultKind::DropBeforeProcessing) => return None,
-        Some(FaultKind::Delay { millis }) => tokio::time::sleep(Duration::from_millis(millis)).await,
-        _ => {}
-    }
-    if let Some(rate) = &shared.rate {
-        if !rate.try_acquire(&route.account) {
-            return Some(status_fault(429, Some(1)));
-        }
     }
     let (parts, body) = req.into_parts();
     let body = match to_bytes(Body::new(body), MAX_BODY).await {
@@ -182,6 +194,20 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>) -> Opti
             ))
         }
     };
+    let fault = shared.faults.next(route.kind.name());
+    match fault {
+        Some(FaultKind::Status { status, retry_after }) => return Some(status_fault(status, retry_after)),
+        Some(FaultKind::DropBeforeProcessing) => return None,
+        Some(FaultKind::Delay { millis } | FaultKind::HoldBeforeProcessing { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await
+        }
+        _ => {}
+    }
+    if let Some(rate) = &shared.rate {
+        if !rate.try_acquire(&route.account) {
+            return Some(status_fault(429, Some(1)));
+        }
+    }
     let resp = dispatch(shared, route, &parts, &body);
     match fault {
         Some(FaultKind::DropAfterProcessing) => None,

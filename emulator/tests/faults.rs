@@ -266,3 +266,92 @@ async fn random_fault_rates_apply() {
         200
     );
 }
+
+/// Polls `emu.sessions()` until `id` exists; the bound only guards against a hang.
+async fn wait_for_session(emu: &arr_emulator::Emulator, id: &str) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if emu.sessions().iter().any(|s| s.id == id) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_held_create_is_carried_out_after_the_client_disconnects() {
+    let emu = start(fast_config()).await;
+    let client = client();
+    let token = token(&emu, &client).await;
+    emu.inject(fault(
+        "sessions.create",
+        FaultKind::HoldBeforeProcessing { millis: 2000 },
+        1,
+    ));
+    // The client gives up after 100 ms and drops the connection.
+    let err = client
+        .put(session_url(&emu, "held"))
+        .bearer_auth(&token)
+        .body(BODY)
+        .timeout(Duration::from_millis(100))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        emu.sessions().is_empty(),
+        "held for 2 s: not yet processed when the client leaves"
+    );
+    assert!(
+        wait_for_session(&emu, "held").await,
+        "the session appears once the hold ends"
+    );
+    assert!(emu
+        .request_log()
+        .iter()
+        .any(|l| l.starts_with("PUT /accounts/") && l.contains("/sessions/held 201")));
+    // The session is a normal one: a retry of the create is answered 200 (same settings).
+    let (status, _) = create(&emu, &client, &token, "held", BODY).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_delayed_create_is_also_carried_out_after_the_client_disconnects() {
+    let emu = start(fast_config()).await;
+    let client = client();
+    let token = token(&emu, &client).await;
+    emu.inject(fault("sessions.create", FaultKind::Delay { millis: 800 }, 1));
+    let err = client
+        .put(session_url(&emu, "delayed"))
+        .bearer_auth(&token)
+        .body(BODY)
+        .timeout(Duration::from_millis(100))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(wait_for_session(&emu, "delayed").await);
+}
+
+#[tokio::test]
+async fn held_faults_are_scriptable_over_http() {
+    let emu = start(fast_config()).await;
+    let client = client();
+    let token = token(&emu, &client).await;
+    let resp = client
+        .post(format!("{}/_emulator/faults", emu.base_url()))
+        .body(r#"{"route":"sessions.create","kind":{"kind":"holdBeforeProcessing","millis":300},"times":1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let _ = client
+        .put(session_url(&emu, "h2"))
+        .bearer_auth(&token)
+        .body(BODY)
+        .timeout(Duration::from_millis(50))
+        .send()
+        .await;
+    assert!(wait_for_session(&emu, "h2").await);
+}
