@@ -97,6 +97,7 @@ class Result {
 };
 
 /// Receives the outcome of an async call: status and the result or error JSON. Runs on a library thread.
+/// An exception it throws is caught and dropped (it never reaches the library).
 using Callback = std::function<void(const Status &status, const std::string &json)>;
 
 namespace detail {
@@ -114,11 +115,22 @@ inline Result<std::string> string_call(Call call) {
 }
 
 /// The C callback: hands the outcome to the heap-allocated std::function and deletes it (exactly once).
-extern "C" inline void trampoline(void *user_data, arr_status status, const char *json) {
+/// The library calls it from its own (Rust) frames, which an exception must never unwind through: it is
+/// noexcept, and whatever the user's callable throws (or copying the strings throws) ends here,
+/// swallowed. A callback that needs to report a failure must do so itself (e.g. into a promise).
+extern "C" inline void trampoline(void *user_data, arr_status status, const char *json) noexcept {
     std::unique_ptr<Callback> callback(static_cast<Callback *>(user_data));
-    std::string text = json ? json : "";
-    Status outcome = status == ARR_STATUS_OK ? Status() : Status(status, text);
-    (*callback)(outcome, text);
+#ifdef ARR_SESSION_HAS_EXCEPTIONS
+    try {
+#endif
+        std::string text = json ? json : "";
+        Status outcome = status == ARR_STATUS_OK ? Status() : Status(status, text);
+        (*callback)(outcome, text);
+#ifdef ARR_SESSION_HAS_EXCEPTIONS
+    } catch (...) {
+        // Swallowed on purpose: the alternative is undefined behaviour (or std::terminate) in the library.
+    }
+#endif
 }
 
 /// Starts an async call; if starting fails, the callback is destroyed unused and the failure returned.
