@@ -36,6 +36,9 @@ pub struct EmulatorConfig {
     pub token_lifetime: Duration,
     /// Region name used in session hostnames; default `emulator`.
     pub region: String,
+    /// Largest accepted request body; bigger ones get 413 `PayloadTooLarge`. Default 1 MiB (inferred:
+    /// the service's limit is not documented; its bodies are tiny).
+    pub max_body_bytes: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -54,6 +57,7 @@ impl Default for EmulatorConfig {
             tls_cert_out: None,
             token_lifetime: Duration::from_secs(24 * 3600),
             region: "emulator".to_string(),
+            max_body_bytes: 1 << 20,
         }
     }
 }

@@ -34,6 +34,7 @@ mod api_v1;
 mod config;
 mod control;
 mod faults;
+mod lenient;
 mod ratelimit;
 mod respond;
 mod router;

@@ -79,6 +79,9 @@ struct Args {
     /// Region name used in session hostnames.
     #[arg(long, default_value = "emulator")]
     region: String,
+    /// Largest accepted request body in bytes; bigger bodies get 413 PayloadTooLarge.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    max_body_bytes: usize,
     /// Exit when stdin reaches end-of-file (ties the emulator's life to a parent test process).
     #[arg(long)]
     exit_on_stdin_eof: bool,
@@ -115,6 +118,7 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         tls_cert_out: args.tls_cert_out.clone(),
         token_lifetime: args.token_lifetime,
         region: args.region.clone(),
+        max_body_bytes: args.max_body_bytes,
     })
 }
 

@@ -129,7 +129,17 @@ pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     })
 }
 
+/// Query-string decoding: `%XX` and `+` as a space.
 pub(crate) fn percent_decode(s: &str) -> String {
+    decode(s, true)
+}
+
+/// Path-segment decoding: `%XX` only (`+` is a literal plus in a path).
+pub(crate) fn percent_decode_path(s: &str) -> String {
+    decode(s, false)
+}
+
+fn decode(s: &str, plus_is_space: bool) -> String {
     fn hex(b: u8) -> Option<u8> {
         (b as char).to_digit(16).map(|d| d as u8)
     }
@@ -147,7 +157,11 @@ pub(crate) fn percent_decode(s: &str) -> String {
                 i += 3;
             }
             None => {
-                out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+                out.push(if plus_is_space && bytes[i] == b'+' {
+                    b' '
+                } else {
+                    bytes[i]
+                });
                 i += 1;
             }
         }
@@ -182,7 +196,7 @@ pub(crate) fn string_field<'a>(body: &'a Value, name: &str) -> Result<&'a str, S
 
 /// Parses a request body as a JSON object, naming the expected fields when it is not one.
 pub(crate) fn json_object(body: &[u8], expected: &str) -> Result<Value, String> {
-    match serde_json::from_slice::<Value>(body) {
+    match crate::lenient::parse(body) {
         Ok(v @ Value::Object(_)) => Ok(v),
         _ => Err(format!("The request body must be a JSON object with {expected}.")),
     }
@@ -216,5 +230,7 @@ mod tests {
         assert_eq!(percent_decode("%3Astop"), ":stop");
         assert_eq!(percent_decode("50%"), "50%");
         assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode_path("a%2Db+c"), "a-b+c");
+        assert_eq!(percent_decode_path("%3astop"), ":stop");
     }
 }

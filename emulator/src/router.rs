@@ -11,12 +11,11 @@ use hyper::body::Incoming;
 use tokio::sync::Notify;
 
 use crate::faults::FaultKind;
-use crate::respond::{empty, error_2021, finish, new_ms_cv, status_fault, Family, Resp, JSON_CONTENT_TYPE};
+use crate::respond::{
+    empty, error_2021, error_v1, finish, new_ms_cv, percent_decode_path, status_fault, Family, Resp, JSON_CONTENT_TYPE,
+};
 use crate::shared::Shared;
 use crate::{api_2021, api_v1, control, sts};
-
-/// Bodies of this API are tiny; anything bigger is a client bug.
-const MAX_BODY: usize = 1 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RouteKind {
@@ -73,14 +72,16 @@ pub(crate) struct Route {
 }
 
 /// Maps method + path to a route. Literal segments match case-insensitively (the service's routing is
-/// ASP.NET's), one trailing slash is tolerated (v1 PowerShell scripts send it), and `:stop` may arrive
-/// percent-encoded.
+/// ASP.NET's), one trailing slash is tolerated (v1 PowerShell scripts send it), and every segment is
+/// percent-decoded after splitting (so `%3Astop` is `:stop`, `a%2Db` is the session `a-b`, and an
+/// encoded `%2F` stays inside its segment, as ASP.NET routing does).
 pub(crate) fn classify(method: &Method, path: &str) -> Route {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
-    let segs: Vec<&str> = trimmed.split('/').collect();
+    let decoded: Vec<String> = trimmed.split('/').map(percent_decode_path).collect();
+    let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let lit = |i: usize, word: &str| segs.get(i).is_some_and(|s| s.eq_ignore_ascii_case(word));
-    let is_stop = |s: &str| s == ":stop" || s.eq_ignore_ascii_case("%3astop");
+    let is_stop = |s: &str| s == ":stop";
     let unknown = Route {
         kind: RouteKind::Unknown,
         account: String::new(),
@@ -184,14 +185,15 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>) -> Opti
         return Some(empty(StatusCode::NOT_FOUND));
     }
     let (parts, body) = req.into_parts();
-    let body = match to_bytes(Body::new(body), MAX_BODY).await {
+    let limit = shared.config.max_body_bytes;
+    let body = match to_bytes(Body::new(body), limit).await {
         Ok(b) => b,
         Err(_) => {
-            return Some(error_2021(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "BadRequest",
-                "The request body is too large.",
-            ))
+            let message = format!("The request body is larger than the limit of {limit} bytes.");
+            return Some(match route.kind.family() {
+                Family::V1 => error_v1(StatusCode::PAYLOAD_TOO_LARGE, &message),
+                _ => error_2021(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", &message),
+            });
         }
     };
     let fault = shared.faults.next(route.kind.name());
@@ -312,5 +314,11 @@ mod tests {
         assert_eq!(k(Method::GET, "/accounts//sessions"), "unknown");
         assert_eq!(k(Method::GET, "/"), "unknown");
         assert_eq!(classify(&Method::GET, "/Accounts/ABC/token").account, "abc");
+        assert_eq!(
+            classify(&Method::GET, "/accounts/a/sessions/s%2D1_%41").session,
+            "s-1_A"
+        );
+        assert_eq!(k(Method::GET, "/%61ccounts/a/sessions"), "sessions.list");
+        assert_eq!(classify(&Method::GET, "/accounts/a/sessions/x%2Fy").session, "x/y");
     }
 }
