@@ -1,0 +1,805 @@
+/*
+ * Closing a client: arr_client_close, arr_client_free and arr_shutdown at their edges, observed from the
+ * emulator's side through its control endpoints (plain HTTP over a loopback socket, no client library).
+ * Usage: close_test BASE_URL SLOW_URL [--quick]
+ *   BASE_URL  an emulator whose sessions start at once (faults are injected into it)
+ *   SLOW_URL  an emulator whose sessions stay Starting (--start-delay 1h)
+ *   --quick   fewer repetitions and wider "did not hang" bounds (used under valgrind and ASan)
+ * Prints one line per check and ends with "N passed, N failed"; exits non-zero on any failure.
+ *
+ * Build with -DCLOSE_TEST_WITHOUT_CLOSE=1 to run the parts that do not need arr_client_close against a
+ * library that lacks it (how the failures of today's main were recorded).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arr_session.h"
+
+#ifndef CLOSE_TEST_WITHOUT_CLOSE
+#define CLOSE_TEST_WITHOUT_CLOSE 0
+#endif
+
+static int passed, failed;
+static const char *fast_url;
+static const char *slow_url;
+static int quick;
+static long run_tag; /* makes session ids unique per run, so the test can be repeated against one emulator */
+
+/* ---------- small helpers ---------- */
+
+static void sleep_ms(long ms) {
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+    }
+}
+
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void check(int ok, const char *what) {
+    if (ok) {
+        passed++;
+        printf("ok   %s\n", what);
+    } else {
+        failed++;
+        printf("FAIL %s\n", what);
+    }
+    fflush(stdout);
+}
+
+static int last_error_has(const char *needle) {
+    char *json = arr_last_error();
+    int ok = json != NULL && strstr(json, needle) != NULL;
+    if (!ok) printf("     last error: %s (wanted %s)\n", json ? json : "(null)", needle);
+    arr_string_free(json);
+    return ok;
+}
+
+static char *config_for(const char *url, const char *extra) {
+    static const char *fmt =
+        "{\"endpoint\":\"%s\",\"stsEndpoint\":\"%s\","
+        "\"accountId\":\"11111111-1111-1111-1111-111111111111\","
+        "\"accountKey\":\"YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==\","
+        "\"pollIntervalMs\":50,\"retry\":{\"baseDelayMs\":10}%s}";
+    size_t n = strlen(fmt) + 2 * strlen(url) + strlen(extra) + 1;
+    char *s = malloc(n);
+    snprintf(s, n, fmt, url, url, extra);
+    return s;
+}
+
+static arr_client *new_client(const char *url, const char *extra) {
+    char *cfg = config_for(url, extra);
+    arr_client *client = NULL;
+    arr_status st = arr_client_new(cfg, &client);
+    free(cfg);
+    if (st != ARR_STATUS_OK) {
+        printf("     arr_client_new failed: %u\n", (unsigned)st);
+        last_error_has("");
+        return NULL;
+    }
+    return client;
+}
+
+/* ---------- the emulator's control endpoints over a loopback socket ---------- */
+
+/* One HTTP/1.1 request with "Connection: close"; the response body goes to `body` (NUL-terminated,
+ * truncated to cap). Returns the HTTP status, or -1 when the request could not be made. */
+static int http(const char *base, const char *method, const char *path, const char *payload, char *body, size_t cap) {
+    char host[256], port[16];
+    const char *p = strstr(base, "://");
+    p = p ? p + 3 : base;
+    const char *colon = strchr(p, ':');
+    if (!colon || (size_t)(colon - p) >= sizeof host) return -1;
+    memcpy(host, p, (size_t)(colon - p));
+    host[colon - p] = 0;
+    size_t plen = strcspn(colon + 1, "/");
+    if (plen == 0 || plen >= sizeof port) return -1;
+    memcpy(port, colon + 1, plen);
+    port[plen] = 0;
+
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, port, &hints, &res) != 0 || !res) return -1;
+    int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+        if (fd >= 0) close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+    size_t n = payload ? strlen(payload) : 0;
+    char head[512];
+    int hl = snprintf(head, sizeof head,
+                      "%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                      "Content-Length: %zu\r\n\r\n",
+                      method, path, host, port, n);
+    if (write(fd, head, (size_t)hl) != hl || (n > 0 && write(fd, payload, n) != (ssize_t)n)) {
+        close(fd);
+        return -1;
+    }
+    size_t got = 0, room = 65536;
+    char *buf = malloc(room + 1);
+    for (;;) {
+        if (got == room) {
+            room *= 2;
+            buf = realloc(buf, room + 1);
+        }
+        ssize_t r = read(fd, buf + got, room - got);
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = 0;
+    int status = -1;
+    if (sscanf(buf, "HTTP/1.1 %d", &status) != 1) status = -1;
+    const char *start = strstr(buf, "\r\n\r\n");
+    if (body && cap > 0) {
+        snprintf(body, cap, "%s", start ? start + 4 : "");
+    }
+    free(buf);
+    return status;
+}
+
+static char big[1 << 20];
+
+/* Sessions whose id starts with `prefix` that are Starting or Ready (still billed); -1 if unknown. */
+static int live_sessions(const char *url, const char *prefix) {
+    if (http(url, "GET", "/_emulator/sessions", NULL, big, sizeof big) != 200) return -1;
+    int live = 0;
+    char needle[200];
+    snprintf(needle, sizeof needle, "\"id\":\"%s", prefix);
+    for (char *open = strchr(big, '{'); open; open = strchr(open + 1, '{')) {
+        char *end = strchr(open, '}');
+        if (!end) break;
+        *end = 0; /* snapshots have no nested objects */
+        if (strstr(open, needle) && (strstr(open, "\"status\":\"Starting\"") || strstr(open, "\"status\":\"Ready\""))) live++;
+        *end = '}';
+        open = end;
+    }
+    return live;
+}
+
+/* How many requests the emulator counted for `route` (e.g. "sessions.create"); -1 if unknown. */
+static long route_count(const char *url, const char *route) {
+    char body[4096];
+    if (http(url, "GET", "/_emulator/counts", NULL, body, sizeof body) != 200) return -1;
+    char needle[100];
+    snprintf(needle, sizeof needle, "\"%s\":", route);
+    const char *p = strstr(body, needle);
+    return p ? strtol(p + strlen(needle), NULL, 10) : 0;
+}
+
+static long total_count(const char *url) {
+    char body[4096];
+    if (http(url, "GET", "/_emulator/counts", NULL, body, sizeof body) != 200) return -1;
+    long total = 0;
+    for (const char *p = strchr(body, ':'); p; p = strchr(p + 1, ':')) total += strtol(p + 1, NULL, 10);
+    return total;
+}
+
+static int inject(const char *url, const char *fault_json) {
+    char body[1024];
+    int st = http(url, "POST", "/_emulator/faults", fault_json, body, sizeof body);
+    if (st < 200 || st > 299) printf("     fault %s refused: HTTP %d %s\n", fault_json, st, body);
+    return st >= 200 && st <= 299;
+}
+
+/* ---------- callback bookkeeping ---------- */
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int calls;
+    int late; /* callbacks that ran after the client's free returned */
+    int freed;
+    arr_status status;
+} tally;
+
+static void tally_init(tally *t) {
+    memset(t, 0, sizeof *t);
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->cond, NULL);
+}
+
+static void tally_destroy(tally *t) {
+    pthread_mutex_destroy(&t->lock);
+    pthread_cond_destroy(&t->cond);
+}
+
+static void on_tally(void *user_data, arr_status status, const char *json) {
+    (void)json;
+    tally *t = user_data;
+    pthread_mutex_lock(&t->lock);
+    if (t->freed) t->late++;
+    t->calls++;
+    t->status = status;
+    pthread_cond_broadcast(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+}
+
+static void tally_mark_freed(tally *t) {
+    pthread_mutex_lock(&t->lock);
+    t->freed = 1;
+    pthread_mutex_unlock(&t->lock);
+}
+
+static int tally_wait(tally *t, int calls, long ms) {
+    long long deadline = now_ms() + ms;
+    pthread_mutex_lock(&t->lock);
+    while (t->calls < calls && now_ms() < deadline) {
+        pthread_mutex_unlock(&t->lock);
+        sleep_ms(5);
+        pthread_mutex_lock(&t->lock);
+    }
+    int ok = t->calls >= calls;
+    pthread_mutex_unlock(&t->lock);
+    return ok;
+}
+
+/* ---------- g: keys and tokens with characters an HTTP header cannot carry ---------- */
+
+typedef struct {
+    volatile arr_status completed;
+    volatile int asked;
+} bad_token_state;
+
+static void on_bad_token(void *user_data, arr_token_request *request) {
+    bad_token_state *s = user_data;
+    s->completed = arr_token_request_complete(request, "tok\r\nX: y");
+    s->asked = 1;
+}
+
+static void test_keys(void) {
+    char label[200];
+    char *json = NULL;
+    /* A trailing newline (as read from a file) is trimmed: the key works. */
+    arr_client *trimmed = NULL;
+    char cfg[800];
+    snprintf(cfg, sizeof cfg,
+             "{\"endpoint\":\"%s\",\"stsEndpoint\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\","
+             "\"accountKey\":\"YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==\\n\",\"retry\":{\"maxRetries\":0}}",
+             fast_url, fast_url);
+    arr_status st = arr_client_new(cfg, &trimmed);
+    check(st == ARR_STATUS_OK, "g: accountKey with a trailing newline is accepted");
+    if (st == ARR_STATUS_OK) {
+        st = arr_client_list_sessions(trimmed, &json);
+        if (st != ARR_STATUS_OK) {
+            printf("     list_sessions: status %u\n", (unsigned)st);
+            last_error_has("");
+        } else {
+            arr_string_free(json);
+        }
+        check(st == ARR_STATUS_OK, "g: ... and works (the newline was trimmed, not sent)");
+        arr_client_free(trimmed);
+    }
+    /* A control character inside the key: refused at once, naming the key, nothing sent. */
+    long before = total_count(fast_url);
+    arr_client *bad = NULL;
+    snprintf(cfg, sizeof cfg,
+             "{\"endpoint\":\"%s\",\"stsEndpoint\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\","
+             "\"accountKey\":\"ab\\u0001cd\",\"retry\":{\"maxRetries\":0}}",
+             fast_url, fast_url);
+    st = arr_client_new(cfg, &bad);
+    int named = st == ARR_STATUS_INVALID_ARGUMENT && last_error_has("accountKey");
+    snprintf(label, sizeof label, "g: accountKey \"ab\\u0001cd\" is refused by arr_client_new with INVALID_ARGUMENT naming accountKey (status %u)", (unsigned)st);
+    check(named && bad == NULL, label);
+    if (bad) {
+        /* Today's main accepts it; show what the first call does with it. */
+        st = arr_client_list_sessions(bad, &json);
+        printf("     (the key was accepted; list_sessions then returned %u)\n", (unsigned)st);
+        if (st == ARR_STATUS_OK) arr_string_free(json);
+        arr_client_free(bad);
+    }
+    long after = total_count(fast_url);
+    check(before >= 0 && after == before, "g: no request reached the emulator for the refused key");
+    /* An access token likewise. */
+    snprintf(cfg, sizeof cfg,
+             "{\"endpoint\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\",\"accessToken\":\"ey\\r\\nX: y\"}", fast_url);
+    bad = NULL;
+    st = arr_client_new(cfg, &bad);
+    check(st == ARR_STATUS_INVALID_ARGUMENT && last_error_has("accessToken") && bad == NULL,
+          "g: accessToken with CR LF inside is refused with INVALID_ARGUMENT naming accessToken");
+    arr_client_free(bad);
+
+    /* A token provider answering with CR LF inside the token. */
+    bad_token_state state = {ARR_STATUS_OK, 0};
+    snprintf(cfg, sizeof cfg, "{\"endpoint\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\",\"retry\":{\"maxRetries\":0}}", fast_url);
+    arr_client *provided = NULL;
+    st = arr_client_new_with_token_provider(cfg, ARR_TOKEN_KIND_ACCESS_TOKEN, on_bad_token, &state, &provided);
+    check(st == ARR_STATUS_OK, "g: client with a token provider");
+    if (st == ARR_STATUS_OK) {
+        before = route_count(fast_url, "sessions.list");
+        st = arr_client_list_sessions(provided, &json);
+        if (st == ARR_STATUS_OK) arr_string_free(json);
+        snprintf(label, sizeof label, "g: arr_token_request_complete refuses \"tok\\r\\nX: y\" with INVALID_ARGUMENT (returned %u)", (unsigned)state.completed);
+        check(state.asked && state.completed == ARR_STATUS_INVALID_ARGUMENT, label);
+        check(st != ARR_STATUS_OK && route_count(fast_url, "sessions.list") == before,
+              "g: the operation needing the token fails without sending it");
+        arr_client_free(provided);
+    }
+}
+
+/* ---------- f: *out_operation_id is written before the operation can complete ---------- */
+
+typedef struct {
+    uint64_t operation_id; /* the out-parameter: freed by the operation's own callback */
+    tally *done;
+} op_block;
+
+static int ids_unwritten; /* callbacks that found their operation id not yet written */
+
+static void on_free_block(void *user_data, arr_status status, const char *json) {
+    op_block *b = user_data;
+    tally *t = b->done;
+    if (__atomic_load_n(&b->operation_id, __ATOMIC_SEQ_CST) == 0) __atomic_fetch_add(&ids_unwritten, 1, __ATOMIC_SEQ_CST);
+    free(b);
+    on_tally(t, status, json);
+}
+
+/* The race is between the library's write of *out_operation_id and the callback on another thread, a
+ * window of microseconds. To make the initiating thread lose it often, a helper thread interrupts it with
+ * a signal every ~100 us, and the handler spins for ~300 us: a signal that arrives while the initiating
+ * call is between starting the work and writing the id (e.g. on the way out of the syscall that wakes a
+ * worker) lets the operation complete, and its callback free the block, before the write. */
+static volatile sig_atomic_t jostle_running;
+static pthread_t jostled;
+
+static void on_jostle(int sig) {
+    (void)sig;
+    int saved = errno;
+    long long until = now_ms() + 2; /* 1-2 ms */
+    struct timespec t;
+    do {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while ((long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 < until);
+    errno = saved;
+}
+
+static void *jostler(void *p) {
+    (void)p;
+    while (jostle_running) {
+        pthread_kill(jostled, SIGUSR2);
+        struct timespec t = {0, 100000};
+        nanosleep(&t, NULL);
+    }
+    return NULL;
+}
+
+static void test_operation_id_written_first(void) {
+    arr_client *client = new_client(fast_url, ",\"retry\":{\"maxRetries\":0}");
+    if (!client) {
+        check(0, "f: client");
+        return;
+    }
+    /* A token first, so the operations below fail or finish as fast as the library can. */
+    char *json = NULL;
+    if (arr_client_get_access_token(client, &json) == ARR_STATUS_OK) arr_string_free(json);
+    tally done;
+    tally_init(&done);
+    int rounds = quick ? 300 : 3000;
+    int started = 0, refused = 0;
+    struct sigaction action, previous;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_jostle;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGUSR2, &action, &previous);
+    jostled = pthread_self();
+    jostle_running = 1;
+    pthread_t helper;
+    pthread_create(&helper, NULL, jostler, NULL);
+    for (int i = 0; i < rounds; i++) {
+        op_block *b = malloc(sizeof *b);
+        b->operation_id = 0;
+        b->done = &done;
+        arr_status st;
+        switch (i % 3) {
+        case 0: /* fast 404 */
+            st = arr_client_get_session_async(client, "close-f-unknown", on_free_block, b, &b->operation_id);
+            break;
+        case 1: /* nothing to wait for: completes without a request */
+            st = arr_client_wait_for_sessions_async(client, "[]", NULL, on_free_block, b, &b->operation_id);
+            break;
+        default: /* nothing owned: completes without a request */
+            st = arr_client_stop_owned_sessions_async(client, 1000, on_free_block, b, &b->operation_id);
+            break;
+        }
+        if (st == ARR_STATUS_OK) {
+            started++;
+        } else {
+            refused++;
+            free(b); /* refused at once: no callback */
+        }
+    }
+    jostle_running = 0;
+    pthread_join(helper, NULL);
+    sigaction(SIGUSR2, &previous, NULL);
+    check(tally_wait(&done, started, 60000), "f: every fast-completing async operation called back");
+    char label[200];
+    snprintf(label, sizeof label,
+             "f: %d async operations whose out_operation_id lives in memory their callback frees (ASan/valgrind report any late write)", started);
+    check(refused == 0 && done.calls == started, label);
+    snprintf(label, sizeof label, "f: every callback found its operation id already written (%d found it unwritten)", ids_unwritten);
+    check(ids_unwritten == 0, label);
+    arr_client_free(client);
+    tally_destroy(&done);
+}
+
+/* ---------- a: stop-on-close survives arr_shutdown ---------- */
+
+static void test_stop_on_close_after_shutdown(void) {
+    char prefix[64], opts[200], label[200];
+    char *json = NULL;
+    snprintf(prefix, sizeof prefix, "close-a-%ld-", run_tag);
+    arr_client *client = new_client(fast_url, ",\"stopOwnedSessionsOnClose\":true,\"closeTimeoutMs\":5000");
+    snprintf(opts, sizeof opts, "{\"id\":\"%s1\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10}", prefix);
+    check(client && arr_client_create_session(client, opts, &json) == ARR_STATUS_OK, "a: create an owned session (stopOwnedSessionsOnClose)");
+    arr_string_free(json);
+    check(live_sessions(fast_url, prefix) == 1, "a: the emulator has it live");
+    arr_shutdown();
+    int after_shutdown = live_sessions(fast_url, prefix);
+    snprintf(label, sizeof label, "a: arr_shutdown closed the client, which stopped its owned session (%d live)", after_shutdown);
+    check(after_shutdown == 0, label);
+    arr_client_free(client);
+    int live = live_sessions(fast_url, prefix);
+    snprintf(label, sizeof label, "a: after arr_shutdown and arr_client_free, 0 live sessions (%d live)", live);
+    check(live == 0, label);
+}
+
+/* ---------- b: a create still in flight at free is waited for, then stopped ---------- */
+
+static void test_create_in_flight_at_free(void) {
+    char prefix[64], opts[200], label[240];
+    snprintf(prefix, sizeof prefix, "close-b-%ld-", run_tag);
+    arr_client *client = new_client(fast_url, ",\"stopOwnedSessionsOnClose\":true,\"closeTimeoutMs\":5000");
+    if (!client) {
+        check(0, "b: client");
+        return;
+    }
+    long creates = route_count(fast_url, "sessions.create");
+    check(inject(fast_url, "{\"route\":\"sessions.create\",\"kind\":{\"kind\":\"holdBeforeProcessing\",\"millis\":2000},\"times\":1}"),
+          "b: the emulator will hold the next create 2 s before processing it");
+    tally t;
+    tally_init(&t);
+    snprintf(opts, sizeof opts, "{\"id\":\"%s1\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10}", prefix);
+    long long started = now_ms();
+    check(arr_client_create_session_async(client, opts, on_tally, &t, NULL) == ARR_STATUS_OK, "b: an async create starts");
+    /* Until the create is at the emulator (bounded), then a little more. */
+    for (int i = 0; i < 500 && route_count(fast_url, "sessions.create") <= creates; i++) sleep_ms(10);
+    sleep_ms(200);
+    long long t0 = now_ms();
+    arr_client_free(client);
+    long long took = now_ms() - t0;
+    tally_mark_freed(&t);
+    check(t.calls == 1, "b: the create called back once before free returned");
+    long bound = 5000 + (quick ? 6000 : 3000);
+    snprintf(label, sizeof label, "b: free returned within closeTimeoutMs 5000 + slack (%lld ms, bound %ld)", took, bound);
+    check(took <= bound, label);
+    int right_after = live_sessions(fast_url, prefix);
+    /* Past the moment the held create lands (2 s after it arrived), plus margin. */
+    long long wait_until = started + 2500;
+    if (now_ms() < wait_until) sleep_ms((long)(wait_until - now_ms()));
+    sleep_ms(500);
+    int later = live_sessions(fast_url, prefix);
+    snprintf(label, sizeof label, "b: 0 live sessions when free returns (%d) and after the held create landed (%d)", right_after, later);
+    check(right_after == 0 && later == 0, label);
+    check(t.late == 0, "b: no callback after free returned");
+    tally_destroy(&t);
+}
+
+/* ---------- c: a stalled stop does not hold free past closeTimeoutMs ---------- */
+
+static void test_stalled_stop(void) {
+    char prefix[64], opts[200], label[200];
+    char *json = NULL;
+    snprintf(prefix, sizeof prefix, "close-c-%ld-", run_tag);
+    arr_client *client = new_client(fast_url, ",\"stopOwnedSessionsOnClose\":true,\"closeTimeoutMs\":2000");
+    snprintf(opts, sizeof opts, "{\"id\":\"%s1\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10}", prefix);
+    check(client && arr_client_create_session(client, opts, &json) == ARR_STATUS_OK, "c: create an owned session (closeTimeoutMs 2000)");
+    arr_string_free(json);
+    long stops = route_count(fast_url, "sessions.stop");
+    check(inject(fast_url, "{\"route\":\"sessions.stop\",\"kind\":{\"kind\":\"delay\",\"millis\":20000},\"times\":1}"),
+          "c: the emulator will stall the next stop for 20 s");
+    long long t0 = now_ms();
+    arr_client_free(client);
+    long long took = now_ms() - t0;
+    long bound = quick ? 10000 : 6000;
+    snprintf(label, sizeof label, "c: free returned within closeTimeoutMs + slack although the stop stalls (%lld ms, bound %ld)", took, bound);
+    check(took <= bound, label);
+    check(route_count(fast_url, "sessions.stop") > stops, "c: the stop was sent");
+}
+
+#if !CLOSE_TEST_WITHOUT_CLOSE
+/* ---------- d: arr_client_close interrupts a blocking wait on another thread ---------- */
+
+typedef struct {
+    arr_client *client;
+    const char *id;
+    arr_status status;
+    long long returned_at;
+    int done;
+    pthread_mutex_t lock;
+} blocked_wait;
+
+static void *run_blocking_wait(void *p) {
+    blocked_wait *w = p;
+    char *json = NULL;
+    arr_status st = arr_client_wait_until_ready(w->client, w->id, "{\"timeoutMs\":600000}", &json);
+    if (st == ARR_STATUS_OK) arr_string_free(json);
+    pthread_mutex_lock(&w->lock);
+    w->status = st;
+    w->returned_at = now_ms();
+    w->done = 1;
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+typedef struct {
+    arr_client *client;
+    arr_status inner;
+    tally done;
+} closer_in_callback;
+
+static void on_close_inside(void *user_data, arr_status status, const char *json) {
+    (void)status;
+    (void)json;
+    closer_in_callback *c = user_data;
+    c->inner = arr_client_close(c->client); /* from the client's own callback: must not wait for itself */
+    on_tally(&c->done, c->inner, "");
+}
+
+static void test_close_interrupts_blocking_wait(void) {
+    char id[64], opts[200], label[240];
+    char *json = NULL;
+    snprintf(id, sizeof id, "close-d-%ld", run_tag);
+    arr_client *client = new_client(slow_url, "");
+    if (!client) {
+        check(0, "d: client");
+        return;
+    }
+    snprintf(opts, sizeof opts, "{\"id\":\"%s\",\"size\":\"Premium\",\"maxLeaseTimeMinutes\":10}", id);
+    check(arr_client_create_session(client, opts, &json) == ARR_STATUS_OK, "d: a session that stays Starting");
+    arr_string_free(json);
+
+    blocked_wait w;
+    memset(&w, 0, sizeof w);
+    pthread_mutex_init(&w.lock, NULL);
+    w.client = client;
+    w.id = id;
+    pthread_t thread;
+    pthread_create(&thread, NULL, run_blocking_wait, &w);
+    tally async_wait;
+    tally_init(&async_wait);
+    check(arr_client_wait_until_ready_async(client, id, NULL, on_tally, &async_wait, NULL) == ARR_STATUS_OK, "d: and an async wait on it");
+    sleep_ms(quick ? 1000 : 300);
+    pthread_mutex_lock(&w.lock);
+    int early = w.done;
+    pthread_mutex_unlock(&w.lock);
+    check(!early, "d: the blocking wait is still waiting before close");
+
+    long long t0 = now_ms();
+    arr_status closed = arr_client_close(client);
+    long long close_took = now_ms() - t0;
+    check(closed == ARR_STATUS_OK, "d: arr_client_close from another thread returns OK");
+    long bound = quick ? 4000 : 1000;
+    int done = 0;
+    while (now_ms() - t0 <= bound + 200) {
+        pthread_mutex_lock(&w.lock);
+        done = w.done;
+        pthread_mutex_unlock(&w.lock);
+        if (done) break;
+        sleep_ms(5);
+    }
+    long long after = done ? w.returned_at - t0 : -1;
+    snprintf(label, sizeof label, "d: the blocking wait returned CANCELLED within %ld ms of arr_client_close (%lld ms, status %u)", bound, after,
+             (unsigned)w.status);
+    check(done && after <= bound && w.status == ARR_STATUS_CANCELLED, label);
+    if (!done) {
+        /* Do not free the client under a thread that is still inside a call on it. */
+        printf("     the blocking wait is still running: leaving it (the process exits)\n");
+        printf("%d passed, %d failed\n", passed, failed);
+        fflush(stdout);
+        _exit(1);
+    }
+    pthread_join(thread, NULL);
+    check(async_wait.calls == 1 && async_wait.status == ARR_STATUS_CANCELLED, "d: the async wait called back once, CANCELLED, before close returned");
+    (void)close_took;
+
+    arr_status st_get = arr_client_get_session(client, id, &json);
+    arr_status st_list = arr_client_list_sessions(client, &json);
+    arr_status st_owned = arr_client_get_owned_sessions(client, &json);
+    tally after_close;
+    tally_init(&after_close);
+    arr_status st_async = arr_client_get_session_async(client, id, on_tally, &after_close, NULL);
+    snprintf(label, sizeof label, "d: after close, calls return ARR_STATUS_CLOSED (get %u, list %u, owned %u, get_async %u)", (unsigned)st_get,
+             (unsigned)st_list, (unsigned)st_owned, (unsigned)st_async);
+    check(st_get == ARR_STATUS_CLOSED && st_list == ARR_STATUS_CLOSED && st_owned == ARR_STATUS_CLOSED && st_async == ARR_STATUS_CLOSED, label);
+    check(arr_client_close(client) == ARR_STATUS_OK, "d: a second arr_client_close returns OK");
+    arr_client_free(client);
+    sleep_ms(100);
+    check(after_close.calls == 0, "d: no callback for an async call refused with CLOSED");
+    check(1, "d: arr_client_free after close returned");
+    tally_destroy(&async_wait);
+    tally_destroy(&after_close);
+    pthread_mutex_destroy(&w.lock);
+
+    /* Close from inside the client's own callback: returns, and the client is closed. */
+    closer_in_callback c;
+    tally_init(&c.done);
+    c.inner = 99;
+    c.client = new_client(slow_url, "");
+    tally other;
+    tally_init(&other);
+    arr_client_wait_until_ready_async(c.client, id, NULL, on_tally, &other, NULL);
+    check(c.client && arr_client_list_sessions_async(c.client, on_close_inside, &c, NULL) == ARR_STATUS_OK, "d: a callback that closes its own client starts");
+    check(tally_wait(&c.done, 1, quick ? 20000 : 10000) && c.inner == ARR_STATUS_OK, "d: arr_client_close from the client's own callback returns OK");
+    check(tally_wait(&other, 1, 5000) && other.status == ARR_STATUS_CANCELLED, "d: ... and cancelled the client's other operation");
+    arr_client_free(c.client);
+    tally_destroy(&c.done);
+    tally_destroy(&other);
+}
+#endif
+
+/* ---------- e: many operations in flight, then close and free, repeatedly ---------- */
+
+enum { OPS = 200 };
+
+typedef struct {
+    int calls;
+    int late;
+    arr_status started;
+} op_slot;
+
+static op_slot slots[OPS];
+static volatile int e_freed;
+
+static void on_slot(void *user_data, arr_status status, const char *json) {
+    (void)status;
+    (void)json;
+    op_slot *s = user_data;
+    if (__atomic_load_n(&e_freed, __ATOMIC_SEQ_CST)) __atomic_fetch_add(&s->late, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&s->calls, 1, __ATOMIC_SEQ_CST);
+}
+
+#if !CLOSE_TEST_WITHOUT_CLOSE
+static void *close_soon(void *p) {
+    sleep_ms(2);
+    arr_client_close((arr_client *)p);
+    return NULL;
+}
+#endif
+
+static void test_many_then_close(void) {
+    char id[64], opts[200], label[300];
+    char *json = NULL;
+    snprintf(id, sizeof id, "close-e-%ld", run_tag);
+    arr_client *setup = new_client(slow_url, "");
+    snprintf(opts, sizeof opts, "{\"id\":\"%s\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10,\"owned\":false}", id);
+    check(setup && arr_client_create_session(setup, opts, &json) == ARR_STATUS_OK, "e: a session that stays Starting");
+    arr_string_free(json);
+    arr_client_free(setup);
+    char ids[100];
+    snprintf(ids, sizeof ids, "[\"%s\"]", id);
+
+    int reps = quick ? 4 : 50;
+    int bad_rounds = 0, never = 0, twice = 0, late = 0, wrong_start = 0, refused_with_callback = 0, total_started = 0;
+    for (int r = 0; r < reps; r++) {
+        memset(slots, 0, sizeof slots);
+        __atomic_store_n(&e_freed, 0, __ATOMIC_SEQ_CST);
+        arr_client *client = new_client(slow_url, "");
+        if (!client) {
+            bad_rounds++;
+            continue;
+        }
+#if !CLOSE_TEST_WITHOUT_CLOSE
+        /* Every other round, close from another thread while operations are still being started. */
+        pthread_t closer;
+        int racing = r % 2 == 1;
+        if (racing) pthread_create(&closer, NULL, close_soon, client);
+#endif
+        for (int i = 0; i < OPS; i++) {
+            arr_status st;
+            switch (i % 4) {
+            case 0:
+                st = arr_client_get_session_async(client, id, on_slot, &slots[i], NULL);
+                break;
+            case 1:
+                st = arr_client_wait_until_ready_async(client, id, NULL, on_slot, &slots[i], NULL);
+                break;
+            case 2:
+                st = arr_client_wait_for_sessions_async(client, ids, NULL, on_slot, &slots[i], NULL);
+                break;
+            default:
+                st = arr_client_list_sessions_async(client, on_slot, &slots[i], NULL);
+                break;
+            }
+            slots[i].started = st;
+        }
+#if !CLOSE_TEST_WITHOUT_CLOSE
+        if (racing) {
+            pthread_join(closer, NULL);
+        } else {
+            arr_client_close(client);
+        }
+#endif
+        arr_client_free(client);
+        __atomic_store_n(&e_freed, 1, __ATOMIC_SEQ_CST);
+        for (int i = 0; i < OPS; i++) {
+            int calls = __atomic_load_n(&slots[i].calls, __ATOMIC_SEQ_CST);
+            if (slots[i].started == ARR_STATUS_OK) {
+                total_started++;
+                never += calls == 0;
+                twice += calls > 1;
+            } else {
+#if !CLOSE_TEST_WITHOUT_CLOSE
+                if (slots[i].started != ARR_STATUS_CLOSED) wrong_start++;
+#else
+                wrong_start++;
+#endif
+                refused_with_callback += calls != 0;
+            }
+        }
+        sleep_ms(r + 1 == reps ? 300 : 2);
+        for (int i = 0; i < OPS; i++) late += __atomic_load_n(&slots[i].late, __ATOMIC_SEQ_CST);
+    }
+    snprintf(label, sizeof label,
+             "e: %d rounds of %d async ops then close + free: exactly one callback per started op (%d started, %d never, %d twice)", reps, OPS,
+             total_started, never, twice);
+    check(bad_rounds == 0 && never == 0 && twice == 0, label);
+    snprintf(label, sizeof label, "e: ops refused while closing returned CLOSED with no callback (%d other statuses, %d with a callback)", wrong_start,
+             refused_with_callback);
+    check(wrong_start == 0 && refused_with_callback == 0, label);
+    snprintf(label, sizeof label, "e: no callback after arr_client_free returned (%d late)", late);
+    check(late == 0, label);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: close_test BASE_URL SLOW_URL [--quick]\n");
+        return 2;
+    }
+    fast_url = argv[1];
+    slow_url = argv[2];
+    quick = argc > 3 && strcmp(argv[3], "--quick") == 0;
+    run_tag = (long)time(NULL) % 100000 * 100 + (long)(getpid() % 100);
+
+    if (live_sessions(fast_url, "") < 0 || live_sessions(slow_url, "") < 0) {
+        printf("FAIL the emulators' control endpoints answer\n0 passed, 1 failed\n");
+        return 1;
+    }
+    /* The order matters: faults are consumed by the next matching request of the fast emulator. */
+    test_keys();
+    test_operation_id_written_first();
+    test_stop_on_close_after_shutdown();
+    test_create_in_flight_at_free();
+    test_stalled_stop();
+#if !CLOSE_TEST_WITHOUT_CLOSE
+    test_close_interrupts_blocking_wait();
+#endif
+    test_many_then_close();
+    arr_shutdown();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 && passed > 0 ? 0 : 1;
+}
