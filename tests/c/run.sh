@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The C and C++ side of the suite: header freshness and compilation, the C ABI test (static and shared,
-# under valgrind and AddressSanitizer), the concurrency test, the C++ callback test, the examples through pkg-config and CMake,
+# under valgrind and AddressSanitizer), the concurrency test, the C++ callback test, loading the shared
+# library with dlopen, the examples through pkg-config and CMake,
 # and the native-static-libs lock.
 # Needs gcc, g++, cmake, pkg-config, valgrind and cbindgen (scripts/test.sh installs them).
 set -u
@@ -38,6 +39,8 @@ check "concurrency_test links statically" \
   gcc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude tests/c/concurrency_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/concurrency_test"
 check "cpp_callbacks_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
   g++ -std=c++17 -Wall -Wextra -Werror -Iinclude tests/c/cpp_callbacks_test.cpp target/debug/libarr_session.a $native_libs -o "$BUILD/cpp_callbacks_test"
+check "dlopen_test builds (C99, -ldl)" \
+  gcc -std=c99 -Wall -Wextra -Werror -pedantic -g -Iinclude tests/c/dlopen_test.c -ldl -lpthread -o "$BUILD/dlopen_test"
 check "abi_test links against the shared library" \
   gcc "${CFLAGS[@]}" tests/c/abi_test.c -Ltarget/debug -larr_session -lpthread -Wl,-rpath,"$ROOT/target/debug" -o "$BUILD/abi_test_shared"
 
@@ -78,6 +81,13 @@ stop_emulators
 start_emulator FAST --start-delay 300ms
 start_emulator SLOW --start-delay 1h
 check "cpp_callbacks_test: exceptions thrown by C++ callbacks never unwind into the library" "$BUILD/cpp_callbacks_test" "$FAST" "$SLOW"
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+check "dlopen_test: dlopen, calls, free, arr_shutdown, dlclose; 20 times" "$BUILD/dlopen_test" "$ROOT/target/debug/libarr_session.so" "$FAST"
+check "dlopen_test under valgrind memcheck: no errors, no definite leaks" \
+  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+  "$BUILD/dlopen_test" "$ROOT/target/debug/libarr_session.so" "$FAST"
 stop_emulators
 
 # The documented install step, then the two consumers.
