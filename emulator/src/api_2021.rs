@@ -41,8 +41,8 @@ pub(crate) fn properties(view: &View, legacy_nulls: bool) -> Value {
     m.insert("creationTime".into(), json!(format_creation_time(s.created_at_ns)));
     m.insert("elapsedTimeMinutes".into(), json!(view.elapsed_minutes()));
     m.insert("maxLeaseTimeMinutes".into(), json!(s.max_lease_minutes));
-    m.insert("size".into(), json!(s.size));
-    m.insert("status".into(), json!(view.status.as_str()));
+    m.insert("size".into(), json!(view.reported_size()));
+    m.insert("status".into(), json!(view.reported_status()));
     if view.status == Status::Ready {
         m.insert("hostname".into(), json!(s.hostname));
         m.insert("handshakePort".into(), json!(s.handshake_port));
@@ -57,14 +57,25 @@ pub(crate) fn properties(view: &View, legacy_nulls: bool) -> Value {
     } else if legacy_nulls {
         m.insert("teraflops".into(), json!(0.0));
     }
-    if legacy_nulls {
+    if let Some(failure) = view.failure() {
+        m.insert(
+            "error".into(),
+            json!({ "code": failure.code, "message": failure.message }),
+        );
+    } else if legacy_nulls {
         m.insert("error".into(), Value::Null);
     }
     Value::Object(m)
 }
 
 /// PUT: create, or confirm an identical retry (200), or 409.
-pub(crate) fn create(shared: &Shared, account: &str, id: &str, body: &[u8]) -> Resp {
+pub(crate) fn create(
+    shared: &Shared,
+    account: &str,
+    id: &str,
+    body: &[u8],
+    startup_failure: Option<(String, String)>,
+) -> Resp {
     if !valid_session_id(id) {
         return bad_request(&format!(
             "The session id '{}' is invalid: it must be 1 to 256 characters of letters, digits, '-' and '_'.",
@@ -99,6 +110,7 @@ pub(crate) fn create(shared: &Shared, account: &str, id: &str, body: &[u8]) -> R
         id,
         size,
         max_lease_minutes: lease as u32,
+        startup_failure,
     };
     match shared.store.create(new) {
         CreateOutcome::Created(v) => json_resp(StatusCode::CREATED, &properties(&v, shared.config.legacy_nulls)),

@@ -10,17 +10,19 @@ use crate::store::{CreateOutcome, NewSession, Status, UpdateError, View, MAX_LEA
 use crate::timefmt::{format_timespan, parse_timespan};
 
 /// v1 `session_properties`: every field present, null where unknown (the v1 service emitted `message: null`).
+/// `message` carries the failure message when the session is in `Error` (the v1 schema: "In case
+/// 'sessionStatus' is in error state, this string carries an additional error message").
 pub(crate) fn properties(view: &View) -> Value {
     let s = &view.session;
     let ready = view.status == Status::Ready;
     json!({
-        "message": null,
+        "message": view.failure().map(|f| f.message.clone()),
         "sessionElapsedTime": format_timespan(view.elapsed_secs),
         "sessionHostname": if ready { json!(s.hostname) } else { Value::Null },
         "sessionId": s.id,
         "sessionMaxLeaseTime": format_timespan(u64::from(s.max_lease_minutes) * 60),
-        "sessionSize": s.size,
-        "sessionStatus": view.status.as_str(),
+        "sessionSize": view.reported_size(),
+        "sessionStatus": view.reported_status(),
         "teraflops": if view.was_ready() { json!(s.teraflops) } else { Value::Null },
         "handshakePort": if ready { json!(s.handshake_port) } else { Value::Null },
         "arrInspectorPort": if ready { json!(s.arr_inspector_port) } else { Value::Null },
@@ -42,7 +44,7 @@ fn lease_minutes(body: &Value) -> Result<i64, String> {
 }
 
 /// `POST .../sessions/create`: 202 with the new id and a relative `Location`.
-pub(crate) fn create(shared: &Shared, account: &str, body: &[u8]) -> Resp {
+pub(crate) fn create(shared: &Shared, account: &str, body: &[u8], startup_failure: Option<(String, String)>) -> Resp {
     let bad = |m: String| error_v1(StatusCode::BAD_REQUEST, &m);
     let body = match json_object(body, "size and maxLeaseTime") {
         Ok(b) => b,
@@ -65,6 +67,7 @@ pub(crate) fn create(shared: &Shared, account: &str, body: &[u8]) -> Resp {
         id: &id,
         size,
         max_lease_minutes: minutes as u32,
+        startup_failure,
     };
     match shared.store.create(new) {
         CreateOutcome::Created(_) => {

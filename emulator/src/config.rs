@@ -28,8 +28,14 @@ pub struct EmulatorConfig {
     pub faults: FaultRates,
     /// Persist sessions and the token-signing secret here, across restarts.
     pub state_file: Option<PathBuf>,
-    /// Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 / localhost / ::1.
+    /// Serve HTTPS with a self-signed certificate for 127.0.0.1 / localhost / ::1: generated at the first
+    /// start and, with a `state_file`, kept there and reused on every later start (so a client that
+    /// trusted it once keeps working).
     pub tls: bool,
+    /// Serve HTTPS with this certificate chain (PEM) instead; needs `tls_key`. Implies TLS.
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
     /// Write the certificate (PEM) here when `tls` is set.
     pub tls_cert_out: Option<PathBuf>,
     /// Lifetime of STS tokens; default 24 h like the real service.
@@ -39,6 +45,9 @@ pub struct EmulatorConfig {
     /// Largest accepted request body; bigger ones get 413 `PayloadTooLarge`. Default 1 MiB (inferred:
     /// the service's limit is not documented; its bodies are tiny).
     pub max_body_bytes: usize,
+    /// Live (Starting/Ready) sessions per account; a session created beyond this fails into `Error`
+    /// with code `CapacityExceeded` (inferred). Default unlimited.
+    pub max_active_sessions: Option<usize>,
 }
 
 impl Default for EmulatorConfig {
@@ -54,6 +63,9 @@ impl Default for EmulatorConfig {
             faults: FaultRates::default(),
             state_file: None,
             tls: false,
+            tls_cert: None,
+            tls_key: None,
+            max_active_sessions: None,
             tls_cert_out: None,
             token_lifetime: Duration::from_secs(24 * 3600),
             region: "emulator".to_string(),
@@ -81,6 +93,12 @@ impl EmulatorConfig {
             if key.is_empty() {
                 return Err(format!("account '{id}' has an empty key"));
             }
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("tls_cert and tls_key must be given together".into());
+        }
+        if self.max_active_sessions == Some(0) {
+            return Err("max_active_sessions must be at least 1".into());
         }
         if self.rate_limit == Some(0) {
             return Err("rate_limit must be at least 1 request per second".into());

@@ -1,47 +1,161 @@
 //! `/_emulator/*`: the control surface for tests running in other processes (C, Python, C#). No auth, not
 //! counted, never faulted or throttled - a harness must always be able to steer the emulator.
+//!
+//! Session hooks name a session by id; when several accounts have one with that id, `?account=<id>`
+//! picks one. They answer 200 with the session as the 2021 API would show it now, 404 for an unknown
+//! session, 409 when the session already ended (or the id is ambiguous), 400 for a bad body.
 
 use axum::body::{to_bytes, Body};
 use axum::http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::faults::ScriptedFault;
-use crate::respond::{empty, error_v1, json as json_resp, Resp};
+use crate::respond::{empty, error_v1, json as json_resp, percent_decode_path, query_param, Resp};
 use crate::shared::Shared;
+use crate::store::{ControlError, View};
+
+/// Default code and message of `POST /_emulator/sessions/{id}/fail` (inferred).
+pub const FAIL_CODE: &str = "SessionFailed";
+pub const FAIL_MESSAGE: &str = "The rendering session failed and is unusable (failure injected by arr-emulator).";
 
 pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
     let method = req.method().clone();
     let path = req.uri().path().trim_end_matches('/').to_string();
-    match (method, path.as_str()) {
-        (Method::GET, "/_emulator/health") => json_resp(StatusCode::OK, &json!({ "status": "ok" })),
-        (Method::GET, "/_emulator/counts") => {
+    let account = query_param(req.uri().query(), "account");
+    let body = to_bytes(Body::new(req.into_body()), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let segs: Vec<String> = path.split('/').skip(2).map(percent_decode_path).collect();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match (&method, segs.as_slice()) {
+        (&Method::GET, ["health"]) => json_resp(StatusCode::OK, &json!({ "status": "ok" })),
+        (&Method::GET, ["counts"]) => {
             let counts = shared.counts.lock().unwrap().clone();
             json_resp(StatusCode::OK, &json!(counts))
         }
-        (Method::GET, "/_emulator/sessions") => json_resp(StatusCode::OK, &json!(shared.snapshots())),
-        (Method::GET, "/_emulator/log") => {
+        (&Method::GET, ["sessions"]) => json_resp(StatusCode::OK, &json!(shared.snapshots())),
+        (&Method::GET, ["log"]) => {
             let lines: Vec<String> = shared.log.lock().unwrap().iter().cloned().collect();
             json_resp(StatusCode::OK, &json!(lines))
         }
-        (Method::POST, "/_emulator/faults") => {
-            let body = to_bytes(Body::new(req.into_body()), 64 * 1024)
-                .await
-                .unwrap_or_default();
-            match serde_json::from_slice::<ScriptedFault>(&body) {
-                Ok(fault) => {
-                    shared.faults.inject(fault);
-                    empty(StatusCode::NO_CONTENT)
-                }
-                Err(e) => error_v1(StatusCode::BAD_REQUEST, &format!("invalid fault: {e}")),
+        (&Method::POST, ["faults"]) => match serde_json::from_slice::<ScriptedFault>(&body) {
+            Ok(fault) => {
+                shared.faults.inject(fault);
+                empty(StatusCode::NO_CONTENT)
             }
-        }
-        (Method::POST, "/_emulator/revoke-tokens") => {
+            Err(e) => error_v1(StatusCode::BAD_REQUEST, &format!("invalid fault: {e}")),
+        },
+        (&Method::POST, ["revoke-tokens"]) => {
             shared.revoke_tokens();
             empty(StatusCode::NO_CONTENT)
         }
-        (_, "/_emulator/health" | "/_emulator/counts" | "/_emulator/sessions" | "/_emulator/log")
-        | (_, "/_emulator/faults" | "/_emulator/revoke-tokens") => empty(StatusCode::METHOD_NOT_ALLOWED),
+        (&Method::GET, ["clock"]) => clock(shared),
+        (&Method::POST, ["clock", "advance"]) => {
+            let minutes = match object(&body).map(|b| b.get("minutes").and_then(Value::as_f64)) {
+                Ok(Some(m)) => m,
+                Ok(None) => return error_v1(StatusCode::BAD_REQUEST, "the body must be {\"minutes\": N}"),
+                Err(resp) => return *resp,
+            };
+            match shared.store.advance_clock(minutes) {
+                Ok(()) => clock(shared),
+                Err(e) => control_error(&e),
+            }
+        }
+        (&Method::POST, ["sessions", id, "fail"]) => {
+            let body = match object(&body) {
+                Ok(b) => b,
+                Err(resp) => return *resp,
+            };
+            let text =
+                |name: &str, default: &str| body.get(name).and_then(Value::as_str).unwrap_or(default).to_string();
+            let result = shared.store.fail(
+                id,
+                account.as_deref(),
+                &text("code", FAIL_CODE),
+                &text("message", FAIL_MESSAGE),
+            );
+            session_result(shared, result)
+        }
+        (&Method::POST, ["sessions", id, "expire"]) => {
+            session_result(shared, shared.store.expire(id, account.as_deref()))
+        }
+        (&Method::POST, ["sessions", id, "set-field"]) => {
+            let body = match object(&body) {
+                Ok(b) => b,
+                Err(resp) => return *resp,
+            };
+            // {"field": "size", "value": "Tiny"} or the short form {"size": "Tiny"}; null restores.
+            let pairs: Vec<(String, Value)> = match body.get("field").and_then(Value::as_str) {
+                Some(field) => vec![(field.to_string(), body.get("value").cloned().unwrap_or(Value::Null))],
+                None => body
+                    .as_object()
+                    .map(|m| m.clone().into_iter().collect())
+                    .unwrap_or_default(),
+            };
+            if pairs.is_empty() {
+                return error_v1(
+                    StatusCode::BAD_REQUEST,
+                    "the body must be {\"field\": \"size\"|\"status\", \"value\": \"...\"|null}",
+                );
+            }
+            let mut result = Err(ControlError::Invalid("nothing to set".into()));
+            for (field, value) in pairs {
+                let value = match &value {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.as_str()),
+                    _ => return error_v1(StatusCode::BAD_REQUEST, "the value must be a string or null"),
+                };
+                result = shared.store.set_field(id, account.as_deref(), &field, value);
+                if result.is_err() {
+                    break;
+                }
+            }
+            session_result(shared, result)
+        }
+        (_, ["health" | "counts" | "sessions" | "log" | "faults" | "revoke-tokens" | "clock"])
+        | (_, ["clock", "advance"])
+        | (_, ["sessions", _, "fail" | "expire" | "set-field"]) => empty(StatusCode::METHOD_NOT_ALLOWED),
         _ => empty(StatusCode::NOT_FOUND),
     }
+}
+
+/// The hook's body as a JSON object; an empty body is `{}`.
+fn object(body: &[u8]) -> Result<Value, Box<Resp>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    match crate::lenient::parse(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(Box::new(error_v1(
+            StatusCode::BAD_REQUEST,
+            "the body must be a JSON object",
+        ))),
+    }
+}
+
+fn clock(shared: &Shared) -> Resp {
+    json_resp(
+        StatusCode::OK,
+        &json!({ "advancedMinutes": shared.store.clock_advanced_minutes() }),
+    )
+}
+
+fn session_result(shared: &Shared, result: Result<View, ControlError>) -> Resp {
+    match result {
+        Ok(view) => json_resp(
+            StatusCode::OK,
+            &crate::api_2021::properties(&view, shared.config.legacy_nulls),
+        ),
+        Err(e) => control_error(&e),
+    }
+}
+
+fn control_error(e: &ControlError) -> Resp {
+    let status = match e {
+        ControlError::NotFound(_) => StatusCode::NOT_FOUND,
+        ControlError::Ambiguous(_) | ControlError::Ended { .. } => StatusCode::CONFLICT,
+        ControlError::Invalid(_) => StatusCode::BAD_REQUEST,
+    };
+    error_v1(status, &e.to_string())
 }

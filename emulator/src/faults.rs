@@ -47,7 +47,23 @@ pub enum FaultKind {
     HoldBeforeProcessing { millis: u64 },
     /// Process, then answer 200 with a truncated JSON body.
     MalformedBody,
+    /// Only for create routes (`sessions.create`, `v1.sessions.create`): the request succeeds, but the new
+    /// session fails into `Error` when it would have become Ready. Code and message default to
+    /// [`SESSION_ERROR_CODE`] and [`SESSION_ERROR_MESSAGE`].
+    SessionError {
+        #[serde(default)]
+        code: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+    },
 }
+
+/// Error code of sessions failed by `--faults sessionError=P` (inferred: the real service's startup
+/// failure codes are not documented).
+pub const SESSION_ERROR_CODE: &str = "SessionStartupFailed";
+/// Error message of sessions failed by `--faults sessionError=P`.
+pub const SESSION_ERROR_MESSAGE: &str =
+    "The rendering session could not be started (failure injected by arr-emulator).";
 
 /// Probabilities (0..=1) of random faults per counted request. Parsed from the CLI syntax
 /// `500=0.05,503=0.05,drop=0.01,delay=0.02:2000ms,malformed=0.01`.
@@ -62,6 +78,9 @@ pub struct FaultRates {
     /// Length of a random delay; 1000 ms when the spec gives none.
     pub delay_millis: u64,
     pub malformed: f64,
+    /// Probability that a newly created session fails into `Error` instead of becoming Ready. Drawn
+    /// independently of the per-request faults above (not part of their sum).
+    pub session_error: f64,
 }
 
 impl FaultRates {
@@ -102,6 +121,7 @@ impl FromStr for FaultRates {
                 "503" => rates.status_503 = prob,
                 "drop" => rates.drop = prob,
                 "malformed" => rates.malformed = prob,
+                "sessionError" => rates.session_error = prob,
                 "delay" => {
                     rates.delay = prob;
                     if let Some(d) = extra {
@@ -112,7 +132,7 @@ impl FromStr for FaultRates {
                 }
                 other => {
                     return Err(format!(
-                        "fault spec part '{part}': unknown fault '{other}' (use 500, 503, drop, delay, malformed)"
+                        "fault spec part '{part}': unknown fault '{other}' (use 500, 503, drop, delay, malformed, sessionError)"
                     ))
                 }
             }
@@ -160,6 +180,11 @@ impl FaultEngine {
             }
         }
         self.random()
+    }
+
+    /// Whether a session being created right now fails (the `sessionError` rate).
+    pub(crate) fn roll_session_error(&self) -> bool {
+        self.rates.session_error > 0.0 && fastrand::f64() < self.rates.session_error
     }
 
     fn random(&self) -> Option<FaultKind> {
@@ -212,6 +237,8 @@ mod tests {
             (0.05, 0.05, 0.01, 0.02, 0.01)
         );
         assert_eq!(r.delay_millis, 2000);
+        let r: FaultRates = "500=0.9,sessionError=0.5".parse().unwrap();
+        assert_eq!((r.status_500, r.session_error), (0.9, 0.5));
         assert_eq!("".parse::<FaultRates>().unwrap().total(), 0.0);
     }
 

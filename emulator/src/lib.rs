@@ -56,7 +56,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::EmulatorConfig;
-pub use faults::{FaultKind, FaultRates, ScriptedFault};
+pub use control::{FAIL_CODE, FAIL_MESSAGE};
+pub use faults::{FaultKind, FaultRates, ScriptedFault, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
+pub use store::{ControlError, CAPACITY_CODE};
 pub use timefmt::parse_duration;
 
 use shared::Shared;
@@ -68,7 +70,8 @@ pub const DEV_ACCOUNT_ID: &str = "11111111-1111-1111-1111-111111111111";
 /// The well-known development account key accepted by default.
 pub const DEV_ACCOUNT_KEY: &str = "YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==";
 
-/// A session as the emulator sees it right now (status computed at the time of the call).
+/// A session as the emulator sees it right now (status computed at the time of the call). `status` and
+/// `size` are the real ones, not values overridden with [`Emulator::set_session_field`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionSnapshot {
@@ -77,6 +80,15 @@ pub struct SessionSnapshot {
     pub status: String,
     pub size: String,
     pub max_lease_time_minutes: u32,
+    /// Emulated minutes spent in Ready so far (capped at the lease).
+    #[serde(default)]
+    pub elapsed_time_minutes: u64,
+    /// The session's `error.code` when its status is `Error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// The session's `error.message` when its status is `Error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
 }
 
 /// A running emulator. Dropping it stops accepting connections; [`Emulator::shutdown`] also waits for
@@ -119,23 +131,38 @@ impl Emulator {
         let listener = std::net::TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
         let local = listener.local_addr()?;
-        let (tls, cert_pem) = if config.tls {
-            let (acceptor, pem) = server::make_tls(config.listen.ip())?;
-            if let Some(path) = &config.tls_cert_out {
-                std::fs::write(path, &pem)?;
+        // TLS: the given certificate and key; else, with --tls, the one kept in the state file; else a
+        // freshly generated one (kept in the state file, when there is one, for the next start).
+        let (tls, cert_pem, generated_tls) = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert_path), Some(key_path)) => {
+                let cert = std::fs::read_to_string(cert_path)?;
+                let key = std::fs::read_to_string(key_path)?;
+                (Some(server::acceptor_from_pem(&cert, &key)?), Some(cert), None)
             }
-            (Some(acceptor), Some(pem))
-        } else {
-            (None, None)
+            _ if config.tls => {
+                let (cert, key) = match (&loaded.tls_cert_pem, &loaded.tls_key_pem) {
+                    (Some(c), Some(k)) => (c.clone(), k.clone()),
+                    _ => server::generate_self_signed(config.listen.ip())?,
+                };
+                let acceptor = server::acceptor_from_pem(&cert, &key)?;
+                (Some(acceptor), Some(cert.clone()), Some((cert, key)))
+            }
+            _ => (None, None, None),
         };
-        let base_url = format!("{}://{}", if config.tls { "https" } else { "http" }, connectable(local));
+        if let (Some(path), Some(pem)) = (&config.tls_cert_out, &cert_pem) {
+            std::fs::write(path, pem)?;
+        }
+        let serves_tls = tls.is_some();
+        let base_url = format!("{}://{}", if serves_tls { "https" } else { "http" }, connectable(local));
 
         let store = Store::new(
             &loaded,
             config.time_scale,
             config.start_delay,
             config.region.clone(),
+            config.max_active_sessions,
             config.state_file.clone().map(|p| (p, tokens.clone())),
+            generated_tls,
         );
         let shared = Arc::new(Shared {
             accounts: config
@@ -205,6 +232,41 @@ impl Emulator {
     /// rotation. New tokens from the STS work as usual.
     pub fn revoke_tokens(&self) {
         self.shared.revoke_tokens();
+    }
+
+    /// Makes session `id` fail now: status `Error` with this `error.code` / `error.message` (v1: `message`).
+    /// Fails when no session has this id, several accounts have one, or it already ended.
+    pub fn fail_session(&self, id: &str, code: &str, message: &str) -> Result<SessionSnapshot, ControlError> {
+        self.shared.store.fail(id, None, code, message)?;
+        self.snapshot(id)
+    }
+
+    /// Moves session `id`'s own clock to the end of its lease: it reads `Expired` with the full lease
+    /// elapsed (a Starting session is taken through Ready). Other sessions are not affected.
+    pub fn expire_session(&self, id: &str) -> Result<SessionSnapshot, ControlError> {
+        self.shared.store.expire(id, None)?;
+        self.snapshot(id)
+    }
+
+    /// Moves emulated time forward by `minutes` for every session (and for sessions created later):
+    /// Starting sessions get closer to Ready, Ready ones accumulate elapsed time and may expire. Time
+    /// never goes back.
+    pub fn advance_clock(&self, minutes: f64) -> Result<(), ControlError> {
+        self.shared.store.advance_clock(minutes)
+    }
+
+    /// Makes the API report `value` as session `id`'s `field` (`"size"` or `"status"`), whatever the
+    /// real value, to test a client's tolerance of values it does not know (the service once answered
+    /// `"Tiny"`). `None` restores the real value. Behaviour (listing, expiry, updates) is unchanged.
+    pub fn set_session_field(&self, id: &str, field: &str, value: Option<&str>) -> Result<(), ControlError> {
+        self.shared.store.set_field(id, None, field, value).map(|_| ())
+    }
+
+    fn snapshot(&self, id: &str) -> Result<SessionSnapshot, ControlError> {
+        self.sessions()
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| ControlError::NotFound(id.to_string()))
     }
 
     /// One line per counted request, oldest first (the last 10 000). Never contains credentials.

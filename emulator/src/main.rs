@@ -67,10 +67,21 @@ struct Args {
     /// Persist sessions and the token-signing secret in this JSON file across restarts.
     #[arg(long, value_name = "PATH")]
     state_file: Option<PathBuf>,
-    /// Serve HTTPS with a self-signed certificate for 127.0.0.1/localhost/::1.
+    /// Serve HTTPS with a self-signed certificate for 127.0.0.1/localhost/::1 (generated once and kept
+    /// in --state-file, so clients that trusted it keep working after a restart).
     #[arg(long)]
     tls: bool,
-    /// Write the self-signed certificate (PEM) here (implies nothing without --tls).
+    /// Serve HTTPS with this certificate chain (PEM file); needs --tls-key. Implies --tls.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM: PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Live (Starting/Ready) sessions per account; sessions created beyond it fail into Error
+    /// (code CapacityExceeded).
+    #[arg(long, value_name = "N")]
+    max_active_sessions: Option<usize>,
+    /// Write the served certificate (PEM) here (with --tls or --tls-cert).
     #[arg(long, value_name = "PATH")]
     tls_cert_out: Option<PathBuf>,
     /// STS token lifetime (e.g. 24h, 10m).
@@ -115,6 +126,9 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         faults: args.faults.clone().unwrap_or_default(),
         state_file: args.state_file.clone(),
         tls: args.tls,
+        tls_cert: args.tls_cert.clone(),
+        tls_key: args.tls_key.clone(),
+        max_active_sessions: args.max_active_sessions,
         tls_cert_out: args.tls_cert_out.clone(),
         token_lifetime: args.token_lifetime,
         region: args.region.clone(),

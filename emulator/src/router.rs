@@ -10,7 +10,7 @@ use axum::http::{header, Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use tokio::sync::Notify;
 
-use crate::faults::FaultKind;
+use crate::faults::{FaultKind, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
 use crate::respond::{
     empty, error_2021, error_v1, finish, new_ms_cv, percent_decode_path, status_fault, Family, Resp, JSON_CONTENT_TYPE,
 };
@@ -210,7 +210,17 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>) -> Opti
             return Some(status_fault(429, Some(1)));
         }
     }
-    let resp = dispatch(shared, route, &parts, &body);
+    let startup_failure = match &fault {
+        Some(FaultKind::SessionError { code, message }) => Some((
+            code.clone().unwrap_or_else(|| SESSION_ERROR_CODE.to_string()),
+            message.clone().unwrap_or_else(|| SESSION_ERROR_MESSAGE.to_string()),
+        )),
+        _ if matches!(route.kind, RouteKind::Create | RouteKind::V1Create) && shared.faults.roll_session_error() => {
+            Some((SESSION_ERROR_CODE.to_string(), SESSION_ERROR_MESSAGE.to_string()))
+        }
+        _ => None,
+    };
+    let resp = dispatch(shared, route, &parts, &body, startup_failure);
     match fault {
         Some(FaultKind::DropAfterProcessing) => None,
         Some(FaultKind::MalformedBody) => Some(truncate_body(resp).await),
@@ -218,7 +228,14 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>) -> Opti
     }
 }
 
-fn dispatch(shared: &Shared, route: &Route, parts: &Parts, body: &[u8]) -> Resp {
+/// `startup_failure` is for create routes: the new session is to fail with this (code, message).
+fn dispatch(
+    shared: &Shared,
+    route: &Route,
+    parts: &Parts,
+    body: &[u8],
+    startup_failure: Option<(String, String)>,
+) -> Resp {
     let (account, session) = (route.account.as_str(), route.session.as_str());
     match route.kind.family() {
         Family::Sts => return sts::token(shared, &parts.headers, account),
@@ -235,7 +252,7 @@ fn dispatch(shared: &Shared, route: &Route, parts: &Parts, body: &[u8]) -> Resp 
         }
     }
     match route.kind {
-        RouteKind::Create => api_2021::create(shared, account, session, body),
+        RouteKind::Create => api_2021::create(shared, account, session, body, startup_failure),
         RouteKind::Get => api_2021::get(shared, account, session),
         RouteKind::Update => api_2021::update(shared, account, session, body),
         RouteKind::Stop => api_2021::stop(shared, account, session),
@@ -246,7 +263,7 @@ fn dispatch(shared: &Shared, route: &Route, parts: &Parts, body: &[u8]) -> Resp 
             parts.uri.query(),
             &origin(shared, parts),
         ),
-        RouteKind::V1Create => api_v1::create(shared, account, body),
+        RouteKind::V1Create => api_v1::create(shared, account, body, startup_failure),
         RouteKind::V1List => api_v1::list(shared, account),
         RouteKind::V1Update => api_v1::update(shared, account, session, body),
         RouteKind::V1Properties => api_v1::get_properties(shared, account, session),

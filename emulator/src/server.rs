@@ -25,27 +25,42 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A fresh self-signed certificate for the loopback names (plus the listen address when it is a specific
-/// non-loopback IP), and an acceptor serving it. Returns the acceptor and the certificate PEM.
-pub(crate) fn make_tls(listen_ip: IpAddr) -> io::Result<(TlsAcceptor, String)> {
+/// non-loopback IP). Returns `(certificate PEM, private key PEM)`.
+pub(crate) fn generate_self_signed(listen_ip: IpAddr) -> io::Result<(String, String)> {
     let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
     if !listen_ip.is_unspecified() && !listen_ip.is_loopback() {
         names.push(listen_ip.to_string());
     }
     let certified = rcgen::generate_simple_self_signed(names).map_err(io::Error::other)?;
-    let cert_der = certified.cert.der().clone();
-    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
-        certified.key_pair.serialize_der(),
-    ));
+    Ok((certified.cert.pem(), certified.key_pair.serialize_pem()))
+}
+
+/// An acceptor serving the certificate chain and private key given as PEM.
+pub(crate) fn acceptor_from_pem(cert_pem: &str, key_pem: &str) -> io::Result<TlsAcceptor> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let invalid =
+        |what: &str, e: &dyn std::fmt::Display| io::Error::new(io::ErrorKind::InvalidData, format!("{what}: {e}"));
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .map_err(|e| invalid("TLS certificate", &e))?;
+    if chain.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "TLS certificate: no CERTIFICATE in the PEM",
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| invalid("TLS private key", &e))?;
     // Explicit provider: the process may link several rustls backends, so relying on a default would panic.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(io::Error::other)?
         .with_no_client_auth()
-        .with_single_cert(vec![cert_der], key_der)
-        .map_err(io::Error::other)?;
+        .with_single_cert(chain, key)
+        .map_err(|e| invalid("TLS certificate and key", &e))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok((TlsAcceptor::from(Arc::new(config)), certified.cert.pem()))
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// Accepts until `shutdown` turns true (or its sender is dropped), then lets open connections drain.

@@ -59,6 +59,9 @@ impl Shared {
                 status: v.status.as_str().to_string(),
                 size: v.session.size.clone(),
                 max_lease_time_minutes: v.session.max_lease_minutes,
+                elapsed_time_minutes: v.elapsed_minutes(),
+                error_code: v.failure().map(|f| f.code.clone()),
+                error_message: v.failure().map(|f| f.message.clone()),
             })
             .collect()
     }

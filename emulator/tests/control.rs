@@ -33,7 +33,7 @@ async fn control_endpoints_steer_the_emulator() {
     let sessions = json_of(client.get(format!("{base}/_emulator/sessions")).send().await.unwrap()).await;
     assert_eq!(
         sessions,
-        json!([{"accountId": DEV_ACCOUNT_ID, "id": "c1", "status": "Ready", "size": "Standard", "maxLeaseTimeMinutes": 5}])
+        json!([{"accountId": DEV_ACCOUNT_ID, "id": "c1", "status": "Ready", "size": "Standard", "maxLeaseTimeMinutes": 5, "elapsedTimeMinutes": 0}])
     );
 
     // Faults, in the documented JSON shape.
