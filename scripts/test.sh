@@ -21,6 +21,7 @@ install_prerequisites() {
   command -v mcs >/dev/null || packages+=(mono-mcs)
   command -v mono >/dev/null || packages+=(mono-runtime)
   command -v script >/dev/null || packages+=(bsdutils)
+  command -v tinyproxy >/dev/null || packages+=(tinyproxy)
   python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
   python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
   if [ ${#packages[@]} -gt 0 ]; then

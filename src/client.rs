@@ -5,6 +5,7 @@ use std::sync::Arc;
 use reqwest::{Method, Url};
 
 use crate::auth::TokenSource;
+use crate::cancel::CancelToken;
 use crate::config::{ApiVersion, ClientConfig, ResolvedEndpoints};
 use crate::error::{Error, ErrorKind, Result};
 use crate::guard::OwnedSessions;
@@ -32,6 +33,8 @@ struct Inner {
     transport: Transport,
     tokens: TokenSource,
     owned: OwnedSessions,
+    /// Cancelled by [`Client::close`]: calls in flight end with `Cancelled`, new ones fail with `Closed`.
+    closing: CancelToken,
 }
 
 impl std::fmt::Debug for Client {
@@ -47,6 +50,7 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Checks the configuration and sets up the connection pool. Sends nothing.
     pub fn new(config: ClientConfig) -> Result<Client> {
+        let config = config.normalized()?;
         let endpoints = config.resolve()?;
         let transport = Transport::new(&config)?;
         let tokens = TokenSource::new(config.credential.clone(), endpoints.sts.clone(), &config.account_id);
@@ -57,12 +61,42 @@ impl Client {
                 transport,
                 tokens,
                 owned: OwnedSessions::default(),
+                closing: CancelToken::new(),
             }),
         })
     }
 
     pub(crate) fn owned(&self) -> &OwnedSessions {
         &self.inner.owned
+    }
+
+    /// Whether [`Client::close`] was called (on this client or a clone).
+    pub fn is_closed(&self) -> bool {
+        self.inner.closing.is_cancelled()
+    }
+
+    pub(crate) fn closing(&self) -> &CancelToken {
+        &self.inner.closing
+    }
+
+    pub(crate) fn check_open(&self) -> Result<()> {
+        if self.is_closed() {
+            Err(Error::new(ErrorKind::Closed, "the client was closed"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Runs `work` unless the client is closed first (then `Cancelled`).
+    pub(crate) async fn until_closed<T>(&self, work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        self.check_open()?;
+        tokio::select! {
+            biased;
+            () = self.inner.closing.cancelled() => {
+                Err(Error::new(ErrorKind::Cancelled, "the client was closed while the call was in flight"))
+            }
+            result = work => result,
+        }
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -81,7 +115,7 @@ impl Client {
     /// A currently valid access token (exchanged at the STS if needed, and cached). For handing to a
     /// renderer or a backend; never log it.
     pub async fn access_token(&self) -> Result<Secret> {
-        self.inner.tokens.token(&self.inner.transport).await
+        self.until_closed(self.inner.tokens.token(&self.inner.transport)).await
     }
 
     /// Creates a session. With api-version 2021-01-01 the id is `options.id` or a new GUID, and a retried
@@ -100,31 +134,23 @@ impl Client {
                     None => uuid::Uuid::new_v4().to_string(),
                 };
                 validate_session_id(&id)?;
-                let body = v2021::create_body(&size, options.max_lease_time_minutes);
-                let url = v2021::session_url(base, account, &id);
-                // The id is ours before the request leaves: if the answer is lost, the session may exist,
-                // and the guard must still be able to stop it.
-                let owned_before = self.owned().contains(&id);
-                if options.owned {
-                    self.owned().add(&id);
-                }
-                let result = async {
-                    let response = self
-                        .execute(|| {
-                            Request::new("sessions.create", Method::PUT, url.clone())
-                                .json(&body)
-                                .subject(&id)
-                        })
-                        .await?;
-                    session_response(&response, v2021::decode_session)
-                }
-                .await;
-                if let Err(e) = &result {
-                    if options.owned && !owned_before && !may_have_created(e) {
-                        self.owned().remove(&id);
+                self.check_open()?;
+                // The request is carried out in a task of its own: a service carries out a create it has
+                // accepted even if we stop listening, so cancelling the call (or closing the client) must
+                // not lose track of the outcome. The session guard learns it either way.
+                let task =
+                    tokio::spawn(
+                        self.clone()
+                            .create_2021(id, size, options.max_lease_time_minutes, options.owned),
+                    );
+                self.until_closed(async {
+                    match task.await {
+                        Ok(result) => result,
+                        Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+                        Err(_) => Err(Error::new(ErrorKind::Cancelled, "the create was cancelled")),
                     }
-                }
-                result
+                })
+                .await
             }
             ApiVersion::V1 => {
                 if options.id.is_some() {
@@ -137,7 +163,7 @@ impl Client {
                 let url = v1::create_url(base, account);
                 // Not idempotent: a blind retry after an ambiguous failure could start a second billable session.
                 let response = self
-                    .execute(|| {
+                    .execute_checked(|| {
                         Request::new("v1.sessions.create", Method::POST, url.clone())
                             .json(&body)
                             .not_idempotent()
@@ -169,6 +195,51 @@ impl Client {
         }
     }
 
+    /// The 2021-01-01 create, from sending to knowing: the id is owned before the request leaves (if the
+    /// answer is lost, the session may exist, and the guard must still be able to stop it) and stays owned
+    /// while the outcome is unknown; the guard waits for it when closing.
+    async fn create_2021(self, id: String, size: SessionSize, lease: u32, owned: bool) -> Result<Response<Session>> {
+        let _in_flight = self.owned().begin_create(&id);
+        let owned_before = self.owned().contains(&id);
+        if owned {
+            self.owned().add(&id);
+        }
+        let url = v2021::session_url(&self.inner.endpoints.rendering, &self.inner.config.account_id, &id);
+        let body = v2021::create_body(&size, lease);
+        let result = self
+            .execute(|| {
+                Request::new("sessions.create", Method::PUT, url.clone())
+                    .json(&body)
+                    .subject(&id)
+            })
+            .await
+            .and_then(|response| session_response(&response, v2021::decode_session));
+        let result = match result {
+            // A retried create may meet the session its own first attempt made: 409 when the service
+            // does not see "the same settings". Look before calling it a conflict.
+            Err(e) if e.kind() == ErrorKind::Conflict => self.find_created(&id, &size, lease).await.ok_or(e),
+            other => other,
+        };
+        if let Err(e) = &result {
+            if owned && !owned_before && !may_have_created(e) {
+                self.owned().remove(&id);
+            }
+        }
+        result
+    }
+
+    /// The session `id` if it is live with exactly the settings we asked for, i.e. ours.
+    async fn find_created(&self, id: &str, size: &SessionSize, lease: u32) -> Option<Response<Session>> {
+        let url = v2021::session_url(&self.inner.endpoints.rendering, &self.inner.config.account_id, id);
+        let response = self
+            .execute(|| Request::get("sessions.get", url.clone()).subject(id))
+            .await
+            .ok()?;
+        let found = session_response(&response, v2021::decode_session).ok()?;
+        let same = found.size == *size && found.max_lease_time_minutes == Some(lease) && !found.status.is_terminal();
+        same.then_some(found)
+    }
+
     /// The session's current properties. A stopped session stays readable (the service keeps it 30 days).
     pub async fn get_session(&self, id: &str) -> Result<Response<Session>> {
         validate_session_id(id)?;
@@ -178,14 +249,14 @@ impl Client {
             ApiVersion::V2021_01_01 => {
                 let url = v2021::session_url(base, account, id);
                 let response = self
-                    .execute(|| Request::get("sessions.get", url.clone()).subject(id))
+                    .execute_checked(|| Request::get("sessions.get", url.clone()).subject(id))
                     .await?;
                 session_response(&response, v2021::decode_session)
             }
             ApiVersion::V1 => {
                 let url = v1::properties_url(base, account, id);
                 let response = self
-                    .execute(|| Request::get("v1.sessions.properties", url.clone()).subject(id))
+                    .execute_checked(|| Request::get("v1.sessions.properties", url.clone()).subject(id))
                     .await?;
                 session_response(&response, v1::decode_properties)
             }
@@ -204,7 +275,7 @@ impl Client {
             ApiVersion::V2021_01_01 => {
                 let url = v2021::session_url(base, account, id);
                 let body = v2021::update_body(max_lease_time_minutes);
-                self.execute(|| {
+                self.execute_checked(|| {
                     Request::new("sessions.update", Method::PATCH, url.clone())
                         .json(&body)
                         .subject(id)
@@ -217,7 +288,7 @@ impl Client {
                 let body = v1::update_body(max_lease_time_minutes);
                 // v1 answers 200 with an empty body; read the session back so both versions return the same.
                 match self
-                    .execute(|| {
+                    .execute_checked(|| {
                         Request::new("v1.sessions.update", Method::PATCH, url.clone())
                             .json(&body)
                             .subject(id)
@@ -269,6 +340,11 @@ impl Client {
     /// Stops the session (billing ends). Stopping a stopped session succeeds.
     pub async fn stop_session(&self, id: &str) -> Result<Response<()>> {
         validate_session_id(id)?;
+        self.until_closed(self.stop_unchecked(id)).await
+    }
+
+    /// The stop itself, also while the client is closing (the session guard's stop-on-close).
+    pub(crate) async fn stop_unchecked(&self, id: &str) -> Result<Response<()>> {
         let account = &self.inner.config.account_id;
         let base = &self.inner.endpoints.rendering;
         let response = match self.api_version() {
@@ -300,7 +376,9 @@ impl Client {
                 let mut url = v2021::list_url(base, account);
                 let mut sessions = Vec::new();
                 for _ in 0..MAX_LIST_PAGES {
-                    let response = self.execute(|| Request::get("sessions.list", url.clone())).await?;
+                    let response = self
+                        .execute_checked(|| Request::get("sessions.list", url.clone()))
+                        .await?;
                     let (page, next) =
                         v2021::decode_list(&response.body).map_err(|e| e.with_ms_cv(response.ms_cv.clone()))?;
                     sessions.extend(page);
@@ -326,7 +404,9 @@ impl Client {
             }
             ApiVersion::V1 => {
                 let url = v1::list_url(base, account);
-                let response = self.execute(|| Request::get("v1.sessions.list", url.clone())).await?;
+                let response = self
+                    .execute_checked(|| Request::get("v1.sessions.list", url.clone()))
+                    .await?;
                 let sessions = v1::decode_list(&response.body).map_err(|e| e.with_ms_cv(response.ms_cv.clone()))?;
                 Ok(Response {
                     value: sessions,
@@ -356,14 +436,21 @@ impl Client {
         Ok(url)
     }
 
+    /// [`Client::execute`] for a caller's operation: refused once the client is closed, and ended by
+    /// closing it.
+    async fn execute_checked(&self, build: impl Fn() -> Request) -> Result<transport::Response> {
+        self.until_closed(self.execute(build)).await
+    }
+
     /// Sends a request built by `build` with a valid token; on a 401, refreshes the token once and resends.
+    /// Not tied to the client's closing: the session guard uses it while closing.
     async fn execute(&self, build: impl Fn() -> Request) -> Result<transport::Response> {
         let inner = &self.inner;
         let token = inner.tokens.token(&inner.transport).await?;
         match inner.transport.send(build().bearer(token.clone())).await {
             Err(e) if e.http_status() == Some(401) && inner.tokens.can_refresh() => {
                 tracing::debug!(target: "arr_session::auth", "access token refused; refreshing once");
-                inner.tokens.invalidate(&token).await;
+                inner.tokens.invalidate(&token);
                 let fresh = inner.tokens.token(&inner.transport).await?;
                 inner.transport.send(build().bearer(fresh)).await
             }

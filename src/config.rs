@@ -266,6 +266,20 @@ impl ClientConfig {
         Ok(Some(config))
     }
 
+    /// The configuration with its key or token trimmed (a key read from a file keeps its newline) and
+    /// checked: a character that cannot go into an HTTP header is refused here, naming the key, before
+    /// anything is sent. Called by [`crate::Client::new`].
+    pub(crate) fn normalized(mut self) -> Result<ClientConfig> {
+        self.credential = match self.credential {
+            Credential::AccountKey(key) => Credential::AccountKey(checked_credential(key.expose(), "accountKey")?),
+            Credential::AccessToken(token) => {
+                Credential::AccessToken(checked_credential(token.expose(), "accessToken")?)
+            }
+            provider => provider,
+        };
+        Ok(self)
+    }
+
     /// Checks every field and works out the URLs. Called by [`crate::Client::new`].
     pub(crate) fn resolve(&self) -> Result<ResolvedEndpoints> {
         if !is_guid(&self.account_id) {
@@ -294,12 +308,6 @@ impl ClientConfig {
             }
             (None, None) => None,
         };
-        match &self.credential {
-            Credential::AccountKey(s) | Credential::AccessToken(s) if s.expose().trim().is_empty() => {
-                return Err(Error::invalid_argument("accountKey/accessToken", "must not be empty"));
-            }
-            _ => {}
-        }
         if self.connect_timeout.is_zero() || self.request_timeout.is_zero() {
             return Err(Error::invalid_argument(
                 "connectTimeoutMs/requestTimeoutMs",
@@ -405,6 +413,25 @@ pub(crate) fn is_guid(value: &str) -> bool {
             .iter()
             .zip(lengths)
             .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// A key or token trimmed of surrounding whitespace, refused (naming `key`, never showing the value) when
+/// empty or when it holds anything but visible ASCII, which is all a key, a JWT or a bearer header holds.
+pub(crate) fn checked_credential(value: &str, key: &str) -> Result<Secret> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Error::invalid_argument(key, "must not be empty"));
+    }
+    if let Some(position) = value.bytes().position(|b| !b.is_ascii_graphic()) {
+        return Err(Error::invalid_argument(
+            key,
+            format_args!(
+                "contains a character that cannot be sent in an HTTP header (at position {position}); \
+                 only visible ASCII is allowed"
+            ),
+        ));
+    }
+    Ok(Secret::new(value))
 }
 
 #[cfg(test)]

@@ -40,6 +40,8 @@ pub enum ErrorKind {
     Decode,
     /// A wait ended because the session reached Error, Expired or Stopped instead of Ready.
     SessionEnded,
+    /// The client was closed ([`crate::Client::close`]); it takes no new operations.
+    Closed,
 }
 
 impl ErrorKind {
@@ -58,6 +60,7 @@ impl ErrorKind {
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Decode => "decode",
             ErrorKind::SessionEnded => "session_ended",
+            ErrorKind::Closed => "closed",
         }
     }
 
@@ -121,6 +124,8 @@ struct Inner {
     session: Option<Box<Session>>,
     /// For bad arguments found before sending: the argument or config key at fault.
     argument: Option<String>,
+    /// A `Timeout` that is a wait's own deadline (not a request that ran past `requestTimeoutMs`).
+    wait_deadline: bool,
 }
 
 impl Error {
@@ -139,6 +144,7 @@ impl Error {
             retry_after: None,
             session: None,
             argument: None,
+            wait_deadline: false,
         })
     }
 
@@ -177,6 +183,7 @@ impl Error {
             retry_after,
             session: None,
             argument: None,
+            wait_deadline: false,
         })
     }
 
@@ -199,6 +206,7 @@ impl Error {
             retry_after: None,
             session: Some(Box::new(session)),
             argument: None,
+            wait_deadline: false,
         })
     }
 
@@ -263,6 +271,19 @@ impl Error {
     }
 
     /// Whether trying the same operation again later may succeed.
+    /// Whether this is a wait's own timeout ([`crate::WaitOptions::timeout`]) rather than a request
+    /// that ran past `requestTimeoutMs` (waits ride those out).
+    pub fn is_wait_timeout(&self) -> bool {
+        self.inner.wait_deadline
+    }
+
+    /// A wait that ran out of time.
+    pub(crate) fn wait_timeout(message: impl Into<String>) -> Error {
+        let mut error = Error::new(ErrorKind::Timeout, message);
+        error.inner.wait_deadline = true;
+        error
+    }
+
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
             ErrorKind::Throttled | ErrorKind::Network | ErrorKind::Timeout => true,

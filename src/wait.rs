@@ -80,12 +80,12 @@ impl Client {
                 tokio::time::sleep(delay).await;
             }
         };
-        bounded(
+        self.until_closed(bounded(
             polling,
             options,
             || last_seen.lock().unwrap_or_else(|p| p.into_inner()).take(),
             id,
-        )
+        ))
         .await
     }
 
@@ -167,9 +167,9 @@ impl Client {
             }
             Ok(())
         };
-        let timed_out = match bounded(polling, options, || None, "sessions").await {
+        let timed_out = match self.until_closed(bounded(polling, options, || None, "sessions")).await {
             Ok(()) => false,
-            Err(e) if e.kind() == ErrorKind::Timeout => true,
+            Err(e) if e.is_wait_timeout() => true,
             Err(e) => return Err(e),
         };
         let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -179,10 +179,9 @@ impl Client {
             .map(|(outcome, id)| {
                 outcome.unwrap_or_else(|| {
                     debug_assert!(timed_out);
-                    Err(Error::new(
-                        ErrorKind::Timeout,
-                        format!("session {id} was not Ready before the timeout"),
-                    ))
+                    Err(Error::wait_timeout(format!(
+                        "session {id} was not Ready before the timeout"
+                    )))
                 })
             })
             .collect())
@@ -221,9 +220,13 @@ impl Client {
 }
 
 /// Failures that should not end a wait: the retry policy already tried, but the next poll may succeed.
+/// A request that ran past `requestTimeoutMs` is one of them: only the wait's own timeout ends a wait
+/// with `Timeout`.
 fn is_transient(error: &Error) -> bool {
-    matches!(error.kind(), ErrorKind::Throttled | ErrorKind::Network)
-        || (error.kind() == ErrorKind::Service && error.is_retryable())
+    matches!(
+        error.kind(),
+        ErrorKind::Throttled | ErrorKind::Network | ErrorKind::Timeout
+    ) || (error.kind() == ErrorKind::Service && error.is_retryable())
 }
 
 /// Runs `work` until it finishes, the timeout passes, or the token is cancelled.
@@ -249,10 +252,10 @@ async fn bounded<T>(
         result = work => result,
         () = cancelled => Err(Error::new(ErrorKind::Cancelled, format!("waiting for {what} was cancelled"))),
         () = deadline => {
-            let error = Error::new(
-                ErrorKind::Timeout,
-                format!("{what} did not become Ready within {:?}", options.timeout.unwrap_or_default()),
-            );
+            let error = Error::wait_timeout(format!(
+                "{what} did not become Ready within the wait's timeout of {:?}",
+                options.timeout.unwrap_or_default()
+            ));
             Err(match last_seen() {
                 Some(session) => error.with_session(session),
                 None => error,

@@ -156,6 +156,7 @@ async fn random_faults_lose_no_session() {
             delay: 0.05,
             delay_millis: 200,
             malformed: 0.0,
+            ..FaultRates::default()
         },
         ..EmulatorConfig::default()
     })

@@ -32,6 +32,7 @@ fn new_client(
     // The HTTP stack binds to the runtime it is created in.
     let _entered = handle.enter();
     let client = Client::new(config)?;
+    runtime::add_client(id, generation, client.clone());
     Ok(Box::new(ArrClient { client, id, generation }))
 }
 
@@ -121,16 +122,40 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
     })
 }
 
-/// Frees a client. With `"stopOwnedSessionsOnClose": true` in its config it first stops the sessions it
-/// owns (within `closeTimeoutMs`, default 10 s; from inside a callback this is started, not awaited).
-/// Operations of this client still in flight are cancelled; their callbacks run (with
-/// ARR_STATUS_CANCELLED unless they already finished) before this function returns, and none runs after.
-/// `arr_client_free(NULL)` does nothing. May be called from inside one of the client's own callbacks.
+/// Closes a client: cancels every operation of it (blocking calls in other threads return
+/// ARR_STATUS_CANCELLED; async callbacks run with ARR_STATUS_CANCELLED unless they had finished) and waits
+/// for their callbacks; then, with `"stopOwnedSessionsOnClose": true`, waits for creates still at the
+/// service (a service carries out a create it accepted, so its outcome decides whether there is a
+/// session to stop) and stops every session the client owns, all within `closeTimeoutMs` (default 10 s).
+/// From then on every call on the client returns ARR_STATUS_CLOSED, and no callback of it (token
+/// callbacks included) starts. Calling it again returns ARR_STATUS_OK at once. `arr_client_free` calls
+/// it when it was not called.
+///
+/// Ownership: the client stays owned by the caller; release it with `arr_client_free`.
+/// Thread-safety: any thread, also while other threads are inside blocking calls on the same client;
+/// also from inside one of the client's own callbacks (that callback is not waited for).
+/// Blocking: yes, until the cancelled operations' callbacks have returned and owned sessions are stopped
+/// (if configured), at most about `closeTimeoutMs` for the latter.
+///
+/// # Safety
+/// `client` must be NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_close(client: *const ArrClient) -> ArrStatus {
+    guard(|| {
+        let client = client_arg(client)?;
+        runtime::close_client(client.id);
+        Ok(())
+    })
+}
+
+/// Frees a client, closing it first if `arr_client_close` was not called (see there: operations
+/// cancelled, their callbacks awaited, owned sessions stopped when configured). No callback of the client
+/// runs after this returns. `arr_client_free(NULL)` does nothing. May be called from inside one of the
+/// client's own callbacks.
 ///
 /// Ownership: takes back the client; do not use it afterwards (no other thread may be using it).
 /// Thread-safety: any thread, but only once per client.
-/// Blocking: yes, until owned sessions are stopped (if configured) and the callbacks of the cancelled
-/// operations have returned.
+/// Blocking: as `arr_client_close`.
 ///
 /// # Safety
 /// `client` must be NULL or a pointer from `arr_client_new*` not freed before.
@@ -141,35 +166,10 @@ pub unsafe extern "C" fn arr_client_free(client: *mut ArrClient) {
     }
     guard_void(|| {
         let client = Box::from_raw(client);
-        stop_owned_on_close(&client);
-        runtime::cancel_and_wait(Some(client.id));
+        runtime::close_client(client.id);
+        runtime::remove_client(client.id);
         drop(client);
     });
-}
-
-/// The session guard's "stop on close". Outcomes are logged, not returned: free has no result.
-fn stop_owned_on_close(handle: &ArrClient) {
-    if !handle.client.config().stop_owned_sessions_on_close || handle.client.owned_sessions().is_empty() {
-        return;
-    }
-    let client = handle.client.clone();
-    let work = async move {
-        for (id, outcome) in client.close().await {
-            match outcome {
-                Ok(()) => tracing::info!(target: "arr_session::guard", "stopped owned session {id} on close"),
-                Err(e) => {
-                    tracing::warn!(target: "arr_session::guard", "could not stop owned session {id} on close: {e}")
-                }
-            }
-        }
-        Ok(())
-    };
-    if runtime::in_callback() {
-        // Blocking here could deadlock; the stop runs on, within its timeout.
-        let _ = runtime::detach(handle.generation, work);
-    } else {
-        let _ = runtime::block_on(handle.id, handle.generation, work);
-    }
 }
 
 /// Cancels an operation started by one of the client's `_async` functions. Its callback then runs with

@@ -46,17 +46,24 @@ pub(crate) fn run_async(
 ) -> Result<(), FfiError> {
     let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
     let user_data = user_data as usize;
-    let id = runtime::spawn(client.id, client.generation, work, move |outcome| {
-        let (status, json) = match outcome {
-            Ok(json) => (ArrStatus::Ok, json),
-            Err(error) => (error.status, error.to_json()),
-        };
-        let json = CString::new(json.replace('\0', "\u{FFFD}")).unwrap_or_default();
-        // SAFETY: the host gave us this function and promised user_data is usable from library threads.
-        unsafe { callback(user_data as *mut c_void, status, json.as_ptr()) };
-    })?;
-    // SAFETY: NULL is allowed (the id is not wanted); otherwise the host gave a writable pointer.
-    unsafe { write_out(out_operation_id, id) };
+    let out_operation_id = out_operation_id as usize;
+    runtime::spawn(
+        client.id,
+        client.generation,
+        work,
+        move |outcome| {
+            let (status, json) = match outcome {
+                Ok(json) => (ArrStatus::Ok, json),
+                Err(error) => (error.status, error.to_json()),
+            };
+            let json = CString::new(json.replace('\0', "\u{FFFD}")).unwrap_or_default();
+            // SAFETY: the host gave us this function and promised user_data is usable from library threads.
+            unsafe { callback(user_data as *mut c_void, status, json.as_ptr()) };
+        },
+        // Written before the work can run: the callback may free the memory that holds it.
+        // SAFETY: NULL is allowed (the id is not wanted); otherwise the host gave a writable pointer.
+        |id| unsafe { write_out(out_operation_id as *mut u64, id) },
+    )?;
     Ok(())
 }
 

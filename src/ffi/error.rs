@@ -10,6 +10,7 @@ use super::status::ArrStatus;
 use super::strings::into_c_string;
 
 /// A failed call: its status, a message, and the library error it came from (for service details).
+#[derive(Debug)]
 pub(crate) struct FfiError {
     pub status: ArrStatus,
     message: String,
@@ -39,6 +40,10 @@ impl FfiError {
     fn with_argument(mut self, name: &str) -> FfiError {
         self.argument = Some(name.to_owned());
         self
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     pub fn cancelled() -> FfiError {
@@ -101,6 +106,7 @@ fn set_last_error(json: Option<String>) {
 /// Runs the body of an exported function: clears the last error, catches panics, and turns a failure
 /// into its status plus the thread's last error.
 pub(crate) fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> ArrStatus {
+    let _inside = super::panic_hook::enter();
     set_last_error(None);
     let error = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return ArrStatus::Ok,
@@ -113,6 +119,7 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> ArrStatus {
 
 /// Like [`guard`] for functions without a status: a panic is swallowed (and logged by the hook).
 pub(crate) fn guard_void(body: impl FnOnce()) {
+    let _inside = super::panic_hook::enter();
     let _ = catch_unwind(AssertUnwindSafe(body));
 }
 

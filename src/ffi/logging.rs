@@ -1,11 +1,16 @@
 //! Library logs to a host callback (Unity `Debug.Log`, Python `logging`), with a level filter.
 //!
 //! A minimal `tracing` subscriber: events at or above the level are formatted as `message key=value ...`
-//! and handed to the callback. Spans are not tracked. The library never logs secrets (see `transport`).
+//! and queued for one log thread of the library's own, which hands them to the callback in order. So host
+//! code never runs on a runtime worker, and no lock is held while it runs (the callback may set the log
+//! callback itself). Spans are not tracked. The library never logs secrets (see `transport`).
 
+use std::cell::Cell;
 use std::ffi::{c_char, c_void, CString};
 use std::fmt::Write;
-use std::sync::RwLock;
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Mutex, RwLock};
+use std::thread::JoinHandle;
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -41,6 +46,91 @@ struct Sink {
 }
 
 static SINK: RwLock<Option<Sink>> = RwLock::new(None);
+
+/// Lines waiting for the log thread; beyond this many, new lines are dropped rather than blocking I/O.
+const QUEUE_LINES: usize = 4096;
+
+struct Line {
+    level: ArrLogLevel,
+    target: CString,
+    message: CString,
+}
+
+enum Message {
+    Line(Line),
+    Stop,
+}
+
+struct LogThread {
+    sender: SyncSender<Message>,
+    thread: JoinHandle<()>,
+}
+
+static LOG_THREAD: Mutex<Option<LogThread>> = Mutex::new(None);
+/// Held by the log thread while the host's callback runs, so that turning logging off can wait for a
+/// line being delivered (user_data must stay valid only until then).
+static DELIVERING: Mutex<()> = Mutex::new(());
+
+thread_local! {
+    static IS_LOG_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+fn enqueue(line: Line) {
+    let mut slot = LOG_THREAD.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.as_ref().is_none_or(|t| t.thread.is_finished()) {
+        let (sender, receiver) = mpsc::sync_channel(QUEUE_LINES);
+        match std::thread::Builder::new()
+            .name("arr-session-log".into())
+            .spawn(move || deliver_lines(receiver))
+        {
+            Ok(thread) => *slot = Some(LogThread { sender, thread }),
+            Err(_) => return,
+        }
+    }
+    if let Some(log) = slot.as_ref() {
+        if let Err(TrySendError::Full(_)) = log.sender.try_send(Message::Line(line)) {
+            // Dropped: a host that cannot keep up with its own log callback must not slow requests.
+        }
+    }
+}
+
+fn deliver_lines(receiver: Receiver<Message>) {
+    IS_LOG_THREAD.with(|c| c.set(true));
+    super::panic_hook::library_thread();
+    while let Ok(Message::Line(line)) = receiver.recv() {
+        let _delivering = DELIVERING.lock().unwrap_or_else(|p| p.into_inner());
+        let sink = SINK
+            .read()
+            .ok()
+            .and_then(|s| s.as_ref().map(|s| (s.callback, s.user_data, s.max_level)));
+        let Some((callback, user_data, max_level)) = sink else {
+            continue;
+        };
+        if line.level > max_level {
+            continue;
+        }
+        runtime::as_callback(None, || unsafe {
+            callback(
+                user_data as *mut c_void,
+                line.level,
+                line.target.as_ptr(),
+                line.message.as_ptr(),
+            )
+        });
+    }
+}
+
+/// Stops the log thread after the lines already queued, and joins it (unless called from it). Part of
+/// `arr_shutdown`; a later line starts a new one.
+pub(crate) fn stop_and_join() {
+    let log = LOG_THREAD.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(log) = log {
+        let _ = log.sender.send(Message::Stop);
+        if !IS_LOG_THREAD.with(Cell::get) {
+            let _ = log.thread.join();
+        }
+    }
+}
 
 impl ArrLogLevel {
     fn from_u32(value: u32) -> Option<ArrLogLevel> {
@@ -90,8 +180,6 @@ impl Subscriber for CallbackSubscriber {
     fn event(&self, event: &Event<'_>) {
         let mut line = LineVisitor::default();
         event.record(&mut line);
-        let Ok(sink) = SINK.read() else { return };
-        let Some(sink) = sink.as_ref() else { return };
         let level = level_of(event.metadata().level());
         let (Ok(target), Ok(message)) = (
             CString::new(event.metadata().target()),
@@ -99,9 +187,7 @@ impl Subscriber for CallbackSubscriber {
         ) else {
             return;
         };
-        runtime::as_callback(None, || unsafe {
-            (sink.callback)(sink.user_data as *mut c_void, level, target.as_ptr(), message.as_ptr())
-        });
+        enqueue(Line { level, target, message });
     }
 }
 
@@ -140,10 +226,14 @@ impl Visit for LineVisitor {
 /// `ARR_LOG_LEVEL_OFF` turns logging off. Lines name method, path, status, MS-CV and duration of each
 /// request; account keys, tokens and Authorization headers never appear.
 ///
+/// Lines are delivered in order from one library thread (never a runtime worker); the callback may call
+/// `arr_set_log_callback` itself. When this function returns, a line being delivered to the previous
+/// callback has been delivered (unless called from inside the log callback), so its `user_data` may go.
+///
 /// Ownership: `user_data` is passed back untouched and must stay valid until logging is turned off.
-/// Thread-safety: the callback is called from any library thread, possibly concurrently; set the
-/// callback from any thread.
-/// Blocking: no. The callback must not call blocking `arr_` functions.
+/// Thread-safety: the callback is called from the library's log thread; set the callback from any thread.
+/// Blocking: only while a line is being delivered to the previous callback. The callback must not call
+/// blocking `arr_` functions.
 ///
 /// # Safety
 /// `callback` must be NULL or a function that is safe to call from any thread.
@@ -176,6 +266,9 @@ pub unsafe extern "C" fn arr_set_log_callback(
         });
         *SINK.write().unwrap_or_else(|p| p.into_inner()) = sink;
         tracing::callsite::rebuild_interest_cache();
+        if !IS_LOG_THREAD.with(Cell::get) {
+            drop(DELIVERING.lock().unwrap_or_else(|p| p.into_inner()));
+        }
         Ok(())
     })
 }

@@ -12,12 +12,14 @@
 //! - no panic crosses the boundary; the library never prints.
 
 mod access_token;
+mod callbacks;
 mod client;
 mod dispatch;
 mod error;
 mod logging;
 mod options;
 mod owned;
+mod panic_hook;
 mod runtime;
 mod sessions;
 mod status;
@@ -27,7 +29,9 @@ mod waits;
 
 // Re-exported so Rust code (the benchmark harness, tests) can call the C functions by path.
 pub use access_token::*;
-pub use client::{arr_client_cancel, arr_client_free, arr_client_new, arr_client_new_with_token_provider, ArrClient};
+pub use client::{
+    arr_client_cancel, arr_client_close, arr_client_free, arr_client_new, arr_client_new_with_token_provider, ArrClient,
+};
 pub use dispatch::ArrCallback;
 pub use error::arr_last_error;
 pub use logging::{arr_set_log_callback, ArrLogCallback, ArrLogLevel};
@@ -68,16 +72,19 @@ pub extern "C" fn arr_abi_version() -> u32 {
     ARR_ABI_VERSION
 }
 
-/// Cancels every operation in flight, waits until each one's callback has returned, and stops the
-/// library's threads. Call it before unloading the library (Unity: before a domain reload and on quit).
-/// Clients created before it answer `ARR_STATUS_SHUTDOWN` afterwards (free them as usual); clients
-/// created after it work normally. Safe to call more than once and from a callback. Managed hosts (Mono,
-/// .NET, Python) should call it before the process exits: the runtime waits for threads that have run
-/// managed callbacks.
+/// Closes every client (as `arr_client_close`: operations cancelled, callbacks awaited, and with
+/// `"stopOwnedSessionsOnClose": true` their owned sessions stopped, each within its `closeTimeoutMs`),
+/// then stops the library's threads and joins them (workers, callback and log threads). Call it before
+/// unloading the library (Unity: before a domain reload and on quit). Clients created before it answer
+/// `ARR_STATUS_SHUTDOWN` afterwards (free them as usual); clients created after it work normally. A
+/// second call while one runs waits for it. From inside a callback it works, but the calling thread
+/// cannot join itself: do not unload the library right after that. Managed hosts (Mono, .NET, Python)
+/// should call it before the process exits: the runtime waits for threads that have run managed callbacks.
 ///
 /// Ownership: clients stay owned by the caller.
 /// Thread-safety: any thread.
-/// Blocking: yes, until the callbacks of cancelled operations have returned.
+/// Blocking: yes, until owned sessions are stopped (if configured), callbacks have returned and the
+/// threads have ended.
 #[no_mangle]
 pub extern "C" fn arr_shutdown() {
     error::guard_void(runtime::shutdown);

@@ -42,6 +42,8 @@ pub enum ArrStatus {
     Shutdown = 15,
     /// A blocking function was called from inside a library callback, where it could deadlock.
     BlockingInCallback = 16,
+    /// The client was closed (`arr_client_close`); only `arr_client_free` is left to call.
+    Closed = 17,
 }
 
 impl ArrStatus {
@@ -65,6 +67,7 @@ impl ArrStatus {
             ArrStatus::Panic => "ARR_STATUS_PANIC",
             ArrStatus::Shutdown => "ARR_STATUS_SHUTDOWN",
             ArrStatus::BlockingInCallback => "ARR_STATUS_BLOCKING_IN_CALLBACK",
+            ArrStatus::Closed => "ARR_STATUS_CLOSED",
         }
     }
 }
@@ -84,6 +87,7 @@ impl From<ErrorKind> for ArrStatus {
             ErrorKind::Cancelled => ArrStatus::Cancelled,
             ErrorKind::Decode => ArrStatus::Decode,
             ErrorKind::SessionEnded => ArrStatus::SessionEnded,
+            ErrorKind::Closed => ArrStatus::Closed,
         }
     }
 }

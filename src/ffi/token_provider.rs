@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use super::callbacks;
 use super::error::{guard, FfiError};
 use super::runtime;
 use super::status::ArrStatus;
@@ -70,15 +71,17 @@ impl TokenProvider for CallbackTokenProvider {
             let (sender, receiver) = oneshot::channel();
             let request = Box::into_raw(Box::new(ArrTokenRequest { answer: sender })) as usize;
             let (callback, user_data) = (self.callback, self.user_data);
+            let (asked_sender, asked) = oneshot::channel::<()>();
             // Host code runs on a callback thread, never on a worker.
-            let asked = tokio::task::spawn_blocking(move || {
-                // Marked as this registration's callback, so arr_client_free or arr_shutdown called from
-                // inside it do not wait for themselves.
+            callbacks::run(Box::new(move || {
+                // Marked as this registration's callback, so arr_client_close, arr_client_free or
+                // arr_shutdown called from inside it do not wait for themselves.
                 runtime::as_callback(Some(registration.id()), || unsafe {
                     callback(user_data as *mut c_void, request as *mut ArrTokenRequest)
                 });
                 drop(registration);
-            });
+                let _ = asked_sender.send(());
+            }));
             if asked.await.is_err() {
                 return Err(Error::new(ErrorKind::Unauthorized, "the token callback failed"));
             }
@@ -101,7 +104,9 @@ impl TokenProvider for CallbackTokenProvider {
     }
 }
 
-/// Answers a token request with a token.
+/// Answers a token request with a token. Surrounding whitespace is trimmed; a token holding any other
+/// character that cannot go into an HTTP header is refused with ARR_STATUS_INVALID_ARGUMENT (naming
+/// `token`), and the operation that needed it fails with that error; nothing is sent.
 ///
 /// Ownership: consumes `request` (even on failure); `token` is borrowed for the call.
 /// Thread-safety: any thread.
@@ -116,16 +121,20 @@ pub unsafe extern "C" fn arr_token_request_complete(request: *mut ArrTokenReques
             return Err(FfiError::null_argument("request"));
         }
         let request = Box::from_raw(request);
-        let answer = match str_arg(token, "token") {
-            Ok(t) if !t.trim().is_empty() => Ok(t.to_owned()),
-            Ok(_) => Err("the token was empty".to_owned()),
-            Err(e) => {
-                let _ = request.answer.send(Err("the token was not a valid string".to_owned()));
-                return Err(e);
+        let checked =
+            str_arg(token, "token").and_then(|t| crate::config::checked_credential(t, "token").map_err(FfiError::from));
+        match checked {
+            Ok(token) => {
+                let _ = request.answer.send(Ok(token.expose().to_owned()));
+                Ok(())
             }
-        };
-        let _ = request.answer.send(answer);
-        Ok(())
+            Err(e) => {
+                let _ = request
+                    .answer
+                    .send(Err(format!("the token was refused: {}", e.message())));
+                Err(e)
+            }
+        }
     })
 }
 
