@@ -48,6 +48,10 @@ pub struct EmulatorConfig {
     /// Live (Starting/Ready) sessions per account; a session created beyond this fails into `Error`
     /// with code `CapacityExceeded` (inferred). Default unlimited.
     pub max_active_sessions: Option<usize>,
+    /// AAD tenants (`tid` claim) whose tokens the STS exchanges; empty (default) accepts any tenant.
+    pub aad_tenants: Vec<String>,
+    /// Extra `aud` values accepted in AAD tokens, besides the Mixed Reality STS resource URIs.
+    pub aad_audiences: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -66,6 +70,8 @@ impl Default for EmulatorConfig {
             tls_cert: None,
             tls_key: None,
             max_active_sessions: None,
+            aad_tenants: Vec::new(),
+            aad_audiences: Vec::new(),
             tls_cert_out: None,
             token_lifetime: Duration::from_secs(24 * 3600),
             region: "emulator".to_string(),

@@ -35,6 +35,7 @@ mod config;
 mod control;
 mod faults;
 mod lenient;
+mod logging;
 mod ratelimit;
 mod respond;
 mod router;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use arr_emulator::{parse_duration, Emulator, EmulatorConfig, FaultRates, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
 use clap::Parser;
+use tracing::level_filters::LevelFilter;
 
 const AFTER_HELP: &str = concat!(
     "Development account (accepted unless --account is given without --keep-dev-account):\n",
@@ -15,22 +16,32 @@ const AFTER_HELP: &str = concat!(
     "  account key: YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==\n",
     "\n",
     "Endpoints (all on the printed base URL):\n",
-    "  GET  /Accounts/{id}/token                     STS (Authorization: Bearer <id>:<key>)\n",
+    "  GET  /Accounts/{id}/token                     STS (Bearer <id>:<key> or Bearer <AAD token>)\n",
     "  PUT|GET|PATCH /accounts/{id}/sessions/{sid}   sessions, ?api-version=2021-01-01\n",
     "  POST /accounts/{id}/sessions/{sid}/:stop      stop a session\n",
     "  GET  /accounts/{id}/sessions                  list live sessions (paged, @nextLink)\n",
     "  /v1/accounts/{id}/sessions/...                legacy v1 API\n",
-    "  GET  /_emulator/counts | sessions | log | health, POST /_emulator/faults | revoke-tokens\n",
+    "\n",
+    "Control hooks (no auth, never counted, faulted or throttled; ?account=ID picks among equal ids):\n",
+    "  GET  /_emulator/health | /_emulator/counts | /_emulator/sessions | /_emulator/log | /_emulator/clock\n",
+    "  POST /_emulator/faults                        scripted fault (JSON below)\n",
+    "  POST /_emulator/revoke-tokens                 invalidate every issued token\n",
+    "  POST /_emulator/sessions/{id}/fail            {\"code\":\"...\",\"message\":\"...\"} -> status Error\n",
+    "  POST /_emulator/sessions/{id}/expire          this session's lease runs out now -> Expired\n",
+    "  POST /_emulator/sessions/{id}/set-field       {\"field\":\"size\"|\"status\",\"value\":\"Tiny\"|null}\n",
+    "  POST /_emulator/clock/advance                 {\"minutes\":N}: emulated time moves for all sessions\n",
     "\n",
     "Scripted fault JSON for POST /_emulator/faults, e.g.:\n",
     "  {\"route\":\"sessions.get\",\"kind\":{\"kind\":\"status\",\"status\":503,\"retryAfter\":null},\"times\":2}\n",
     "  kinds: status{status,retryAfter}, dropBeforeProcessing, dropAfterProcessing, delay{millis},\n",
     "         holdBeforeProcessing{millis}, malformedBody (delay and hold wait before processing; an\n",
-    "         accepted request is carried out even if the client disconnects)\n",
+    "         accepted request is carried out even if the client disconnects),\n",
+    "         sessionError{code,message} (create routes: the new session fails into Error)\n",
     "  routes: sts.token, sessions.create|get|update|stop|list, v1.sessions.create|list|update|properties|stop\n",
+    "--faults rates: 500, 503, drop, delay[:DURATION], malformed (per request), sessionError (per new session)\n",
     "\n",
-    "The first line on stdout is the base URL; request logs go to stderr (RUST_LOG-style filtering is not\n",
-    "supported; use --quiet to silence them)."
+    "The first line on stdout is the base URL; logs go to stderr (--log-level; RUST_LOG is not read).\n",
+    "Full documentation: emulator/README.md."
 );
 
 /// Local emulator of the Azure Remote Rendering session service and the Mixed Reality STS.
@@ -81,6 +92,13 @@ struct Args {
     /// (code CapacityExceeded).
     #[arg(long, value_name = "N")]
     max_active_sessions: Option<usize>,
+    /// Accept AAD tokens at the STS only from this tenant (tid claim); repeatable. Default: any tenant.
+    #[arg(long = "aad-tenant", value_name = "TENANT_ID")]
+    aad_tenants: Vec<String>,
+    /// Accept this aud claim in AAD tokens besides https://sts[.<region>].mixedreality.azure.com;
+    /// repeatable.
+    #[arg(long = "aad-audience", value_name = "URI")]
+    aad_audiences: Vec<String>,
     /// Write the served certificate (PEM) here (with --tls or --tls-cert).
     #[arg(long, value_name = "PATH")]
     tls_cert_out: Option<PathBuf>,
@@ -96,9 +114,28 @@ struct Args {
     /// Exit when stdin reaches end-of-file (ties the emulator's life to a parent test process).
     #[arg(long)]
     exit_on_stdin_eof: bool,
-    /// Do not log requests to stderr.
+    /// Log verbosity on stderr: off, error, warn, info (one line per request), debug (adds the query,
+    /// the route and why a 401/403 was given), trace (adds request and response bodies). Secrets are
+    /// always redacted.
+    #[arg(long, value_name = "LEVEL", default_value = "info", value_parser = parse_level)]
+    log_level: LevelFilter,
+    /// Do not log to stderr at all (same as --log-level off).
     #[arg(long)]
     quiet: bool,
+}
+
+fn parse_level(text: &str) -> Result<LevelFilter, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "off" => Ok(LevelFilter::OFF),
+        "error" => Ok(LevelFilter::ERROR),
+        "warn" => Ok(LevelFilter::WARN),
+        "info" => Ok(LevelFilter::INFO),
+        "debug" => Ok(LevelFilter::DEBUG),
+        "trace" => Ok(LevelFilter::TRACE),
+        other => Err(format!(
+            "unknown log level '{other}' (use off, error, warn, info, debug, trace)"
+        )),
+    }
 }
 
 fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
@@ -129,6 +166,8 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         tls_cert: args.tls_cert.clone(),
         tls_key: args.tls_key.clone(),
         max_active_sessions: args.max_active_sessions,
+        aad_tenants: args.aad_tenants.clone(),
+        aad_audiences: args.aad_audiences.clone(),
         tls_cert_out: args.tls_cert_out.clone(),
         token_lifetime: args.token_lifetime,
         region: args.region.clone(),
@@ -169,10 +208,12 @@ async fn wait_for_termination(exit_on_stdin_eof: bool) {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    if !args.quiet {
+    if !args.quiet && args.log_level != LevelFilter::OFF {
         tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
+            .with_max_level(args.log_level)
             .with_target(false)
+            .with_ansi(false)
             .init();
     }
     let config = match build_config(&args) {

@@ -62,6 +62,17 @@ pub(crate) fn empty(status: StatusCode) -> Resp {
     b.body(Body::empty()).expect("valid response")
 }
 
+/// Why a request was refused (401/403), carried as a response extension for the debug log; never sent.
+#[derive(Clone, Debug)]
+pub(crate) struct DenyReason(pub String);
+
+/// An empty 401/403 remembering `reason` for the log.
+pub(crate) fn deny(status: StatusCode, reason: &str) -> Resp {
+    let mut resp = empty(status);
+    resp.extensions_mut().insert(DenyReason(reason.to_string()));
+    resp
+}
+
 /// `error_response` of the 2021 API: `{"error":{"code":..,"message":..}}`.
 pub(crate) fn error_2021(status: StatusCode, code: &str, message: &str) -> Resp {
     json(

@@ -11,11 +11,12 @@ use hyper::body::Incoming;
 use tokio::sync::Notify;
 
 use crate::faults::{FaultKind, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
+use crate::respond::DenyReason;
 use crate::respond::{
     empty, error_2021, error_v1, finish, new_ms_cv, percent_decode_path, status_fault, Family, Resp, JSON_CONTENT_TYPE,
 };
 use crate::shared::Shared;
-use crate::{api_2021, api_v1, control, sts};
+use crate::{api_2021, api_v1, control, logging, sts};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RouteKind {
@@ -150,29 +151,65 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>, kill: Ar
 }
 
 /// The request's handling, independent of the connection. None = drop the connection.
+///
+/// Logging: the in-memory request log (`GET /_emulator/log`) gets one line per counted request. The
+/// tracing log gets the same line at `info`; at `debug` it also shows the query (secrets redacted) and
+/// why a 401/403 was given; at `trace` the request and response bodies (secrets redacted).
 async fn handle_detached(shared: Arc<Shared>, req: Request<Incoming>) -> Option<Resp> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let shown = logging::path_and_query(&path, req.uri().query());
     if path == "/_emulator" || path.starts_with("/_emulator/") {
-        return Some(control::handle(&shared, req).await);
+        let resp = control::handle(&shared, req).await;
+        tracing::debug!(
+            target: "arr_emulator::control",
+            "{method} {shown} -> {} {}ms",
+            resp.status().as_u16(),
+            started.elapsed().as_millis()
+        );
+        return Some(resp);
     }
     let route = classify(&method, &path);
     shared.count(route.kind.name());
     let ms_cv = new_ms_cv();
-    let outcome = process(&shared, &route, req).await;
+    let outcome = process(&shared, &route, req, &ms_cv).await;
     let ms = started.elapsed().as_millis();
     match outcome {
         Some(resp) => {
-            let resp = finish(resp, route.kind.family(), &ms_cv);
-            shared.record(format!(
-                "{method} {path} {} {ms}ms ms-cv={ms_cv}",
-                resp.status().as_u16()
-            ));
+            let mut resp = finish(resp, route.kind.family(), &ms_cv);
+            let status = resp.status().as_u16();
+            shared.remember(format!("{method} {path} {status} {ms}ms ms-cv={ms_cv}"));
+            if tracing::enabled!(target: "arr_emulator::request", tracing::Level::DEBUG) {
+                let reason = resp
+                    .extensions()
+                    .get::<DenyReason>()
+                    .map(|r| format!(" ({})", r.0))
+                    .unwrap_or_default();
+                tracing::debug!(
+                    target: "arr_emulator::request",
+                    "{method} {shown} -> {status}{reason} {ms}ms ms-cv={ms_cv} route={}",
+                    route.kind.name()
+                );
+            } else {
+                tracing::info!(target: "arr_emulator::request", "{method} {path} {status} {ms}ms ms-cv={ms_cv}");
+            }
+            if tracing::enabled!(target: "arr_emulator::body", tracing::Level::TRACE) {
+                let (parts, body) = resp.into_parts();
+                let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+                tracing::trace!(
+                    target: "arr_emulator::body",
+                    "response body ms-cv={ms_cv}: {}",
+                    logging::body(&bytes)
+                );
+                resp = Response::from_parts(parts, Body::from(bytes));
+            }
             Some(resp)
         }
         None => {
-            shared.record(format!("{method} {path} dropped {ms}ms ms-cv={ms_cv}"));
+            let line = format!("{method} {path} dropped {ms}ms ms-cv={ms_cv}");
+            tracing::info!(target: "arr_emulator::request", "{line}");
+            shared.remember(line);
             None
         }
     }
@@ -180,7 +217,7 @@ async fn handle_detached(shared: Arc<Shared>, req: Request<Incoming>) -> Option<
 
 /// None = drop the connection. The body is read first: once it is in, the request counts as accepted
 /// and everything after (holds, delays, processing) happens even if the client has gone.
-async fn process(shared: &Shared, route: &Route, req: Request<Incoming>) -> Option<Resp> {
+async fn process(shared: &Shared, route: &Route, req: Request<Incoming>, ms_cv: &str) -> Option<Resp> {
     if route.kind == RouteKind::Unknown {
         return Some(empty(StatusCode::NOT_FOUND));
     }
@@ -196,6 +233,11 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>) -> Opti
             });
         }
     };
+    tracing::trace!(
+        target: "arr_emulator::body",
+        "request body ms-cv={ms_cv}: {}",
+        logging::body(&body)
+    );
     let fault = shared.faults.next(route.kind.name());
     match fault {
         Some(FaultKind::Status { status, retry_after }) => return Some(status_fault(status, retry_after)),

@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use crate::config::EmulatorConfig;
 use crate::faults::FaultEngine;
 use crate::ratelimit::RateLimiter;
-use crate::respond::{bearer, empty, Resp};
+use crate::respond::{bearer, deny, Resp};
 use crate::store::Store;
-use crate::token::TokenService;
+use crate::token::{TokenError, TokenService};
 use crate::SessionSnapshot;
 
 /// The request log keeps this many lines; older ones are dropped so a long-running binary stays bounded.
@@ -35,8 +35,8 @@ impl Shared {
         *self.counts.lock().unwrap().entry(route.to_string()).or_insert(0) += 1;
     }
 
-    pub(crate) fn record(&self, line: String) {
-        tracing::info!(target: "arr_emulator::request", "{line}");
+    /// Appends a line to the in-memory request log (`GET /_emulator/log`).
+    pub(crate) fn remember(&self, line: String) {
         let mut log = self.log.lock().unwrap();
         if log.len() == LOG_CAPACITY {
             log.pop_front();
@@ -84,8 +84,8 @@ impl Shared {
     /// Rendering-API authorisation: the rejection when the request lacks a valid token of this emulator
     /// (401) or the token belongs to another account than the path's (403); None when authorised.
     pub(crate) fn auth_rejection(&self, headers: &HeaderMap, path_account: &str) -> Option<Resp> {
-        let unauthorized = || {
-            let mut resp = empty(StatusCode::UNAUTHORIZED);
+        let unauthorized = |reason: &str| {
+            let mut resp = deny(StatusCode::UNAUTHORIZED, reason);
             resp.headers_mut().insert(
                 "www-authenticate",
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
@@ -93,11 +93,19 @@ impl Shared {
             Some(resp)
         };
         let Some(token) = bearer(headers) else {
-            return unauthorized();
+            return unauthorized("no Bearer token");
         };
         match self.tokens.verify(token, Self::now_secs()) {
-            Err(_) => unauthorized(),
-            Ok(account) if account != path_account => Some(empty(StatusCode::FORBIDDEN)),
+            Err(e) => unauthorized(match e {
+                TokenError::Malformed => "the token is not an access token of this emulator",
+                TokenError::BadSignature => "the token's signature does not match (another emulator instance?)",
+                TokenError::Expired => "the token has expired",
+                TokenError::Revoked => "the token was revoked (POST /_emulator/revoke-tokens)",
+            }),
+            Ok(account) if account != path_account => Some(deny(
+                StatusCode::FORBIDDEN,
+                &format!("the token is for account {account}, the path names account {path_account}"),
+            )),
             Ok(_) => None,
         }
     }

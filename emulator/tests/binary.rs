@@ -117,6 +117,26 @@ fn help_documents_the_dev_account_and_flags() {
         "--token-lifetime",
         "--region",
         "--exit-on-stdin-eof",
+        "--tls-cert",
+        "--tls-key",
+        "--max-active-sessions",
+        "--max-body-bytes",
+        "--aad-tenant",
+        "--aad-audience",
+        "--log-level",
+        "--quiet",
+        "sessionError",
+        "holdBeforeProcessing",
+        "/_emulator/sessions/{id}/fail",
+        "/_emulator/sessions/{id}/expire",
+        "/_emulator/sessions/{id}/set-field",
+        "/_emulator/clock/advance",
+        "/_emulator/clock",
+        "/_emulator/faults",
+        "/_emulator/revoke-tokens",
+        "/_emulator/counts",
+        "/_emulator/log",
+        "/_emulator/health",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
@@ -135,4 +155,153 @@ fn bad_arguments_are_rejected_with_the_bad_part_named() {
     let out = Command::new(BIN).args(["--account", "no-colon"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ID:KEY"));
+}
+
+/// Runs the binary with `args`, lets `exercise` talk to it, then closes stdin and returns stderr.
+async fn run_and_collect_stderr<F, Fut>(args: &[&str], exercise: F) -> String
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut child = Command::new(BIN)
+        .args(["--start-delay", "0", "--exit-on-stdin-eof"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    exercise(first.trim().to_string()).await;
+    drop(child.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the emulator did not exit on stdin EOF");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    err
+}
+
+async fn dev_token(client: &reqwest::Client, base: &str) -> String {
+    let resp = client
+        .get(format!("{base}/Accounts/{DEV_ACCOUNT_ID}/token"))
+        .bearer_auth(format!("{DEV_ACCOUNT_ID}:{DEV_ACCOUNT_KEY}"))
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    v["AccessToken"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn debug_log_shows_queries_statuses_and_why_a_request_was_refused() {
+    let token_seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = token_seen.clone();
+    let log = run_and_collect_stderr(&["--log-level", "debug"], |base| async move {
+        let client = reqwest::Client::new();
+        let resp = client
+            .get(format!("{base}/Accounts/{DEV_ACCOUNT_ID}/token"))
+            .bearer_auth(format!("{DEV_ACCOUNT_ID}:d3Jvbmcta2V5"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        let token = dev_token(&client, &base).await;
+        *seen.lock().unwrap() = token.clone();
+        let resp = client
+            .get(format!(
+                "{base}/accounts/{DEV_ACCOUNT_ID}/sessions?api-version=2021-01-01&sig=s3cr3t"
+            ))
+            .bearer_auth("garbage")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        let resp = client
+            .get(format!(
+                "{base}/accounts/{DEV_ACCOUNT_ID}/sessions?api-version=2021-01-01"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let resp = client
+            .get(format!("{base}/accounts/someone-else/sessions?api-version=2021-01-01"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 403);
+    })
+    .await;
+    assert!(
+        log.contains("-> 401 (STS: unknown account id or wrong account key)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("the token is not an access token of this emulator"),
+        "{log}"
+    );
+    assert!(log.contains("-> 403 (the token is for account"), "{log}");
+    assert!(
+        log.contains(&format!(
+            "GET /accounts/{DEV_ACCOUNT_ID}/sessions?api-version=2021-01-01 -> 200"
+        )),
+        "{log}"
+    );
+    assert!(log.contains("sig=REDACTED"), "{log}");
+    assert!(log.contains("ms-cv="), "{log}");
+    assert!(
+        log.lines().any(|l| l.contains("-> 200") && l.contains("ms ms-cv=")),
+        "{log}"
+    );
+    let token = token_seen.lock().unwrap().clone();
+    for secret in [DEV_ACCOUNT_KEY, "d3Jvbmcta2V5", "s3cr3t", token.as_str()] {
+        assert!(!log.contains(secret), "the log leaks {secret}:\n{log}");
+    }
+    assert!(!log.contains("response body"), "bodies only at trace");
+}
+
+#[tokio::test]
+async fn trace_log_shows_bodies_with_secrets_redacted() {
+    let token_seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = token_seen.clone();
+    let log = run_and_collect_stderr(&["--log-level", "trace"], |base| async move {
+        let client = reqwest::Client::new();
+        let token = dev_token(&client, &base).await;
+        *seen.lock().unwrap() = token.clone();
+        let resp = client
+            .put(format!(
+                "{base}/accounts/{DEV_ACCOUNT_ID}/sessions/traced?api-version=2021-01-01"
+            ))
+            .bearer_auth(&token)
+            .body("{'maxLeaseTimeMinutes': 5, 'size': 'Standard'}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    })
+    .await;
+    assert!(log.contains(r#"{"AccessToken":"REDACTED"}"#), "{log}");
+    assert!(
+        log.contains(r#"request body ms-cv="#) && log.contains(r#"{"maxLeaseTimeMinutes":5,"size":"Standard"}"#),
+        "{log}"
+    );
+    assert!(log.contains(r#""id":"traced""#), "{log}");
+    let token = token_seen.lock().unwrap().clone();
+    for secret in [DEV_ACCOUNT_KEY, token.as_str()] {
+        assert!(!log.contains(secret), "the log leaks {secret}:\n{log}");
+    }
+}
+
+#[test]
+fn log_level_is_validated() {
+    let out = Command::new(BIN).args(["--log-level", "loud"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loud"));
 }
