@@ -33,7 +33,11 @@ pub(crate) fn finish(mut resp: Resp, family: Family, ms_cv: &str) -> Resp {
     if let Ok(v) = HeaderValue::from_str(ms_cv) {
         h.insert("ms-cv", v);
     }
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    // The v1 service (2019 recordings in the seed documents) sent no X-Content-Type-Options: its update
+    // and stop answers carried exactly MS-CV, Content-Length and Date.
+    if family != Family::V1 {
+        h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    }
     if family == Family::Api2021 {
         h.insert(
             "api-supported-versions",

@@ -121,6 +121,13 @@ fn ps_request(
     r
 }
 
+/// The response's header names, lower-cased and sorted.
+fn header_names(raw: &Raw) -> Vec<String> {
+    let mut names: Vec<String> = raw.headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+    names.sort();
+    names
+}
+
 fn assert_ms_cv(raw: &Raw) {
     let cv = raw.header("ms-cv").expect("MS-CV on every response");
     assert_eq!(cv.len(), 24, "{cv}");
@@ -161,6 +168,19 @@ async fn seed_001_002_v1_powershell_flow_replays() {
     assert_eq!(raw.header("cache-control"), Some("no-store, no-cache"));
     assert_eq!(raw.header("pragma"), Some("no-cache"));
     assert_eq!(raw.header("x-content-type-options"), Some("nosniff"));
+    // protocol.md §8.1, STS 200: exactly these (besides Date).
+    assert_eq!(
+        header_names(&raw),
+        [
+            "cache-control",
+            "content-length",
+            "content-type",
+            "date",
+            "ms-cv",
+            "pragma",
+            "x-content-type-options"
+        ]
+    );
     let token = raw.json()["AccessToken"].as_str().expect("AccessToken").to_string();
     assert_eq!(token.split('.').count(), 3, "a JWT");
     let bearer = format!("Bearer {token}");
@@ -193,6 +213,10 @@ async fn seed_001_002_v1_powershell_flow_replays() {
     let location = raw.header("location").expect("Location");
     assert!(location.starts_with(&format!("accounts/{account}")), "{location}");
     assert!(location.contains(&session_id));
+    assert_eq!(
+        header_names(&raw),
+        ["content-length", "content-type", "date", "location", "ms-cv"]
+    );
 
     // Invoke-WebRequest -Uri "$endPoint/v1/accounts/$accountId/sessions/$sessionId" -Method Patch
     //   -ContentType "application/json" -Body "{ 'maxLeaseTime': '5:0:0' }"
@@ -212,6 +236,8 @@ async fn seed_001_002_v1_powershell_flow_replays() {
     assert_ms_cv(&raw);
     assert_eq!(raw.header("content-length"), Some("0"));
     assert!(raw.body.is_empty());
+    // Seed RawContent: exactly MS-CV, Content-Length and Date.
+    assert_eq!(header_names(&raw), ["content-length", "date", "ms-cv"]);
 
     // Invoke-WebRequest -Uri "$endPoint/v1/accounts/$accountId/sessions" -Method Get
     let raw = send_raw(
@@ -280,7 +306,8 @@ async fn seed_001_002_v1_powershell_flow_replays() {
     assert_eq!(raw.status, 204);
     assert_ms_cv(&raw);
     assert!(raw.body.is_empty());
-    assert!(raw.header("content-type").is_none());
+    // Seed RawContent: exactly MS-CV and Date.
+    assert_eq!(header_names(&raw), ["date", "ms-cv"]);
     assert_eq!(emu.sessions()[0].status, "Stopped");
 }
 
@@ -319,6 +346,18 @@ async fn seed_000_create_session_replays_three_ways() {
     let raw = send_raw(&emu, put(body)).await;
     assert_eq!(raw.status, 201, "{}", String::from_utf8_lossy(&raw.body));
     assert_2021_headers(&raw);
+    // protocol.md §8.1, PUT 201: no Cache-Control.
+    assert_eq!(
+        header_names(&raw),
+        [
+            "api-supported-versions",
+            "content-length",
+            "content-type",
+            "date",
+            "ms-cv",
+            "x-content-type-options"
+        ]
+    );
     let created = raw.json();
     assert_seed_session(&created);
 
