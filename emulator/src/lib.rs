@@ -4,17 +4,20 @@
 //! One HTTP(S) listener serves everything on [`Emulator::base_url`]:
 //!
 //! * STS: `GET /Accounts/{id}/token` (or `/accounts/...`) with `Authorization: Bearer <accountId>:<accountKey>`
-//!   returns `{"AccessToken":"<JWT>"}`.
+//!   or `Bearer <AAD access token>` (claims checked, signature not) returns `{"AccessToken":"<JWT>"}`.
 //! * Sessions, api-version 2021-01-01 (and `2021-01-01-preview`, `2021-08-01-preview`):
 //!   `PUT|GET|PATCH /accounts/{a}/sessions/{s}`, `POST /accounts/{a}/sessions/{s}/:stop`,
 //!   `GET /accounts/{a}/sessions` (paged with an absolute `@nextLink`).
 //! * The legacy v1 session API under `/v1/accounts/{a}/sessions/...`.
 //! * A control surface for out-of-process tests under `/_emulator/` (`counts`, `faults`, `sessions`,
-//!   `revoke-tokens`, `log`, `health`).
+//!   `revoke-tokens`, `log`, `health`, `clock`, `clock/advance`, `sessions/{id}/fail`,
+//!   `sessions/{id}/expire`, `sessions/{id}/set-field`), mirrored by methods of [`Emulator`].
 //!
 //! Session status is computed from timestamps on every read (Starting for
 //! [`EmulatorConfig::start_delay`], then Ready until the lease runs out, scaled by
-//! [`EmulatorConfig::time_scale`]), so there are no background tasks.
+//! [`EmulatorConfig::time_scale`]; Error from a recorded failure), so there are no background tasks.
+//! Emulated time is the real clock plus an offset moved by [`Emulator::advance_clock`] (and, per session,
+//! by [`Emulator::expire_session`]). `emulator/README.md` documents every flag, hook and inference.
 //!
 //! Well-known development credentials, like Azurite's `devstoreaccount1`: account id [`DEV_ACCOUNT_ID`],
 //! key [`DEV_ACCOUNT_KEY`].
