@@ -72,10 +72,12 @@ struct Args {
     /// Early-2021 serialisation: emit every session field, zeros/nulls when unknown.
     #[arg(long)]
     legacy_nulls: bool,
-    /// Random faults, e.g. "500=0.05,503=0.05,drop=0.01,delay=0.02:2000ms,malformed=0.01".
+    /// Random faults, e.g. "500=0.05,503=0.05,drop=0.01,delay=0.02:2000ms,malformed=0.01,sessionError=0.1"
+    /// (sessionError: that share of new sessions fails into Error at its Ready time).
     #[arg(long, value_name = "SPEC", value_parser = |s: &str| s.parse::<FaultRates>())]
     faults: Option<FaultRates>,
-    /// Persist sessions and the token-signing secret in this JSON file across restarts.
+    /// Persist sessions, the token-signing secret, revocations, the emulated clock and the generated TLS
+    /// certificate in this JSON file across restarts.
     #[arg(long, value_name = "PATH")]
     state_file: Option<PathBuf>,
     /// Serve HTTPS with a self-signed certificate for 127.0.0.1/localhost/::1 (generated once and kept

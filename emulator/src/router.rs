@@ -262,7 +262,10 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>, ms_cv: 
         }
         _ => None,
     };
-    let resp = dispatch(shared, route, &parts, &body, startup_failure);
+    let mut resp = dispatch(shared, route, &parts, &body, startup_failure);
+    if shared.config.legacy_nulls && route.kind.family() == Family::Api2021 && resp.status().is_client_error() {
+        resp = legacy_error_nulls(resp).await;
+    }
     match fault {
         Some(FaultKind::DropAfterProcessing) => None,
         Some(FaultKind::MalformedBody) => Some(truncate_body(resp).await),
@@ -329,6 +332,29 @@ fn origin(shared: &Shared, parts: &Parts) -> String {
         .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
         .map(|h| format!("{scheme}://{h}"))
         .unwrap_or_else(|| shared.base_url.clone())
+}
+
+/// `--legacy-nulls`: error bodies as the January 2021 service wrote them, with `details`, `target` and
+/// `innerError` present as null (protocol.md §5.6).
+async fn legacy_error_nulls(resp: Resp) -> Resp {
+    let (parts, body) = resp.into_parts();
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => return Response::from_parts(parts, Body::from(bytes)),
+    };
+    let Some(error) = value.get_mut("error").and_then(serde_json::Value::as_object_mut) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    for key in ["details", "target", "innerError"] {
+        error.entry(key).or_insert(serde_json::Value::Null);
+    }
+    let mut parts = parts;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(
+        parts,
+        Body::from(serde_json::to_vec(&value).expect("JSON values serialise")),
+    )
 }
 
 /// The MalformedBody fault: a 200 whose JSON stops half-way (headers stay valid).

@@ -482,6 +482,24 @@ async fn legacy_nulls_emits_every_field() {
             "teraflops"
         ]
     );
+    // Error bodies carry details/target/innerError as null, like the 2021-01-29 NET recording.
+    let (status, body) = create(
+        &emu,
+        &client,
+        &token,
+        "bad",
+        r#"{"maxLeaseTimeMinutes":-4,"size":"Standard"}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body.unwrap(),
+        serde_json::json!({"error": {
+            "code": "BadRequest",
+            "message": "The maxLeaseTimeMinutes value cannot be negative.",
+            "details": null, "target": null, "innerError": null
+        }})
+    );
 }
 
 #[tokio::test]
