@@ -305,3 +305,70 @@ fn log_level_is_validated() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("loud"));
 }
+
+/// Starts the binary with `args`, returns it and its base URL.
+fn spawn_with(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["--exit-on-stdin-eof", "--quiet"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    (child, first.trim().to_string())
+}
+
+fn stop(mut child: std::process::Child) {
+    drop(child.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the emulator did not exit on stdin EOF");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_trusted_the_generated_certificate_keeps_working_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("arr-emu-tls-{}-{:x}", std::process::id(), fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.json");
+    let cert = dir.join("cert.pem");
+    let state_arg = state.to_str().unwrap().to_string();
+    let cert_arg = cert.to_str().unwrap().to_string();
+    let args = ["--tls", "--state-file", &state_arg, "--tls-cert-out", &cert_arg];
+
+    let (first, base) = spawn_with(&args);
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    let pem = std::fs::read_to_string(&cert).unwrap();
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let resp = client.get(format!("{base}/_emulator/health")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    stop(first);
+    std::fs::remove_file(&cert).unwrap();
+
+    let (second, base) = spawn_with(&args);
+    assert_eq!(
+        std::fs::read_to_string(&cert).unwrap(),
+        pem,
+        "the same certificate again"
+    );
+    let resp = client
+        .get(format!("{base}/Accounts/{DEV_ACCOUNT_ID}/token"))
+        .bearer_auth(format!("{DEV_ACCOUNT_ID}:{DEV_ACCOUNT_KEY}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "the old trust still works");
+    stop(second);
+    let _ = std::fs::remove_dir_all(&dir);
+}
