@@ -627,15 +627,26 @@ static void test_close_interrupts_blocking_wait(void) {
     check(async_wait.calls == 1 && async_wait.status == ARR_STATUS_CANCELLED, "d: the async wait called back once, CANCELLED, before close returned");
     (void)close_took;
 
-    arr_status st_get = arr_client_get_session(client, id, &json);
-    arr_status st_list = arr_client_list_sessions(client, &json);
-    arr_status st_owned = arr_client_get_owned_sessions(client, &json);
+    char *untouched = (char *)0x1;
+    arr_status st_get = arr_client_get_session(client, id, &untouched);
+    arr_status st_list = arr_client_list_sessions(client, &untouched);
+    arr_status st_wait = arr_client_wait_until_ready(client, id, NULL, &untouched);
+    arr_status st_token = arr_client_get_access_token(client, &untouched);
     tally after_close;
     tally_init(&after_close);
     arr_status st_async = arr_client_get_session_async(client, id, on_tally, &after_close, NULL);
-    snprintf(label, sizeof label, "d: after close, calls return ARR_STATUS_CLOSED (get %u, list %u, owned %u, get_async %u)", (unsigned)st_get,
-             (unsigned)st_list, (unsigned)st_owned, (unsigned)st_async);
-    check(st_get == ARR_STATUS_CLOSED && st_list == ARR_STATUS_CLOSED && st_owned == ARR_STATUS_CLOSED && st_async == ARR_STATUS_CLOSED, label);
+    snprintf(label, sizeof label, "d: after close, operations return ARR_STATUS_CLOSED (get %u, list %u, wait %u, token %u, get_async %u)",
+             (unsigned)st_get, (unsigned)st_list, (unsigned)st_wait, (unsigned)st_token, (unsigned)st_async);
+    check(st_get == ARR_STATUS_CLOSED && st_list == ARR_STATUS_CLOSED && st_wait == ARR_STATUS_CLOSED && st_token == ARR_STATUS_CLOSED &&
+              st_async == ARR_STATUS_CLOSED && untouched == (char *)0x1,
+          label);
+    arr_status st_owned = arr_client_get_owned_sessions(client, &json);
+    if (st_owned == ARR_STATUS_OK) arr_string_free(json);
+    arr_status st_stop_owned = arr_client_stop_owned_sessions(client, 1000, &json);
+    if (st_stop_owned == ARR_STATUS_OK) arr_string_free(json);
+    snprintf(label, sizeof label, "d: after close, the session guard's calls return ARR_STATUS_CLOSED too (get_owned %u, stop_owned %u)",
+             (unsigned)st_owned, (unsigned)st_stop_owned);
+    check(st_owned == ARR_STATUS_CLOSED && st_stop_owned == ARR_STATUS_CLOSED, label);
     check(arr_client_close(client) == ARR_STATUS_OK, "d: a second arr_client_close returns OK");
     arr_client_free(client);
     sleep_ms(100);
