@@ -69,6 +69,8 @@ enum arr_status
   ARR_STATUS_SHUTDOWN = 15,
   // A blocking function was called from inside a library callback, where it could deadlock.
   ARR_STATUS_BLOCKING_IN_CALLBACK = 16,
+  // The client was closed (`arr_client_close`); only `arr_client_free` is left to call.
+  ARR_STATUS_CLOSED = 17,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -157,16 +159,19 @@ const char *arr_version(void);
 // Blocking: no.
 uint32_t arr_abi_version(void);
 
-// Cancels every operation in flight, waits until each one's callback has returned, and stops the
-// library's threads. Call it before unloading the library (Unity: before a domain reload and on quit).
-// Clients created before it answer `ARR_STATUS_SHUTDOWN` afterwards (free them as usual); clients
-// created after it work normally. Safe to call more than once and from a callback. Managed hosts (Mono,
-// .NET, Python) should call it before the process exits: the runtime waits for threads that have run
-// managed callbacks.
+// Closes every client (as `arr_client_close`: operations cancelled, callbacks awaited, and with
+// `"stopOwnedSessionsOnClose": true` their owned sessions stopped, each within its `closeTimeoutMs`),
+// then stops the library's threads and joins them (workers, callback and log threads). Call it before
+// unloading the library (Unity: before a domain reload and on quit). Clients created before it answer
+// `ARR_STATUS_SHUTDOWN` afterwards (free them as usual); clients created after it work normally. A
+// second call while one runs waits for it. From inside a callback it works, but the calling thread
+// cannot join itself: do not unload the library right after that. Managed hosts (Mono, .NET, Python)
+// should call it before the process exits: the runtime waits for threads that have run managed callbacks.
 //
 // Ownership: clients stay owned by the caller.
 // Thread-safety: any thread.
-// Blocking: yes, until the callbacks of cancelled operations have returned.
+// Blocking: yes, until owned sessions are stopped (if configured), callbacks have returned and the
+// threads have ended.
 void arr_shutdown(void);
 
 #if defined(ARR_SESSION_TEST_HOOKS)
@@ -240,16 +245,33 @@ arr_status arr_client_new_with_token_provider(const char *config_json,
                                               void *user_data,
                                               struct arr_client **out_client);
 
-// Frees a client. With `"stopOwnedSessionsOnClose": true` in its config it first stops the sessions it
-// owns (within `closeTimeoutMs`, default 10 s; from inside a callback this is started, not awaited).
-// Operations of this client still in flight are cancelled; their callbacks run (with
-// ARR_STATUS_CANCELLED unless they already finished) before this function returns, and none runs after.
-// `arr_client_free(NULL)` does nothing. May be called from inside one of the client's own callbacks.
+// Closes a client: cancels every operation of it (blocking calls in other threads return
+// ARR_STATUS_CANCELLED; async callbacks run with ARR_STATUS_CANCELLED unless they had finished) and waits
+// for their callbacks; then, with `"stopOwnedSessionsOnClose": true`, waits for creates still at the
+// service (a service carries out a create it accepted, so its outcome decides whether there is a
+// session to stop) and stops every session the client owns, all within `closeTimeoutMs` (default 10 s).
+// From then on every call on the client returns ARR_STATUS_CLOSED, and no callback of it (token
+// callbacks included) starts. Calling it again returns ARR_STATUS_OK at once. `arr_client_free` calls
+// it when it was not called.
+//
+// Ownership: the client stays owned by the caller; release it with `arr_client_free`.
+// Thread-safety: any thread, also while other threads are inside blocking calls on the same client;
+// also from inside one of the client's own callbacks (that callback is not waited for).
+// Blocking: yes, until the cancelled operations' callbacks have returned and owned sessions are stopped
+// (if configured), at most about `closeTimeoutMs` for the latter.
+//
+// # Safety
+// `client` must be NULL or a live client.
+arr_status arr_client_close(const struct arr_client *client);
+
+// Frees a client, closing it first if `arr_client_close` was not called (see there: operations
+// cancelled, their callbacks awaited, owned sessions stopped when configured). No callback of the client
+// runs after this returns. `arr_client_free(NULL)` does nothing. May be called from inside one of the
+// client's own callbacks.
 //
 // Ownership: takes back the client; do not use it afterwards (no other thread may be using it).
 // Thread-safety: any thread, but only once per client.
-// Blocking: yes, until owned sessions are stopped (if configured) and the callbacks of the cancelled
-// operations have returned.
+// Blocking: as `arr_client_close`.
 //
 // # Safety
 // `client` must be NULL or a pointer from `arr_client_new*` not freed before.
@@ -282,10 +304,14 @@ char *arr_last_error(void);
 // `ARR_LOG_LEVEL_OFF` turns logging off. Lines name method, path, status, MS-CV and duration of each
 // request; account keys, tokens and Authorization headers never appear.
 //
+// Lines are delivered in order from one library thread (never a runtime worker); the callback may call
+// `arr_set_log_callback` itself. When this function returns, a line being delivered to the previous
+// callback has been delivered (unless called from inside the log callback), so its `user_data` may go.
+//
 // Ownership: `user_data` is passed back untouched and must stay valid until logging is turned off.
-// Thread-safety: the callback is called from any library thread, possibly concurrently; set the
-// callback from any thread.
-// Blocking: no. The callback must not call blocking `arr_` functions.
+// Thread-safety: the callback is called from the library's log thread; set the callback from any thread.
+// Blocking: only while a line is being delivered to the previous callback. The callback must not call
+// blocking `arr_` functions.
 //
 // # Safety
 // `callback` must be NULL or a function that is safe to call from any thread.
@@ -504,7 +530,9 @@ arr_status arr_client_list_sessions_async(const struct arr_client *client,
 // `s` must be NULL or a string returned by an `arr_` function and not freed before.
 void arr_string_free(char *s);
 
-// Answers a token request with a token.
+// Answers a token request with a token. Surrounding whitespace is trimmed; a token holding any other
+// character that cannot go into an HTTP header is refused with ARR_STATUS_INVALID_ARGUMENT (naming
+// `token`), and the operation that needed it fails with that error; nothing is sent.
 //
 // Ownership: consumes `request` (even on failure); `token` is borrowed for the call.
 // Thread-safety: any thread.
@@ -512,7 +540,8 @@ void arr_string_free(char *s);
 //
 // # Safety
 // `request` must be NULL or a request from the token callback that was not answered before.
-arr_status arr_token_request_complete(struct arr_token_request *request, const char *token);
+arr_status arr_token_request_complete(struct arr_token_request *request,
+                                      const char *token);
 
 // Answers a token request with a failure; the operation that needed the token fails with
 // ARR_STATUS_UNAUTHORIZED and `message` in its error.
