@@ -43,15 +43,18 @@ class RemoteRenderingClient(ClientBase):
     library thread when one is needed); ``token_kind`` says whether it returns Mixed Reality access tokens
     (``"access_token"``) or Entra ID tokens to exchange at the STS (``"aad"``).
 
-    Thread-safe. Use it as a context manager, or call ``close()``: closing cancels waits still in progress
-    (it never stops a session; nothing in this package does unless you call ``stop_session``).
+    Thread-safe. Use it as a context manager, or call ``close()``: closing cancels the calls and waits still
+    in progress on other threads (it never stops a session unless configured with
+    ``stop_owned_sessions_on_close=True``, or you call ``stop_session``).
     """
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Frees the native client. Idempotent. Waits for calls in progress on other threads; cancels waits.
-        Stops the sessions this client owns only if configured with ``stop_owned_sessions_on_close=True``."""
+        """Closes and frees the native client. Idempotent; may be called from any thread. Calls in progress
+        on other threads (blocking calls and waits alike) end at once with ``ArrCancelledError``; calls made
+        afterwards raise ``RuntimeError``. Stops the sessions this client owns only if configured with
+        ``stop_owned_sessions_on_close=True`` (within ``close_timeout_ms``)."""
         if self._native is not None:
             self._native.close()
 

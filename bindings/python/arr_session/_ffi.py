@@ -36,6 +36,7 @@ STATUS_NAMES = (
     "ARR_STATUS_PANIC",
     "ARR_STATUS_SHUTDOWN",
     "ARR_STATUS_BLOCKING_IN_CALLBACK",
+    "ARR_STATUS_CLOSED",
 )
 OK = 0
 NOT_FOUND = 3
@@ -69,6 +70,7 @@ PROTOTYPES = {
     "arr_client_new": (c_uint32, [c_char_p, POINTER(c_void_p)]),
     "arr_client_new_with_token_provider": (c_uint32, [c_char_p, c_uint32, TOKEN_CALLBACK, c_void_p, POINTER(c_void_p)]),
     "arr_client_free": (None, [_CLIENT]),
+    "arr_client_close": (c_uint32, [_CLIENT]),
     "arr_client_cancel": (c_uint32, [_CLIENT, c_uint64]),
     "arr_last_error": (c_void_p, []),
     "arr_set_log_callback": (c_uint32, [LOG_CALLBACK, c_void_p, c_uint32]),

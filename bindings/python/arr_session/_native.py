@@ -130,11 +130,15 @@ def build_config(
 
 
 class NativeClient:
-    """Owns one ``arr_client *``. ``close()`` frees it once; calls made after that raise ``RuntimeError``.
+    """Owns one ``arr_client *``. ``close()`` closes and frees it once; calls made after that raise
+    ``RuntimeError``.
 
-    Calls are counted while they hold the pointer, so ``arr_client_free`` never runs while another thread
-    is inside a call with it (the ABI forbids that): ``close()`` waits for blocking calls in progress on
-    other threads, and cancels every ``_async`` operation still in flight.
+    ``close()`` first calls ``arr_client_close``, which may run while other threads are inside calls with
+    the pointer: blocking calls in progress on other threads return ``ARR_STATUS_CANCELLED`` (they raise
+    ``ArrCancelledError``), ``_async`` operations call back cancelled, and owned sessions are stopped if so
+    configured. Calls are counted while they hold the pointer, so ``arr_client_free`` never runs while
+    another thread is inside a call with it (the ABI forbids that): ``close()`` then waits for those calls
+    to return, which they now do promptly.
     """
 
     def __init__(self, config: Mapping[str, Any], token_provider: Optional[Callable[[], str]], token_kind: str) -> None:
@@ -220,10 +224,16 @@ class NativeClient:
         with self._cond:
             if self._closed:
                 return
-            self._closed = True
+            self._closed = True  # no new call takes the pointer from here on
+            ptr = self._ptr
+        if ptr is not None:
+            # Interrupts the calls of other threads (and stops owned sessions, if configured); returns once
+            # the callbacks of the cancelled operations have run.
+            lib.arr_client_close(ptr)
+        with self._cond:
             while self._busy:
                 self._cond.wait()
             ptr, self._ptr = self._ptr, None
-        lib.arr_client_free(ptr)  # cancels what is in flight; their callbacks have run when it returns
+        lib.arr_client_free(ptr)  # nothing is left in flight; no callback runs after this returns
         if self._provider_id is not None:
             _callbacks.remove_provider(self._provider_id)

@@ -84,7 +84,8 @@ class ArrTimeoutError(ArrError, TimeoutError):
 
 
 class ArrCancelledError(ArrError):
-    """The operation was cancelled (``cancel()``, closing the client, or library shutdown)."""
+    """The operation was cancelled (``cancel()``, closing the client, or library shutdown). A call that the
+    library refuses because its client was already closed (``ARR_STATUS_CLOSED``) raises it too."""
 
 
 class SessionEndedError(ArrError):
@@ -114,6 +115,7 @@ _BY_STATUS = {
     "ARR_STATUS_NETWORK": ServiceRequestError,
     "ARR_STATUS_TIMEOUT": ArrTimeoutError,
     "ARR_STATUS_CANCELLED": ArrCancelledError,
+    "ARR_STATUS_CLOSED": ArrCancelledError,
     "ARR_STATUS_SESSION_ENDED": SessionEndedError,
 }
 

@@ -55,8 +55,9 @@ class AsyncRemoteRenderingClient(ClientBase):
     """
 
     async def close(self) -> None:
-        """Frees the native client (idempotent); operations in flight end with ``ArrCancelledError``. With
-        ``stop_owned_sessions_on_close=True`` the library first stops the sessions this client owns."""
+        """Closes and frees the native client (idempotent, ``arr_client_close`` then ``arr_client_free``);
+        operations in flight end with ``ArrCancelledError``, calls made afterwards raise ``RuntimeError``. With
+        ``stop_owned_sessions_on_close=True`` the library also stops the sessions this client owns."""
         if self._native is not None and not self._native.closed:
             # arr_client_free blocks (stopping owned sessions, if configured): keep the loop free meanwhile.
             await asyncio.get_running_loop().run_in_executor(None, self._native.close)
