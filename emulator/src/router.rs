@@ -223,14 +223,20 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>, ms_cv: 
     }
     let (parts, body) = req.into_parts();
     let limit = shared.config.max_body_bytes;
-    let body = match to_bytes(Body::new(body), limit).await {
-        Ok(b) => b,
-        Err(_) => {
+    let body = match http_body_util::BodyExt::collect(http_body_util::Limited::new(body, limit)).await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
             let message = format!("The request body is larger than the limit of {limit} bytes.");
             return Some(match route.kind.family() {
                 Family::V1 => error_v1(StatusCode::PAYLOAD_TOO_LARGE, &message),
                 _ => error_2021(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", &message),
             });
+        }
+        // The client went away (or broke the framing) before the body was complete: the request was never
+        // accepted, so nothing is carried out.
+        Err(e) => {
+            tracing::debug!(target: "arr_emulator::request", "request body incomplete: {e}");
+            return None;
         }
     };
     tracing::trace!(

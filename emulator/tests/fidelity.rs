@@ -116,3 +116,27 @@ async fn an_oversized_body_answers_413_in_each_apis_error_shape() {
     .await;
     assert_eq!(status, 201);
 }
+
+#[tokio::test]
+async fn a_body_cut_off_by_a_disconnect_is_not_carried_out() {
+    use tokio::io::AsyncWriteExt;
+    let emu = start(fast_config()).await;
+    let client = client();
+    let token = token(&emu, &client).await;
+    let host = emu.base_url().trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let partial = format!(
+        "PUT /accounts/{DEV_ACCOUNT_ID}/sessions/cut?{API} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"maxLeaseTimeMinutes\":30,"
+    );
+    stream.write_all(partial.as_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    drop(stream);
+    // The request is logged once the emulator noticed; the bound only guards against a hang.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !emu.request_log().iter().any(|l| l.contains("/sessions/cut dropped")) {
+        assert!(std::time::Instant::now() < deadline, "{:?}", emu.request_log());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(emu.sessions().is_empty());
+}
