@@ -223,9 +223,9 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>, ms_cv: 
     }
     let (parts, body) = req.into_parts();
     let limit = shared.config.max_body_bytes;
-    let body = match http_body_util::BodyExt::collect(http_body_util::Limited::new(body, limit)).await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+    let body = match read_body(body, limit).await {
+        BodyRead::Complete(bytes) => bytes,
+        BodyRead::TooLarge => {
             let message = format!("The request body is larger than the limit of {limit} bytes.");
             return Some(match route.kind.family() {
                 Family::V1 => error_v1(StatusCode::PAYLOAD_TOO_LARGE, &message),
@@ -234,7 +234,7 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>, ms_cv: 
         }
         // The client went away (or broke the framing) before the body was complete: the request was never
         // accepted, so nothing is carried out.
-        Err(e) => {
+        BodyRead::Broken(e) => {
             tracing::debug!(target: "arr_emulator::request", "request body incomplete: {e}");
             return None;
         }
@@ -338,6 +338,32 @@ fn origin(shared: &Shared, parts: &Parts) -> String {
         .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
         .map(|h| format!("{scheme}://{h}"))
         .unwrap_or_else(|| shared.base_url.clone())
+}
+
+enum BodyRead {
+    Complete(Vec<u8>),
+    TooLarge,
+    Broken(hyper::Error),
+}
+
+/// Reads the whole request body, stopping early when it grows past `limit`.
+async fn read_body(mut body: Incoming, limit: usize) -> BodyRead {
+    use hyper::body::Body as _;
+    let mut bytes = Vec::new();
+    loop {
+        match std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+            None => return BodyRead::Complete(bytes),
+            Some(Err(e)) => return BodyRead::Broken(e),
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    if bytes.len() + data.len() > limit {
+                        return BodyRead::TooLarge;
+                    }
+                    bytes.extend_from_slice(data);
+                }
+            }
+        }
+    }
 }
 
 /// `--legacy-nulls`: error bodies as the January 2021 service wrote them, with `details`, `target` and
