@@ -60,7 +60,15 @@ async fn close_stops_owned_sessions_only_when_configured() {
         vec![id.clone()],
         "closing without the option leaves sessions running"
     );
-    plain.stop_session(&id).await.unwrap();
+    // A closed client takes no more calls; another one cleans up.
+    assert_eq!(
+        plain.stop_session(&id).await.unwrap_err().kind(),
+        arr_session::ErrorKind::Closed
+    );
+    client_for(&emulator, ApiVersion::V2021_01_01)
+        .stop_session(&id)
+        .await
+        .unwrap();
 
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
     config.stop_owned_sessions_on_close = true;
