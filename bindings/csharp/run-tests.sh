@@ -21,10 +21,11 @@ runtime="$here/com.arrsession.client/Runtime"
 # The package's core assembly alone, warnings as errors (the Unity-only part in Runtime/Unity is excluded).
 mcs -nologo -target:library -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll \
     -out:"$out/ArrSession.Runtime.dll" "$runtime"/*.cs
-# The Unity-only part, against stand-ins for UnityEngine/UnityEditor (catches syntax and API-shape slips).
+# The Unity-only parts (runtime and editor), against stand-ins for UnityEngine/UnityEditor (catches syntax
+# and API-shape slips).
 mcs -nologo -target:library -warn:4 -warnaserror+ -nowarn:67 -define:UNITY_2019_4_OR_NEWER -define:UNITY_EDITOR \
     -r:System.dll -r:"$out/ArrSession.Runtime.dll" -out:"$out/ArrSession.Unity.Check.dll" \
-    "$runtime"/Unity/*.cs "$here"/tests/unity-stubs/*.cs
+    "$runtime"/Unity/*.cs "$here"/com.arrsession.client/Editor/*.cs "$here"/tests/unity-stubs/*.cs
 # The runner, compiled against that assembly (InternalsVisibleTo gives it the JSON reader).
 mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:"$out/ArrSession.Runtime.dll" \
     -out:"$out/ArrSession.Tests.exe" "$here"/tests/*.cs

@@ -7,6 +7,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using ArrSession;
+using ArrSession.Azure;
 
 internal static class SessionLifecycle
 {
@@ -23,58 +24,61 @@ internal static class SessionLifecycle
         }
         catch (RemoteRenderingException e)
         {
-            Console.Error.WriteLine("failed: " + e.Status + " (HTTP " + e.HttpStatus + ", MS-CV " + e.MsCv + "): " + e.Message);
+            Console.Error.WriteLine("failed: " + e.ArrStatus + " (HTTP " + e.Status + ", MS-CV " + e.MsCv + "): " + e.Message);
             return 1;
         }
     }
 
-    private static RemoteRenderingClientOptions Options(string[] args)
+    private static RemoteRenderingClient CreateClient(string[] args)
     {
         if (args.Length > 0)
         {
             // The emulator serves the STS and the rendering API on one base URL.
-            return new RemoteRenderingClientOptions
-            {
-                Endpoint = args[0], StsEndpoint = args[0], AccountId = DevAccountId, AccountKey = DevAccountKey,
-            };
+            var endpoint = new Uri(args[0]);
+            return new RemoteRenderingClient(endpoint, new Guid(DevAccountId), null, new AzureKeyCredential(DevAccountKey),
+                new RemoteRenderingClientOptions { AuthenticationEndpoint = endpoint });
         }
-        return new RemoteRenderingClientOptions
-        {
-            Endpoint = Environment.GetEnvironmentVariable("ARR_ENDPOINT"),
-            AccountDomain = Environment.GetEnvironmentVariable("ARR_ACCOUNT_DOMAIN"),
-            AccountId = Environment.GetEnvironmentVariable("ARR_ACCOUNT_ID"),
-            AccountKey = Environment.GetEnvironmentVariable("ARR_ACCOUNT_KEY"),
-        };
+        return new RemoteRenderingClient(
+            new Uri(Environment.GetEnvironmentVariable("ARR_ENDPOINT")),
+            new Guid(Environment.GetEnvironmentVariable("ARR_ACCOUNT_ID")),
+            Environment.GetEnvironmentVariable("ARR_ACCOUNT_DOMAIN"),
+            new AzureKeyCredential(Environment.GetEnvironmentVariable("ARR_ACCOUNT_KEY")),
+            // Stops the session when the client is disposed or the process exits, should the finally below not run.
+            new RemoteRenderingClientOptions { StopOwnedSessionsOnClose = true });
     }
 
     private static async Task Run(string[] args)
     {
         ArrLog.SetSink((level, target, message) => Console.WriteLine("  log " + level + " " + message), ArrLogLevel.Info);
         Console.WriteLine("arr-session " + ArrRuntime.NativeVersion);
-        using (var client = new RemoteRenderingClient(Options(args)))
+        using (RemoteRenderingClient client = CreateClient(args))
         using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15)))
         {
             var options = new RenderingSessionOptions(TimeSpan.FromMinutes(30), RenderingServerSize.Standard);
             StartRenderingSessionOperation start = await client.StartSessionAsync("example-" + Guid.NewGuid().ToString("N"), options, timeout.Token);
-            Console.WriteLine("started " + start.SessionId + ": " + start.LastSession.Status);
+            Console.WriteLine("started " + start.Id + ": " + start.LastSession.Status);
             try
             {
                 // Cancelling this wait (timeout) would stop waiting only; the finally block stops the session.
                 RenderingSession ready = await start.WaitForCompletionAsync(timeout.Token);
-                Console.WriteLine("ready at " + ready.Hostname + ":" + ready.HandshakePort);
+                if (ready.Status != RenderingSessionStatus.Ready)
+                {
+                    throw new RemoteRenderingException("the session ended as " + ready.Status + ": " + ready.Error);
+                }
+                Console.WriteLine("ready at " + ready.Host + ":" + ready.HandshakePort);
 
-                RenderingSession renewed = await client.ExtendSessionAsync(ready.Id, TimeSpan.FromMinutes(15), timeout.Token);
-                Console.WriteLine("lease now " + renewed.MaxLeaseTimeMinutes + " minutes");
+                RenderingSession renewed = await client.ExtendSessionAsync(ready.SessionId, TimeSpan.FromMinutes(15), timeout.Token);
+                Console.WriteLine("lease now " + renewed.MaxLeaseTime.Value.TotalMinutes + " minutes");
 
                 foreach (RenderingSession session in await client.GetSessionsAsync(timeout.Token))
                 {
-                    Console.WriteLine("listed " + session.Id + " " + session.Status + " " + session.Size);
+                    Console.WriteLine("listed " + session.SessionId + " " + session.Status + " " + session.Size);
                 }
             }
             finally
             {
-                await client.StopSessionAsync(start.SessionId);
-                Console.WriteLine("stopped " + start.SessionId + ": " + (await client.GetSessionAsync(start.SessionId)).Status);
+                await client.StopSessionAsync(start.Id);
+                Console.WriteLine("stopped " + start.Id + ": " + (await client.GetSessionAsync(start.Id)).Value.Status);
             }
         }
     }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using ArrSession;
+using ArrSession.Azure;
 using ArrSession.Internal;
 
 namespace ArrSession.Tests
@@ -22,7 +23,7 @@ namespace ArrSession.Tests
                 {
                     StartRenderingSessionOperation op = await client.StartSessionAsync(Fixture.NewId("ctx"), Fixture.Standard());
                     seen.Add(Check(context, "after StartSessionAsync"));
-                    await client.GetSessionAsync(op.SessionId);
+                    await client.GetSessionAsync(op.Id);
                     seen.Add(Check(context, "after GetSessionAsync"));
                     await op.WaitForCompletionAsync(new SessionWaitOptions { PollInterval = TimeSpan.FromMilliseconds(50) }, CancellationToken.None);
                     seen.Add(Check(context, "after WaitForCompletionAsync"));
@@ -34,7 +35,7 @@ namespace ArrSession.Tests
                     {
                         seen.Add(Check(context, "after a failed await"));
                     }
-                    await client.StopSessionAsync(op.SessionId);
+                    await client.StopSessionAsync(op.Id);
                     seen.Add(Check(context, "after StopSessionAsync"));
                 }).Wait(TimeSpan.FromSeconds(30));
                 Assert.Equal(5, seen.Count, "every await resumed: " + string.Join(", ", seen));
@@ -55,7 +56,7 @@ namespace ArrSession.Tests
             // so user code cannot block the library's callback thread or re-enter it.
             using (RemoteRenderingClient client = Fixture.Fast.Client())
             {
-                Task<IReadOnlyList<RenderingSession>> task = client.GetSessionsAsync();
+                Task<Pageable<RenderingSession>> task = client.GetSessionsAsync().AsTask();
                 bool onCallbackThread = true;
                 task.ContinueWith(t => onCallbackThread = NativeCall.InCallback, TaskContinuationOptions.ExecuteSynchronously).Wait();
                 Assert.True(!onCallbackThread, "a synchronous continuation ran inside the library callback");
@@ -79,9 +80,9 @@ namespace ArrSession.Tests
                     Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "the wait ended promptly");
                     Assert.Equal(cts.Token, e.CancellationToken, "cancelled by the caller's token");
                 }
-                Assert.Equal(RenderingSessionStatus.Starting, (await client.GetSessionAsync(op.SessionId)).Status, "session still starting");
+                Assert.Equal(RenderingSessionStatus.Starting, (await client.GetSessionAsync(op.Id)).Value.Status, "session still starting");
                 Assert.Equal(stops, slow.Count("sessions.stop"), "no stop request was sent");
-                await client.StopSessionAsync(op.SessionId);
+                await client.StopSessionAsync(op.Id);
             }
         }
 
@@ -91,7 +92,7 @@ namespace ArrSession.Tests
             using (Emulator emulator = Fixture.Fresh())
             using (RemoteRenderingClient client = emulator.Client())
             {
-                Task<RenderingSession> task = client.GetSessionAsync("anything", new CancellationToken(true));
+                Task<Response<RenderingSession>> task = client.GetSessionAsync("anything", new CancellationToken(true));
                 Assert.True(task.IsCanceled, "cancelled at once");
                 Assert.Equal(0, emulator.TotalRequests(), "no request");
             }
@@ -106,7 +107,7 @@ namespace ArrSession.Tests
                 emulator.Fault("sessions.get", "{\"kind\":\"delay\",\"millis\":10000}", 1);
                 using (var cts = new CancellationTokenSource())
                 {
-                    Task<RenderingSession> task = client.GetSessionAsync("slow-one", cts.Token);
+                    Task<Response<RenderingSession>> task = client.GetSessionAsync("slow-one", cts.Token);
                     await Task.Delay(200);
                     Assert.True(!task.IsCompleted, "still in flight");
                     cts.Cancel();
@@ -120,7 +121,7 @@ namespace ArrSession.Tests
         {
             Emulator slow = Fixture.Slow;
             RemoteRenderingClient client = slow.Client();
-            string id = client.StartSession(Fixture.NewId("dispose"), Fixture.Standard()).SessionId;
+            string id = client.StartSession(Fixture.NewId("dispose"), Fixture.Standard()).Id;
             var wait = new SessionWaitOptions { PollInterval = TimeSpan.FromMilliseconds(50) };
             var tasks = new List<Task>();
             for (int i = 0; i < 10; i++)
@@ -143,7 +144,7 @@ namespace ArrSession.Tests
 
             using (RemoteRenderingClient other = slow.Client())
             {
-                Assert.Equal(RenderingSessionStatus.Starting, other.GetSession(id).Status, "disposing stops no session");
+                Assert.Equal(RenderingSessionStatus.Starting, other.GetSession(id).Value.Status, "disposing stops no session");
                 other.StopSession(id);
             }
         }
@@ -154,8 +155,8 @@ namespace ArrSession.Tests
             using (RemoteRenderingClient a = Fixture.Fast.Client())
             using (RemoteRenderingClient b = Fixture.Slow.Client())
             {
-                string id = b.StartSession(Fixture.NewId("indep"), Fixture.Standard()).SessionId;
-                Task<RenderingSession> pending = b.WaitForSessionReadyAsync(id);
+                string id = b.StartSession(Fixture.NewId("indep"), Fixture.Standard()).Id;
+                Task<Response<RenderingSession>> pending = b.WaitForSessionReadyAsync(id);
                 b.Dispose();
                 Assert.True(pending.IsCanceled, "b's wait cancelled");
                 Assert.True((await a.GetSessionsAsync()) != null, "a still works");

@@ -4,6 +4,7 @@ using System.IO;
 using System.Net.Sockets;
 using System.Text;
 using ArrSession;
+using ArrSession.Azure;
 using ArrSession.Internal;
 
 namespace ArrSession.Tests
@@ -38,21 +39,25 @@ namespace ArrSession.Tests
 
         internal string BaseUrl { get; private set; }
 
-        internal RemoteRenderingClientOptions Options(RemoteRenderingServiceVersion version)
+        internal Uri Endpoint
         {
-            return new RemoteRenderingClientOptions
-            {
-                Endpoint = BaseUrl,
-                StsEndpoint = BaseUrl,
-                AccountId = AccountId,
-                AccountKey = AccountKey,
-                ServiceVersion = version,
-            };
+            get { return new Uri(BaseUrl); }
+        }
+
+        /// <summary>Options for this emulator: it serves the STS on the same base URL.</summary>
+        internal RemoteRenderingClientOptions Options(RemoteRenderingServiceVersion version = RemoteRenderingServiceVersion.V2021_01_01)
+        {
+            return new RemoteRenderingClientOptions(version) { AuthenticationEndpoint = Endpoint };
         }
 
         internal RemoteRenderingClient Client(RemoteRenderingServiceVersion version = RemoteRenderingServiceVersion.V2021_01_01)
         {
-            return new RemoteRenderingClient(Options(version));
+            return Client(Options(version));
+        }
+
+        internal RemoteRenderingClient Client(RemoteRenderingClientOptions options)
+        {
+            return new RemoteRenderingClient(Endpoint, new Guid(AccountId), null, new AzureKeyCredential(AccountKey), options);
         }
 
         /// <summary>Requests the emulator has seen, by route name ("sessions.get", ...).</summary>

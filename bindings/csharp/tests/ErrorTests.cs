@@ -1,6 +1,7 @@
 using System;
 using System.Threading.Tasks;
 using ArrSession;
+using ArrSession.Azure;
 
 namespace ArrSession.Tests
 {
@@ -38,7 +39,7 @@ namespace ArrSession.Tests
         {
             RemoteRenderingClientOptions options = emulator.Options(RemoteRenderingServiceVersion.V2021_01_01);
             options.Retry.MaxRetries = 0;
-            return new RemoteRenderingClient(options);
+            return emulator.Client(options);
         }
 
         [Test]
@@ -47,7 +48,7 @@ namespace ArrSession.Tests
             using (Emulator emulator = Fixture.Fresh())
             using (RemoteRenderingClient client = NoRetryClient(emulator))
             {
-                string id = client.StartSession(Fixture.NewId("faults"), Fixture.Standard()).SessionId;
+                string id = client.StartSession(Fixture.NewId("faults"), Fixture.Standard()).Id;
                 foreach (Case c in FaultCases)
                 {
                     emulator.Fault(c.Route, c.FaultJson, 1);
@@ -62,10 +63,14 @@ namespace ArrSession.Tests
         private static void Check(Case c, string form, RemoteRenderingException e)
         {
             string what = c.Name + " (" + form + "): ";
-            Assert.Equal(c.Status, e.Status, what + "status");
+            Assert.Equal(c.Status, e.ArrStatus, what + "status");
             if (c.Http.HasValue)
             {
-                Assert.Equal(c.Http, e.HttpStatus, what + "HTTP status");
+                Assert.Equal(c.Http.Value, e.Status, what + "HTTP status");
+            }
+            else
+            {
+                Assert.Equal(0, e.Status, what + "no HTTP status");
             }
             if (c.HasMsCv)
             {
@@ -98,23 +103,23 @@ namespace ArrSession.Tests
                     ArrStatus.Conflict, 409);
                 client.StopSession(id);
             }
-            RemoteRenderingClientOptions wrongKey = emulator.Options(RemoteRenderingServiceVersion.V2021_01_01);
-            wrongKey.AccountKey = "d3Jvbmcta2V5";
-            using (var client = new RemoteRenderingClient(wrongKey))
+            using (var client = new RemoteRenderingClient(emulator.Endpoint, new Guid(Emulator.AccountId), null,
+                new AzureKeyCredential("d3Jvbmcta2V5"), emulator.Options()))
             {
                 var e = Assert.Throws<RemoteRenderingException>(() => client.GetSessions(), "401");
-                Assert.Equal(ArrStatus.Unauthorized, e.Status, "401 status");
-                Assert.Equal(401, e.HttpStatus, "401 HTTP");
+                Assert.Equal(ArrStatus.Unauthorized, e.ArrStatus, "401 status");
+                Assert.Equal(401, e.Status, "401 HTTP");
                 Assert.True(e.ErrorJson.IndexOf("d3Jvbmcta2V5", StringComparison.Ordinal) < 0, "the key is not in the error");
-                e = await Assert.ThrowsAsync<RemoteRenderingException>(() => client.GetSessionsAsync(), "401 async");
-                Assert.Equal(ArrStatus.Unauthorized, e.Status, "401 async status");
+                e = await Assert.ThrowsAsync<RemoteRenderingException>(() => client.GetSessionsAsync().AsTask(), "401 async");
+                Assert.Equal(ArrStatus.Unauthorized, e.ArrStatus, "401 async status");
             }
         }
 
         private static void CheckService(RemoteRenderingException e, ArrStatus status, int http)
         {
-            Assert.Equal(status, e.Status, http + " status");
-            Assert.Equal(http, e.HttpStatus, http + " HTTP status");
+            Assert.Equal(status, e.ArrStatus, http + " status");
+            Assert.Equal(http, e.Status, http + " HTTP status");
+            Assert.True(e is RequestFailedException, "a RequestFailedException");
             // Like the service, the emulator answers 404 with an empty body: no error code then.
             Assert.Equal(http == 404 ? null : "Conflict", e.ErrorCode, http + " error code");
             Assert.True(!string.IsNullOrEmpty(e.MsCv), http + " MS-CV");
@@ -127,18 +132,22 @@ namespace ArrSession.Tests
             {
                 var quick = new SessionWaitOptions { Timeout = TimeSpan.FromMilliseconds(300), PollInterval = TimeSpan.FromMilliseconds(50) };
                 StartRenderingSessionOperation op = client.StartSession(Fixture.NewId("timeout"), Fixture.Standard());
-                Assert.Equal(ArrStatus.Timeout, Assert.Throws<RemoteRenderingException>(() => op.WaitForCompletion(quick), "timeout").Status, "timeout");
+                Assert.Equal(ArrStatus.Timeout, Assert.Throws<RemoteRenderingException>(() => op.WaitForCompletion(quick), "timeout").ArrStatus, "timeout");
                 Assert.Equal(ArrStatus.Timeout, (await Assert.ThrowsAsync<RemoteRenderingException>(
-                    () => op.WaitForCompletionAsync(quick, default(System.Threading.CancellationToken)), "timeout async")).Status, "timeout async");
-                Assert.Equal(RenderingSessionStatus.Starting, client.GetSession(op.SessionId).Status, "a timed-out wait stops nothing");
+                    () => op.WaitForCompletionAsync(quick, default(System.Threading.CancellationToken)), "timeout async")).ArrStatus, "timeout async");
+                Assert.Equal(RenderingSessionStatus.Starting, client.GetSession(op.Id).Value.Status, "a timed-out wait stops nothing");
 
-                client.StopSession(op.SessionId);
-                var ended = Assert.Throws<RemoteRenderingException>(() => op.WaitForCompletion(quick), "ended");
-                Assert.Equal(ArrStatus.SessionEnded, ended.Status, "ended status");
+                client.StopSession(op.Id);
+                // The client's wait for Ready fails with the session...
+                var ended = Assert.Throws<RemoteRenderingException>(() => client.WaitForSessionReady(op.Id, quick), "ended");
+                Assert.Equal(ArrStatus.SessionEnded, ended.ArrStatus, "ended status");
                 Assert.Equal(RenderingSessionStatus.Stopped, ended.Session.Status, "the error has the session");
-                Assert.True(op.HasCompleted && !op.HasValue, "the operation saw the end");
-                ended = await Assert.ThrowsAsync<RemoteRenderingException>(() => op.WaitForCompletionAsync(), "ended async");
-                Assert.Equal(ArrStatus.SessionEnded, ended.Status, "ended async status");
+                ended = await Assert.ThrowsAsync<RemoteRenderingException>(() => client.WaitForSessionReadyAsync(op.Id, quick), "ended async");
+                Assert.Equal(ArrStatus.SessionEnded, ended.ArrStatus, "ended async status");
+                // ...while the operation, as Microsoft's, completes with the session in whatever state it ended.
+                Assert.Equal(RenderingSessionStatus.Stopped, op.WaitForCompletion(quick).Value.Status, "the operation completes");
+                Assert.True(op.HasCompleted && op.HasValue && op.Value.Status == RenderingSessionStatus.Stopped, "the operation saw the end");
+                Assert.Equal(RenderingSessionStatus.Stopped, (await op.WaitForCompletionAsync()).Value.Status, "the operation completes (async)");
             }
         }
 
@@ -158,8 +167,9 @@ namespace ArrSession.Tests
                 Assert.Equal("sessionId", Assert.Throws<ArgumentNullException>(() => client.GetSession(null), "null id").ParamName, "null param");
                 Assert.Throws<ArgumentNullException>(() => client.GetSessionAsync(null), "null id async");
                 Assert.Throws<ArgumentException>(() => client.GetSession(""), "empty id");
-                Assert.Throws<ArgumentException>(() => client.UpdateSession("x", TimeSpan.FromMinutes(2000)), "update lease");
-                Assert.Throws<ArgumentException>(() => client.UpdateSessionAsync("x", TimeSpan.FromMinutes(-1)), "negative lease");
+                Assert.Throws<ArgumentException>(() => client.UpdateSession("x", new UpdateSessionOptions(TimeSpan.FromMinutes(2000))), "update lease");
+                Assert.Throws<ArgumentNullException>(() => client.UpdateSession("x", null), "no update options");
+                Assert.Throws<ArgumentException>(() => client.UpdateSessionAsync("x", new UpdateSessionOptions(TimeSpan.FromMinutes(-1))), "negative lease");
                 Assert.Throws<ArgumentException>(() => client.ExtendSession("x", TimeSpan.Zero), "extend by 0");
                 Assert.Throws<ArgumentException>(() => client.ExtendSessionAsync("x", TimeSpan.FromMinutes(1441)), "extend too far");
                 Assert.Throws<ArgumentException>(() => client.StopSessionAsync("a/b"), "stop bad id");
@@ -167,6 +177,14 @@ namespace ArrSession.Tests
                 Assert.Throws<ArgumentException>(() => client.WaitForSessionsAsync(new[] { "ok", null }), "null in ids");
                 Assert.Throws<ArgumentException>(() => client.WaitForSessionReady("x", new SessionWaitOptions { Timeout = TimeSpan.Zero }), "zero timeout");
                 Assert.Throws<ArgumentException>(() => client.WaitForSessionReadyAsync("x", new SessionWaitOptions { PollInterval = TimeSpan.Zero }), "zero poll");
+                foreach (string withNul in new[] { "ab\0cd", "\0" })
+                {
+                    Assert.True(Assert.Throws<ArgumentException>(() => client.GetSession(withNul), "interior NUL").Message.Contains("NUL"), "says NUL");
+                    Assert.Equal("sessionId", Assert.Throws<ArgumentException>(() => client.StopSessionAsync(withNul), "interior NUL async").ParamName, "NUL param");
+                    Assert.Throws<ArgumentException>(() => client.StartSession(withNul, ok), "interior NUL in a start");
+                    Assert.Throws<ArgumentException>(() => client.WaitForSessions(new[] { "ok", withNul }), "interior NUL in a batch");
+                }
+                Assert.Throws<ArgumentException>(() => client.GetSession("lone \ud800 surrogate"), "lone surrogate");
                 Assert.Equal(0, emulator.TotalRequests(), "no request reached the service");
             }
         }
@@ -175,18 +193,18 @@ namespace ArrSession.Tests
         public static void Bad_client_options_throw_ArgumentException()
         {
             Emulator emulator = Fixture.Fast;
-            Assert.Throws<ArgumentNullException>(() => new RemoteRenderingClient(null), "null options");
-            RemoteRenderingClientOptions o = emulator.Options(RemoteRenderingServiceVersion.V2021_01_01);
-            o.Endpoint = null;
-            Assert.Throws<ArgumentException>(() => new RemoteRenderingClient(o), "no endpoint");
-            o = emulator.Options(RemoteRenderingServiceVersion.V2021_01_01);
-            o.AccessToken = "both";
-            Assert.Throws<ArgumentException>(() => new RemoteRenderingClient(o), "key and token");
-            o = emulator.Options(RemoteRenderingServiceVersion.V2021_01_01);
+            var id = new Guid(Emulator.AccountId);
+            var key = new AzureKeyCredential(Emulator.AccountKey);
+            Assert.Throws<ArgumentNullException>(() => new RemoteRenderingClient(null, id, null, key, emulator.Options()), "null endpoint");
+            Assert.Throws<ArgumentNullException>(() => new RemoteRenderingClient(emulator.Endpoint, id, null, (AzureKeyCredential)null), "null key");
+            Assert.Throws<ArgumentException>(() => new AzureKeyCredential(""), "empty key");
+            RemoteRenderingClientOptions o = emulator.Options();
             o.Proxy = "not a url";
-            Assert.Throws<ArgumentException>(() => new RemoteRenderingClient(o), "bad proxy");
-            o = emulator.Options(RemoteRenderingServiceVersion.V1);
-            using (var client = new RemoteRenderingClient(o))
+            Assert.Throws<ArgumentException>(() => emulator.Client(o), "bad proxy");
+            o = emulator.Options();
+            o.CloseTimeout = TimeSpan.FromDays(-1);
+            Assert.Throws<ArgumentException>(() => emulator.Client(o), "negative close timeout");
+            using (RemoteRenderingClient client = emulator.Client(RemoteRenderingServiceVersion.V1))
             {
                 Assert.Throws<ArgumentException>(() => client.StartSession("v1-takes-no-id", Fixture.Standard()), "id with v1");
             }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using ArrSession;
+using ArrSession.Azure;
 
 namespace ArrSession.Tests
 {
@@ -51,27 +52,28 @@ namespace ArrSession.Tests
             {
                 string wanted = IdFor(version, "sync");
                 StartRenderingSessionOperation op = client.StartSession(wanted, Fixture.Standard(30));
-                string id = op.SessionId;
+                string id = op.Id;
                 CheckStarted(op, wanted);
-                Assert.True(client.StartedSessionIds.Contains(id), "the client tracks the session it started");
+                Assert.True(client.GetOwnedSessionIds().Contains(id), "the client tracks the session it started");
 
                 RenderingSession ready = op.WaitForCompletion(QuickWait);
                 CheckReady(op, ready);
-                Assert.Equal(RenderingSessionStatus.Ready, client.GetSession(id).Status, "get");
-                Assert.Equal(RenderingSessionStatus.Ready, op.UpdateStatus().Status, "update status");
-                Assert.Equal(RenderingSessionStatus.Ready, client.WaitForSessionReady(id, QuickWait).Status, "wait again");
+                Assert.Equal(RenderingSessionStatus.Ready, client.GetSession(id).Value.Status, "get");
+                Assert.Equal(200, op.UpdateStatus().Status, "update status");
+                Assert.Equal(RenderingSessionStatus.Ready, op.Value.Status, "status after update");
+                Assert.Equal(RenderingSessionStatus.Ready, client.WaitForSessionReady(id, QuickWait).Value.Status, "wait again");
 
-                Assert.Equal(60, client.UpdateSession(id, TimeSpan.FromMinutes(60)).MaxLeaseTimeMinutes, "update lease");
-                Assert.Equal(75, client.ExtendSession(id, TimeSpan.FromMinutes(15)).MaxLeaseTimeMinutes, "extend lease");
-                Assert.True(client.GetSessions().Any(s => s.Id == id), "list has the session");
+                Assert.Equal(TimeSpan.FromMinutes(60), client.UpdateSession(id, new UpdateSessionOptions(TimeSpan.FromMinutes(60))).Value.MaxLeaseTime, "update lease");
+                Assert.Equal(TimeSpan.FromMinutes(75), client.ExtendSession(id, TimeSpan.FromMinutes(15)).Value.MaxLeaseTime, "extend lease");
+                Assert.True(client.GetSessions().Any(s => s.SessionId == id), "list has the session");
 
                 CheckWaitResults(client.WaitForSessions(new[] { id, "no-such-session" }, QuickWait), id);
                 Assert.True(!string.IsNullOrEmpty(client.GetAccessToken()), "access token");
 
                 client.StopSession(id);
-                Assert.Equal(RenderingSessionStatus.Stopped, client.GetSession(id).Status, "stopped");
-                Assert.True(!client.GetSessions().Any(s => s.Id == id), "list no longer has it");
-                Assert.True(!client.StartedSessionIds.Contains(id), "no longer tracked");
+                Assert.Equal(RenderingSessionStatus.Stopped, client.GetSession(id).Value.Status, "stopped");
+                Assert.True(!client.GetSessions().Any(s => s.SessionId == id), "list no longer has it");
+                Assert.True(!client.GetOwnedSessionIds().Contains(id), "no longer tracked");
                 client.StopSession(id);
             }
         }
@@ -82,36 +84,37 @@ namespace ArrSession.Tests
             {
                 string wanted = IdFor(version, "async");
                 StartRenderingSessionOperation op = await client.StartSessionAsync(wanted, Fixture.Standard(30));
-                string id = op.SessionId;
+                string id = op.Id;
                 CheckStarted(op, wanted);
 
                 RenderingSession ready = await op.WaitForCompletionAsync(QuickWait, default(System.Threading.CancellationToken));
                 CheckReady(op, ready);
-                Assert.Equal(RenderingSessionStatus.Ready, (await client.GetSessionAsync(id)).Status, "get");
-                Assert.Equal(RenderingSessionStatus.Ready, (await op.UpdateStatusAsync()).Status, "update status");
-                Assert.Equal(RenderingSessionStatus.Ready, (await op.WaitForCompletionAsync()).Status, "wait with defaults");
+                Assert.Equal(RenderingSessionStatus.Ready, (await client.GetSessionAsync(id)).Value.Status, "get");
+                Assert.Equal(200, (await op.UpdateStatusAsync()).Status, "update status");
+                Assert.Equal(RenderingSessionStatus.Ready, op.Value.Status, "status after update");
+                Assert.Equal(RenderingSessionStatus.Ready, (await op.WaitForCompletionAsync()).Value.Status, "wait with defaults");
 
-                Assert.Equal(60, (await client.UpdateSessionAsync(id, TimeSpan.FromMinutes(60))).MaxLeaseTimeMinutes, "update lease");
-                Assert.Equal(75, (await client.ExtendSessionAsync(id, TimeSpan.FromMinutes(15))).MaxLeaseTimeMinutes, "extend lease");
-                Assert.True((await client.GetSessionsAsync()).Any(s => s.Id == id), "list has the session");
+                Assert.Equal(TimeSpan.FromMinutes(60), (await client.UpdateSessionAsync(id, new UpdateSessionOptions(TimeSpan.FromMinutes(60)))).Value.MaxLeaseTime, "update lease");
+                Assert.Equal(TimeSpan.FromMinutes(75), (await client.ExtendSessionAsync(id, TimeSpan.FromMinutes(15))).Value.MaxLeaseTime, "extend lease");
+                Assert.True((await client.GetSessionsAsync()).Any(s => s.SessionId == id), "list has the session");
 
                 CheckWaitResults(await client.WaitForSessionsAsync(new[] { id, "no-such-session" }, QuickWait), id);
                 Assert.True(!string.IsNullOrEmpty(await client.GetAccessTokenAsync()), "access token");
 
                 await client.StopSessionAsync(id);
-                Assert.Equal(RenderingSessionStatus.Stopped, (await client.GetSessionAsync(id)).Status, "stopped");
-                Assert.True(!(await client.GetSessionsAsync()).Any(s => s.Id == id), "list no longer has it");
-                Assert.True(!client.StartedSessionIds.Contains(id), "no longer tracked");
+                Assert.Equal(RenderingSessionStatus.Stopped, (await client.GetSessionAsync(id)).Value.Status, "stopped");
+                Assert.True(!(await client.GetSessionsAsync()).Any(s => s.SessionId == id), "list no longer has it");
+                Assert.True(!client.GetOwnedSessionIds().Contains(id), "no longer tracked");
                 await client.StopSessionAsync(id);
             }
         }
 
         private static void CheckStarted(StartRenderingSessionOperation op, string wanted)
         {
-            Assert.True(!string.IsNullOrEmpty(op.SessionId), "a session id");
+            Assert.True(!string.IsNullOrEmpty(op.Id), "a session id");
             if (wanted != null)
             {
-                Assert.Equal(wanted, op.SessionId, "the id asked for");
+                Assert.Equal(wanted, op.Id, "the id asked for");
             }
             Assert.Equal(RenderingSessionStatus.Starting, op.LastSession.Status, "status after start");
             Assert.Equal(RenderingServerSize.Standard, op.LastSession.Size, "size");
@@ -123,13 +126,13 @@ namespace ArrSession.Tests
         {
             Assert.Equal(RenderingSessionStatus.Ready, ready.Status, "status after wait");
             Assert.True(op.HasCompleted && op.HasValue, "operation completed");
-            Assert.Equal(op.SessionId, op.Value.Id, "value");
-            Assert.True(!string.IsNullOrEmpty(ready.Hostname), "a ready session has a hostname");
+            Assert.Equal(op.Id, op.Value.SessionId, "value");
+            Assert.True(!string.IsNullOrEmpty(ready.Host), "a ready session has a hostname");
             Assert.True(ready.HandshakePort.HasValue, "and a handshake port");
-            Assert.Equal(30, ready.MaxLeaseTimeMinutes, "lease");
+            Assert.Equal(TimeSpan.FromMinutes(30), ready.MaxLeaseTime, "lease");
         }
 
-        private static void CheckWaitResults(IReadOnlyList<SessionWaitResult> results, string id)
+        private static void CheckWaitResults(IReadOnlyList<SessionResult> results, string id)
         {
             Assert.Equal(2, results.Count, "one result per id");
             Assert.Equal(id, results[0].SessionId, "order kept");
@@ -137,7 +140,7 @@ namespace ArrSession.Tests
             Assert.Equal(RenderingSessionStatus.Ready, results[0].Session.Status, "with the session");
             Assert.Equal(ArrStatus.NotFound, results[1].Status, "missing session");
             var error = results[1].Error as RemoteRenderingException;
-            Assert.True(error != null && error.Status == ArrStatus.NotFound, "with a NotFound error");
+            Assert.True(error != null && error.ArrStatus == ArrStatus.NotFound, "with a NotFound error");
         }
     }
 }

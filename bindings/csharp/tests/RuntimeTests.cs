@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using ArrSession;
+using ArrSession.Azure;
 
 namespace ArrSession.Tests
 {
@@ -53,19 +54,27 @@ namespace ArrSession.Tests
             Assert.True(all.IndexOf(Emulator.AccountKey, StringComparison.Ordinal) < 0, "the account key is never logged");
         }
 
+        internal static RemoteRenderingClient ProviderClient(Emulator emulator, Func<Task<string>> provider, RemoteRenderingClientOptions options = null)
+        {
+            return new RemoteRenderingClient(emulator.Endpoint, new Guid(Emulator.AccountId), null,
+                RemoteRenderingTokenKind.AccessToken, provider, options ?? emulator.Options());
+        }
+
+        internal static string TokenOf(Emulator emulator)
+        {
+            using (RemoteRenderingClient keyed = emulator.Client())
+            {
+                return keyed.GetAccessToken();
+            }
+        }
+
         [Test]
         public static async Task A_token_provider_supplies_access_tokens()
         {
             Emulator emulator = Fixture.Fast;
-            string token;
-            using (RemoteRenderingClient keyed = emulator.Client())
-            {
-                token = keyed.GetAccessToken();
-            }
-            RemoteRenderingClientOptions options = emulator.Options(RemoteRenderingServiceVersion.V2021_01_01);
-            options.AccountKey = null;
+            string token = TokenOf(emulator);
             int asked = 0;
-            using (var client = new RemoteRenderingClient(options, RemoteRenderingTokenKind.AccessToken, async () =>
+            using (RemoteRenderingClient client = ProviderClient(emulator, async () =>
             {
                 System.Threading.Interlocked.Increment(ref asked);
                 await Task.Delay(10);
@@ -76,39 +85,45 @@ namespace ArrSession.Tests
                 Assert.True(client.GetSessions() != null, "blocking list with a provided token");
                 Assert.True(asked >= 1, "the provider was asked");
             }
-            using (var failing = new RemoteRenderingClient(options, RemoteRenderingTokenKind.AccessToken,
-                () => { throw new InvalidOperationException("no token today"); }))
+            using (RemoteRenderingClient failing = ProviderClient(emulator, () => { throw new InvalidOperationException("no token today"); }))
             {
-                var e = await Assert.ThrowsAsync<RemoteRenderingException>(() => failing.GetSessionsAsync(), "failing provider");
-                Assert.Equal(ArrStatus.Unauthorized, e.Status, "unauthorized");
+                var e = await Assert.ThrowsAsync<RemoteRenderingException>(() => failing.GetSessionsAsync().AsTask(), "failing provider");
+                Assert.Equal(ArrStatus.Unauthorized, e.ArrStatus, "unauthorized");
                 Assert.True(e.Message.Contains("no token today"), "the provider's message: " + e.Message);
             }
         }
 
         [Test]
-        public static void Shutdown_stops_started_sessions_cancels_work_and_new_clients_work()
+        public static void Shutdown_closes_every_client_and_stops_the_sessions_of_those_configured_to()
         {
             Emulator slow = Fixture.Slow;
             RemoteRenderingClient keep = slow.Client();
-            RemoteRenderingClient stop = slow.Client();
-            keep.StopSessionsOnShutdown = false;
-            string kept = keep.StartSession(Fixture.NewId("kept"), Fixture.Standard()).SessionId;
-            string stopped = stop.StartSession(Fixture.NewId("stopped"), Fixture.Standard()).SessionId;
-            Task<RenderingSession> pending = keep.WaitForSessionReadyAsync(kept);
+            RemoteRenderingClientOptions stopOptions = slow.Options();
+            stopOptions.StopOwnedSessionsOnClose = true;
+            stopOptions.CloseTimeout = TimeSpan.FromSeconds(10);
+            RemoteRenderingClient stop = slow.Client(stopOptions);
+            string kept = keep.StartSession(Fixture.NewId("kept"), Fixture.Standard()).Id;
+            string stopped = stop.StartSession(Fixture.NewId("stopped"), Fixture.Standard()).Id;
+            var notOwned = Fixture.Standard();
+            notOwned.Owned = false;
+            string unowned = stop.StartSession(Fixture.NewId("unowned"), notOwned).Id;
+            Task<Response<RenderingSession>> pending = keep.WaitForSessionReadyAsync(kept);
 
-            ArrRuntime.Shutdown(stopSessions: true);
+            ArrRuntime.Shutdown();
             Assert.True(pending.IsCanceled, "work in flight is cancelled");
-            Assert.Equal(ArrStatus.Shutdown, Assert.Throws<RemoteRenderingException>(() => keep.GetSession(kept), "old client").Status, "shut down");
-            Assert.Equal(ArrStatus.Shutdown, Assert.Throws<RemoteRenderingException>(() => keep.GetSessionAsync(kept), "old client async").Status, "shut down async");
+            Assert.Equal(ArrStatus.Shutdown, Assert.Throws<RemoteRenderingException>(() => keep.GetSession(kept), "old client").ArrStatus, "shut down");
+            Assert.Equal(ArrStatus.Shutdown, Assert.Throws<RemoteRenderingException>(() => keep.GetSessionAsync(kept), "old client async").ArrStatus, "shut down async");
             keep.Dispose();
             stop.Dispose();
-            ArrRuntime.Shutdown(stopSessions: false);
+            ArrRuntime.Shutdown();
 
             using (RemoteRenderingClient fresh = slow.Client())
             {
-                Assert.Equal(RenderingSessionStatus.Stopped, fresh.GetSession(stopped).Status, "the started session was stopped");
-                Assert.Equal(RenderingSessionStatus.Starting, fresh.GetSession(kept).Status, "the opted-out one was not");
+                Assert.Equal(RenderingSessionStatus.Stopped, fresh.GetSession(stopped).Value.Status, "the owned session of the stop-on-close client was stopped");
+                Assert.Equal(RenderingSessionStatus.Starting, fresh.GetSession(unowned).Value.Status, "its session started with Owned = false was not");
+                Assert.Equal(RenderingSessionStatus.Starting, fresh.GetSession(kept).Value.Status, "nor that of the other client");
                 fresh.StopSession(kept);
+                fresh.StopSession(unowned);
             }
         }
     }

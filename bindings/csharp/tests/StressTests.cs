@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using ArrSession;
+using ArrSession.Azure;
 
 namespace ArrSession.Tests
 {
@@ -15,7 +16,7 @@ namespace ArrSession.Tests
             const int Threads = 8, PerThread = 125;
             using (RemoteRenderingClient client = Fixture.Fast.Client())
             {
-                string id = client.StartSession(Fixture.NewId("stress"), Fixture.Standard()).SessionId;
+                string id = client.StartSession(Fixture.NewId("stress"), Fixture.Standard()).Id;
                 int ok = 0;
                 var failures = new List<string>();
                 var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
@@ -34,7 +35,7 @@ namespace ArrSession.Tests
                             {
                                 session = client.GetSessionAsync(id).Result;
                             }
-                            if (session.Id == id)
+                            if (session.SessionId == id)
                             {
                                 Interlocked.Increment(ref ok);
                             }
@@ -54,9 +55,9 @@ namespace ArrSession.Tests
                 Assert.Equal(Threads * PerThread, ok, "successful calls");
 
                 // And many async calls in flight at once on the same client.
-                Task<RenderingSession>[] burst = Enumerable.Range(0, 200).Select(_ => client.GetSessionAsync(id)).ToArray();
+                Task<Response<RenderingSession>>[] burst = Enumerable.Range(0, 200).Select(_ => client.GetSessionAsync(id)).ToArray();
                 Assert.True(Task.WaitAll(burst, TimeSpan.FromSeconds(60)), "the burst completed");
-                Assert.True(burst.All(b => b.Result.Id == id), "every burst call succeeded");
+                Assert.True(burst.All(b => b.Result.Value.SessionId == id), "every burst call succeeded");
                 client.StopSession(id);
             }
         }

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using ArrSession.Native;
 
 namespace ArrSession
@@ -11,8 +10,7 @@ namespace ArrSession
     public static class ArrRuntime
     {
         private static readonly object Lock = new object();
-        private static readonly List<WeakReference> Clients = new List<WeakReference>();
-        private static bool _checked;
+        private static volatile bool _checked;
         private static bool _hooked;
 
         /// <summary>The version of the native library, e.g. "0.1.0".</summary>
@@ -98,62 +96,34 @@ namespace ArrSession
         }
 
         /// <summary>
-        /// Cancels every operation in flight (their tasks complete as cancelled), waits until their
-        /// callbacks have returned, unregisters the log callback, and stops the library's threads. With
-        /// <paramref name="stopSessions"/>, first stops the sessions each live client started and has not
-        /// stopped (unless its <see cref="RemoteRenderingClient.StopSessionsOnShutdown"/> is false); this
-        /// blocks for the stop requests. Clients created before answer <see cref="ArrStatus.Shutdown"/>
-        /// afterwards; new clients work normally. Safe to call more than once.
+        /// Shuts the native library down (<c>arr_shutdown</c>): closes every client — operations cancelled
+        /// (tasks complete as cancelled, blocking calls throw <see cref="OperationCanceledException"/>),
+        /// callbacks awaited, and for clients created with
+        /// <see cref="RemoteRenderingClientOptions.StopOwnedSessionsOnClose"/> their owned sessions stopped,
+        /// concurrently, each client within its close timeout — then unregisters the log callback and joins
+        /// the library's threads. Clients created before answer <see cref="ArrStatus.Shutdown"/> afterwards;
+        /// new clients work normally. Runs by itself at process exit; Unity calls it on quit and before every
+        /// domain reload. Safe to call more than once, from any thread.
         /// </summary>
-        public static void Shutdown(bool stopSessions)
+        public static void Shutdown()
         {
             EnsureLoaded();
-            if (stopSessions)
-            {
-                foreach (RemoteRenderingClient client in LiveClients())
-                {
-                    if (client.StopSessionsOnShutdown)
-                    {
-                        client.StopStartedSessions();
-                    }
-                }
-            }
             ArrLog.Uninstall();
             NativeMethods.arr_shutdown();
         }
 
-        internal static void Register(RemoteRenderingClient client)
+        /// <summary>
+        /// <see cref="Shutdown"/> if this domain has used the library, else nothing (does not load the
+        /// native library just to shut it down). For hooks such as Unity's before-reload.
+        /// </summary>
+        public static bool ShutdownIfLoaded()
         {
-            lock (Lock)
+            if (!_checked)
             {
-                Clients.RemoveAll(w => !w.IsAlive);
-                Clients.Add(new WeakReference(client));
+                return false;
             }
-        }
-
-        internal static void Unregister(RemoteRenderingClient client)
-        {
-            lock (Lock)
-            {
-                Clients.RemoveAll(w => !w.IsAlive || ReferenceEquals(w.Target, client));
-            }
-        }
-
-        private static List<RemoteRenderingClient> LiveClients()
-        {
-            var result = new List<RemoteRenderingClient>();
-            lock (Lock)
-            {
-                foreach (WeakReference w in Clients)
-                {
-                    var client = w.Target as RemoteRenderingClient;
-                    if (client != null)
-                    {
-                        result.Add(client);
-                    }
-                }
-            }
-            return result;
+            Shutdown();
+            return true;
         }
     }
 }

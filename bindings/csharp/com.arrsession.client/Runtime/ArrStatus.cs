@@ -33,6 +33,8 @@ namespace ArrSession
         /// <summary>The client was created before <see cref="ArrRuntime.Shutdown"/>; create a new one.</summary>
         Shutdown = 15,
         BlockingInCallback = 16,
+        /// <summary>The client was disposed (<c>arr_client_close</c>); mapped to <see cref="System.ObjectDisposedException"/>.</summary>
+        Closed = 17,
     }
 
     /// <summary>Log levels (<c>arr_log_level</c>), from most to least severe.</summary>

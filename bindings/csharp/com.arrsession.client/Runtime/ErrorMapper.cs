@@ -18,7 +18,7 @@ namespace ArrSession.Internal
         /// <summary>
         /// The exception for <paramref name="status"/> and its error JSON. Argument errors found before
         /// any request (no HTTP status) become <see cref="ArgumentException"/>s; a cancelled blocking call
-        /// an <see cref="OperationCanceledException"/>; everything else a <see cref="RemoteRenderingException"/>.
+        /// an <see cref="OperationCanceledException"/>; a disposed client an <see cref="ObjectDisposedException"/>; everything else a <see cref="RemoteRenderingException"/>.
         /// </summary>
         internal static Exception FromJson(ArrStatus status, string json)
         {
@@ -55,6 +55,10 @@ namespace ArrSession.Internal
             if (status == ArrStatus.Cancelled)
             {
                 return new OperationCanceledException(message);
+            }
+            if (status == ArrStatus.Closed)
+            {
+                return new ObjectDisposedException("RemoteRenderingClient", message);
             }
             double? retryAfter = error.GetDouble("retryAfterSeconds");
             JsonObject session = error.GetObject("session");

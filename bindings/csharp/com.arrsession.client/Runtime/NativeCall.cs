@@ -38,7 +38,10 @@ namespace ArrSession.Internal
             get { return Interlocked.Read(ref _callbacks); }
         }
 
-        /// <summary>Runs a blocking call and parses its result; throws the mapped error on failure.</summary>
+        /// <summary>
+        /// Runs a call that does not block (e.g. reading the client's own state) and parses its result;
+        /// throws the mapped error on failure.
+        /// </summary>
         internal static T Run<T>(ClientHandle client, Func<string, T> parse, BlockingCall call)
         {
             IntPtr json;
@@ -51,14 +54,14 @@ namespace ArrSession.Internal
             return ParseResult(parse, text);
         }
 
-        /// <summary>Runs a blocking call without a result.</summary>
-        internal static void Run(Func<uint> call)
+        /// <summary>
+        /// Runs an operation to its end on the calling thread, built on its <c>_async</c> form so that
+        /// <paramref name="token"/>, <c>Dispose</c> from another thread and <c>ArrRuntime.Shutdown</c> all
+        /// interrupt it (as <see cref="OperationCanceledException"/>). Failures throw as the async form's.
+        /// </summary>
+        internal static T Block<T>(ClientHandle client, Func<string, T> parse, CancellationToken token, AsyncCall call)
         {
-            uint status = call();
-            if (status != (uint)ArrStatus.Ok)
-            {
-                throw ErrorMapper.FromLastError(status);
-            }
+            return Start(client, parse, token, call).GetAwaiter().GetResult();
         }
 
         /// <summary>

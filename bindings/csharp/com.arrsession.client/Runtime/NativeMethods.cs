@@ -50,6 +50,9 @@ namespace ArrSession.Native
             byte[] configJson, uint kind, ArrTokenCallback callback, IntPtr userData, out ClientHandle client);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_close(ClientHandle client);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void arr_client_free(IntPtr client);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -112,6 +115,10 @@ namespace ArrSession.Native
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint arr_client_stop_owned_sessions(ClientHandle client, uint timeoutMs, out IntPtr resultsJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_stop_owned_sessions_async(
+            ClientHandle client, uint timeoutMs, ArrCallback callback, IntPtr userData, out ulong operationId);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint arr_client_stop_session_async(

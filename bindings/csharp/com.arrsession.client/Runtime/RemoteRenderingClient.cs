@@ -2,106 +2,113 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using ArrSession.Azure;
 using ArrSession.Internal;
 using ArrSession.Native;
 
 namespace ArrSession
 {
     /// <summary>
-    /// Manages Azure Remote Rendering sessions of one account. Thread-safe: share one client. Every
-    /// operation has an async form (never blocks the calling thread; awaits resume on the caller's
-    /// SynchronizationContext, e.g. Unity's main thread) and a blocking twin. Dispose it to cancel what is
-    /// in flight: pending tasks complete as cancelled, and no callback runs afterwards.
+    /// Manages the Azure Remote Rendering sessions of one account, shaped like Microsoft's
+    /// <c>Azure.MixedReality.RemoteRendering.RemoteRenderingClient</c>. Thread-safe: share one client.
+    /// Every operation has an async form (never blocks; awaits resume on the caller's
+    /// SynchronizationContext, e.g. Unity's main thread) and a blocking twin; both take a
+    /// <see cref="CancellationToken"/>, and <see cref="Dispose()"/> interrupts both, from any thread.
+    /// Every public member is virtual, and a protected constructor exists, so apps can mock the client.
     /// </summary>
-    public sealed partial class RemoteRenderingClient : IDisposable
+    public partial class RemoteRenderingClient : IDisposable
     {
         private readonly ClientHandle _handle;
         private int _disposed;
 
-        /// <summary>Creates a client authenticating with the options' account key or access token.</summary>
-        public RemoteRenderingClient(RemoteRenderingClientOptions options)
+        /// <summary>For mocks: a client without a native handle; every member not overridden throws.</summary>
+        protected RemoteRenderingClient()
         {
-            if (options == null)
+        }
+
+        /// <summary>A client authenticating with the account key (exchanged at the Mixed Reality STS).</summary>
+        public RemoteRenderingClient(Uri remoteRenderingEndpoint, Guid accountId, string accountDomain,
+            AzureKeyCredential keyCredential, RemoteRenderingClientOptions options = null)
+        {
+            if (keyCredential == null)
             {
-                throw new ArgumentNullException("options");
+                throw new ArgumentNullException("keyCredential");
             }
-            ArrRuntime.EnsureLoaded();
-            ClientHandle handle;
-            uint status = NativeMethods.arr_client_new(Utf8.ToNative(options.ToJson(withCredential: true)), out handle);
-            if (status != (uint)ArrStatus.Ok)
-            {
-                throw ErrorMapper.FromLastError(status);
-            }
-            _handle = handle;
+            options = options ?? new RemoteRenderingClientOptions();
+            _handle = NewClient(options.ToJson(remoteRenderingEndpoint, accountId, accountDomain, keyCredential.Key, null));
+            Initialize(options);
+        }
+
+        /// <summary>A client using a Mixed Reality access token as it is (no STS).</summary>
+        public RemoteRenderingClient(Uri remoteRenderingEndpoint, Guid accountId, string accountDomain,
+            AccessToken accessToken, RemoteRenderingClientOptions options = null)
+        {
+            options = options ?? new RemoteRenderingClientOptions();
+            _handle = NewClient(options.ToJson(remoteRenderingEndpoint, accountId, accountDomain, null, accessToken.Token ?? string.Empty));
             Initialize(options);
         }
 
         /// <summary>
-        /// Creates a client whose tokens come from <paramref name="tokenProvider"/>: Entra ID (AAD) tokens
-        /// exchanged at the STS, or Mixed Reality access tokens used as they are. It is called on a library
-        /// thread when no valid token is cached; it must complete within 60 s.
+        /// A client whose tokens come from <paramref name="tokenProvider"/> (our stand-in for Azure.Core's
+        /// TokenCredential): Entra ID (AAD) tokens exchanged at the STS, or Mixed Reality access tokens used as
+        /// they are. It is called when no valid token is cached, on a library thread or on
+        /// <see cref="RemoteRenderingClientOptions.TokenProviderContext"/>. Whatever it throws, or a null,
+        /// empty or unusable token, fails the operation that needed it at once (Unauthorized, with the reason).
         /// </summary>
-        public RemoteRenderingClient(RemoteRenderingClientOptions options, RemoteRenderingTokenKind kind, Func<Task<string>> tokenProvider)
+        public RemoteRenderingClient(Uri remoteRenderingEndpoint, Guid accountId, string accountDomain,
+            RemoteRenderingTokenKind kind, Func<Task<string>> tokenProvider, RemoteRenderingClientOptions options = null)
         {
-            if (options == null)
-            {
-                throw new ArgumentNullException("options");
-            }
             if (tokenProvider == null)
             {
                 throw new ArgumentNullException("tokenProvider");
             }
+            options = options ?? new RemoteRenderingClientOptions();
+            byte[] config = Utf8.ToNative(options.ToJson(remoteRenderingEndpoint, accountId, accountDomain, null, null), "options");
             ArrRuntime.EnsureLoaded();
-            _handle = TokenBridge.CreateClient(options.ToJson(withCredential: false), kind, tokenProvider);
+            _handle = TokenBridge.CreateClient(config, kind, tokenProvider, options.TokenProviderContext);
             Initialize(options);
         }
 
-        /// <summary>
-        /// Whether <see cref="ArrRuntime.Shutdown"/> with <c>stopSessions</c> (Unity: on quit) stops the
-        /// sessions this client started. True by default: a forgotten session keeps billing.
-        /// </summary>
-        public bool StopSessionsOnShutdown { get; set; }
-
-        public RemoteRenderingServiceVersion ServiceVersion { get; private set; }
-
-        /// <summary>
-        /// Ids of sessions this client started and has not stopped: the library's session guard (owned
-        /// sessions), which also covers a start whose answer was lost.
-        /// </summary>
-        public IReadOnlyCollection<string> StartedSessionIds
+        private static ClientHandle NewClient(string json)
         {
-            get
+            byte[] config = Utf8.ToNative(json, "options");
+            ArrRuntime.EnsureLoaded();
+            ClientHandle handle;
+            uint status = NativeMethods.arr_client_new(config, out handle);
+            if (status != (uint)ArrStatus.Ok)
             {
-                return NativeCall.Run(Handle, ParseIds,
-                    (ClientHandle c, out IntPtr r) => NativeMethods.arr_client_get_owned_sessions(c, out r));
+                throw ErrorMapper.FromLastError(status);
             }
+            return handle;
         }
 
         private void Initialize(RemoteRenderingClientOptions options)
         {
-            ServiceVersion = options.ServiceVersion;
-            StopSessionsOnShutdown = true;
+            ServiceVersion = options.Version;
             ArrLog.EnsureInstalled();
-            ArrRuntime.Register(this);
         }
+
+        public virtual RemoteRenderingServiceVersion ServiceVersion { get; private set; }
 
         // ---- Start ----
 
         /// <summary>
-        /// Starts a session; returns at once with the session Starting. <paramref name="sessionId"/> may be
-        /// null (the library picks a GUID; required with the v1 API). Retrying with the same id and options
-        /// finds the session instead of starting a second.
+        /// Starts a session and returns at once with it Starting. <paramref name="sessionId"/> may be null
+        /// (the library picks a GUID; required with the v1 API). Retrying with the same id and options finds
+        /// the session instead of starting a second.
         /// </summary>
-        public StartRenderingSessionOperation StartSession(string sessionId, RenderingSessionOptions options)
+        public virtual StartRenderingSessionOperation StartSession(
+            string sessionId, RenderingSessionOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] json = CreateJson(sessionId, options);
-            RenderingSession session = NativeCall.Run(Handle, RenderingSession.Parse,
-                (ClientHandle c, out IntPtr r) => NativeMethods.arr_client_create_session(c, json, out r));
+            RenderingSession session = NativeCall.Block(Handle, RenderingSession.Parse, cancellationToken,
+                (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
+                    NativeMethods.arr_client_create_session_async(c, json, cb, ud, out op));
             return new StartRenderingSessionOperation(this, session);
         }
 
         /// <summary>The async form of <see cref="StartSession"/>.</summary>
-        public Task<StartRenderingSessionOperation> StartSessionAsync(
+        public virtual Task<StartRenderingSessionOperation> StartSessionAsync(
             string sessionId, RenderingSessionOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] json = CreateJson(sessionId, options);
@@ -112,57 +119,62 @@ namespace ArrSession
 
         // ---- Get ----
 
-        public RenderingSession GetSession(string sessionId)
+        public virtual Response<RenderingSession> GetSession(string sessionId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] id = Utf8.ToNative(sessionId);
-            return NativeCall.Run(Handle, RenderingSession.Parse,
-                (ClientHandle c, out IntPtr r) => NativeMethods.arr_client_get_session(c, id, out r));
+            byte[] id = Utf8.ToNative(sessionId, "sessionId");
+            return NativeCall.Block(Handle, ParseSession, cancellationToken,
+                (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
+                    NativeMethods.arr_client_get_session_async(c, id, cb, ud, out op));
         }
 
-        public Task<RenderingSession> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default(CancellationToken))
+        public virtual Task<Response<RenderingSession>> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] id = Utf8.ToNative(sessionId);
-            return NativeCall.Start(Handle, RenderingSession.Parse, cancellationToken,
+            byte[] id = Utf8.ToNative(sessionId, "sessionId");
+            return NativeCall.Start(Handle, ParseSession, cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_get_session_async(c, id, cb, ud, out op));
         }
 
         // ---- Update / extend ----
 
-        /// <summary>Sets the lease to <paramref name="maxLeaseTime"/> in total (it must grow; at most 24 h).</summary>
-        public RenderingSession UpdateSession(string sessionId, TimeSpan maxLeaseTime)
+        /// <summary>Sets the lease to <see cref="UpdateSessionOptions.MaxLeaseTime"/> in total (it must grow; at most 24 h).</summary>
+        public virtual Response<RenderingSession> UpdateSession(
+            string sessionId, UpdateSessionOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] id = Utf8.ToNative(sessionId);
-            uint minutes = RenderingSessionOptions.Minutes(maxLeaseTime, "maxLeaseTime");
-            return NativeCall.Run(Handle, RenderingSession.Parse,
-                (ClientHandle c, out IntPtr r) => NativeMethods.arr_client_update_session(c, id, minutes, out r));
+            byte[] id = Utf8.ToNative(sessionId, "sessionId");
+            uint minutes = LeaseMinutes(options);
+            return NativeCall.Block(Handle, ParseSession, cancellationToken,
+                (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
+                    NativeMethods.arr_client_update_session_async(c, id, minutes, cb, ud, out op));
         }
 
-        public Task<RenderingSession> UpdateSessionAsync(
-            string sessionId, TimeSpan maxLeaseTime, CancellationToken cancellationToken = default(CancellationToken))
+        public virtual Task<Response<RenderingSession>> UpdateSessionAsync(
+            string sessionId, UpdateSessionOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] id = Utf8.ToNative(sessionId);
-            uint minutes = RenderingSessionOptions.Minutes(maxLeaseTime, "maxLeaseTime");
-            return NativeCall.Start(Handle, RenderingSession.Parse, cancellationToken,
+            byte[] id = Utf8.ToNative(sessionId, "sessionId");
+            uint minutes = LeaseMinutes(options);
+            return NativeCall.Start(Handle, ParseSession, cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_update_session_async(c, id, minutes, cb, ud, out op));
         }
 
         /// <summary>Extends the lease by <paramref name="by"/> (the safe way to renew: reads, then sets current + by).</summary>
-        public RenderingSession ExtendSession(string sessionId, TimeSpan by)
-        {
-            byte[] id = Utf8.ToNative(sessionId);
-            uint minutes = RenderingSessionOptions.Minutes(by, "by");
-            return NativeCall.Run(Handle, RenderingSession.Parse,
-                (ClientHandle c, out IntPtr r) => NativeMethods.arr_client_extend_session(c, id, minutes, out r));
-        }
-
-        public Task<RenderingSession> ExtendSessionAsync(
+        public virtual Response<RenderingSession> ExtendSession(
             string sessionId, TimeSpan by, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] id = Utf8.ToNative(sessionId);
+            byte[] id = Utf8.ToNative(sessionId, "sessionId");
             uint minutes = RenderingSessionOptions.Minutes(by, "by");
-            return NativeCall.Start(Handle, RenderingSession.Parse, cancellationToken,
+            return NativeCall.Block(Handle, ParseSession, cancellationToken,
+                (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
+                    NativeMethods.arr_client_extend_session_async(c, id, minutes, cb, ud, out op));
+        }
+
+        public virtual Task<Response<RenderingSession>> ExtendSessionAsync(
+            string sessionId, TimeSpan by, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            byte[] id = Utf8.ToNative(sessionId, "sessionId");
+            uint minutes = RenderingSessionOptions.Minutes(by, "by");
+            return NativeCall.Start(Handle, ParseSession, cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_extend_session_async(c, id, minutes, cb, ud, out op));
         }
@@ -170,68 +182,87 @@ namespace ArrSession
         // ---- Stop ----
 
         /// <summary>Stops the session (billing ends). Stopping a stopped session succeeds.</summary>
-        public void StopSession(string sessionId)
+        public virtual Response StopSession(string sessionId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] id = Utf8.ToNative(sessionId);
-            ClientHandle handle = Handle;
-            NativeCall.Run(() => NativeMethods.arr_client_stop_session(handle, id));
-        }
-
-        public Task StopSessionAsync(string sessionId, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            byte[] id = Utf8.ToNative(sessionId);
-            return NativeCall.Start<object>(Handle, text => null, cancellationToken,
+            byte[] id = Utf8.ToNative(sessionId, "sessionId");
+            return NativeCall.Block(Handle, ParseNothing, cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_stop_session_async(c, id, cb, ud, out op));
         }
 
-        /// <summary>
-        /// Stops every session this client started and has not stopped (blocking, concurrently, within
-        /// <paramref name="timeoutMilliseconds"/>); failures are logged, not thrown. Returns how many were
-        /// stopped. Used on app quit.
-        /// </summary>
-        public int StopStartedSessions(uint timeoutMilliseconds = 10000)
+        public virtual Task<Response> StopSessionAsync(string sessionId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            List<object> results = NativeCall.Run(Handle, Json.ParseArray,
-                (ClientHandle c, out IntPtr r) => NativeMethods.arr_client_stop_owned_sessions(c, timeoutMilliseconds, out r));
-            int stopped = 0;
-            foreach (object item in results)
-            {
-                JsonObject result = item as JsonObject;
-                if (result != null && (result.GetString("status") ?? "") == "ARR_STATUS_OK")
-                {
-                    stopped++;
-                }
-                else
-                {
-                    ArrLog.ReportCallbackException("stopping owned sessions",
-                        new RemoteRenderingException(result != null ? result.ToString() : "unreadable result"));
-                }
-            }
-            return stopped;
+            byte[] id = Utf8.ToNative(sessionId, "sessionId");
+            return NativeCall.Start(Handle, ParseNothing, cancellationToken,
+                (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
+                    NativeMethods.arr_client_stop_session_async(c, id, cb, ud, out op));
+        }
+
+        // ---- List ----
+
+        /// <summary>The account's Starting and Ready sessions (all pages).</summary>
+        public virtual Pageable<RenderingSession> GetSessions(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return NativeCall.Block(Handle, ParsePageable, cancellationToken,
+                (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
+                    NativeMethods.arr_client_list_sessions_async(c, cb, ud, out op));
+        }
+
+        /// <summary>
+        /// The async form of <see cref="GetSessions"/>: <c>await foreach</c> it (C# 8+), or <c>await</c> it
+        /// for the whole list (C# 7). The request starts at once.
+        /// </summary>
+        public virtual AsyncPageable<RenderingSession> GetSessionsAsync(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return new AsyncPageable<RenderingSession>(NativeCall.Start(Handle, ParsePageable, cancellationToken,
+                (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
+                    NativeMethods.arr_client_list_sessions_async(c, cb, ud, out op)));
         }
 
         // ---- Lifetime ----
 
         /// <summary>
-        /// Frees the client: operations in flight are cancelled (their tasks complete as cancelled) and no
-        /// callback runs after this returns. Blocks only until those callbacks have returned; a blocking
-        /// call running on another thread keeps the native client alive until it returns.
+        /// Closes the client (<c>arr_client_close</c>), then releases it: every operation in flight is
+        /// interrupted, on any thread (tasks complete as cancelled, blocking calls throw
+        /// <see cref="OperationCanceledException"/>); with <see cref="RemoteRenderingClientOptions.StopOwnedSessionsOnClose"/>
+        /// the owned sessions are stopped (within the close timeout); no callback runs after this returns;
+        /// later calls throw <see cref="ObjectDisposedException"/>. Idempotent.
         /// </summary>
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            Dispose(true);
+            GC.SuppressFinalize(this);
+        }
+
+        protected virtual void Dispose(bool disposing)
+        {
+            if (_handle == null || Interlocked.Exchange(ref _disposed, 1) != 0)
             {
                 return;
             }
-            ArrRuntime.Unregister(this);
-            _handle.Dispose();
+            try
+            {
+                // The interrupt: other threads inside calls on this client return now. The handle itself is
+                // freed when the last of those calls has let go of it (SafeHandle reference counting).
+                NativeMethods.arr_client_close(_handle);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                _handle.Dispose();
+            }
         }
 
         internal ClientHandle Handle
         {
             get
             {
+                if (_handle == null)
+                {
+                    throw new NotSupportedException("this RemoteRenderingClient was made with the protected constructor (a mock); override the member");
+                }
                 if (Volatile.Read(ref _disposed) != 0)
                 {
                     throw new ObjectDisposedException("RemoteRenderingClient");
@@ -246,17 +277,32 @@ namespace ArrSession
             {
                 throw new ArgumentNullException("options");
             }
-            return Utf8.ToNative(options.ToJson(sessionId));
+            Utf8.ToNative(sessionId, "sessionId");
+            return Utf8.ToNative(options.ToJson(sessionId), "sessionId");
         }
 
-        private static IReadOnlyCollection<string> ParseIds(string json)
+        private static uint LeaseMinutes(UpdateSessionOptions options)
         {
-            List<string> ids = new List<string>();
-            foreach (object id in Json.ParseArray(json))
+            if (options == null)
             {
-                ids.Add((string)id);
+                throw new ArgumentNullException("options");
             }
-            return ids;
+            return RenderingSessionOptions.Minutes(options.MaxLeaseTime, "MaxLeaseTime");
+        }
+
+        internal static Response<RenderingSession> ParseSession(string json)
+        {
+            return new Response<RenderingSession>(RenderingSession.Parse(json), null);
+        }
+
+        private static Response ParseNothing(string json)
+        {
+            return Response.Ok;
+        }
+
+        private static Pageable<RenderingSession> ParsePageable(string json)
+        {
+            return new Pageable<RenderingSession>(RenderingSession.ParseList(json));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using ArrSession.Internal;
 
 namespace ArrSession
@@ -19,34 +20,23 @@ namespace ArrSession
     }
 
     /// <summary>
-    /// How to reach the service and authenticate: mirrors the library's configuration JSON. Unset
-    /// (null) values take the library's defaults; the library checks every value.
+    /// Options of a <see cref="RemoteRenderingClient"/> (Microsoft's <c>RemoteRenderingClientOptions</c>
+    /// plus the library's own). Unset (null) values take the library's defaults; the library checks every value.
     /// </summary>
-    public sealed class RemoteRenderingClientOptions
+    public class RemoteRenderingClientOptions
     {
-        public RemoteRenderingClientOptions()
+        public RemoteRenderingClientOptions(RemoteRenderingServiceVersion version = RemoteRenderingServiceVersion.V2021_01_01)
         {
+            Version = version;
             Retry = new RetryOptions();
         }
 
-        /// <summary>The rendering endpoint: a region name (e.g. "westus2") or a URL.</summary>
-        public string Endpoint { get; set; }
+        /// <summary>The Mixed Reality STS (default: <c>https://sts.&lt;accountDomain&gt;</c>).</summary>
+        public Uri AuthenticationEndpoint { get; set; }
 
-        public string AccountId { get; set; }
+        /// <summary>The REST API version; <see cref="RemoteRenderingServiceVersion.V1"/> is the legacy one.</summary>
+        public RemoteRenderingServiceVersion Version { get; set; }
 
-        /// <summary>The account's domain (or region) for the Mixed Reality STS.</summary>
-        public string AccountDomain { get; set; }
-
-        /// <summary>An explicit STS URL (instead of <see cref="AccountDomain"/>).</summary>
-        public string StsEndpoint { get; set; }
-
-        /// <summary>The account key; exchanged at the STS for access tokens. Never logged.</summary>
-        public string AccountKey { get; set; }
-
-        /// <summary>A Mixed Reality access token to use as it is (instead of <see cref="AccountKey"/>).</summary>
-        public string AccessToken { get; set; }
-
-        public RemoteRenderingServiceVersion ServiceVersion { get; set; }
         public TimeSpan? ConnectTimeout { get; set; }
         public TimeSpan? RequestTimeout { get; set; }
 
@@ -54,6 +44,17 @@ namespace ArrSession
         public TimeSpan? PollInterval { get; set; }
 
         public RetryOptions Retry { get; set; }
+
+        /// <summary>
+        /// Stop the sessions this client owns (see <see cref="RenderingSessionOptions.Owned"/>) when it is
+        /// disposed and when the library shuts down (<see cref="ArrRuntime.Shutdown"/>: process exit, Unity
+        /// quit and domain reload): concurrently, within <see cref="CloseTimeout"/>. Default false. The
+        /// session's lease is the safety net where no such moment comes (a killed process, an iOS app).
+        /// </summary>
+        public bool StopOwnedSessionsOnClose { get; set; }
+
+        /// <summary>The bound on stop-on-close (the library's default when null: 10 s).</summary>
+        public TimeSpan? CloseTimeout { get; set; }
 
         /// <summary>Appended to the User-Agent header (e.g. "MyApp/1.2").</summary>
         public string UserAgentSuffix { get; set; }
@@ -67,39 +68,51 @@ namespace ArrSession
         /// <summary>Allows http:// endpoints other than loopback (for test setups only).</summary>
         public bool AllowInsecureHttp { get; set; }
 
-        internal string ToJson(bool withCredential)
+        /// <summary>
+        /// Where a token provider runs (e.g. the UI thread's context, which an interactive sign-in needs).
+        /// Null: on a library thread. Never block that context's thread on a call that needs a token.
+        /// </summary>
+        public SynchronizationContext TokenProviderContext { get; set; }
+
+        internal string ToJson(Uri endpoint, Guid accountId, string accountDomain, string accountKey, string accessToken)
         {
-            var w = new JsonWriter()
-                .Add("endpoint", Endpoint)
-                .Add("accountId", AccountId)
-                .Add("accountDomain", AccountDomain)
-                .Add("stsEndpoint", StsEndpoint);
-            if (withCredential)
+            if (endpoint == null)
             {
-                w.Add("accountKey", AccountKey).Add("accessToken", AccessToken);
+                throw new ArgumentNullException("remoteRenderingEndpoint");
             }
-            w.Add("apiVersion", ServiceVersion == RemoteRenderingServiceVersion.V1 ? "v1" : "2021-01-01")
-                .Add("connectTimeoutMs", Millis(ConnectTimeout))
-                .Add("requestTimeoutMs", Millis(RequestTimeout))
-                .Add("pollIntervalMs", Millis(PollInterval));
+            var w = new JsonWriter()
+                .Add("endpoint", UriText(endpoint))
+                .Add("accountId", accountId.ToString("D"))
+                .Add("accountDomain", accountDomain)
+                .Add("stsEndpoint", AuthenticationEndpoint == null ? null : UriText(AuthenticationEndpoint))
+                .Add("accountKey", accountKey)
+                .Add("accessToken", accessToken)
+                .Add("apiVersion", Version == RemoteRenderingServiceVersion.V1 ? "v1" : "2021-01-01")
+                .Add("connectTimeoutMs", SessionWaitOptions.Millis(ConnectTimeout))
+                .Add("requestTimeoutMs", SessionWaitOptions.Millis(RequestTimeout))
+                .Add("pollIntervalMs", SessionWaitOptions.Millis(PollInterval));
             if (Retry != null && (Retry.MaxRetries.HasValue || Retry.Delay.HasValue || Retry.MaxDelay.HasValue))
             {
                 w.AddRaw("retry", new JsonWriter()
                     .Add("maxRetries", Retry.MaxRetries)
-                    .Add("baseDelayMs", Millis(Retry.Delay))
-                    .Add("maxDelayMs", Millis(Retry.MaxDelay))
+                    .Add("baseDelayMs", SessionWaitOptions.Millis(Retry.Delay))
+                    .Add("maxDelayMs", SessionWaitOptions.Millis(Retry.MaxDelay))
                     .ToString());
             }
-            return w.Add("userAgentSuffix", UserAgentSuffix)
+            return w.Add("stopOwnedSessionsOnClose", StopOwnedSessionsOnClose ? (bool?)true : null)
+                .Add("closeTimeoutMs", SessionWaitOptions.Millis(CloseTimeout))
+                .Add("userAgentSuffix", UserAgentSuffix)
                 .Add("proxy", Proxy)
                 .Add("extraRootCaPem", ExtraRootCaPem)
                 .Add("allowInsecureHttp", AllowInsecureHttp ? (bool?)true : null)
                 .ToString();
         }
 
-        private static long? Millis(TimeSpan? span)
+        private static string UriText(Uri uri)
         {
-            return span.HasValue ? (long?)(long)Math.Ceiling(span.Value.TotalMilliseconds) : null;
+            // "https://host/" -> "https://host": the library joins paths itself.
+            string text = uri.IsAbsoluteUri ? uri.AbsoluteUri : uri.OriginalString;
+            return text.EndsWith("/", StringComparison.Ordinal) ? text.Substring(0, text.Length - 1) : text;
         }
     }
 }

@@ -1,14 +1,16 @@
 using System;
 using System.Collections.Generic;
+using ArrSession.Azure;
 
 namespace ArrSession
 {
     /// <summary>
-    /// A failed operation: the library's status, and what the service said (HTTP status, error code,
-    /// MS-CV for support requests, Retry-After, and for ended waits the session).
+    /// A failed operation: a <see cref="RequestFailedException"/> (HTTP <see cref="RequestFailedException.Status"/>,
+    /// 0 without an answer, and <see cref="RequestFailedException.ErrorCode"/>) plus the library's
+    /// classification, the MS-CV for support requests, Retry-After, and for ended waits the session.
     /// </summary>
     [Serializable]
-    public class RemoteRenderingException : Exception
+    public class RemoteRenderingException : RequestFailedException
     {
         public RemoteRenderingException(string message)
             : base(message)
@@ -19,11 +21,9 @@ namespace ArrSession
         internal RemoteRenderingException(
             ArrStatus status, string message, int? httpStatus, string errorCode, string msCv, TimeSpan? retryAfter,
             IReadOnlyList<RemoteRenderingServiceError> details, RenderingSession session, string errorJson)
-            : base(message)
+            : base(httpStatus ?? 0, message, errorCode, null)
         {
-            Status = status;
-            HttpStatus = httpStatus;
-            ErrorCode = errorCode;
+            ArrStatus = status;
             MsCv = msCv;
             RetryAfter = retryAfter;
             Details = details;
@@ -31,19 +31,13 @@ namespace ArrSession
             ErrorJson = errorJson;
         }
 
-        /// <summary>The library's classification of the failure.</summary>
-        public ArrStatus Status { get; private set; }
-
-        /// <summary>The HTTP status of the service's last answer, if one was received.</summary>
-        public int? HttpStatus { get; private set; }
-
-        /// <summary>The service's error code (e.g. <c>"SessionNotFound"</c>), if it sent one.</summary>
-        public string ErrorCode { get; private set; }
+        /// <summary>The library's classification of the failure (NotFound, Throttled, Timeout, SessionEnded...).</summary>
+        public ArrStatus ArrStatus { get; private set; }
 
         /// <summary>The correlation vector of the failed request; quote it in support requests.</summary>
         public string MsCv { get; private set; }
 
-        /// <summary>How long the service asked to wait (on <see cref="ArrStatus.Throttled"/>).</summary>
+        /// <summary>How long the service asked to wait (on <see cref="ArrSession.ArrStatus.Throttled"/>).</summary>
         public TimeSpan? RetryAfter { get; private set; }
 
         /// <summary>Nested errors the service gave.</summary>
@@ -57,7 +51,7 @@ namespace ArrSession
 
         public override string ToString()
         {
-            return base.ToString() + " [status " + Status + ", HTTP " + (HttpStatus.HasValue ? HttpStatus.ToString() : "-")
+            return base.ToString() + " [" + ArrStatus + ", HTTP " + (Status != 0 ? Status.ToString() : "-")
                 + ", code " + (ErrorCode ?? "-") + ", MS-CV " + (MsCv ?? "-") + "]";
         }
     }

@@ -5,71 +5,157 @@ using ArrSession.Internal;
 
 namespace ArrSession
 {
-    /// <summary>Known values of <see cref="RenderingSession.Status"/>; the service may send others.</summary>
-    public static class RenderingSessionStatus
+    /// <summary>
+    /// The status of a session (an open string set, as in Microsoft's SDK): compare with the known values;
+    /// the service may send others. Converts from a string implicitly.
+    /// </summary>
+    public struct RenderingSessionStatus : IEquatable<RenderingSessionStatus>
     {
-        public const string Starting = "Starting";
-        public const string Ready = "Ready";
-        public const string Stopped = "Stopped";
-        public const string Expired = "Expired";
-        public const string Error = "Error";
-    }
+        private readonly string _value;
 
-    /// <summary>Known values of <see cref="RenderingSession.Size"/>; the service may send others.</summary>
-    public static class RenderingServerSize
-    {
-        public const string Standard = "Standard";
-        public const string Premium = "Premium";
+        public RenderingSessionStatus(string value)
+        {
+            if (value == null)
+            {
+                throw new ArgumentNullException("value");
+            }
+            _value = value;
+        }
+
+        public static RenderingSessionStatus Starting { get { return new RenderingSessionStatus("Starting"); } }
+        public static RenderingSessionStatus Ready { get { return new RenderingSessionStatus("Ready"); } }
+        public static RenderingSessionStatus Stopped { get { return new RenderingSessionStatus("Stopped"); } }
+        public static RenderingSessionStatus Expired { get { return new RenderingSessionStatus("Expired"); } }
+        public static RenderingSessionStatus Error { get { return new RenderingSessionStatus("Error"); } }
+
+        public static bool operator ==(RenderingSessionStatus left, RenderingSessionStatus right)
+        {
+            return left.Equals(right);
+        }
+
+        public static bool operator !=(RenderingSessionStatus left, RenderingSessionStatus right)
+        {
+            return !left.Equals(right);
+        }
+
+        public static implicit operator RenderingSessionStatus(string value)
+        {
+            return new RenderingSessionStatus(value);
+        }
+
+        public bool Equals(RenderingSessionStatus other)
+        {
+            return string.Equals(_value, other._value, StringComparison.OrdinalIgnoreCase);
+        }
+
+        public override bool Equals(object obj)
+        {
+            return obj is RenderingSessionStatus && Equals((RenderingSessionStatus)obj);
+        }
+
+        public override int GetHashCode()
+        {
+            return _value == null ? 0 : StringComparer.OrdinalIgnoreCase.GetHashCode(_value);
+        }
+
+        public override string ToString()
+        {
+            return _value;
+        }
     }
 
     /// <summary>
-    /// A rendering session as the service last described it, with the REST field names of api-version
-    /// 2021-01-01 (legacy v1 answers are mapped onto them by the library). Fields the service did not
-    /// send are null.
+    /// The size of a session's server (an open string set, as in Microsoft's SDK; the service once
+    /// answered "Tiny"). Converts from a string implicitly.
     /// </summary>
-    public sealed class RenderingSession
+    public struct RenderingServerSize : IEquatable<RenderingServerSize>
     {
-        public string Id { get; private set; }
+        private readonly string _value;
 
-        /// <summary>An open string: compare with <see cref="RenderingSessionStatus"/>.</summary>
-        public string Status { get; private set; }
+        public RenderingServerSize(string value)
+        {
+            if (value == null)
+            {
+                throw new ArgumentNullException("value");
+            }
+            _value = value;
+        }
 
-        /// <summary>An open string: compare with <see cref="RenderingServerSize"/>.</summary>
-        public string Size { get; private set; }
+        public static RenderingServerSize Standard { get { return new RenderingServerSize("Standard"); } }
+        public static RenderingServerSize Premium { get { return new RenderingServerSize("Premium"); } }
 
-        public int? MaxLeaseTimeMinutes { get; private set; }
-        public int? ElapsedTimeMinutes { get; private set; }
-        public string Hostname { get; private set; }
-        public int? HandshakePort { get; private set; }
-        public int? ArrInspectorPort { get; private set; }
-        public double? Teraflops { get; private set; }
+        public static bool operator ==(RenderingServerSize left, RenderingServerSize right)
+        {
+            return left.Equals(right);
+        }
 
-        /// <summary>When the session was created, as the service wrote it (RFC 3339).</summary>
-        public string CreationTimeText { get; private set; }
+        public static bool operator !=(RenderingServerSize left, RenderingServerSize right)
+        {
+            return !left.Equals(right);
+        }
+
+        public static implicit operator RenderingServerSize(string value)
+        {
+            return new RenderingServerSize(value);
+        }
+
+        public bool Equals(RenderingServerSize other)
+        {
+            return string.Equals(_value, other._value, StringComparison.OrdinalIgnoreCase);
+        }
+
+        public override bool Equals(object obj)
+        {
+            return obj is RenderingServerSize && Equals((RenderingServerSize)obj);
+        }
+
+        public override int GetHashCode()
+        {
+            return _value == null ? 0 : StringComparer.OrdinalIgnoreCase.GetHashCode(_value);
+        }
+
+        public override string ToString()
+        {
+            return _value;
+        }
+    }
+
+    /// <summary>
+    /// A rendering session as the service last described it, shaped like Microsoft's SDK's
+    /// <c>RenderingSession</c> (legacy v1 answers are mapped onto it by the library). Values the service
+    /// did not send are null.
+    /// </summary>
+    public class RenderingSession
+    {
+        /// <summary>For mocks and tests; the client creates sessions from the service's answers.</summary>
+        protected RenderingSession()
+        {
+        }
+
+        public string SessionId { get; protected set; }
+
+        /// <summary>Compare with <see cref="RenderingSessionStatus.Ready"/> and the other known values.</summary>
+        public RenderingSessionStatus Status { get; protected set; }
+
+        public RenderingServerSize Size { get; protected set; }
+
+        /// <summary>The lease: the session stops when <see cref="ElapsedTime"/> reaches it.</summary>
+        public TimeSpan? MaxLeaseTime { get; protected set; }
+
+        public TimeSpan? ElapsedTime { get; protected set; }
+
+        /// <summary>The host name to connect the renderer to (Ready sessions).</summary>
+        public string Host { get; protected set; }
+
+        public int? HandshakePort { get; protected set; }
+        public int? ArrInspectorPort { get; protected set; }
+        public float? Teraflops { get; protected set; }
+
+        /// <summary>When the session was created (not reported by the legacy v1 API).</summary>
+        public DateTimeOffset? CreatedOn { get; protected set; }
 
         /// <summary>Why the session failed (status Error), if the service said.</summary>
-        public RemoteRenderingServiceError Error { get; private set; }
-
-        public TimeSpan? MaxLeaseTime
-        {
-            get { return MaxLeaseTimeMinutes.HasValue ? (TimeSpan?)TimeSpan.FromMinutes(MaxLeaseTimeMinutes.Value) : null; }
-        }
-
-        public DateTimeOffset? CreationTime
-        {
-            get
-            {
-                DateTimeOffset value;
-                return CreationTimeText != null && DateTimeOffset.TryParse(
-                    CreationTimeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value)
-                    ? (DateTimeOffset?)value : null;
-            }
-        }
-
-        public bool IsReady
-        {
-            get { return Status == RenderingSessionStatus.Ready; }
-        }
+        public RemoteRenderingServiceError Error { get; protected set; }
 
         /// <summary>Error, Expired or Stopped: the session will not become Ready.</summary>
         public bool HasEnded
@@ -83,24 +169,33 @@ namespace ArrSession
 
         public override string ToString()
         {
-            return "RenderingSession(" + Id + ", " + Status + ", " + Size + ")";
+            return "RenderingSession(" + SessionId + ", " + Status + ", " + Size + ")";
         }
 
         internal static RenderingSession FromJson(JsonObject json)
         {
             JsonObject error = json.GetObject("error");
+            int? lease = json.GetInt("maxLeaseTimeMinutes");
+            int? elapsed = json.GetInt("elapsedTimeMinutes");
+            double? teraflops = json.GetDouble("teraflops");
+            string created = json.GetString("creationTime");
+            DateTimeOffset createdOn;
+            string status = json.GetString("status");
+            string size = json.GetString("size");
             return new RenderingSession
             {
-                Id = json.GetString("id"),
-                Status = json.GetString("status"),
-                Size = json.GetString("size"),
-                MaxLeaseTimeMinutes = json.GetInt("maxLeaseTimeMinutes"),
-                ElapsedTimeMinutes = json.GetInt("elapsedTimeMinutes"),
-                Hostname = json.GetString("hostname"),
+                SessionId = json.GetString("id"),
+                Status = status == null ? default(RenderingSessionStatus) : new RenderingSessionStatus(status),
+                Size = size == null ? default(RenderingServerSize) : new RenderingServerSize(size),
+                MaxLeaseTime = lease.HasValue ? (TimeSpan?)TimeSpan.FromMinutes(lease.Value) : null,
+                ElapsedTime = elapsed.HasValue ? (TimeSpan?)TimeSpan.FromMinutes(elapsed.Value) : null,
+                Host = json.GetString("hostname"),
                 HandshakePort = json.GetInt("handshakePort"),
                 ArrInspectorPort = json.GetInt("arrInspectorPort"),
-                Teraflops = json.GetDouble("teraflops"),
-                CreationTimeText = json.GetString("creationTime"),
+                Teraflops = teraflops.HasValue ? (float?)(float)teraflops.Value : null,
+                CreatedOn = created != null && DateTimeOffset.TryParse(
+                    created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out createdOn)
+                    ? (DateTimeOffset?)createdOn : null,
                 Error = error == null ? null : RemoteRenderingServiceError.FromJson(error),
             };
         }
@@ -127,7 +222,7 @@ namespace ArrSession
     }
 
     /// <summary>An error object of the service (<c>code</c>, <c>message</c>, <c>target</c>, nested details).</summary>
-    public sealed class RemoteRenderingServiceError
+    public class RemoteRenderingServiceError
     {
         public string Code { get; private set; }
         public string Message { get; private set; }

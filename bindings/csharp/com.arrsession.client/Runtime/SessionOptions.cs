@@ -4,26 +4,42 @@ using ArrSession.Internal;
 
 namespace ArrSession
 {
-    /// <summary>What to start: the size of the server and the lease (0 to 24 hours, whole minutes).</summary>
-    public sealed class RenderingSessionOptions
+    /// <summary>What to start: the lease (0 to 24 hours, whole minutes) and the size of the server.</summary>
+    public class RenderingSessionOptions
     {
-        public RenderingSessionOptions(TimeSpan maxLeaseTime, string size)
+        public RenderingSessionOptions(TimeSpan maxLeaseTime, RenderingServerSize size)
         {
             MaxLeaseTime = maxLeaseTime;
             Size = size;
+            Owned = true;
         }
 
         public TimeSpan MaxLeaseTime { get; set; }
 
         /// <summary><see cref="RenderingServerSize.Standard"/> or <see cref="RenderingServerSize.Premium"/>.</summary>
-        public string Size { get; set; }
+        public RenderingServerSize Size { get; set; }
+
+        /// <summary>
+        /// Whether the client owns the session (default true): owned sessions are listed by
+        /// <see cref="RemoteRenderingClient.GetOwnedSessionIds"/>, stopped by
+        /// <see cref="RemoteRenderingClient.StopOwnedSessions"/> and, with
+        /// <see cref="RemoteRenderingClientOptions.StopOwnedSessionsOnClose"/>, when the client is disposed
+        /// or the library shut down (app quit). Set false for a session that must outlive the app.
+        /// </summary>
+        public bool Owned { get; set; }
 
         internal string ToJson(string sessionId)
         {
+            string size = Size.ToString();
+            if (size == null)
+            {
+                throw new ArgumentException("no size given", "options");
+            }
             return new JsonWriter()
                 .Add("id", sessionId)
-                .Add("size", Size)
+                .Add("size", size)
                 .Add("maxLeaseTimeMinutes", Minutes(MaxLeaseTime, "MaxLeaseTime"))
+                .Add("owned", Owned ? null : (bool?)false)
                 .ToString();
         }
 
@@ -37,6 +53,17 @@ namespace ArrSession
             }
             return (uint)minutes;
         }
+    }
+
+    /// <summary>The new lease of a session: its total length, which must grow (at most 24 hours).</summary>
+    public class UpdateSessionOptions
+    {
+        public UpdateSessionOptions(TimeSpan maxLeaseTime)
+        {
+            MaxLeaseTime = maxLeaseTime;
+        }
+
+        public TimeSpan MaxLeaseTime { get; set; }
     }
 
     /// <summary>How long to wait for sessions to become Ready, and how often to look.</summary>
@@ -60,36 +87,41 @@ namespace ArrSession
                 .ToString();
         }
 
-        private static long? Millis(TimeSpan? span)
+        internal static long? Millis(TimeSpan? span)
         {
             return span.HasValue ? (long?)(long)Math.Ceiling(span.Value.TotalMilliseconds) : null;
         }
     }
 
-    /// <summary>The outcome of waiting for one of several sessions (<see cref="RemoteRenderingClient.WaitForSessions"/>).</summary>
-    public sealed class SessionWaitResult
+    /// <summary>The outcome for one session of a batch call (<see cref="RemoteRenderingClient.WaitForSessions"/>, <see cref="RemoteRenderingClient.StopOwnedSessions"/>).</summary>
+    public sealed class SessionResult
     {
         public string SessionId { get; private set; }
 
-        /// <summary><see cref="ArrStatus.Ok"/> when Ready; otherwise why not (Timeout, SessionEnded, NotFound...).</summary>
+        /// <summary><see cref="ArrStatus.Ok"/> on success; otherwise why not (Timeout, SessionEnded, NotFound...).</summary>
         public ArrStatus Status { get; private set; }
 
-        /// <summary>The session, when <see cref="Status"/> is Ok.</summary>
+        /// <summary>The session, when a wait succeeded.</summary>
         public RenderingSession Session { get; private set; }
 
         /// <summary>The failure, when <see cref="Status"/> is not Ok.</summary>
         public Exception Error { get; private set; }
 
-        internal static IReadOnlyList<SessionWaitResult> ParseList(string text)
+        public override string ToString()
         {
-            var result = new List<SessionWaitResult>();
+            return SessionId + ": " + Status + (Error != null ? " (" + Error.Message + ")" : string.Empty);
+        }
+
+        internal static IReadOnlyList<SessionResult> ParseList(string text)
+        {
+            var result = new List<SessionResult>();
             foreach (object item in Json.ParseArray(text))
             {
                 var obj = (JsonObject)item;
                 ArrStatus status = ArrStatusNames.Parse(obj.GetString("status")) ?? ArrStatus.ServiceError;
                 JsonObject session = obj.GetObject("session");
                 JsonObject error = obj.GetObject("error");
-                result.Add(new SessionWaitResult
+                result.Add(new SessionResult
                 {
                     SessionId = obj.GetString("id"),
                     Status = status,

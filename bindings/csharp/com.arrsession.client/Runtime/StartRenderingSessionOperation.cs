@@ -1,113 +1,166 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using ArrSession.Azure;
 
 namespace ArrSession
 {
     /// <summary>
-    /// A session being started (a long-running operation in the Azure SDK's style): poll it with
-    /// <see cref="UpdateStatusAsync"/>, or wait with <see cref="WaitForCompletionAsync(CancellationToken)"/>.
-    /// Cancelling a wait never stops the session; stop it with <see cref="RemoteRenderingClient.StopSessionAsync"/>.
+    /// A session being started (Microsoft's <c>StartRenderingSessionOperation</c>): it has completed once
+    /// the session left Starting, and then <see cref="Value"/> is the session, Ready or not (check
+    /// <see cref="RenderingSession.Status"/>; an Error session carries <see cref="RenderingSession.Error"/>).
+    /// Cancelling a wait never stops the session; stop it with <see cref="RemoteRenderingClient.StopSession"/>.
     /// </summary>
-    public sealed class StartRenderingSessionOperation
+    public class StartRenderingSessionOperation : Operation<RenderingSession>
     {
         private readonly RemoteRenderingClient _client;
+        private readonly string _id;
         private volatile RenderingSession _session;
 
-        internal StartRenderingSessionOperation(RemoteRenderingClient client, RenderingSession session)
+        /// <summary>For mocks.</summary>
+        protected StartRenderingSessionOperation()
         {
-            _client = client;
-            _session = session;
-            SessionId = session.Id;
         }
 
-        public string SessionId { get; private set; }
+        /// <summary>Resumes following a session started earlier (e.g. by another process); call <see cref="UpdateStatus"/> or wait.</summary>
+        public StartRenderingSessionOperation(string sessionId, RemoteRenderingClient client)
+        {
+            if (sessionId == null)
+            {
+                throw new ArgumentNullException("sessionId");
+            }
+            if (client == null)
+            {
+                throw new ArgumentNullException("client");
+            }
+            _id = sessionId;
+            _client = client;
+        }
 
-        /// <summary>The session as last seen (Starting right after the start).</summary>
-        public RenderingSession LastSession
+        internal StartRenderingSessionOperation(RemoteRenderingClient client, RenderingSession session)
+            : this(session.SessionId, client)
+        {
+            _session = session;
+        }
+
+        /// <summary>The session id.</summary>
+        public override string Id
+        {
+            get { return _id; }
+        }
+
+        /// <summary>The session as last seen (Starting right after the start; null when resumed and not yet read).</summary>
+        public virtual RenderingSession LastSession
         {
             get { return _session; }
         }
 
         /// <summary>True once the session left Starting (Ready, or ended).</summary>
-        public bool HasCompleted
-        {
-            get { return _session.Status != RenderingSessionStatus.Starting; }
-        }
-
-        /// <summary>True once the session is Ready.</summary>
-        public bool HasValue
-        {
-            get { return _session.IsReady; }
-        }
-
-        /// <summary>The Ready session; throws until <see cref="HasValue"/>.</summary>
-        public RenderingSession Value
+        public override bool HasCompleted
         {
             get
             {
                 RenderingSession session = _session;
-                if (!session.IsReady)
+                return session != null && session.Status != RenderingSessionStatus.Starting;
+            }
+        }
+
+        public override bool HasValue
+        {
+            get { return HasCompleted; }
+        }
+
+        /// <summary>The session once the operation has completed; throws before.</summary>
+        public override RenderingSession Value
+        {
+            get
+            {
+                RenderingSession session = _session;
+                if (session == null || session.Status == RenderingSessionStatus.Starting)
                 {
-                    throw new InvalidOperationException("session " + SessionId + " is " + session.Status + ", not Ready");
+                    throw new InvalidOperationException("session " + _id + " has not left Starting yet");
                 }
                 return session;
             }
         }
 
-        /// <summary>Reads the session once (blocking) and returns it.</summary>
-        public RenderingSession UpdateStatus()
+        public override Response GetRawResponse()
         {
-            return _session = _client.GetSession(SessionId);
+            return Response.Ok;
         }
 
-        /// <summary>Reads the session once and returns it.</summary>
-        public async Task<RenderingSession> UpdateStatusAsync(CancellationToken cancellationToken = default(CancellationToken))
+        /// <summary>Reads the session once.</summary>
+        public override Response UpdateStatus(CancellationToken cancellationToken = default(CancellationToken))
         {
-            RenderingSession session = await _client.GetSessionAsync(SessionId, cancellationToken).ConfigureAwait(false);
-            return _session = session;
+            Response<RenderingSession> response = _client.GetSession(_id, cancellationToken);
+            _session = response.Value;
+            return response.GetRawResponse();
         }
 
-        /// <summary>Waits (blocking) until the session is Ready; see <see cref="RemoteRenderingClient.WaitForSessionReady"/>.</summary>
-        public RenderingSession WaitForCompletion(SessionWaitOptions options = null)
+        public override async Task<Response> UpdateStatusAsync(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            Response<RenderingSession> response = await _client.GetSessionAsync(_id, cancellationToken).ConfigureAwait(false);
+            _session = response.Value;
+            return response.GetRawResponse();
+        }
+
+        /// <summary>Waits (blocking) until the session leaves Starting, polling at the client's interval.</summary>
+        public override Response<RenderingSession> WaitForCompletion(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WaitForCompletion(null, cancellationToken);
+        }
+
+        /// <summary>
+        /// Waits (blocking) until the session leaves Starting; <paramref name="options"/> sets the poll
+        /// interval and a timeout (the library's default: 10 minutes; then <see cref="ArrStatus.Timeout"/>).
+        /// </summary>
+        public virtual Response<RenderingSession> WaitForCompletion(SessionWaitOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
             try
             {
-                return _session = _client.WaitForSessionReady(SessionId, options);
+                return Completed(_client.WaitForSessionReady(_id, options, cancellationToken));
             }
-            catch (RemoteRenderingException e)
+            catch (RemoteRenderingException e) when (e.ArrStatus == ArrStatus.SessionEnded && e.Session != null)
             {
-                Remember(e);
-                throw;
+                return Ended(e);
             }
         }
 
-        public Task<RenderingSession> WaitForCompletionAsync(CancellationToken cancellationToken = default(CancellationToken))
+        public override Task<Response<RenderingSession>> WaitForCompletionAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return WaitForCompletionAsync(null, cancellationToken);
+            return WaitForCompletionAsync((SessionWaitOptions)null, cancellationToken);
         }
 
-        /// <summary>Waits until the session is Ready; cancelling stops waiting, the session keeps running.</summary>
-        public async Task<RenderingSession> WaitForCompletionAsync(SessionWaitOptions options, CancellationToken cancellationToken)
+        public override Task<Response<RenderingSession>> WaitForCompletionAsync(TimeSpan pollingInterval, CancellationToken cancellationToken)
         {
-            Task<RenderingSession> wait = _client.WaitForSessionReadyAsync(SessionId, options, cancellationToken);
+            return WaitForCompletionAsync(new SessionWaitOptions { PollInterval = pollingInterval }, cancellationToken);
+        }
+
+        /// <summary>Waits until the session leaves Starting; cancelling stops waiting, the session keeps running.</summary>
+        public virtual async Task<Response<RenderingSession>> WaitForCompletionAsync(SessionWaitOptions options, CancellationToken cancellationToken)
+        {
+            Task<Response<RenderingSession>> wait = _client.WaitForSessionReadyAsync(_id, options, cancellationToken);
             try
             {
-                return _session = await wait.ConfigureAwait(false);
+                return Completed(await wait.ConfigureAwait(false));
             }
-            catch (RemoteRenderingException e)
+            catch (RemoteRenderingException e) when (e.ArrStatus == ArrStatus.SessionEnded && e.Session != null)
             {
-                Remember(e);
-                throw;
+                return Ended(e);
             }
         }
 
-        private void Remember(RemoteRenderingException e)
+        private Response<RenderingSession> Completed(Response<RenderingSession> response)
         {
-            if (e.Session != null)
-            {
-                _session = e.Session;
-            }
+            _session = response.Value;
+            return response;
+        }
+
+        /// <summary>A wait that ended with the session (Error, Stopped, Expired) completes the operation; other failures throw.</summary>
+        private Response<RenderingSession> Ended(RemoteRenderingException e)
+        {
+            _session = e.Session;
+            return new Response<RenderingSession>(e.Session, null);
         }
     }
 }

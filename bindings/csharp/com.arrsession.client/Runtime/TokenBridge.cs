@@ -19,36 +19,42 @@ namespace ArrSession
 
 namespace ArrSession.Internal
 {
-    /// <summary>Connects a host token provider to <c>arr_client_new_with_token_provider</c>.</summary>
+    /// <summary>
+    /// Connects a host token provider to <c>arr_client_new_with_token_provider</c>. Every request is
+    /// answered exactly once: with the token, or at once with a failure naming what went wrong (the
+    /// provider threw, returned no task, failed, was cancelled, or gave an empty or unusable token).
+    /// </summary>
     internal sealed class TokenBridge
     {
         private static readonly ArrTokenCallback Callback = OnTokenRequested;
+        private static readonly SendOrPostCallback RunPosted = state => ((Request)state).Ask();
 
-        // user_data is a key into this table rather than a GCHandle: the library may still start a token
-        // callback after arr_client_free has returned (see the package README, "Known library issues"), and
-        // a key that is no longer present is answered with a failure instead of touching freed state.
+        // user_data is a key into this table rather than a GCHandle: a key that is no longer present (the
+        // client was freed) is answered with a failure instead of touching freed state.
         private static readonly Dictionary<long, TokenBridge> Live = new Dictionary<long, TokenBridge>();
         private static long _nextKey;
         private readonly Func<Task<string>> _provider;
+        private readonly SynchronizationContext _context;
 
-        private TokenBridge(Func<Task<string>> provider)
+        private TokenBridge(Func<Task<string>> provider, SynchronizationContext context)
         {
             _provider = provider;
+            _context = context;
         }
 
-        internal static ClientHandle CreateClient(string configJson, RemoteRenderingTokenKind kind, Func<Task<string>> provider)
+        internal static ClientHandle CreateClient(
+            byte[] configJson, RemoteRenderingTokenKind kind, Func<Task<string>> provider, SynchronizationContext context)
         {
             long key = Interlocked.Increment(ref _nextKey);
             lock (Live)
             {
-                Live[key] = new TokenBridge(provider);
+                Live[key] = new TokenBridge(provider, context);
             }
             ClientHandle handle = null;
             uint status = (uint)ArrStatus.Panic;
             try
             {
-                status = NativeMethods.arr_client_new_with_token_provider(
-                    Utf8.ToNative(configJson), (uint)kind, Callback, new IntPtr(key), out handle);
+                status = NativeMethods.arr_client_new_with_token_provider(configJson, (uint)kind, Callback, new IntPtr(key), out handle);
                 if (status != (uint)ArrStatus.Ok)
                 {
                     throw ErrorMapper.FromLastError(status);
@@ -77,6 +83,7 @@ namespace ArrSession.Internal
         private static void OnTokenRequested(IntPtr userData, IntPtr request)
         {
             // Runs on a library thread; the request must be answered exactly once, now or later.
+            var pending = new Request(request);
             try
             {
                 TokenBridge bridge;
@@ -86,56 +93,145 @@ namespace ArrSession.Internal
                 }
                 if (bridge == null)
                 {
-                    Fail(request, "the client was disposed");
+                    pending.Fail("the client was disposed");
                     return;
                 }
-                Task<string> task = bridge._provider();
-                if (task == null)
+                pending.Provider = bridge._provider;
+                if (bridge._context == null)
                 {
-                    Fail(request, "the token provider returned no task");
-                    return;
-                }
-                task.ContinueWith(t => Answer(request, t), TaskContinuationOptions.ExecuteSynchronously);
-            }
-            catch (Exception e)
-            {
-                Fail(request, "the token provider threw " + e.GetType().Name + ": " + e.Message);
-            }
-        }
-
-        private static void Answer(IntPtr request, Task<string> task)
-        {
-            try
-            {
-                if (task.Status == TaskStatus.RanToCompletion && !string.IsNullOrEmpty(task.Result))
-                {
-                    NativeMethods.arr_token_request_complete(request, Utf8.ToNative(task.Result));
-                }
-                else if (task.IsFaulted)
-                {
-                    Exception e = task.Exception.GetBaseException();
-                    Fail(request, "the token provider failed: " + e.GetType().Name + ": " + e.Message);
+                    pending.Ask();
                 }
                 else
                 {
-                    Fail(request, task.IsCanceled ? "the token provider was cancelled" : "the token provider gave no token");
+                    bridge._context.Post(RunPosted, pending);
                 }
             }
             catch (Exception e)
             {
-                ArrLog.ReportCallbackException("token provider", e);
+                pending.Fail("the token provider could not be scheduled: " + Describe(e));
             }
         }
 
-        private static void Fail(IntPtr request, string message)
+        /// <summary>Why <paramref name="token"/> cannot go into an Authorization header, or null if it can.</summary>
+        internal static string Problem(string token)
         {
-            try
+            if (token == null)
             {
-                NativeMethods.arr_token_request_fail(request, Utf8.ToNative(message));
+                return "the token provider gave no token (null)";
             }
-            catch (Exception e)
+            string trimmed = token.Trim();
+            if (trimmed.Length == 0)
             {
-                ArrLog.ReportCallbackException("token provider", e);
+                return "the token provider gave an empty token";
+            }
+            for (int i = 0; i < trimmed.Length; i++)
+            {
+                char c = trimmed[i];
+                if (c < 0x20 || c > 0x7E)
+                {
+                    return "the token provider gave a token with a character not allowed in an HTTP header (U+"
+                        + ((int)c).ToString("X4") + " at index " + i + ")";
+                }
+            }
+            return null;
+        }
+
+        private static string Describe(Exception e)
+        {
+            Exception inner = e is AggregateException ? e.GetBaseException() : e;
+            return inner.GetType().Name + ": " + inner.Message;
+        }
+
+        /// <summary>One token request, answered once.</summary>
+        private sealed class Request
+        {
+            private IntPtr _request;
+
+            internal Request(IntPtr request)
+            {
+                _request = request;
+            }
+
+            internal Func<Task<string>> Provider { get; set; }
+
+            /// <summary>Runs the provider (on the library thread or the app's context) and answers when it is done.</summary>
+            internal void Ask()
+            {
+                Task<string> task;
+                try
+                {
+                    task = Provider();
+                }
+                catch (Exception e)
+                {
+                    Fail("the token provider threw " + Describe(e));
+                    return;
+                }
+                if (task == null)
+                {
+                    Fail("the token provider returned no task");
+                    return;
+                }
+                try
+                {
+                    task.ContinueWith(t => Answer(t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+                catch (Exception e)
+                {
+                    Fail("cannot wait for the token provider: " + Describe(e));
+                }
+            }
+
+            private void Answer(Task<string> task)
+            {
+                if (task.IsFaulted)
+                {
+                    Fail("the token provider failed: " + Describe(task.Exception));
+                    return;
+                }
+                if (task.IsCanceled)
+                {
+                    Fail("the token provider was cancelled");
+                    return;
+                }
+                string token = task.Result;
+                string problem = Problem(token);
+                if (problem != null)
+                {
+                    Fail(problem);
+                    return;
+                }
+                IntPtr request = Interlocked.Exchange(ref _request, IntPtr.Zero);
+                if (request == IntPtr.Zero)
+                {
+                    return;
+                }
+                try
+                {
+                    // Consumes the request even when it refuses the token (then the operation fails at once).
+                    NativeMethods.arr_token_request_complete(request, Utf8.ToNative(token.Trim()));
+                }
+                catch (Exception e)
+                {
+                    ArrLog.ReportCallbackException("token provider", e);
+                }
+            }
+
+            internal void Fail(string message)
+            {
+                IntPtr request = Interlocked.Exchange(ref _request, IntPtr.Zero);
+                if (request == IntPtr.Zero)
+                {
+                    return;
+                }
+                try
+                {
+                    NativeMethods.arr_token_request_fail(request, Utf8.ToNative(message.Replace('\0', ' ')));
+                }
+                catch (Exception e)
+                {
+                    ArrLog.ReportCallbackException("token provider", e);
+                }
             }
         }
     }

@@ -9,16 +9,33 @@ namespace ArrSession.Native
     {
         private static readonly Encoding Strict = new UTF8Encoding(false, true);
 
-        /// <summary>A NUL-terminated UTF-8 copy of <paramref name="value"/>, or null for null.</summary>
-        internal static byte[] ToNative(string value)
+        /// <summary>
+        /// A NUL-terminated UTF-8 copy of <paramref name="value"/>, or null for null. An interior NUL would
+        /// silently cut the string on the native side, and a lone surrogate cannot be encoded: both throw
+        /// <see cref="ArgumentException"/> naming <paramref name="paramName"/>.
+        /// </summary>
+        internal static byte[] ToNative(string value, string paramName = null)
         {
             if (value == null)
             {
                 return null;
             }
-            int length = Strict.GetByteCount(value);
-            var bytes = new byte[length + 1];
-            Strict.GetBytes(value, 0, value.Length, bytes, 0);
+            int nul = value.IndexOf('\0');
+            if (nul >= 0)
+            {
+                throw new ArgumentException("contains a NUL character at index " + nul + ", which a C string cannot hold", paramName);
+            }
+            byte[] bytes;
+            try
+            {
+                int length = Strict.GetByteCount(value);
+                bytes = new byte[length + 1];
+                Strict.GetBytes(value, 0, value.Length, bytes, 0);
+            }
+            catch (EncoderFallbackException e)
+            {
+                throw new ArgumentException("is not valid UTF-16 (a lone surrogate): " + e.Message, paramName, e);
+            }
             return bytes;
         }
 

@@ -29,6 +29,11 @@ namespace UnityEngine
 
 namespace UnityEditor
 {
+    [AttributeUsage(AttributeTargets.Class)]
+    public sealed class InitializeOnLoadAttribute : Attribute
+    {
+    }
+
     public static class AssemblyReloadEvents
     {
         public delegate void AssemblyReloadCallback();

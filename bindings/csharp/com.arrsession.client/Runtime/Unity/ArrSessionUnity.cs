@@ -5,18 +5,18 @@ using UnityEngine;
 namespace ArrSession.Unity
 {
     /// <summary>
-    /// The Unity side of the package: forwards the library's logs to the Console, and shuts the native
-    /// library down before a domain reload (its callbacks point into the old domain) and when the app
-    /// quits, stopping the sessions the app's clients started unless <see cref="StopSessionsOnQuit"/> is
-    /// turned off (or a client's <see cref="RemoteRenderingClient.StopSessionsOnShutdown"/> is false).
+    /// The Unity side of the package: forwards the library's logs to the Console (Warning and worse by
+    /// default) and shuts the native library down when the app quits (<see cref="ArrRuntime.Shutdown"/>:
+    /// clients created with <see cref="RemoteRenderingClientOptions.StopOwnedSessionsOnClose"/> stop their
+    /// sessions then, concurrently and bounded by their close timeout). The editor part
+    /// (ArrSession.Editor) shuts it down before every domain reload, in edit mode too.
+    /// <c>Application.quitting</c> does not fire on every platform (iOS; some Android and UWP exits): there
+    /// the session's lease is the safety net, so keep leases short and extend them while in use.
     /// </summary>
     public static class ArrSessionUnity
     {
-        /// <summary>Stop the sessions started by live clients when the app quits (default: true).</summary>
-        public static bool StopSessionsOnQuit = true;
-
         /// <summary>The most verbose level forwarded to the Console; set it before creating clients, or call <see cref="SetLogLevel"/>.</summary>
-        public static ArrLogLevel LogLevel = ArrLogLevel.Info;
+        public static ArrLogLevel LogLevel = ArrLogLevel.Warn;
 
         public static void SetLogLevel(ArrLogLevel level)
         {
@@ -30,28 +30,17 @@ namespace ArrSession.Unity
             // Also runs again when "Enter Play Mode Options" skip the domain reload: subscribe once.
             Application.quitting -= OnQuitting;
             Application.quitting += OnQuitting;
-#if UNITY_EDITOR
-            UnityEditor.AssemblyReloadEvents.beforeAssemblyReload -= OnBeforeAssemblyReload;
-            UnityEditor.AssemblyReloadEvents.beforeAssemblyReload += OnBeforeAssemblyReload;
-#endif
             Guard("install the log sink", () => ArrLog.SetSink(new UnityLogSink(), LogLevel));
         }
 
         private static void OnQuitting()
         {
-            // Blocks for the stop requests: quitting is the one place where that is wanted.
-            Guard("shut down", () => ArrRuntime.Shutdown(StopSessionsOnQuit));
+            // Blocks for the stop requests of clients that asked for stop-on-close, within their close timeout.
+            Guard("shut down", () => ArrRuntime.ShutdownIfLoaded());
         }
 
-#if UNITY_EDITOR
-        private static void OnBeforeAssemblyReload()
-        {
-            // A script reload is not a quit: sessions keep running; the next domain creates new clients.
-            Guard("shut down before the assembly reload", () => ArrRuntime.Shutdown(false));
-        }
-#endif
-
-        private static void Guard(string what, Action action)
+        /// <summary>Runs <paramref name="action"/>, reporting a missing plug-in as a warning and anything else as an exception.</summary>
+        public static void Guard(string what, Action action)
         {
             try
             {
