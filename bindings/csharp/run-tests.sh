@@ -29,14 +29,17 @@ mcs -nologo -target:library -warn:4 -warnaserror+ -nowarn:67 -define:UNITY_2019_
 # The runner, compiled against that assembly (InternalsVisibleTo gives it the JSON reader).
 mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:"$out/ArrSession.Runtime.dll" \
     -out:"$out/ArrSession.Tests.exe" "$here"/tests/*.cs
-# The example, built the same way; ExampleTests runs it against an emulator.
-mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:"$out/ArrSession.Runtime.dll" \
-    -out:"$out/SessionLifecycle.exe" "$root"/examples/csharp/*.cs
+# The examples, built the same way; ExampleTests runs them against an emulator.
+for example in SessionLifecycle AzureSdkReadmeSample; do
+    mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:"$out/ArrSession.Runtime.dll" \
+        -out:"$out/$example.exe" "$root/examples/csharp/$example.cs"
+done
 
 # DllImport("arr_session") resolves to libarr_session.so through the loader path.
 export LD_LIBRARY_PATH="$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export ARR_CSHARP_PACKAGE_DIR="$here/com.arrsession.client"
 export ARR_CSHARP_EXAMPLE_EXE="$out/SessionLifecycle.exe"
+export ARR_CSHARP_SAMPLE_EXE="$out/AzureSdkReadmeSample.exe"
 log="$out/test-output.txt"
 set +e
 mono --debug "$out/ArrSession.Tests.exe" "$@" | tee "$log"
