@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the C# package with Debian's mcs and runs its test runner under mono.
 #   bash bindings/csharp/run-tests.sh [name-filter]
-# Needs: apt-get install -y mono-mcs mono-runtime   (System.dll and System.Core.dll come with them)
+# Needs: apt-get install -y mono-mcs mono-runtime   (System.dll, System.Core.dll, System.Xml.dll come with them)
+#        and zip (or python3) for the NuGet package that NuGetTests checks
 # Uses $ARR_SESSION_LIBRARY_DIR (default target/debug) for libarr_session.so and $ARR_EMULATOR
 # (default target/debug/arr-emulator); build them first with `cargo build -p arr-session -p arr-emulator`.
 set -euo pipefail
@@ -27,13 +28,16 @@ mcs -nologo -target:library -warn:4 -warnaserror+ -nowarn:67 -define:UNITY_2019_
     -r:System.dll -r:"$out/ArrSession.Runtime.dll" -out:"$out/ArrSession.Unity.Check.dll" \
     "$runtime"/Unity/*.cs "$here"/com.arrsession.client/Editor/*.cs "$here"/tests/unity-stubs/*.cs
 # The runner, compiled against that assembly (InternalsVisibleTo gives it the JSON reader).
-mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:"$out/ArrSession.Runtime.dll" \
+mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:System.Xml.dll -r:"$out/ArrSession.Runtime.dll" \
     -out:"$out/ArrSession.Tests.exe" "$here"/tests/*.cs
 # The examples, built the same way; ExampleTests runs them against an emulator.
 for example in SessionLifecycle AzureSdkReadmeSample; do
     mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:"$out/ArrSession.Runtime.dll" \
         -out:"$out/$example.exe" "$root/examples/csharp/$example.cs"
 done
+
+# The NuGet package, from the same library (NuGetTests checks its layout and loads it).
+export ARR_CSHARP_NUPKG="$(bash "$here/tools/pack-nuget.sh" --out "$out/nuget" --native "linux-x64=$lib_dir/libarr_session.so" | tail -n 1)"
 
 # DllImport("arr_session") resolves to libarr_session.so through the loader path.
 export LD_LIBRARY_PATH="$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"

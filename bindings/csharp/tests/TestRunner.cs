@@ -82,6 +82,10 @@ namespace ArrSession.Tests
 
         internal static int Main(string[] args)
         {
+            if (args.Length > 0 && args[0] == "--nupkg-smoke")
+            {
+                return NuGetTests.Smoke();
+            }
             string filter = args.Length > 0 ? args[0] : null;
             List<MethodInfo> tests = typeof(TestRunner).Assembly.GetTypes()
                 .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
