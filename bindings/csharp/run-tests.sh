@@ -44,6 +44,7 @@ export LD_LIBRARY_PATH="$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export ARR_CSHARP_PACKAGE_DIR="$here/com.arrsession.client"
 export ARR_CSHARP_EXAMPLE_EXE="$out/SessionLifecycle.exe"
 export ARR_CSHARP_SAMPLE_EXE="$out/AzureSdkReadmeSample.exe"
+export ARR_CSHARP_UNITY_CHECK_DLL="$out/ArrSession.Unity.Check.dll"
 log="$out/test-output.txt"
 set +e
 mono --debug "$out/ArrSession.Tests.exe" "$@" | tee "$log"

@@ -82,6 +82,11 @@ namespace ArrSession.Tests
             JsonObject unity = Json.ParseObject(File.ReadAllText(Path.Combine(PackageDir, "Runtime/Unity/ArrSession.Unity.asmdef")));
             Assert.Equal("ArrSession.Unity", unity.GetString("name"), "unity asmdef");
             Assert.True(unity.GetArray("references").Contains("ArrSession.Runtime"), "the Unity part references the core");
+            JsonObject editor = Json.ParseObject(File.ReadAllText(Path.Combine(PackageDir, "Editor/ArrSession.Editor.asmdef")));
+            Assert.Equal("ArrSession.Editor", editor.GetString("name"), "editor asmdef");
+            Assert.True(editor.GetArray("references").Contains("ArrSession.Runtime"), "the editor part references the core");
+            Assert.True(editor.GetArray("includePlatforms").Count == 1 && editor.GetArray("includePlatforms").Contains("Editor"),
+                "the editor part is built for the editor only");
         }
 
         [Test]
