@@ -37,6 +37,18 @@ namespace ArrSession.Tests
                     client.GetSessions();
                     Assert.Throws<RemoteRenderingException>(() => client.GetSession("missing-for-logs"), "404");
                 }
+                // Lines come from the library's log thread, possibly after the call returned.
+                for (int i = 0; i < 100; i++)
+                {
+                    lock (lines)
+                    {
+                        if (lines.Exists(l => l.Contains("missing-for-logs")))
+                        {
+                            break;
+                        }
+                    }
+                    System.Threading.Thread.Sleep(50);
+                }
             }
             finally
             {
