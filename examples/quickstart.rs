@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use arr_emulator::{Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
 use arr_session::{
-    ApiVersion, Client, ClientConfig, CreateSessionOptions, Credential, Response, Session, SessionSize, WaitOptions,
+    ApiVersion, Client, ClientConfig, CreateSessionOptions, Credential, Response, Session, SessionSize, SessionStatus,
+    WaitOptions,
 };
 
 #[tokio::main]
@@ -65,7 +66,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         client.api_version().as_str()
     );
 
-    let mut options = CreateSessionOptions::new(SessionSize::standard(), 30);
+    let mut options = CreateSessionOptions::new(SessionSize::Standard, 30);
     if client.api_version() == ApiVersion::V2021_01_01 {
         options = options.with_id(format!("quickstart-{}", uuid::Uuid::new_v4().simple()));
     }
@@ -73,7 +74,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     step("1/6 create", &created);
 
     // From here on a session exists: stop it whatever the remaining steps do.
-    let id = created.id.clone();
+    let id = created.value().id.clone();
     let outcome = lifecycle(&client, &id).await;
     if outcome.is_err() {
         match client.stop_session(&id).await {
@@ -89,11 +90,8 @@ async fn lifecycle(client: &Client, id: &str) -> Result<(), Box<dyn std::error::
     let progress: arr_session::ProgressFn = Arc::new(move |s: &Session| {
         println!("      ... {} after {:.1} s", s.status, started.elapsed().as_secs_f64());
     });
-    let options = WaitOptions {
-        timeout: Some(Duration::from_secs(600)),
-        on_progress: Some(progress),
-        ..WaitOptions::default()
-    };
+    let mut options = WaitOptions::with_timeout(Duration::from_secs(600));
+    options.on_progress = Some(progress);
     println!("[2/6 wait until Ready]");
     let ready = client.wait_until_ready(id, &options).await?;
     step("2/6 ready", &ready);
@@ -103,21 +101,21 @@ async fn lifecycle(client: &Client, id: &str) -> Result<(), Box<dyn std::error::
 
     let listed = client.list_sessions().await?;
     step("4/6 list", &listed);
-    if !listed.iter().any(|s| s.id == id) {
+    if !listed.value().iter().any(|s| s.id == id) {
         return Err(format!("session {id} is missing from the list").into());
     }
 
     let stopped = client.stop_session(id).await?;
     println!(
         "[5/6 stop] HTTP {} MS-CV {}",
-        stopped.http_status,
-        stopped.ms_cv.as_deref().unwrap_or("-")
+        stopped.http_status(),
+        stopped.ms_cv().unwrap_or("-")
     );
 
     let after = client.get_session(id).await?;
     step("6/6 get after stop", &after);
-    if after.status.as_str() != "Stopped" {
-        return Err(format!("session {id} is {} after stop, expected Stopped", after.status).into());
+    if !matches!(after.value().status, SessionStatus::Stopped) {
+        return Err(format!("session {id} is {} after stop, expected Stopped", after.value().status).into());
     }
     Ok(())
 }
@@ -125,8 +123,8 @@ async fn lifecycle(client: &Client, id: &str) -> Result<(), Box<dyn std::error::
 fn step<T: serde::Serialize>(name: &str, response: &Response<T>) {
     println!(
         "[{name}] HTTP {} MS-CV {}",
-        response.http_status,
-        response.ms_cv.as_deref().unwrap_or("-")
+        response.http_status(),
+        response.ms_cv().unwrap_or("-")
     );
-    println!("{}", serde_json::to_string_pretty(&response.value).unwrap_or_default());
+    println!("{}", serde_json::to_string_pretty(response.value()).unwrap_or_default());
 }

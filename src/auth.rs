@@ -11,8 +11,6 @@
 //! - **A monotonic clock.** Expiry is anchored to [`Instant`] at receipt, from the token's own lifetime
 //!   (`exp - iat`), so a device clock minutes off neither refreshes on every call nor keeps a dead token.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -20,7 +18,7 @@ use base64::Engine;
 use reqwest::Url;
 use tokio::sync::watch;
 
-use crate::config::{checked_credential, Credential};
+use crate::credentials::{checked_credential, Credential};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 use crate::transport::{Request, Transport};
@@ -30,12 +28,6 @@ pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 /// The STS api-version the official clients send.
 const STS_API_VERSION: &str = "2019-02-28-preview";
-
-/// Supplies tokens on demand, for credentials the library cannot mint itself.
-pub trait TokenProvider: Send + Sync {
-    /// Returns a fresh token. Called when the cached one is missing, near expiry, or was refused.
-    fn token(&self) -> Pin<Box<dyn Future<Output = Result<Secret>> + Send + '_>>;
-}
 
 /// A token and the moment it stops being usable.
 #[derive(Clone)]
@@ -226,16 +218,10 @@ fn seconds_claim(claims: &serde_json::Map<String, serde_json::Value>, name: &str
         .map(|v| v.min(1e12))
 }
 
-/// The `exp` claim of a JWT (without checking its signature), or `None` if the token is not a readable JWT.
-pub fn jwt_expiry(token: &str) -> Option<SystemTime> {
-    let exp = seconds_claim(&jwt_claims(token)?, "exp")?;
-    UNIX_EPOCH.checked_add(Duration::from_secs_f64(exp))
-}
-
 /// How long a token received at `now` (our wall clock) stays valid: `exp - iat` (or `exp - nbf`) when
 /// the token says when it was issued, both on the issuer's clock, so our clock's error does not matter;
 /// otherwise `exp - now`. `None` if the token has no readable `exp`.
-fn jwt_lifetime(token: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn jwt_lifetime(token: &str, now: SystemTime) -> Option<Duration> {
     let claims = jwt_claims(token)?;
     let exp = seconds_claim(&claims, "exp")?;
     let issued = seconds_claim(&claims, "iat").or_else(|| seconds_claim(&claims, "nbf"));
@@ -282,15 +268,19 @@ mod tests {
     #[test]
     fn reads_exp_from_the_sanitised_recording_token() {
         // The token the official SDKs' recordings use: payload {"exp":2147483647}.
-        let exp = jwt_expiry("fake.eyJleHAiOjIxNDc0ODM2NDd9.fake").unwrap();
-        assert_eq!(exp.duration_since(UNIX_EPOCH).unwrap().as_secs(), 2_147_483_647);
+        let at = UNIX_EPOCH + Duration::from_secs(2_147_483_000);
+        assert_eq!(
+            jwt_lifetime("fake.eyJleHAiOjIxNDc0ODM2NDd9.fake", at),
+            Some(Duration::from_secs(647))
+        );
     }
 
     #[test]
     fn opaque_tokens_have_no_expiry() {
-        assert!(jwt_expiry("opaque").is_none());
-        assert!(jwt_expiry("a.!!!.c").is_none());
-        assert!(jwt_expiry("a.eyJmb28iOjF9.c").is_none()); // {"foo":1}
+        let now = SystemTime::now();
+        assert!(jwt_lifetime("opaque", now).is_none());
+        assert!(jwt_lifetime("a.!!!.c", now).is_none());
+        assert!(jwt_lifetime("a.eyJmb28iOjF9.c", now).is_none()); // {"foo":1}
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use reqwest::{Method, Url};
 
 use crate::auth::TokenSource;
-use crate::cancel::CancelToken;
 use crate::config::{ApiVersion, ClientConfig, ResolvedEndpoints};
 use crate::error::{Error, ErrorKind, Result};
 use crate::guard::OwnedSessions;
@@ -16,6 +15,7 @@ use crate::model::{
 use crate::secret::Secret;
 use crate::transport::{self, Request, Transport};
 use crate::wire::{v1, v2021};
+use tokio_util::sync::CancellationToken as CancelToken;
 
 /// Pages followed at most when listing, so that a service bug that links pages in a circle cannot hang us.
 const MAX_LIST_PAGES: usize = 10_000;
@@ -99,10 +99,12 @@ impl Client {
         }
     }
 
+    /// The configuration the client was made with (key and token trimmed).
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
 
+    /// The wire version the client speaks.
     pub fn api_version(&self) -> ApiVersion {
         self.inner.config.api_version
     }
@@ -175,7 +177,7 @@ impl Client {
                 }
                 let session = Session {
                     id,
-                    status: SessionStatus::new(SessionStatus::STARTING),
+                    status: SessionStatus::Starting,
                     size,
                     max_lease_time_minutes: Some(options.max_lease_time_minutes),
                     elapsed_time_minutes: None,
@@ -236,7 +238,9 @@ impl Client {
             .await
             .ok()?;
         let found = session_response(&response, v2021::decode_session).ok()?;
-        let same = found.size == *size && found.max_lease_time_minutes == Some(lease) && !found.status.is_terminal();
+        let same = found.value.size == *size
+            && found.value.max_lease_time_minutes == Some(lease)
+            && !found.value.status.is_terminal();
         same.then_some(found)
     }
 
@@ -305,7 +309,7 @@ impl Client {
             // for (e.g. our first attempt was applied but its answer lost), the update has happened.
             Err(e) if matches!(e.http_status(), Some(400 | 422)) => {
                 let current = self.get_session(id).await?;
-                if current.max_lease_time_minutes == Some(max_lease_time_minutes) {
+                if current.value.max_lease_time_minutes == Some(max_lease_time_minutes) {
                     Ok(current)
                 } else {
                     Err(e)
@@ -319,7 +323,7 @@ impl Client {
     /// to renew: the lease is absolute, and doubling it by mistake was a known bug of the Unity helper.
     pub async fn extend_session(&self, id: &str, by_minutes: u32) -> Result<Response<Session>> {
         let current = self.get_session(id).await?;
-        let lease = current.max_lease_time_minutes.ok_or_else(|| {
+        let lease = current.value.max_lease_time_minutes.ok_or_else(|| {
             Error::new(
                 ErrorKind::Decode,
                 format!("session {id} did not report its maxLeaseTimeMinutes"),

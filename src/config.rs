@@ -3,19 +3,19 @@
 //! JSON keys are camelCase. Unknown keys and invalid values are rejected with an error naming the field,
 //! so a typo in a Unity inspector or a config file is found at start-up, not at the first request.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
 use serde_json::Value;
 
-use crate::auth::TokenProvider;
+use crate::credentials::{checked_credential, Credential};
 use crate::error::{Error, Result};
 use crate::json_fields::Fields;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
 /// Which wire version of the session API to speak.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ApiVersion {
     /// `/accounts/{id}/sessions/{id}?api-version=2021-01-01` (PUT, GET, PATCH, POST `:stop`, list).
@@ -35,6 +35,7 @@ impl ApiVersion {
         }
     }
 
+    /// `"2021-01-01"` or `"v1"`.
     pub fn as_str(self) -> &'static str {
         match self {
             ApiVersion::V2021_01_01 => "2021-01-01",
@@ -43,31 +44,8 @@ impl ApiVersion {
     }
 }
 
-/// How the client proves who it is. Exactly one per client.
-#[derive(Clone)]
-pub enum Credential {
-    /// The account key, exchanged at the Mixed Reality STS for an access token (cached, refreshed).
-    AccountKey(Secret),
-    /// A Mixed Reality access token used as is (never refreshed: a 401 is returned to the caller).
-    AccessToken(Secret),
-    /// A callback that returns Mixed Reality access tokens (e.g. minted by the app's backend).
-    AccessTokenProvider(Arc<dyn TokenProvider>),
-    /// A callback that returns Microsoft Entra ID (AAD) tokens, exchanged at the STS.
-    AadTokenProvider(Arc<dyn TokenProvider>),
-}
-
-impl std::fmt::Debug for Credential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Credential::AccountKey(_) => "AccountKey(<redacted>)",
-            Credential::AccessToken(_) => "AccessToken(<redacted>)",
-            Credential::AccessTokenProvider(_) => "AccessTokenProvider",
-            Credential::AadTokenProvider(_) => "AadTokenProvider",
-        })
-    }
-}
-
 /// Where requests go through.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum ProxySetting {
     /// `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment (and the OS setting on Windows/macOS).
@@ -79,7 +57,10 @@ pub enum ProxySetting {
     Url(String),
 }
 
-/// Everything a [`crate::Client`] needs. Build it in code or with [`ClientConfig::from_json`].
+/// Everything a [`crate::Client`] needs: [`ClientConfig::new`] then set fields, [`ClientConfig::builder`],
+/// [`ClientConfig::from_json`] (the C ABI's and the bindings' form) or [`ClientConfig::from_lookup`]
+/// (`ARR_*` environment variables).
+#[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// Rendering endpoint: a full URL (`https://remoterendering.westus2.mixedreality.azure.com`), a domain
@@ -92,17 +73,21 @@ pub struct ClientConfig {
     pub account_domain: Option<String>,
     /// A full STS URL that overrides the one derived from `account_domain`.
     pub sts_endpoint: Option<String>,
+    /// How the client proves who it is.
     pub credential: Credential,
+    /// Which wire version to speak.
     pub api_version: ApiVersion,
     /// Time allowed to open a connection (TCP + TLS).
     pub connect_timeout: Duration,
     /// Time allowed for one attempt of one request, body included.
     pub request_timeout: Duration,
+    /// How failed requests are retried.
     pub retry: RetryPolicy,
     /// Delay between polls while waiting; `None` means 2 s for Standard sessions and 10 s otherwise.
     pub poll_interval: Option<Duration>,
     /// Appended to the `User-Agent` header (e.g. your app's name and version).
     pub user_agent_suffix: Option<String>,
+    /// Where requests go through.
     pub proxy: ProxySetting,
     /// Extra trusted root certificates (PEM, one or more), on top of the OS store and the bundled roots.
     pub extra_root_ca_pem: Option<String>,
@@ -135,6 +120,15 @@ impl ClientConfig {
             stop_owned_sessions_on_close: false,
             close_timeout: Duration::from_secs(10),
         }
+    }
+
+    /// A builder starting from [`ClientConfig::new`]; [`ClientConfigBuilder::build`] checks the result.
+    pub fn builder(
+        endpoint: impl Into<String>,
+        account_id: impl Into<String>,
+        credential: Credential,
+    ) -> ClientConfigBuilder {
+        ClientConfigBuilder(ClientConfig::new(endpoint, account_id, credential))
     }
 
     /// Reads the camelCase JSON form (the one the C ABI and the bindings pass). See the README for keys.
@@ -406,32 +400,64 @@ fn is_loopback_host(url: &Url) -> bool {
 
 /// `8-4-4-4-12` hexadecimal digits.
 pub(crate) fn is_guid(value: &str) -> bool {
-    let groups: Vec<&str> = value.split('-').collect();
-    let lengths = [8, 4, 4, 4, 12];
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip(lengths)
-            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+    // The service's form only: 8-4-4-4-12 hex digits (uuid alone also takes braces, urn: and no hyphens).
+    value.len() == 36 && uuid::Uuid::try_parse(value).is_ok()
 }
 
-/// A key or token trimmed of surrounding whitespace, refused (naming `key`, never showing the value) when
-/// empty or when it holds anything but visible ASCII, which is all a key, a JWT or a bearer header holds.
-pub(crate) fn checked_credential(value: &str, key: &str) -> Result<Secret> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(Error::invalid_argument(key, "must not be empty"));
+/// Builds a [`ClientConfig`] field by field; see the fields of [`ClientConfig`] for what each means.
+#[derive(Clone, Debug)]
+pub struct ClientConfigBuilder(ClientConfig);
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty => $field:ident = $value:expr;)*) => {
+        impl ClientConfigBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $name(mut self, $name: $ty) -> ClientConfigBuilder {
+                    self.0.$field = $value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    /// The account domain (or a bare region); the STS is `https://sts.<domain>`.
+    account_domain: impl Into<String> => account_domain = Some(account_domain.into());
+    /// A full STS URL (overrides the account domain).
+    sts_endpoint: impl Into<String> => sts_endpoint = Some(sts_endpoint.into());
+    /// The wire version.
+    api_version: ApiVersion => api_version = api_version;
+    /// Time allowed to open a connection.
+    connect_timeout: Duration => connect_timeout = connect_timeout;
+    /// Time allowed for one attempt of one request.
+    request_timeout: Duration => request_timeout = request_timeout;
+    /// The retry policy.
+    retry: RetryPolicy => retry = retry;
+    /// The delay between polls while waiting.
+    poll_interval: Duration => poll_interval = Some(poll_interval);
+    /// Appended to the `User-Agent` header.
+    user_agent_suffix: impl Into<String> => user_agent_suffix = Some(user_agent_suffix.into());
+    /// Where requests go through.
+    proxy: ProxySetting => proxy = proxy;
+    /// Extra trusted root certificates (PEM).
+    extra_root_ca_pem: impl Into<String> => extra_root_ca_pem = Some(extra_root_ca_pem.into());
+    /// Allow plain `http://` to hosts other than loopback.
+    allow_insecure_http: bool => allow_insecure_http = allow_insecure_http;
+    /// Stop owned sessions when the client is closed.
+    stop_owned_sessions_on_close: bool => stop_owned_sessions_on_close = stop_owned_sessions_on_close;
+    /// How long closing may take.
+    close_timeout: Duration => close_timeout = close_timeout;
+}
+
+impl ClientConfigBuilder {
+    /// The configuration, checked as [`crate::Client::new`] checks it (the error names the field).
+    pub fn build(self) -> Result<ClientConfig> {
+        let config = self.0.normalized()?;
+        config.resolve()?;
+        Ok(config)
     }
-    if let Some(position) = value.bytes().position(|b| !b.is_ascii_graphic()) {
-        return Err(Error::invalid_argument(
-            key,
-            format_args!(
-                "contains a character that cannot be sent in an HTTP header (at position {position}); \
-                 only visible ASCII is allowed"
-            ),
-        ));
-    }
-    Ok(Secret::new(value))
 }
 
 #[cfg(test)]

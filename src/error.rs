@@ -7,6 +7,7 @@
 //! error body, our own messages, and the request path, never from headers we sent.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Session;
 
 /// What went wrong, in the terms a caller acts on.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// Rejected before sending (bad id, lease out of range, malformed config), or a 400/422 from the service.
@@ -91,10 +93,13 @@ impl fmt::Display for ErrorKind {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceError {
+    /// The service's error code, e.g. `BadRequest`.
     #[serde(default)]
     pub code: String,
+    /// The service's message.
     #[serde(default)]
     pub message: String,
+    /// What the error is about, when the service says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     #[serde(
@@ -102,7 +107,9 @@ pub struct ServiceError {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "crate::wire::null_as_default"
     )]
+    /// Further errors that together make this one.
     pub details: Vec<ServiceError>,
+    /// A more specific error, when the service gives one.
     #[serde(default, alias = "innererror", skip_serializing_if = "Option::is_none")]
     pub inner_error: Option<Box<ServiceError>>,
 }
@@ -126,6 +133,8 @@ struct Inner {
     argument: Option<String>,
     /// A `Timeout` that is a wait's own deadline (not a request that ran past `requestTimeoutMs`).
     wait_deadline: bool,
+    /// The underlying I/O, TLS or decoding error, for [`std::error::Error::source`].
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl Error {
@@ -145,6 +154,7 @@ impl Error {
             session: None,
             argument: None,
             wait_deadline: false,
+            source: None,
         })
     }
 
@@ -184,6 +194,7 @@ impl Error {
             session: None,
             argument: None,
             wait_deadline: false,
+            source: None,
         })
     }
 
@@ -207,6 +218,7 @@ impl Error {
             session: Some(Box::new(session)),
             argument: None,
             wait_deadline: false,
+            source: None,
         })
     }
 
@@ -227,6 +239,7 @@ impl Error {
         self
     }
 
+    /// What went wrong, in the terms a caller acts on.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
@@ -277,6 +290,12 @@ impl Error {
         self.inner.wait_deadline
     }
 
+    /// The same error, keeping `source` as its underlying cause.
+    pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.inner.source = Some(Arc::new(source));
+        self
+    }
+
     /// A wait that ran out of time.
     pub(crate) fn wait_timeout(message: impl Into<String>) -> Error {
         let mut error = Error::new(ErrorKind::Timeout, message);
@@ -284,6 +303,7 @@ impl Error {
         error
     }
 
+    /// Whether trying again later may succeed (throttling, 5xx, network failures, timeouts).
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
             ErrorKind::Throttled | ErrorKind::Network | ErrorKind::Timeout => true,
@@ -323,25 +343,21 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Results of this library.
 pub type Result<T> = std::result::Result<T, Error>;
 
 fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    }
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
 }

@@ -48,8 +48,8 @@ pub fn all_decoders(body: &[u8]) {
     let _ = created_v1(body);
     let _ = service_error(body);
     if let Ok(text) = std::str::from_utf8(body) {
-        let _ = crate::timespan::parse(text);
-        let _ = crate::timefmt::parse_rfc3339(text);
-        let _ = crate::auth::jwt_expiry(text);
+        let _ = arr_wire_time::timespan::parse(text);
+        let _ = arr_wire_time::timestamp::parse_rfc3339(text);
+        let _ = crate::auth::jwt_lifetime(text, std::time::SystemTime::now());
     }
 }

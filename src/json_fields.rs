@@ -1,4 +1,8 @@
 //! Reading JSON objects field by field, so that every error names its field and unknown keys are found.
+//!
+//! Kept by hand: serde's derive names an unknown field but not the field of a wrong type (that needs
+//! serde_path_to_error), says nothing of our ranges (`1 to 86400000`), and treats `null` as a type error
+//! where the bindings send it for "not set"; these ~80 lines keep every message naming its key and range.
 
 use std::time::Duration;
 

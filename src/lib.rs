@@ -4,20 +4,36 @@
 //! stop sessions, with the account-key to access-token exchange done for you. The same engine serves Rust
 //! (this crate), C and C++ (the C ABI in `ffi`), C# and Python.
 //!
-//! ```no_run
-//! # async fn demo() -> arr_session::Result<()> {
+//! The main flow, here against the local emulator (`arr-emulator`, a dev-dependency) so that this
+//! example runs as a test; against the real service, use the region (`"westus2"`) or the endpoint URL and
+//! set `account_domain`:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use arr_session::{Client, ClientConfig, CreateSessionOptions, Credential, SessionSize, WaitOptions};
-//! let mut config = ClientConfig::new(
-//!     "westus2",                                    // or a full URL
-//!     "30ea64bd-100f-4bf0-adc9-29fa45d4880c",
-//!     Credential::AccountKey("<account key>".into()),
-//! );
-//! config.account_domain = Some("westus2".into());
+//! use arr_emulator::{Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+//!
+//! let mut service = EmulatorConfig::default();
+//! service.start_delay = std::time::Duration::from_millis(100);
+//! let emulator = Emulator::start(service).await?;
+//!
+//! let config = ClientConfig::builder(emulator.base_url(), DEV_ACCOUNT_ID, Credential::AccountKey(DEV_ACCOUNT_KEY.into()))
+//!     .sts_endpoint(emulator.base_url())        // or .account_domain("westus2")
+//!     .stop_owned_sessions_on_close(true)       // an app that exits stops what it started
+//!     .build()?;
 //! let client = Client::new(config)?;
-//! let created = client.create_session(&CreateSessionOptions::new(SessionSize::standard(), 60)).await?;
-//! let ready = client.wait_until_ready(&created.id, &WaitOptions::default()).await?;
-//! println!("{} at {:?}", ready.id, ready.hostname);
-//! client.stop_session(&ready.id).await?;
+//!
+//! let created = client.create_session(&CreateSessionOptions::new(SessionSize::Standard, 60)).await?;
+//! let id = created.value().id.clone();
+//! let ready = client.wait_until_ready(&id, &WaitOptions::default()).await?;
+//! assert!(ready.value().status.is_ready());
+//! println!("{id} at {:?}, MS-CV {:?}", ready.value().hostname, ready.ms_cv());
+//!
+//! let extended = client.extend_session(&id, 30).await?;   // the lease is absolute; this adds to it
+//! assert_eq!(extended.value().max_lease_time_minutes, Some(90));
+//! client.stop_session(&id).await?;
+//! client.close().await;
 //! # Ok(()) }
 //! ```
 //!
@@ -25,12 +41,16 @@
 //! ([`ApiVersion::V1`]); results always use the 2021-01-01 shape. The `arr-emulator` crate is a faithful
 //! local service for development and tests.
 
-pub mod auth;
-mod cancel;
+#![deny(missing_docs)]
+
+mod auth;
 mod client;
 mod config;
+mod credentials;
 mod error;
 pub mod ffi;
+/// Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`); not part of the supported API.
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 mod guard;
@@ -38,20 +58,22 @@ mod json_fields;
 mod model;
 mod retry;
 mod secret;
-pub mod timefmt;
-pub mod timespan;
 mod transport;
 mod wait;
 mod wire;
 
-pub use cancel::CancelToken;
+#[cfg(test)]
+mod property_tests;
+
 pub use client::Client;
-pub use config::{ApiVersion, ClientConfig, Credential, ProxySetting};
+pub use config::{ApiVersion, ClientConfig, ClientConfigBuilder, ProxySetting};
+pub use credentials::{Credential, TokenProvider};
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub use model::{
     validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize, SessionStatus,
     MAX_LEASE_MINUTES,
 };
-pub use retry::{Idempotency, RetryPolicy};
+pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use tokio_util::sync::CancellationToken;
 pub use wait::{ProgressFn, WaitOptions, PREMIUM_POLL_INTERVAL, STANDARD_POLL_INTERVAL};

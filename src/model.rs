@@ -5,7 +5,6 @@
 //! normalised to their canonical spelling (`ready` → `Ready`); anything else is kept as sent.
 
 use std::fmt;
-use std::ops::Deref;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -16,104 +15,160 @@ use crate::error::{Error, Result, ServiceError};
 pub const MAX_LEASE_MINUTES: u32 = 1440;
 
 /// A session's state. Terminal states are `Error`, `Expired` and `Stopped`.
+///
+/// An open enum: a value this version does not know is kept in [`SessionStatus::Other`], so a new state
+/// never makes a session unreadable. Known values are matched in any case.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SessionStatus(String);
+#[serde(from = "String", into = "String")]
+pub enum SessionStatus {
+    /// The VM is being prepared.
+    Starting,
+    /// The session accepts connections.
+    Ready,
+    /// Stopped by a client.
+    Stopped,
+    /// The lease ran out.
+    Expired,
+    /// The session failed; its `error` says why.
+    Error,
+    /// A value this version does not know, as sent.
+    Other(String),
+}
 
 impl SessionStatus {
-    pub const STARTING: &'static str = "Starting";
-    pub const READY: &'static str = "Ready";
-    pub const STOPPED: &'static str = "Stopped";
-    pub const EXPIRED: &'static str = "Expired";
-    pub const ERROR: &'static str = "Error";
-    const KNOWN: [&'static str; 5] = [Self::STARTING, Self::READY, Self::STOPPED, Self::EXPIRED, Self::ERROR];
-
-    /// Canonical spelling for known values; anything else as given.
-    pub fn new(value: &str) -> SessionStatus {
-        SessionStatus(canonical(value, &Self::KNOWN))
-    }
-
+    /// The value as the service spells it.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match self {
+            SessionStatus::Starting => "Starting",
+            SessionStatus::Ready => "Ready",
+            SessionStatus::Stopped => "Stopped",
+            SessionStatus::Expired => "Expired",
+            SessionStatus::Error => "Error",
+            SessionStatus::Other(other) => other,
+        }
     }
 
+    /// Whether the session accepts connections.
     pub fn is_ready(&self) -> bool {
-        self.0 == Self::READY
+        *self == SessionStatus::Ready
     }
 
+    /// Whether the session is still starting.
     pub fn is_starting(&self) -> bool {
-        self.0 == Self::STARTING
+        *self == SessionStatus::Starting
     }
 
     /// Error, Expired or Stopped: the session will never become Ready.
     pub fn is_terminal(&self) -> bool {
-        matches!(self.0.as_str(), Self::ERROR | Self::EXPIRED | Self::STOPPED)
+        matches!(
+            self,
+            SessionStatus::Error | SessionStatus::Expired | SessionStatus::Stopped
+        )
+    }
+}
+
+impl From<&str> for SessionStatus {
+    fn from(value: &str) -> SessionStatus {
+        [
+            SessionStatus::Starting,
+            SessionStatus::Ready,
+            SessionStatus::Stopped,
+            SessionStatus::Expired,
+            SessionStatus::Error,
+        ]
+        .into_iter()
+        .find(|known| known.as_str().eq_ignore_ascii_case(value))
+        .unwrap_or_else(|| SessionStatus::Other(value.to_owned()))
+    }
+}
+
+impl From<String> for SessionStatus {
+    fn from(value: String) -> SessionStatus {
+        SessionStatus::from(value.as_str())
+    }
+}
+
+impl From<SessionStatus> for String {
+    fn from(status: SessionStatus) -> String {
+        match status {
+            SessionStatus::Other(other) => other,
+            known => known.as_str().to_owned(),
+        }
     }
 }
 
 impl fmt::Display for SessionStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
-/// The VM size. Requests accept only Standard and Premium (any case); answers may carry other values.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SessionSize(String);
+/// The VM size. Requests accept only Standard and Premium (any case); answers may carry other values
+/// (the service once answered `Tiny`), kept in [`SessionSize::Other`].
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SessionSize {
+    /// The standard VM (the service's default).
+    #[default]
+    Standard,
+    /// The premium VM, for larger models.
+    Premium,
+    /// A value this version does not know, as sent.
+    Other(String),
+}
 
 impl SessionSize {
-    pub const STANDARD: &'static str = "Standard";
-    pub const PREMIUM: &'static str = "Premium";
-
-    /// Canonical spelling for known values; anything else as given (decoding answers).
-    pub fn new(value: &str) -> SessionSize {
-        SessionSize(canonical(value, &[Self::STANDARD, Self::PREMIUM]))
-    }
-
-    pub fn standard() -> SessionSize {
-        SessionSize(Self::STANDARD.to_owned())
-    }
-
-    pub fn premium() -> SessionSize {
-        SessionSize(Self::PREMIUM.to_owned())
-    }
-
-    /// Validates a size for a request: Standard or Premium in any case, canonical out.
+    /// Validates a size for a request: Standard or Premium in any case.
     pub fn parse_requested(value: &str) -> Result<SessionSize> {
-        let size = SessionSize::new(value.trim());
-        if size.0 == Self::STANDARD || size.0 == Self::PREMIUM {
-            Ok(size)
-        } else {
-            Err(Error::invalid_argument(
+        match SessionSize::from(value.trim()) {
+            SessionSize::Other(_) => Err(Error::invalid_argument(
                 "size",
                 format_args!("must be Standard or Premium, not {value:?}"),
-            ))
+            )),
+            known => Ok(known),
         }
     }
 
+    /// The value as the service spells it.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match self {
+            SessionSize::Standard => "Standard",
+            SessionSize::Premium => "Premium",
+            SessionSize::Other(other) => other,
+        }
     }
 }
 
-impl Default for SessionSize {
-    fn default() -> SessionSize {
-        SessionSize::standard()
+impl From<&str> for SessionSize {
+    fn from(value: &str) -> SessionSize {
+        [SessionSize::Standard, SessionSize::Premium]
+            .into_iter()
+            .find(|known| known.as_str().eq_ignore_ascii_case(value))
+            .unwrap_or_else(|| SessionSize::Other(value.to_owned()))
+    }
+}
+
+impl From<String> for SessionSize {
+    fn from(value: String) -> SessionSize {
+        SessionSize::from(value.as_str())
+    }
+}
+
+impl From<SessionSize> for String {
+    fn from(size: SessionSize) -> String {
+        match size {
+            SessionSize::Other(other) => other,
+            known => known.as_str().to_owned(),
+        }
     }
 }
 
 impl fmt::Display for SessionSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
-}
-
-fn canonical(value: &str, known: &[&str]) -> String {
-    known
-        .iter()
-        .find(|k| k.eq_ignore_ascii_case(value))
-        .map_or_else(|| value.to_owned(), |k| (*k).to_owned())
 }
 
 /// A rendering session as the service last described it.
@@ -123,24 +178,34 @@ fn canonical(value: &str, known: &[&str]) -> String {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
+    /// The session id.
     pub id: String,
+    /// Its state.
     pub status: SessionStatus,
+    /// The VM size the service reports.
     pub size: SessionSize,
+    /// The lease: minutes the session may run after becoming Ready (absolute, not what is left).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_lease_time_minutes: Option<u32>,
+    /// Minutes since the session became Ready, as the service counts them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elapsed_time_minutes: Option<u32>,
+    /// Where a renderer connects, once Ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
+    /// The port a renderer connects to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handshake_port: Option<u16>,
+    /// The port of the ArrInspector diagnostics page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arr_inspector_port: Option<u16>,
+    /// The VM's compute power.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teraflops: Option<f64>,
     /// As sent: `...Z` or `...+00:00`, 0 to 7 fraction digits. See [`Session::creation_time`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<String>,
+    /// Why the session failed, when it is in `Error` (or a message the service attached).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ServiceError>,
 }
@@ -148,7 +213,9 @@ pub struct Session {
 impl Session {
     /// `creation_time` as a point in time, when present and readable.
     pub fn creation_time(&self) -> Option<SystemTime> {
-        self.creation_time.as_deref().and_then(crate::timefmt::parse_rfc3339)
+        self.creation_time
+            .as_deref()
+            .and_then(arr_wire_time::timestamp::parse_rfc3339)
     }
 
     /// The lease still left, when the service reported both lease and elapsed time.
@@ -160,16 +227,21 @@ impl Session {
 }
 
 /// What to create. `id: None` lets the library choose a random one (a GUID, as the native SDK does).
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateSessionOptions {
+    /// The session id (2021-01-01 only); `None` for a new GUID.
     pub id: Option<String>,
+    /// Standard or Premium.
     pub size: SessionSize,
+    /// The lease, 0 to 1440 minutes after Ready.
     pub max_lease_time_minutes: u32,
     /// Whether the client owns the new session (see [`crate::Client::stop_owned_sessions`]). Default true.
     pub owned: bool,
 }
 
 impl CreateSessionOptions {
+    /// A session of `size` with a lease of `max_lease_time_minutes`, owned by the client.
     pub fn new(size: SessionSize, max_lease_time_minutes: u32) -> CreateSessionOptions {
         CreateSessionOptions {
             id: None,
@@ -179,34 +251,47 @@ impl CreateSessionOptions {
         }
     }
 
+    /// With a session id of our choosing.
     pub fn with_id(mut self, id: impl Into<String>) -> CreateSessionOptions {
         self.id = Some(id.into());
+        self
+    }
+
+    /// Whether the client owns the session (default true): owned sessions are stopped by
+    /// [`crate::Client::stop_owned_sessions`] and, when configured, on close.
+    pub fn owned(mut self, owned: bool) -> CreateSessionOptions {
+        self.owned = owned;
         self
     }
 }
 
 /// A value together with what the service said about the answer that carried it.
-///
-/// Derefs to the value, so `client.get_session(id).await?.status` reads naturally.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Response<T> {
-    pub value: T,
-    /// The `MS-CV` of the (last) response: quote it when reporting a problem.
-    pub ms_cv: Option<String>,
-    /// The HTTP status of the (last) response.
-    pub http_status: u16,
+    pub(crate) value: T,
+    pub(crate) ms_cv: Option<String>,
+    pub(crate) http_status: u16,
 }
 
 impl<T> Response<T> {
+    /// The value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The value, taken out.
     pub fn into_value(self) -> T {
         self.value
     }
-}
 
-impl<T> Deref for Response<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.value
+    /// The `MS-CV` of the (last) response: quote it when reporting a problem.
+    pub fn ms_cv(&self) -> Option<&str> {
+        self.ms_cv.as_deref()
+    }
+
+    /// The HTTP status of the (last) response.
+    pub fn http_status(&self) -> u16 {
+        self.http_status
     }
 }
 
@@ -244,10 +329,12 @@ mod tests {
 
     #[test]
     fn known_values_are_canonicalised_and_unknown_kept() {
-        assert_eq!(SessionStatus::new("ready").as_str(), "Ready");
-        assert_eq!(SessionStatus::new("Hibernating").as_str(), "Hibernating");
-        assert_eq!(SessionSize::new("premium").as_str(), "Premium");
-        assert_eq!(SessionSize::new("Tiny").as_str(), "Tiny");
+        assert_eq!(SessionStatus::from("ready"), SessionStatus::Ready);
+        assert_eq!(SessionStatus::from("Hibernating").as_str(), "Hibernating");
+        assert_eq!(SessionSize::from("premium"), SessionSize::Premium);
+        assert_eq!(SessionSize::from("Tiny"), SessionSize::Other("Tiny".into()));
+        let json = serde_json::to_string(&SessionSize::Other("Tiny".into())).unwrap();
+        assert_eq!(json, "\"Tiny\"");
         assert!(SessionSize::parse_requested("Tiny").is_err());
         assert_eq!(SessionSize::parse_requested("STANDARD").unwrap().as_str(), "Standard");
     }

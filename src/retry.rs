@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 /// How failed requests are retried. Part of [`crate::ClientConfig`].
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retrying).
@@ -26,9 +27,20 @@ impl Default for RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// `max_retries` retries after the first attempt, waiting `base_delay` · 2ⁿ (±20 %) up to `max_delay`.
+    pub fn new(max_retries: u32, base_delay: Duration, max_delay: Duration) -> RetryPolicy {
+        RetryPolicy {
+            max_retries,
+            base_delay,
+            max_delay,
+        }
+    }
+}
+
 /// How safe a request is to send twice. Decides which failures are retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Idempotency {
+pub(crate) enum Idempotency {
     /// Sending it twice has the effect of sending it once (GET, PUT with a client id, PATCH with an
     /// absolute lease, `:stop`, DELETE): every retryable failure is retried.
     Idempotent,
@@ -39,7 +51,7 @@ pub enum Idempotency {
 
 impl RetryPolicy {
     /// Whether an HTTP status is worth another attempt.
-    pub fn is_retryable_status(status: u16, idempotency: Idempotency) -> bool {
+    pub(crate) fn is_retryable_status(status: u16, idempotency: Idempotency) -> bool {
         match idempotency {
             Idempotency::Idempotent => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
             Idempotency::NotIdempotent => status == 429,
@@ -48,7 +60,7 @@ impl RetryPolicy {
 
     /// The delay before retry number `retry` (1-based). A `Retry-After` from the service replaces the
     /// computed back-off; both are capped by `max_delay`.
-    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(after) = retry_after {
             return after.min(self.max_delay);
         }

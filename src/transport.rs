@@ -104,6 +104,7 @@ impl Response {
     pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| {
             Error::new(ErrorKind::Decode, format!("cannot read the {what}: {e}"))
+                .with_source(e)
                 .with_http_status(self.status)
                 .with_ms_cv(self.ms_cv.clone())
         })
@@ -232,12 +233,10 @@ impl Transport {
         let response = match response {
             Ok(r) => r,
             Err(e) => {
-                let error = transport_error(&e, request.route);
+                let request_sent = !e.is_connect();
+                let error = transport_error(e, request.route);
                 log_request(request, attempt, None, None, started);
-                return Err(Failure::Transport {
-                    error,
-                    request_sent: !e.is_connect(),
-                });
+                return Err(Failure::Transport { error, request_sent });
             }
         };
         let status = response.status().as_u16();
@@ -247,7 +246,7 @@ impl Transport {
             Ok(b) => b.to_vec(),
             Err(e) => {
                 log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
-                let error = transport_error(&e, request.route).with_ms_cv(ms_cv);
+                let error = transport_error(e, request.route).with_ms_cv(ms_cv);
                 return Err(Failure::Transport {
                     error,
                     request_sent: true,
@@ -277,7 +276,7 @@ enum Failure {
     Transport { error: Error, request_sent: bool },
 }
 
-fn transport_error(e: &reqwest::Error, route: &str) -> Error {
+fn transport_error(e: reqwest::Error, route: &str) -> Error {
     // reqwest's Display may include the URL; ours has no secrets in URLs, but keep the text short and ours.
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
@@ -293,17 +292,20 @@ fn transport_error(e: &reqwest::Error, route: &str) -> Error {
     } else {
         "the connection failed"
     };
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     let mut cause = String::new();
     while let Some(s) = source {
         cause = s.to_string();
         source = s.source();
     }
-    if cause.is_empty() {
+    let error = if cause.is_empty() {
         Error::new(kind, format!("{route}: {what}"))
     } else {
         Error::new(kind, format!("{route}: {what} ({cause})"))
-    }
+    };
+    // reqwest's error (and through it the I/O or TLS error) stays reachable by `source()`. Its Display
+    // names the URL, which holds no secret (tokens go in headers only).
+    error.with_source(e)
 }
 
 /// Reads `{"error": {...}}` (2021-01-01) or `{"error": "text"}` (legacy v1); `None` for empty or other bodies.

@@ -5,10 +5,10 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{validate_session_id, Response, Session, SessionSize};
+use tokio_util::sync::CancellationToken;
 
 /// Poll interval for Standard sessions when none is configured (the .NET and JS SDKs' value).
 pub const STANDARD_POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -19,13 +19,16 @@ pub const PREMIUM_POLL_INTERVAL: Duration = Duration::from_secs(10);
 pub type ProgressFn = Arc<dyn Fn(&Session) + Send + Sync>;
 
 /// How long and how often to wait.
+#[non_exhaustive]
 #[derive(Clone, Default)]
 pub struct WaitOptions {
     /// Give up after this long with [`ErrorKind::Timeout`]. `None` waits until a terminal state.
     pub timeout: Option<Duration>,
     /// Overrides the client's poll interval.
     pub poll_interval: Option<Duration>,
-    pub cancel: Option<CancelToken>,
+    /// Cancelling it ends the wait with [`ErrorKind::Cancelled`] (the session keeps running).
+    pub cancel: Option<CancellationToken>,
+    /// Called with each state seen.
     pub on_progress: Option<ProgressFn>,
 }
 
@@ -41,11 +44,30 @@ impl std::fmt::Debug for WaitOptions {
 }
 
 impl WaitOptions {
+    /// Waits at most `timeout`.
     pub fn with_timeout(timeout: Duration) -> WaitOptions {
         WaitOptions {
             timeout: Some(timeout),
             ..WaitOptions::default()
         }
+    }
+
+    /// Polls every `interval` instead of the client's interval.
+    pub fn poll_interval(mut self, interval: Duration) -> WaitOptions {
+        self.poll_interval = Some(interval);
+        self
+    }
+
+    /// Ends the wait when `token` is cancelled.
+    pub fn cancel(mut self, token: CancellationToken) -> WaitOptions {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// Calls `progress` with each state seen.
+    pub fn on_progress(mut self, progress: impl Fn(&Session) + Send + Sync + 'static) -> WaitOptions {
+        self.on_progress = Some(Arc::new(progress));
+        self
     }
 }
 
@@ -62,15 +84,15 @@ impl Client {
                 let delay = match self.get_session(id).await {
                     Ok(response) => {
                         if let Some(progress) = &options.on_progress {
-                            progress(&response);
+                            progress(&response.value);
                         }
-                        if response.status.is_ready() {
+                        if response.value.status.is_ready() {
                             return Ok(response);
                         }
-                        if response.status.is_terminal() {
+                        if response.value.status.is_terminal() {
                             return Err(Error::session_ended(response.value, response.ms_cv));
                         }
-                        let delay = self.poll_interval(options, &response.size);
+                        let delay = self.poll_interval(options, &response.value.size);
                         *last_seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(response.value);
                         delay
                     }
@@ -96,7 +118,13 @@ impl Client {
     /// Returns one result per id, in the order given: the Ready session, or why it will not be Ready
     /// (`SessionEnded`, `NotFound`, `InvalidArgument`, or `Timeout` for those still starting when the
     /// timeout ran out). Cancellation fails the whole call with `Cancelled`.
-    pub async fn wait_for_sessions(&self, ids: &[String], options: &WaitOptions) -> Result<Vec<Result<Session>>> {
+    pub async fn wait_for_sessions<I>(&self, ids: I, options: &WaitOptions) -> Result<Vec<Result<Session>>>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let ids: Vec<String> = ids.into_iter().map(|id| id.as_ref().to_owned()).collect();
+        let ids = ids.as_slice();
         let results: Mutex<Vec<Option<Result<Session>>>> = Mutex::new(vec![None; ids.len()]);
         let finish = |index: usize, outcome: Result<Session>| {
             results.lock().unwrap_or_else(|p| p.into_inner())[index] = Some(outcome);
@@ -107,7 +135,7 @@ impl Client {
             match validate_session_id(id) {
                 Ok(()) => pending
                     .entry(id.as_str())
-                    .or_insert_with(|| (Vec::new(), SessionSize::standard()))
+                    .or_insert_with(|| (Vec::new(), SessionSize::Standard))
                     .0
                     .push(index),
                 Err(e) => finish(index, Err(e)),
@@ -140,7 +168,7 @@ impl Client {
                 for id in unlisted {
                     match self.get_session(id).await {
                         Ok(response) => {
-                            if let Some(outcome) = self.settle(&response, options) {
+                            if let Some(outcome) = self.settle(&response.value, options) {
                                 settled.push((id, outcome));
                             }
                         }
@@ -205,7 +233,7 @@ impl Client {
         options
             .poll_interval
             .or(self.config().poll_interval)
-            .unwrap_or(if size.as_str() == SessionSize::STANDARD {
+            .unwrap_or(if *size == SessionSize::Standard {
                 STANDARD_POLL_INTERVAL
             } else {
                 PREMIUM_POLL_INTERVAL
@@ -214,7 +242,7 @@ impl Client {
 
     /// After a transient failure: the service's `Retry-After` if it gave one, else the poll interval.
     fn backoff(&self, options: &WaitOptions, error: &Error) -> Duration {
-        let interval = self.poll_interval(options, &SessionSize::standard());
+        let interval = self.poll_interval(options, &SessionSize::Standard);
         error.retry_after().map_or(interval, |after| after.max(interval))
     }
 }

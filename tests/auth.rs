@@ -12,12 +12,18 @@ use common::*;
 async fn one_sts_request_serves_many_operations() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = client.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     for _ in 0..10 {
-        client.get_session(&id).await.unwrap();
+        client.get_session(&id).await.unwrap().into_value();
     }
-    client.list_sessions().await.unwrap();
-    client.stop_session(&id).await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
+    client.stop_session(&id).await.unwrap().into_value();
     assert_eq!(emulator.request_count("sts.token"), 1);
 }
 
@@ -45,11 +51,11 @@ async fn a_token_is_refreshed_before_it_expires() {
     })
     .await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    client.list_sessions().await.unwrap();
-    client.list_sessions().await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
+    client.list_sessions().await.unwrap().into_value();
     assert_eq!(emulator.request_count("sts.token"), 1, "still fresh");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    client.list_sessions().await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
     assert_eq!(emulator.request_count("sts.token"), 2, "refreshed inside the margin");
     assert_eq!(
         emulator.request_count("sessions.list"),
@@ -62,9 +68,9 @@ async fn a_token_is_refreshed_before_it_expires() {
 async fn a_refused_token_is_refreshed_once_and_the_call_retried() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    client.list_sessions().await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
     emulator.revoke_tokens();
-    client.list_sessions().await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
     assert_eq!(emulator.request_count("sts.token"), 2);
     assert_eq!(
         emulator.request_count("sessions.list"),
@@ -83,7 +89,7 @@ async fn a_static_token_that_is_refused_is_reported_not_retried() {
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
     config.credential = arr_session::Credential::AccessToken(token);
     let client = Client::new(config).unwrap();
-    client.list_sessions().await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
     emulator.revoke_tokens();
     let err = client.list_sessions().await.unwrap_err();
     assert_eq!(err.kind(), arr_session::ErrorKind::Unauthorized);
@@ -99,7 +105,7 @@ async fn a_token_provider_supplies_tokens_and_is_asked_again_after_a_401() {
         inner: Client,
         calls: AtomicUsize,
     }
-    impl arr_session::auth::TokenProvider for Backend {
+    impl arr_session::TokenProvider for Backend {
         fn token(
             &self,
         ) -> std::pin::Pin<Box<dyn std::future::Future<Output = arr_session::Result<arr_session::Secret>> + Send + '_>>
@@ -117,8 +123,8 @@ async fn a_token_provider_supplies_tokens_and_is_asked_again_after_a_401() {
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
     config.credential = arr_session::Credential::AccessTokenProvider(backend.clone());
     let client = Client::new(config).unwrap();
-    client.list_sessions().await.unwrap();
-    client.list_sessions().await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
+    client.list_sessions().await.unwrap().into_value();
     assert_eq!(backend.calls.load(Ordering::SeqCst), 1);
     emulator.revoke_tokens();
     // The backend's own cache still holds the revoked token, so it is refused once more and surfaces.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arr_emulator::{EmulatorConfig, FaultKind, CAPACITY_CODE};
-use arr_session::auth::TokenProvider;
+use arr_session::TokenProvider;
 use arr_session::{ApiVersion, Client, Credential, ErrorKind, Secret, WaitOptions};
 use base64::Engine;
 use common::*;
@@ -29,7 +29,11 @@ async fn wait_until_ready_ends_with_session_ended_carrying_the_error_2021() {
     .await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
     let id = unique_id("fails");
-    let created = client.create_session(&standard(30).with_id(&id)).await.unwrap();
+    let created = client
+        .create_session(&standard(30).with_id(&id))
+        .await
+        .unwrap()
+        .into_value();
     assert!(created.status.is_starting());
     let waiting = {
         let client = client.clone();
@@ -58,7 +62,7 @@ async fn wait_until_ready_ends_with_session_ended_carrying_the_message_v1() {
     })
     .await;
     let client = client_for(&emulator, ApiVersion::V1);
-    let created = client.create_session(&standard(30)).await.unwrap();
+    let created = client.create_session(&standard(30)).await.unwrap().into_value();
     let error = client
         .wait_until_ready(&created.id, &wait_opts())
         .await
@@ -79,9 +83,13 @@ async fn a_session_beyond_capacity_ends_the_wait_with_the_capacity_error() {
     })
     .await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let first = client.create_session(&standard(30)).await.unwrap();
-    client.wait_until_ready(&first.id, &wait_opts()).await.unwrap();
-    let second = client.create_session(&standard(30)).await.unwrap();
+    let first = client.create_session(&standard(30)).await.unwrap().into_value();
+    client
+        .wait_until_ready(&first.id, &wait_opts())
+        .await
+        .unwrap()
+        .into_value();
+    let second = client.create_session(&standard(30)).await.unwrap().into_value();
     let error = client
         .wait_until_ready(&second.id, &wait_opts())
         .await
@@ -102,7 +110,7 @@ async fn a_scripted_session_error_is_seen_by_the_client() {
         1,
     ));
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let created = client.create_session(&standard(30)).await.unwrap();
+    let created = client.create_session(&standard(30)).await.unwrap().into_value();
     let error = client.wait_until_ready(&created.id, &wait_opts()).await.unwrap_err();
     assert_eq!(error.service_error().unwrap().code, "GpuLost");
 }
@@ -112,19 +120,23 @@ async fn lease_logic_runs_on_emulated_time() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
     let id = unique_id("lease");
-    client.create_session(&standard(20).with_id(&id)).await.unwrap();
-    client.wait_until_ready(&id, &wait_opts()).await.unwrap();
+    client
+        .create_session(&standard(20).with_id(&id))
+        .await
+        .unwrap()
+        .into_value();
+    client.wait_until_ready(&id, &wait_opts()).await.unwrap().into_value();
     emulator.advance_clock(15.0).unwrap();
-    let s = client.get_session(&id).await.unwrap();
+    let s = client.get_session(&id).await.unwrap().into_value();
     assert_eq!(s.elapsed_time_minutes, Some(15));
     assert_eq!(s.remaining_lease(), Some(Duration::from_secs(5 * 60)));
     // Extending by 10 minutes keeps it alive past the original lease.
-    let s = client.extend_session(&id, 10).await.unwrap();
+    let s = client.extend_session(&id, 10).await.unwrap().into_value();
     assert_eq!(s.max_lease_time_minutes, Some(30));
     emulator.advance_clock(10.0).unwrap();
-    assert!(client.get_session(&id).await.unwrap().status.is_ready());
+    assert!(client.get_session(&id).await.unwrap().into_value().status.is_ready());
     emulator.advance_clock(5.0).unwrap();
-    let s = client.get_session(&id).await.unwrap();
+    let s = client.get_session(&id).await.unwrap().into_value();
     assert_eq!(s.status.as_str(), "Expired");
     // An expired session ends a wait at once.
     let error = client.wait_until_ready(&id, &wait_opts()).await.unwrap_err();
@@ -135,11 +147,11 @@ async fn lease_logic_runs_on_emulated_time() {
 async fn expire_session_ends_one_session_for_the_client() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V1);
-    let a = client.create_session(&standard(60)).await.unwrap();
-    let b = client.create_session(&standard(60)).await.unwrap();
-    client.wait_until_ready(&a.id, &wait_opts()).await.unwrap();
+    let a = client.create_session(&standard(60)).await.unwrap().into_value();
+    let b = client.create_session(&standard(60)).await.unwrap().into_value();
+    client.wait_until_ready(&a.id, &wait_opts()).await.unwrap().into_value();
     emulator.expire_session(&a.id).unwrap();
-    let s = client.get_session(&a.id).await.unwrap();
+    let s = client.get_session(&a.id).await.unwrap().into_value();
     assert_eq!(s.status.as_str(), "Expired");
     assert_eq!(s.elapsed_time_minutes, Some(60));
     assert!(client.wait_until_ready(&b.id, &wait_opts()).await.is_ok());
@@ -150,14 +162,18 @@ async fn unknown_sizes_and_statuses_are_decoded_and_kept() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
     let id = unique_id("open");
-    client.create_session(&standard(30).with_id(&id)).await.unwrap();
+    client
+        .create_session(&standard(30).with_id(&id))
+        .await
+        .unwrap()
+        .into_value();
     emulator.set_session_field(&id, "size", Some("Tiny")).unwrap();
     emulator.set_session_field(&id, "status", Some("Hibernating")).unwrap();
-    let s = client.get_session(&id).await.unwrap();
+    let s = client.get_session(&id).await.unwrap().into_value();
     assert_eq!(s.size.as_str(), "Tiny");
     assert_eq!(s.status.as_str(), "Hibernating");
     assert!(!s.status.is_terminal() && !s.status.is_ready());
-    let listed = client.list_sessions().await.unwrap();
+    let listed = client.list_sessions().await.unwrap().into_value();
     assert!(listed.iter().any(|x| x.id == id && x.size.as_str() == "Tiny"));
 }
 
@@ -210,9 +226,13 @@ async fn the_aad_token_provider_works_end_to_end() {
     for api in [ApiVersion::V2021_01_01, ApiVersion::V1] {
         // The .NET SDK's scope `https://sts.mixedreality.azure.com//.default` yields this audience.
         let (client, provider) = aad_client(&emulator, api, "https://sts.mixedreality.azure.com/");
-        let created = client.create_session(&standard(10)).await.unwrap();
-        client.wait_until_ready(&created.id, &wait_opts()).await.unwrap();
-        client.stop_session(&created.id).await.unwrap();
+        let created = client.create_session(&standard(10)).await.unwrap().into_value();
+        client
+            .wait_until_ready(&created.id, &wait_opts())
+            .await
+            .unwrap()
+            .into_value();
+        client.stop_session(&created.id).await.unwrap().into_value();
         assert_eq!(
             provider.calls.load(Ordering::SeqCst),
             1,

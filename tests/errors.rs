@@ -27,7 +27,13 @@ fn assert_error(err: &Error, kind: ErrorKind, status: u16, code: Option<&str>) {
 async fn bad_request_400_from_the_v1_api() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V1);
-    let id = client.create_session(&standard(30)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(30))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     let err = client.update_session(&id, 10).await.unwrap_err();
     assert_error(&err, ErrorKind::InvalidArgument, 400, None);
     assert!(err.message().contains("maxLeaseTime"), "{err}");
@@ -113,7 +119,11 @@ async fn not_found_404_for_both_versions() {
 async fn conflict_409_for_an_id_with_other_settings() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    client.create_session(&standard(10).with_id("taken")).await.unwrap();
+    client
+        .create_session(&standard(10).with_id("taken"))
+        .await
+        .unwrap()
+        .into_value();
     let err = client.create_session(&standard(20).with_id("taken")).await.unwrap_err();
     assert_error(&err, ErrorKind::Conflict, 409, Some("Conflict"));
 }
@@ -122,12 +132,23 @@ async fn conflict_409_for_an_id_with_other_settings() {
 async fn unprocessable_422_for_a_lease_that_does_not_grow() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = client.create_session(&standard(30)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(30))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     let err = client.update_session(&id, 20).await.unwrap_err();
     assert_error(&err, ErrorKind::InvalidArgument, 422, Some("UnprocessableEntity"));
     // Asking for the lease it already has is a success, so a retried update is safe.
     assert_eq!(
-        client.update_session(&id, 30).await.unwrap().max_lease_time_minutes,
+        client
+            .update_session(&id, 30)
+            .await
+            .unwrap()
+            .into_value()
+            .max_lease_time_minutes,
         Some(30)
     );
 }
@@ -217,7 +238,7 @@ async fn bad_arguments_are_refused_before_sending() {
         (
             client
                 .create_session(&arr_session::CreateSessionOptions::new(
-                    arr_session::SessionSize::new("Tiny"),
+                    arr_session::SessionSize::from("Tiny"),
                     5,
                 ))
                 .await

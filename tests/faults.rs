@@ -41,7 +41,7 @@ async fn an_sts_outage_is_retried_and_a_lasting_one_reported_without_side_effect
         },
         2,
     ));
-    client.list_sessions().await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
     assert_eq!(emulator.request_count("sts.token"), 3);
 
     let fresh = client_for(&emulator, ApiVersion::V2021_01_01);
@@ -125,8 +125,18 @@ async fn the_client_carries_on_across_an_emulator_restart_with_a_state_file() {
     })
     .await;
     let client = client_for(&first, ApiVersion::V2021_01_01);
-    let id = client.create_session(&standard(10)).await.unwrap().id.clone();
-    client.wait_until_ready(&id, &WaitOptions::default()).await.unwrap();
+    let id = client
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
+    client
+        .wait_until_ready(&id, &WaitOptions::default())
+        .await
+        .unwrap()
+        .into_value();
     let listen: std::net::SocketAddr = first.base_url().trim_start_matches("http://").parse().unwrap();
     first.shutdown().await;
 
@@ -137,8 +147,11 @@ async fn the_client_carries_on_across_an_emulator_restart_with_a_state_file() {
         ..quick()
     })
     .await;
-    assert_eq!(client.get_session(&id).await.unwrap().status.as_str(), "Ready");
-    client.extend_session(&id, 5).await.unwrap();
+    assert_eq!(
+        client.get_session(&id).await.unwrap().into_value().status.as_str(),
+        "Ready"
+    );
+    client.extend_session(&id, 5).await.unwrap().into_value();
     assert_eq!(second.request_count("sts.token"), 0, "the token survived the restart");
     assert_no_orphans(&second, &client, &[id].into()).await;
     second.shutdown().await;
@@ -162,11 +175,7 @@ async fn random_faults_lose_no_session() {
     })
     .await;
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
-    config.retry = RetryPolicy {
-        max_retries: 8,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(100),
-    };
+    config.retry = RetryPolicy::new(8, Duration::from_millis(5), Duration::from_millis(100));
     config.request_timeout = Duration::from_secs(5);
     let client = Client::new(config).unwrap();
     let mut known = BTreeSet::new();
@@ -175,11 +184,15 @@ async fn random_faults_lose_no_session() {
         let id = format!("soak-{round}");
         known.insert(id.clone());
         let lifecycle = async {
-            client.create_session(&standard(10).with_id(id.clone())).await?;
+            client
+                .create_session(&standard(10).with_id(id.clone()))
+                .await?
+                .into_value();
             client
                 .wait_until_ready(&id, &WaitOptions::with_timeout(Duration::from_secs(20)))
-                .await?;
-            client.extend_session(&id, 5).await?;
+                .await?
+                .into_value();
+            client.extend_session(&id, 5).await?.into_value();
             client.stop_session(&id).await
         };
         if lifecycle.await.is_ok() {

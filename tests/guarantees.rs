@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arr_emulator::{EmulatorConfig, FaultKind, DEV_ACCOUNT_KEY};
-use arr_session::auth::TokenProvider;
+use arr_session::TokenProvider;
 use arr_session::{ApiVersion, Client, Credential, ErrorKind, RetryPolicy, Secret, WaitOptions};
 use base64::Engine;
 use common::*;
@@ -31,7 +31,11 @@ async fn a_key_read_from_a_file_with_its_newline_works() {
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
     config.credential = Credential::AccountKey(format!("  {DEV_ACCOUNT_KEY}\r\n").into());
     let client = Client::new(config).unwrap();
-    client.list_sessions().await.expect("the trimmed key is accepted");
+    client
+        .list_sessions()
+        .await
+        .expect("the trimmed key is accepted")
+        .into_value();
     assert_eq!(emulator.request_count("sts.token"), 1);
 }
 
@@ -45,7 +49,11 @@ async fn a_token_with_a_trailing_newline_is_trimmed() {
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
     config.credential = Credential::AccessToken(format!("{}\n", token.expose()).into());
     let client = Client::new(config).unwrap();
-    client.list_sessions().await.expect("the trimmed token is accepted");
+    client
+        .list_sessions()
+        .await
+        .expect("the trimmed token is accepted")
+        .into_value();
 }
 
 #[tokio::test]
@@ -140,11 +148,7 @@ async fn during_an_sts_outage_concurrent_callers_share_one_retry_cycle() {
         1000,
     ));
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
-    config.retry = RetryPolicy {
-        max_retries: 2,
-        base_delay: Duration::from_millis(100),
-        max_delay: Duration::from_millis(200),
-    };
+    config.retry = RetryPolicy::new(2, Duration::from_millis(100), Duration::from_millis(200));
     let client = Client::new(config).unwrap();
     let calls: Vec<_> = (0..5)
         .map(|_| {
@@ -171,14 +175,15 @@ async fn a_wait_rides_out_requests_that_time_out() {
     config.request_timeout = Duration::from_millis(300);
     config.retry.max_retries = 0;
     let client = Client::new(config).unwrap();
-    let id = client.create_session(&standard(10)).await.unwrap().value.id;
+    let id = client.create_session(&standard(10)).await.unwrap().into_value().id;
     emulator.inject(fault("sessions.get", FaultKind::Delay { millis: 1000 }, 2));
     let ready = client
         .wait_until_ready(&id, &WaitOptions::with_timeout(Duration::from_secs(30)))
         .await
-        .expect("two slow polls do not end the wait");
-    assert!(ready.value.status.is_ready());
-    client.stop_session(&id).await.unwrap();
+        .expect("two slow polls do not end the wait")
+        .into_value();
+    assert!(ready.status.is_ready());
+    client.stop_session(&id).await.unwrap().into_value();
 }
 
 #[tokio::test]
@@ -192,7 +197,7 @@ async fn a_wait_ends_with_timeout_only_through_its_own_deadline() {
     config.request_timeout = Duration::from_millis(200);
     config.retry.max_retries = 0;
     let client = Client::new(config).unwrap();
-    let id = client.create_session(&standard(10)).await.unwrap().value.id;
+    let id = client.create_session(&standard(10)).await.unwrap().into_value().id;
     emulator.inject(fault("sessions.get", FaultKind::Delay { millis: 1000 }, 100));
     let error = client
         .wait_until_ready(&id, &WaitOptions::with_timeout(Duration::from_millis(1500)))
@@ -200,7 +205,7 @@ async fn a_wait_ends_with_timeout_only_through_its_own_deadline() {
         .expect_err("never Ready");
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(error.is_wait_timeout(), "the wait's own deadline: {error}");
-    client.stop_session(&id).await.unwrap();
+    client.stop_session(&id).await.unwrap().into_value();
 }
 
 #[tokio::test]
@@ -221,11 +226,12 @@ async fn a_retried_create_answered_409_finds_the_session_its_first_attempt_made(
     let created = client
         .create_session(&standard(10).with_id(&id))
         .await
-        .expect("the session the first attempt made is ours");
-    assert_eq!(created.value.id, id);
+        .expect("the session the first attempt made is ours")
+        .into_value();
+    assert_eq!(created.id, id);
     assert_eq!(client.owned_sessions(), vec![id.clone()]);
     assert_eq!(live_sessions(&emulator), vec![id.clone()]);
-    client.stop_session(&id).await.unwrap();
+    client.stop_session(&id).await.unwrap().into_value();
 }
 
 #[tokio::test]
@@ -241,14 +247,15 @@ async fn a_409_for_a_session_with_other_settings_is_a_conflict_and_not_owned() {
             options
         })
         .await
-        .unwrap();
+        .unwrap()
+        .into_value();
     let error = client
         .create_session(&standard(10).with_id(&id))
         .await
         .expect_err("another session has the id");
     assert_eq!(error.kind(), ErrorKind::Conflict);
     assert!(client.owned_sessions().is_empty(), "not ours to stop");
-    other.stop_session(&id).await.unwrap();
+    other.stop_session(&id).await.unwrap().into_value();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,7 +292,7 @@ async fn close_cancels_a_wait_in_flight() {
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
     config.stop_owned_sessions_on_close = true;
     let client = Client::new(config).unwrap();
-    let id = client.create_session(&standard(10)).await.unwrap().value.id;
+    let id = client.create_session(&standard(10)).await.unwrap().into_value().id;
     let waiting = {
         let client = client.clone();
         tokio::spawn(async move { client.wait_until_ready(&id, &WaitOptions::default()).await })
@@ -308,7 +315,7 @@ async fn close_is_bounded_by_its_timeout_when_the_service_stalls_a_stop() {
     config.stop_owned_sessions_on_close = true;
     config.close_timeout = Duration::from_millis(800);
     let client = Client::new(config).unwrap();
-    client.create_session(&standard(10)).await.unwrap();
+    client.create_session(&standard(10)).await.unwrap().into_value();
     emulator.inject(fault("sessions.stop", FaultKind::Delay { millis: 20_000 }, 10));
     let outcomes = tokio::time::timeout(Duration::from_secs(10), client.close())
         .await

@@ -24,12 +24,24 @@ async fn owned_sessions_are_stopped_together_and_unowned_ones_are_left_alone() {
     let emulator = start(quick()).await;
     for api in [ApiVersion::V2021_01_01, ApiVersion::V1] {
         let client = client_for(&emulator, api);
-        let a = client.create_session(&standard(10)).await.unwrap().id.clone();
-        let b = client.create_session(&standard(10)).await.unwrap().id.clone();
+        let a = client
+            .create_session(&standard(10))
+            .await
+            .unwrap()
+            .into_value()
+            .id
+            .clone();
+        let b = client
+            .create_session(&standard(10))
+            .await
+            .unwrap()
+            .into_value()
+            .id
+            .clone();
         let mut keep = standard(10);
         keep.owned = false;
-        let kept = client.create_session(&keep).await.unwrap().id.clone();
-        client.stop_session(&a).await.unwrap();
+        let kept = client.create_session(&keep).await.unwrap().into_value().id.clone();
+        client.stop_session(&a).await.unwrap().into_value();
         assert_eq!(
             client.owned_sessions(),
             vec![b.clone()],
@@ -45,7 +57,7 @@ async fn owned_sessions_are_stopped_together_and_unowned_ones_are_left_alone() {
             vec![kept.clone()],
             "only the unowned session still runs"
         );
-        client.stop_session(&kept).await.unwrap();
+        client.stop_session(&kept).await.unwrap().into_value();
     }
 }
 
@@ -53,7 +65,13 @@ async fn owned_sessions_are_stopped_together_and_unowned_ones_are_left_alone() {
 async fn close_stops_owned_sessions_only_when_configured() {
     let emulator = start(quick()).await;
     let plain = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = plain.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = plain
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     assert!(plain.close().await.is_empty());
     assert_eq!(
         live(&emulator),
@@ -68,13 +86,14 @@ async fn close_stops_owned_sessions_only_when_configured() {
     client_for(&emulator, ApiVersion::V2021_01_01)
         .stop_session(&id)
         .await
-        .unwrap();
+        .unwrap()
+        .into_value();
 
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
     config.stop_owned_sessions_on_close = true;
     let guarded = Client::new(config).unwrap();
     for _ in 0..3 {
-        guarded.create_session(&standard(10)).await.unwrap();
+        guarded.create_session(&standard(10)).await.unwrap().into_value();
     }
     let outcomes = guarded.close().await;
     assert_eq!(outcomes.len(), 3);
@@ -89,7 +108,13 @@ async fn close_stops_owned_sessions_only_when_configured() {
 async fn stopping_is_bounded_in_time_and_what_did_not_stop_stays_owned() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = client.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     emulator.inject(ScriptedFault {
         route: Some("sessions.stop".into()),
         kind: FaultKind::Delay { millis: 5000 },
@@ -107,7 +132,13 @@ async fn stopping_is_bounded_in_time_and_what_did_not_stop_stays_owned() {
 async fn adopted_and_vanished_sessions() {
     let emulator = start(quick()).await;
     let first = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = first.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = first
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     first.disown_session(&id);
 
     let second = client_for(&emulator, ApiVersion::V2021_01_01);

@@ -203,10 +203,7 @@ fn config_json(emulator: &Emulator, api: ApiVersion, proxy: Option<&str>) -> Str
         "stsEndpoint": emulator.base_url(),
         "accountId": DEV_ACCOUNT_ID,
         "accountKey": DEV_ACCOUNT_KEY,
-        "apiVersion": match api {
-            ApiVersion::V2021_01_01 => "2021-01-01",
-            ApiVersion::V1 => "v1",
-        },
+        "apiVersion": if api == ApiVersion::V1 { "v1" } else { "2021-01-01" },
         "pollIntervalMs": 50,
         "requestTimeoutMs": 10_000,
         "retry": {"maxRetries": 3, "baseDelayMs": 10, "maxDelayMs": 2000},
@@ -223,28 +220,29 @@ fn config_json(emulator: &Emulator, api: ApiVersion, proxy: Option<&str>) -> Str
 /// STS token exchange, create, get, stop. Returns the session id.
 async fn flow(config: ClientConfig) -> String {
     let client = Client::new(config).expect("valid config");
-    let options = match client.api_version() {
-        ApiVersion::V2021_01_01 => standard(30).with_id(unique_id("proxy")),
-        ApiVersion::V1 => standard(30),
+    let options = if client.api_version() == ApiVersion::V1 {
+        standard(30)
+    } else {
+        standard(30).with_id(unique_id("proxy"))
     };
-    let created = client.create_session(&options).await.expect("create");
+    let created = client.create_session(&options).await.expect("create").into_value();
     assert_eq!(created.status.as_str(), "Starting");
-    let got = client.get_session(&created.id).await.expect("get");
+    let got = client.get_session(&created.id).await.expect("get").into_value();
     assert_eq!(got.id, created.id);
-    client.stop_session(&created.id).await.expect("stop");
+    client.stop_session(&created.id).await.expect("stop").into_value();
     created.id.clone()
 }
 
 /// The emulator saw the flow once: one STS request and one create, get and stop.
 fn assert_counts_of_one_flow(emulator: &Emulator, api: ApiVersion) {
     let routes: &[&str] = match api {
-        ApiVersion::V2021_01_01 => &["sessions.create", "sessions.get", "sessions.stop", "sts.token"],
         ApiVersion::V1 => &[
             "sts.token",
             "v1.sessions.create",
             "v1.sessions.properties",
             "v1.sessions.stop",
         ],
+        _ => &["sessions.create", "sessions.get", "sessions.stop", "sts.token"],
     };
     let expected: BTreeMap<String, u64> = routes.iter().map(|r| (r.to_string(), 1)).collect();
     assert_eq!(
@@ -259,13 +257,15 @@ fn assert_flow_went_through(proxy: &Tinyproxy, emulator: &Emulator, api: ApiVers
     let base = emulator.base_url();
     assert!(base.starts_with("http://"), "{base}");
     let requests = proxy.requests();
-    let sessions = match api {
-        ApiVersion::V2021_01_01 => format!("{base}/accounts/{DEV_ACCOUNT_ID}/sessions/"),
-        ApiVersion::V1 => format!("{base}/v1/accounts/{DEV_ACCOUNT_ID}/sessions/"),
+    let sessions = if api == ApiVersion::V1 {
+        format!("{base}/v1/accounts/{DEV_ACCOUNT_ID}/sessions/")
+    } else {
+        format!("{base}/accounts/{DEV_ACCOUNT_ID}/sessions/")
     };
-    let methods = match api {
-        ApiVersion::V2021_01_01 => ["PUT", "GET", "POST"],
-        ApiVersion::V1 => ["POST", "GET", "DELETE"],
+    let methods = if api == ApiVersion::V1 {
+        ["POST", "GET", "DELETE"]
+    } else {
+        ["PUT", "GET", "POST"]
     };
     assert_eq!(
         requests.len(),
@@ -283,9 +283,10 @@ fn assert_flow_went_through(proxy: &Tinyproxy, emulator: &Emulator, api: ApiVers
         );
     }
     // The create of 2021-01-01 names the session; v1's names it in the answer, which get and stop use.
-    let named = match api {
-        ApiVersion::V2021_01_01 => &requests[1..],
-        ApiVersion::V1 => &requests[2..],
+    let named = if api == ApiVersion::V1 {
+        &requests[2..]
+    } else {
+        &requests[1..]
     };
     for request in named {
         assert!(request.contains(session), "{session} in {request}");

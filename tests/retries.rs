@@ -10,7 +10,13 @@ use common::*;
 async fn a_burst_of_429_with_retry_after_is_ridden_out() {
     let emulator = start(quick()).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = client.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     emulator.inject(fault(
         "sessions.get",
         FaultKind::Status {
@@ -20,7 +26,7 @@ async fn a_burst_of_429_with_retry_after_is_ridden_out() {
         2,
     ));
     let started = std::time::Instant::now();
-    client.get_session(&id).await.unwrap();
+    client.get_session(&id).await.unwrap().into_value();
     assert_eq!(emulator.request_count("sessions.get"), 3);
     // Honouring Retry-After is the behaviour under test: two waits of one second each.
     assert!(
@@ -41,7 +47,7 @@ async fn a_burst_of_503_within_the_policy_succeeds_and_beyond_it_fails() {
         },
         3,
     ));
-    client.list_sessions().await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
     assert_eq!(emulator.request_count("sessions.list"), 4, "3 retries by default");
 
     emulator.inject(fault(
@@ -65,7 +71,8 @@ async fn a_create_retried_after_a_dropped_connection_leaves_exactly_one_session(
     emulator.inject(fault("sessions.create", FaultKind::DropAfterProcessing, 1));
     let created = client.create_session(&standard(10).with_id("once")).await.unwrap();
     assert_eq!(
-        created.http_status, 200,
+        created.http_status(),
+        200,
         "the retry found the session the first attempt made"
     );
     assert_eq!(emulator.request_count("sessions.create"), 2);
@@ -80,7 +87,7 @@ async fn a_dropped_connection_before_processing_is_retried() {
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
     client.access_token().await.unwrap();
     emulator.inject(fault("sessions.list", FaultKind::DropBeforeProcessing, 2));
-    client.list_sessions().await.unwrap();
+    client.list_sessions().await.unwrap().into_value();
     assert_eq!(emulator.request_count("sessions.list"), 3);
 }
 
@@ -124,7 +131,7 @@ async fn a_v1_create_is_not_retried_after_an_ambiguous_failure() {
         },
         1,
     ));
-    client.create_session(&standard(10)).await.unwrap();
+    client.create_session(&standard(10)).await.unwrap().into_value();
     assert_eq!(
         emulator.request_count("v1.sessions.create"),
         4,

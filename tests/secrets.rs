@@ -47,12 +47,17 @@ async fn trace_logs_error_texts_and_debug_output_hold_no_secret() {
     for api in [ApiVersion::V2021_01_01, ApiVersion::V1] {
         let client = client_for(&emulator, api);
         texts.push(format!("{client:?} {:?}", client.config()));
-        let options = match api {
-            ApiVersion::V2021_01_01 => standard(10).with_id(unique_id("secret")),
-            ApiVersion::V1 => standard(10),
+        let options = if api == ApiVersion::V1 {
+            standard(10)
+        } else {
+            standard(10).with_id(unique_id("secret"))
         };
-        let id = client.create_session(&options).await.unwrap().id.clone();
-        client.wait_until_ready(&id, &Default::default()).await.unwrap();
+        let id = client.create_session(&options).await.unwrap().into_value().id.clone();
+        client
+            .wait_until_ready(&id, &Default::default())
+            .await
+            .unwrap()
+            .into_value();
         tokens.push(client.access_token().await.unwrap());
         // A refused token, a refresh, retried faults and error answers all pass through the logs.
         emulator.revoke_tokens();
@@ -64,7 +69,7 @@ async fn trace_logs_error_texts_and_debug_output_hold_no_secret() {
             },
             times: 1,
         });
-        client.list_sessions().await.unwrap();
+        client.list_sessions().await.unwrap().into_value();
         tokens.push(client.access_token().await.unwrap());
         for err in [
             client.get_session("missing").await.unwrap_err(),
@@ -72,7 +77,7 @@ async fn trace_logs_error_texts_and_debug_output_hold_no_secret() {
         ] {
             texts.push(format!("{err} {err:?}"));
         }
-        client.stop_session(&id).await.unwrap();
+        client.stop_session(&id).await.unwrap().into_value();
     }
     let mut bad_key = config_for(&emulator, ApiVersion::V2021_01_01);
     bad_key.credential = Credential::AccountKey("wrong-secret-key".into());

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arr_emulator::EmulatorConfig;
-use arr_session::{ApiVersion, CancelToken, Client, ErrorKind, WaitOptions};
+use arr_session::{ApiVersion, CancellationToken as CancelToken, Client, ErrorKind, WaitOptions};
 use common::*;
 
 #[tokio::test]
@@ -17,14 +17,17 @@ async fn progress_is_reported_while_starting() {
     })
     .await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = client.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    let options = WaitOptions {
-        on_progress: Some(Arc::new(move |s| log.lock().unwrap().push(s.status.to_string()))),
-        ..WaitOptions::default()
-    };
-    client.wait_until_ready(&id, &options).await.unwrap();
+    let options = WaitOptions::default().on_progress(move |s| log.lock().unwrap().push(s.status.to_string()));
+    client.wait_until_ready(&id, &options).await.unwrap().into_value();
     let seen = seen.lock().unwrap();
     assert_eq!(seen.first().map(String::as_str), Some("Starting"));
     assert_eq!(seen.last().map(String::as_str), Some("Ready"));
@@ -39,10 +42,16 @@ async fn a_one_minute_lease_at_time_scale_60_expires_in_about_a_second() {
     })
     .await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = client.create_session(&standard(1)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(1))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     let started = Instant::now();
     loop {
-        let s = client.get_session(&id).await.unwrap();
+        let s = client.get_session(&id).await.unwrap().into_value();
         if s.status.as_str() == "Expired" {
             break;
         }
@@ -66,14 +75,20 @@ async fn a_stopped_session_ends_the_wait_with_its_state() {
     })
     .await;
     let client = client_for(&emulator, ApiVersion::V1);
-    let id = client.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     let waiter = {
         let client = client.clone();
         let id = id.clone();
         tokio::spawn(async move { client.wait_until_ready(&id, &WaitOptions::default()).await })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    client.stop_session(&id).await.unwrap();
+    client.stop_session(&id).await.unwrap().into_value();
     let err = waiter.await.unwrap().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::SessionEnded);
     assert_eq!(err.session().unwrap().status.as_str(), "Stopped");
@@ -87,7 +102,13 @@ async fn timeout_and_cancel_stop_waiting_but_not_the_session() {
     })
     .await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = client.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
 
     let err = client
         .wait_until_ready(&id, &WaitOptions::with_timeout(Duration::from_millis(300)))
@@ -101,10 +122,7 @@ async fn timeout_and_cancel_stop_waiting_but_not_the_session() {
     );
 
     let cancel = CancelToken::new();
-    let options = WaitOptions {
-        cancel: Some(cancel.clone()),
-        ..WaitOptions::default()
-    };
+    let options = WaitOptions::default().cancel(cancel.clone());
     let waiter = {
         let client = client.clone();
         let id = id.clone();
@@ -126,7 +144,13 @@ async fn throttling_while_waiting_does_not_end_the_wait() {
     let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
     config.retry.max_retries = 0;
     let client = Client::new(config).unwrap();
-    let id = client.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     emulator.inject(arr_emulator::ScriptedFault {
         route: Some("sessions.get".into()),
         kind: arr_emulator::FaultKind::Status {
@@ -138,7 +162,8 @@ async fn throttling_while_waiting_does_not_end_the_wait() {
     let ready = client
         .wait_until_ready(&id, &WaitOptions::with_timeout(Duration::from_secs(10)))
         .await
-        .unwrap();
+        .unwrap()
+        .into_value();
     assert!(ready.status.is_ready());
 }
 
@@ -158,22 +183,19 @@ async fn waiting_for_200_sessions_costs_one_list_per_poll() {
                 .create_session(&standard(10).with_id(format!("batch-{i}")))
                 .await
                 .unwrap()
+                .into_value()
                 .id
                 .clone(),
         );
     }
     // Two that will not become Ready: one stopped, one that never existed.
-    client.stop_session(&ids[7]).await.unwrap();
+    client.stop_session(&ids[7]).await.unwrap().into_value();
     ids.push("never-created".to_owned());
 
     let interval = Duration::from_millis(200);
     let gets_before = emulator.request_count("sessions.get");
     let started = Instant::now();
-    let options = WaitOptions {
-        poll_interval: Some(interval),
-        timeout: Some(Duration::from_secs(30)),
-        ..WaitOptions::default()
-    };
+    let options = WaitOptions::with_timeout(Duration::from_secs(30)).poll_interval(interval);
     let results = client.wait_for_sessions(&ids, &options).await.unwrap();
     let polls_possible = started.elapsed().as_secs_f64() / interval.as_secs_f64() + 1.0;
 
@@ -201,7 +223,13 @@ async fn waiting_for_many_reports_timeouts_per_session() {
     })
     .await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    let id = client.create_session(&standard(10)).await.unwrap().id.clone();
+    let id = client
+        .create_session(&standard(10))
+        .await
+        .unwrap()
+        .into_value()
+        .id
+        .clone();
     let results = client
         .wait_for_sessions(
             &[id, "bad id!".to_owned()],

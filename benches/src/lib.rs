@@ -176,13 +176,13 @@ pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Report, String> {
     let base = plain.base_url();
     let tls_base = tls.base_url();
     let (session_id, tls_session_id, tls_token) = rt.block_on(async {
-        let options = CreateSessionOptions::new(SessionSize::standard(), 60);
+        let options = CreateSessionOptions::new(SessionSize::Standard, 60);
         let client = Client::new(inprocess::core_config(&base)).map_err(|e| e.to_string())?;
         let id = client
             .create_session(&options)
             .await
             .map_err(|e| e.to_string())?
-            .value
+            .into_value()
             .id;
         let mut config = inprocess::core_config(&tls_base);
         config.extra_root_ca_pem = tls.cert_pem();
@@ -191,7 +191,7 @@ pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Report, String> {
             .create_session(&options)
             .await
             .map_err(|e| e.to_string())?
-            .value
+            .into_value()
             .id;
         let token = client.access_token().await.map_err(|e| e.to_string())?;
         Ok::<_, String>((id, tls_id, token.expose().to_string()))

@@ -33,23 +33,23 @@ pub async fn run(command: Command, settings: &Settings, client: &Client) -> Resu
             Some(SessionCommand::Create { flags, wait }) => create(flags, wait, settings, client).await,
             Some(SessionCommand::Get { id, wait: true }) => wait_one(&id, settings, client).await,
             Some(SessionCommand::Get { id, wait: false }) => {
-                output::session(&client.get_session(&id).await?.value, format);
+                output::session(&client.get_session(&id).await?.into_value(), format);
                 Ok(Exit::Ok)
             }
             Some(SessionCommand::List) => {
-                output::sessions(&client.list_sessions().await?.value, format);
+                output::sessions(&client.list_sessions().await?.into_value(), format);
                 Ok(Exit::Ok)
             }
             Some(SessionCommand::Update { id, lease }) => {
-                output::session(&client.update_session(&id, lease).await?.value, format);
+                output::session(&client.update_session(&id, lease).await?.into_value(), format);
                 Ok(Exit::Ok)
             }
             Some(SessionCommand::Extend { id, by }) => {
-                output::session(&client.extend_session(&id, by).await?.value, format);
+                output::session(&client.extend_session(&id, by).await?.into_value(), format);
                 Ok(Exit::Ok)
             }
             Some(SessionCommand::Stop { id: Some(id), .. }) => {
-                client.stop_session(&id).await?;
+                client.stop_session(&id).await?.into_value();
                 output::stopped(&id, format);
                 Ok(Exit::Ok)
             }
@@ -70,7 +70,7 @@ async fn create(flags: CreateFlags, wait: bool, settings: &Settings, client: &Cl
     };
     let mut options = CreateSessionOptions::new(size, lease);
     options.id = flags.id;
-    let created = client.create_session(&options).await?;
+    let created = client.create_session(&options).await?.into_value();
     if !wait {
         output::session(&created, settings.output);
         return Ok(Exit::Ok);
@@ -98,7 +98,7 @@ async fn wait_one(id: &str, settings: &Settings, client: &Client) -> Result<Exit
     drop(spinner);
     match result {
         Ok(ready) => {
-            output::session(&ready, settings.output);
+            output::session(ready.value(), settings.output);
             Ok(Exit::Ok)
         }
         Err(e) => {
@@ -223,12 +223,11 @@ fn confirm(live: &[Session]) -> Result<bool> {
 }
 
 fn wait_options(settings: &Settings, on_progress: arr_session::ProgressFn) -> WaitOptions {
-    WaitOptions {
-        timeout: settings.timeout,
-        poll_interval: settings.poll_interval,
-        cancel: None,
-        on_progress: Some(on_progress),
-    }
+    let mut options = WaitOptions::default();
+    options.timeout = settings.timeout;
+    options.poll_interval = settings.poll_interval;
+    options.on_progress = Some(on_progress);
+    options
 }
 
 /// Reports the failure of one session among several.

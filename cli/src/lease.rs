@@ -60,9 +60,9 @@ fn clock_seconds(text: &str) -> Option<u64> {
     };
     match simple {
         Some((h, m, s)) => h.checked_mul(3600)?.checked_add(m * 60 + s),
-        None => arr_session::timespan::parse(text)
-            .filter(|d| d.subsec_nanos() == 0)
-            .map(|d| d.as_secs()),
+        None => arr_wire_time::timespan::parse(text)
+            .filter(|t| !t.negative && t.duration.subsec_nanos() == 0)
+            .map(|t| t.duration.as_secs()),
     }
 }
 

@@ -117,8 +117,8 @@ mod tests {
     fn sample(id: &str) -> Session {
         Session {
             id: id.into(),
-            status: SessionStatus::new("Ready"),
-            size: SessionSize::standard(),
+            status: SessionStatus::Ready,
+            size: SessionSize::Standard,
             max_lease_time_minutes: Some(90),
             elapsed_time_minutes: Some(3),
             hostname: Some("h.example".into()),

@@ -98,7 +98,7 @@ impl Settings {
         match &self.file.vm_size {
             Some(text) => SessionSize::parse_requested(text)
                 .map_err(|_| Error::invalid_argument("renderingSessionSettings.vmSize", "must be standard or premium")),
-            None => Ok(SessionSize::standard()),
+            None => Ok(SessionSize::Standard),
         }
     }
 

@@ -13,90 +13,24 @@ pub(crate) fn unix_nanos_now() -> u64 {
 }
 
 /// Formats like the real service's session `creationTime`: `2024-07-11T20:30:35.0166890+00:00`
-/// (offset form, seven fraction digits = .NET ticks).
+/// (offset form, seven fraction digits = .NET ticks). The format is shared with the client.
 pub(crate) fn format_creation_time(unix_nanos: u64) -> String {
-    let secs = unix_nanos / 1_000_000_000;
-    let ticks = (unix_nanos % 1_000_000_000) / 100;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ticks:07}+00:00",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day), using the well-known era-based
-/// civil calendar arithmetic (400-year eras of 146097 days).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    arr_wire_time::timestamp::format_service_time(UNIX_EPOCH + Duration::from_nanos(unix_nanos))
 }
 
 /// .NET `TimeSpan` default format as the v1 API emitted it: `hh:mm:ss`, or `d.hh:mm:ss` from one day on.
 pub(crate) fn format_timespan(total_secs: u64) -> String {
-    let days = total_secs / 86_400;
-    let h = (total_secs / 3600) % 24;
-    let m = (total_secs / 60) % 60;
-    let s = total_secs % 60;
-    if days > 0 {
-        format!("{days}.{h:02}:{m:02}:{s:02}")
-    } else {
-        format!("{h:02}:{m:02}:{s:02}")
-    }
+    arr_wire_time::timespan::format_seconds(total_secs)
 }
 
 /// Parses a .NET `TimeSpan` string `[-][d.]h:m[:s[.fffffff]]` into whole seconds (fractions dropped),
-/// negative when prefixed with `-`. Components must be in range (h < 24, m < 60, s < 60) because .NET
-/// would otherwise reinterpret them (the infamous "24:00:00 is 24 days").
+/// negative when prefixed with `-`, by the rules the client shares (h < 24, m < 60, s < 60, because .NET
+/// would otherwise reinterpret them: the infamous "24:00:00 is 24 days").
 pub(crate) fn parse_timespan(text: &str) -> Result<i64, String> {
-    let bad = || format!("'{text}' is not a valid time span; expected [d.]hh:mm:ss");
-    let t = text.trim();
-    let (negative, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t),
-    };
-    let parts: Vec<&str> = t.split(':').collect();
-    if parts.len() < 2 || parts.len() > 3 {
-        return Err(bad());
-    }
-    let (days, hours) = match parts[0].split_once('.') {
-        Some((d, h)) => (parse_digits(d).ok_or_else(bad)?, parse_digits(h).ok_or_else(bad)?),
-        None => (0, parse_digits(parts[0]).ok_or_else(bad)?),
-    };
-    let minutes = parse_digits(parts[1]).ok_or_else(bad)?;
-    let seconds = match parts.get(2) {
-        Some(s) => {
-            let (whole, frac) = s.split_once('.').unwrap_or((s, "0"));
-            if frac.is_empty() || frac.len() > 7 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad());
-            }
-            parse_digits(whole).ok_or_else(bad)?
-        }
-        None => 0,
-    };
-    if hours >= 24 || minutes >= 60 || seconds >= 60 || days > 10_675_199 {
-        return Err(bad());
-    }
-    let total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds;
-    Ok(if negative { -total } else { total })
-}
-
-fn parse_digits(s: &str) -> Option<i64> {
-    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    let span = arr_wire_time::timespan::parse(text)
+        .ok_or_else(|| format!("'{text}' is not a valid time span; expected [d.]hh:mm:ss"))?;
+    let secs = i64::try_from(span.duration.as_secs()).map_err(|_| format!("'{text}' is too long"))?;
+    Ok(if span.negative { -secs } else { secs })
 }
 
 /// Parses command-line durations: `500ms`, `3s`, `1.5s`, `10m`, `24h`, `1d`; a bare number is seconds.

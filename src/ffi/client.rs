@@ -9,7 +9,8 @@ use super::runtime;
 use super::status::ArrStatus;
 use super::strings::{require_out, str_arg, write_out};
 use super::token_provider::{ArrTokenCallback, ArrTokenKind, CallbackTokenProvider};
-use crate::config::{ClientConfig, Credential};
+use crate::config::ClientConfig;
+use crate::credentials::Credential;
 use crate::Client;
 
 /// An opaque client handle. Thread-safe: a `const arr_client *` may be used from many threads at once.

@@ -24,11 +24,17 @@ use super::status::ArrStatus;
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ArrLogLevel {
+    /// No logging.
     Off = 0,
+    /// Failures.
     Error = 1,
+    /// Things that went wrong but were handled.
     Warn = 2,
+    /// One line per request and per guard action.
     Info = 3,
+    /// Details (token refreshes, retries).
     Debug = 4,
+    /// Everything.
     Trace = 5,
 }
 

@@ -27,8 +27,8 @@ use tokio::runtime::Handle;
 use super::callbacks;
 use super::error::{panic_error, FfiError};
 use super::status::ArrStatus;
-use crate::cancel::CancelToken;
 use crate::Client;
+use tokio_util::sync::CancellationToken as CancelToken;
 
 const DEFAULT_WORKER_THREADS: usize = 2;
 /// How long `arr_shutdown` waits for the runtime's own threads (DNS look-ups in progress) to end.

@@ -48,5 +48,6 @@ pub(crate) fn port(value: Option<f64>) -> Option<u16> {
 
 /// Decodes `bytes` as `T`, naming `what` in the error.
 pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| Error::new(ErrorKind::Decode, format!("cannot read the {what}: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::new(ErrorKind::Decode, format!("cannot read the {what}: {e}")).with_source(e))
 }

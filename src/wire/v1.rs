@@ -14,7 +14,7 @@ use serde_json::json;
 use super::{decode, join, port};
 use crate::error::{Error, ErrorKind, Result, ServiceError};
 use crate::model::{Session, SessionSize, SessionStatus};
-use crate::timespan;
+use arr_wire_time::timespan;
 
 pub(crate) fn create_url(base: &Url, account_id: &str) -> Url {
     join(base, &["v1", "accounts", account_id, "sessions", "create"])
@@ -92,7 +92,8 @@ impl WireProperties {
             match value.filter(|v| !v.is_empty()) {
                 None => Ok(None),
                 Some(v) => timespan::parse(&v)
-                    .map(|d| Some(timespan::whole_minutes(d)))
+                    .filter(|t| !t.negative)
+                    .map(|t| Some(timespan::whole_minutes(t.duration)))
                     .ok_or_else(|| {
                         Error::new(
                             ErrorKind::Decode,
@@ -103,8 +104,8 @@ impl WireProperties {
         };
         Ok(Session {
             id,
-            status: SessionStatus::new(&status),
-            size: SessionSize::new(self.session_size.as_deref().unwrap_or("Unknown")),
+            status: SessionStatus::from(status.as_str()),
+            size: SessionSize::from(self.session_size.as_deref().unwrap_or("Unknown")),
             max_lease_time_minutes: minutes("sessionMaxLeaseTime", self.session_max_lease_time)?,
             elapsed_time_minutes: minutes("sessionElapsedTime", self.session_elapsed_time)?,
             hostname: self.session_hostname.filter(|h| !h.is_empty()),
@@ -148,7 +149,7 @@ mod tests {
 
     #[test]
     fn create_body_uses_timespans() {
-        let body = create_body(&SessionSize::standard(), 240);
+        let body = create_body(&SessionSize::Standard, 240);
         assert_eq!(
             body,
             json!({"maxLeaseTime": "04:00:00", "models": [], "size": "Standard"})

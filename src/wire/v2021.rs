@@ -59,8 +59,8 @@ impl WireSession {
         let status = self.status.filter(|s| !s.is_empty()).ok_or_else(|| missing("status"))?;
         Ok(Session {
             id,
-            status: SessionStatus::new(&status),
-            size: SessionSize::new(self.size.as_deref().unwrap_or("Unknown")),
+            status: SessionStatus::from(status.as_str()),
+            size: SessionSize::from(self.size.as_deref().unwrap_or("Unknown")),
             max_lease_time_minutes: whole_u32(self.max_lease_time_minutes),
             elapsed_time_minutes: whole_u32(self.elapsed_time_minutes),
             hostname: self.hostname.filter(|h| !h.is_empty()),

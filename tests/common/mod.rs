@@ -28,11 +28,7 @@ pub fn config_for(emulator: &Emulator, api: ApiVersion) -> ClientConfig {
     );
     config.sts_endpoint = Some(emulator.base_url());
     config.api_version = api;
-    config.retry = RetryPolicy {
-        max_retries: 3,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_secs(2),
-    };
+    config.retry = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_secs(2));
     config.poll_interval = Some(Duration::from_millis(50));
     config.request_timeout = Duration::from_secs(10);
     config.extra_root_ca_pem = emulator.cert_pem();
@@ -44,7 +40,7 @@ pub fn client_for(emulator: &Emulator, api: ApiVersion) -> Client {
 }
 
 pub fn standard(minutes: u32) -> CreateSessionOptions {
-    CreateSessionOptions::new(SessionSize::standard(), minutes)
+    CreateSessionOptions::new(SessionSize::Standard, minutes)
 }
 
 /// A session id unique within the process.

@@ -118,8 +118,8 @@ async fn scale_run(base: &str, sessions: usize, poll: Duration) -> Result<(u64, 
     let ids = in_flight(sessions, |_| {
         let client = client.clone();
         async move {
-            let options = CreateSessionOptions::new(SessionSize::standard(), 30);
-            client.create_session(&options).await.map(|s| s.value.id)
+            let options = CreateSessionOptions::new(SessionSize::Standard, 30);
+            client.create_session(&options).await.map(|s| s.into_value().id)
         }
     })
     .await?;

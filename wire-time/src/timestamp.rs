@@ -1,0 +1,54 @@
+//! RFC 3339 timestamps, through the `time` crate. The service wrote `creationTime` as
+//! `2021-03-22T17:11:23.214787+00:00` (sessions, offset form, up to 7 fraction digits) and
+//! `2022-09-14T01:02:25.3744317Z` (conversions, `Z` form); the spec examples use 3 digits.
+
+use std::time::SystemTime;
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+/// Parses a timestamp with a `Z` or `±hh:mm` offset and 0 to 9 fraction digits.
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok().map(SystemTime::from)
+}
+
+/// Formats as the real service wrote a session's `creationTime`: UTC in the offset form with seven
+/// fraction digits (.NET ticks), e.g. `2024-07-11T20:30:35.0166890+00:00`.
+pub fn format_service_time(at: SystemTime) -> String {
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]+00:00");
+    OffsetDateTime::from(at)
+        .format(&format)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.0000000+00:00".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn both_forms_and_any_fraction_read_the_same() {
+        let at = UNIX_EPOCH + Duration::from_secs(1_616_433_083);
+        assert_eq!(parse_rfc3339("2021-03-22T17:11:23Z"), Some(at));
+        assert_eq!(parse_rfc3339("2021-03-22T17:11:23+00:00"), Some(at));
+        assert_eq!(
+            parse_rfc3339("2021-03-22T17:11:23.2147870+00:00"),
+            Some(at + Duration::from_nanos(214_787_000))
+        );
+        assert_eq!(
+            parse_rfc3339("2021-03-22T19:11:23.5+02:00"),
+            Some(at + Duration::from_millis(500))
+        );
+        assert_eq!(parse_rfc3339("2021-02-30T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn writes_the_service_form_and_reads_it_back() {
+        let at = UNIX_EPOCH + Duration::from_nanos(1_720_729_835_016_689_000);
+        let text = format_service_time(at);
+        assert_eq!(text, "2024-07-11T20:30:35.0166890+00:00");
+        assert_eq!(parse_rfc3339(&text), Some(at));
+    }
+}
