@@ -255,6 +255,14 @@ class Client {
             return arr_client_stop_session_async(get(), id.c_str(), detail::trampoline, state, op);
         });
     }
+    /// Closes the client (arr_client_close): every operation is cancelled (blocking calls on other threads
+    /// return ARR_STATUS_CANCELLED, async callbacks run with it) and, with "stopOwnedSessionsOnClose", the
+    /// owned sessions are stopped within closeTimeoutMs. Afterwards every call answers ARR_STATUS_CLOSED;
+    /// the destructor still frees the handle. Any thread, also while others are in calls; more than once.
+    Status close() const {
+        arr_status status = arr_client_close(get());
+        return status == ARR_STATUS_OK ? Status() : Status::from_last_error(status);
+    }
     /// Cancels an async operation of this client; its callback then runs with ARR_STATUS_CANCELLED.
     Status cancel(std::uint64_t operation) const {
         arr_status status = arr_client_cancel(get(), operation);

@@ -359,21 +359,27 @@ static void on_free_block(void *user_data, arr_status status, const char *json) 
 }
 
 /* The race is between the library's write of *out_operation_id and the callback on another thread, a
- * window of microseconds. To make the initiating thread lose it often, a helper thread interrupts it with
- * a signal every ~100 us, and the handler spins for ~300 us: a signal that arrives while the initiating
- * call is between starting the work and writing the id (e.g. on the way out of the syscall that wakes a
- * worker) lets the operation complete, and its callback free the block, before the write. */
+ * window of microseconds. To make the initiating thread lose it often, a helper thread signals it every
+ * ~100 us while the handler spins for SPIN_NS, so a signal is pending nearly all the time: it is delivered
+ * at the initiating thread's next return from the kernel - typically the syscall that wakes a worker for
+ * the new operation, which is inside the window - and holds the thread long enough for the operation to
+ * complete and its callback to free the block before the write. */
+#define SPIN_NS 500000LL
 static volatile sig_atomic_t jostle_running;
 static pthread_t jostled;
+
+static long long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 static void on_jostle(int sig) {
     (void)sig;
     int saved = errno;
-    long long until = now_ms() + 2; /* 1-2 ms */
-    struct timespec t;
-    do {
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    } while ((long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 < until);
+    long long until = now_ns() + SPIN_NS;
+    while (now_ns() < until) {
+    }
     errno = saved;
 }
 

@@ -185,6 +185,43 @@ int main(int argc, char **argv) {
           "an async call works after the throws");
     check(client.stop_session("cpp-throw").ok(), "stop_session");
 
+    // 6. close(): a blocking wait on another thread ends CANCELLED; afterwards calls answer CLOSED and an
+    // async call is refused at once (its callable released, never called).
+    {
+        auto m = arr::Client::create(config_for(slow));
+        check(m.ok(), "client to close");
+        if (m.ok()) {
+            arr::Client closing = std::move(m).value();
+            check(closing.create_session("{\"id\":\"cpp-close\",\"size\":\"Premium\",\"maxLeaseTimeMinutes\":10}").ok(),
+                  "create a session that stays Starting, to wait on");
+            std::atomic<int> waited{-1};
+            std::thread waiter([&closing, &waited] {
+                auto r = closing.wait_until_ready("cpp-close", "{\"timeoutMs\":600000}");
+                waited = r.ok() ? 0 : static_cast<int>(r.status().code());
+            });
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            arr::Status closed = closing.close();
+            waiter.join();
+            check(closed.ok(), "close() from another thread while it waits");
+            check(waited.load() == static_cast<int>(ARR_STATUS_CANCELLED), "the blocking wait returned CANCELLED");
+            auto after = closing.list_sessions();
+            check(!after.ok() && after.status().code() == ARR_STATUS_CLOSED, "after close(), calls answer CLOSED");
+            Counter never;
+            std::atomic<int> refused_released{0};
+            auto witness = std::make_shared<Witness>(&refused_released);
+            auto refused = closing.get_session_async("cpp-close", [&never, witness](const arr::Status &status, const std::string &) {
+                never.hit(status.code());
+                throw std::runtime_error("never called");
+            });
+            witness.reset();
+            check(!refused.ok() && refused.status().code() == ARR_STATUS_CLOSED && refused_released.load() == 1,
+                  "an async call after close() is refused with CLOSED, its callable released");
+            check(closing.close().ok(), "close() again returns OK");
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            check(never.count() == 0, "no callback for the refused call");
+        }
+    }
+
     arr_shutdown();
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 && passed > 0 ? 0 : 1;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The C and C++ side of the suite: header freshness and compilation, the C ABI test (static and shared,
-# under valgrind and AddressSanitizer), the concurrency test, the C++ callback test, loading the shared
-# library with dlopen, the examples through pkg-config and CMake,
-# and the native-static-libs lock.
+# under valgrind and AddressSanitizer), the concurrency test, closing clients (close_test, also under
+# valgrind and AddressSanitizer), exceptions in C++ callbacks, loading the shared library with dlopen,
+# the examples through pkg-config and CMake, and the native-static-libs lock.
 # Needs gcc, g++, cmake, pkg-config, valgrind and cbindgen (scripts/test.sh installs them).
 set -u
 source "$(dirname "$0")/../../scripts/lib.sh"
@@ -37,6 +37,10 @@ check "abi_test builds with AddressSanitizer" \
   gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/abi_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/abi_test_asan"
 check "concurrency_test links statically" \
   gcc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude tests/c/concurrency_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/concurrency_test"
+check "close_test links statically" \
+  gcc "${CFLAGS[@]}" tests/c/close_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/close_test_static"
+check "close_test builds with AddressSanitizer" \
+  gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/close_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/close_test_asan"
 check "cpp_callbacks_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
   g++ -std=c++17 -Wall -Wextra -Werror -Iinclude tests/c/cpp_callbacks_test.cpp target/debug/libarr_session.a $native_libs -o "$BUILD/cpp_callbacks_test"
 check "dlopen_test builds (C99, -ldl)" \
@@ -76,6 +80,23 @@ start_emulator SLOW --start-delay 1h
 check "concurrency_test under valgrind memcheck" \
   valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
   "$BUILD/concurrency_test" "$FAST" "$SLOW" --quick
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
+check "close_test: close, free and shutdown at their edges (50 rounds of 200 operations)" "$BUILD/close_test_static" "$FAST" "$SLOW"
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
+check "close_test under valgrind memcheck, quick: no errors, no definite leaks" \
+  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+  "$BUILD/close_test_static" "$FAST" "$SLOW" --quick
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
+check "close_test under AddressSanitizer, quick" env ASAN_OPTIONS=detect_leaks=1 "$BUILD/close_test_asan" "$FAST" "$SLOW" --quick
 stop_emulators
 
 start_emulator FAST --start-delay 300ms
