@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the C/C++ SDK into PREFIX: static and shared library, headers, a pkg-config file and a CMake
-# package. Build the library first (`cargo build --release -p arr-session`).
+# package. Build the library first (`cargo build --release -p arr-session-ffi`).
 #
 #   scripts/install-native.sh PREFIX [PROFILE]     PROFILE: release (default) or debug
 #
@@ -17,7 +17,7 @@ profile=${2:-release}
 target="${CARGO_TARGET_DIR:-$root/target}/$profile"
 for lib in libarr_session.a libarr_session.so; do
   if [ ! -f "$target/$lib" ]; then
-    echo "$target/$lib is missing: run 'cargo build --profile ${profile/debug/dev} -p arr-session' first" >&2
+    echo "$target/$lib is missing: run 'cargo build --profile ${profile/debug/dev} -p arr-session-ffi' first" >&2
     exit 1
   fi
 done

@@ -64,7 +64,9 @@ python_suite() {
 install_prerequisites
 suite "rust: formatting" cargo fmt --all -- --check
 suite "rust: clippy" cargo clippy -q --workspace --all-targets -- -D warnings
-suite "rust: tests (core, emulator, cli)" timeout 2400 cargo test -q --workspace
+suite "rust: docs (every public item documented, no broken links)" \
+  env RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p arr-session -p arr-wire-time -p arr-emulator
+suite "rust: tests (core, ffi, emulator, cli, doctests)" timeout 2400 cargo test -q --workspace
 suite "main job: quickstart against the embedded emulator (2021-01-01 and v1)" quickstart_both_versions
 suite "c and c++" timeout 2400 bash tests/c/run.sh
 suite "python" python_suite

@@ -10,6 +10,15 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
+/// Parses `text` as a JSON object; `name` names it in the error otherwise.
+pub(crate) fn object(text: &str, name: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::invalid_argument(name, "must be a JSON object")),
+        Err(e) => Err(Error::invalid_argument(name, format_args!("not valid JSON ({e})"))),
+    }
+}
+
 /// Takes fields out of a JSON object one by one, so that what is left at the end is unknown.
 pub(crate) struct Fields<'a> {
     map: &'a mut Map<String, Value>,

@@ -2,7 +2,7 @@
 //!
 //! Manage Azure Remote Rendering sessions: create one, wait until it is Ready, extend its lease, list and
 //! stop sessions, with the account-key to access-token exchange done for you. The same engine serves Rust
-//! (this crate), C and C++ (the C ABI in `ffi`), C# and Python.
+//! (this crate), C and C++ (the C ABI, crate `arr-session-ffi`), C# and Python.
 //!
 //! The main flow, here against the local emulator (`arr-emulator`, a dev-dependency) so that this
 //! example runs as a test; against the real service, use the region (`"westus2"`) or the endpoint URL and
@@ -14,8 +14,7 @@
 //! use arr_session::{Client, ClientConfig, CreateSessionOptions, Credential, SessionSize, WaitOptions};
 //! use arr_emulator::{Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
 //!
-//! let mut service = EmulatorConfig::default();
-//! service.start_delay = std::time::Duration::from_millis(100);
+//! let service = EmulatorConfig { start_delay: std::time::Duration::from_millis(100), ..Default::default() };
 //! let emulator = Emulator::start(service).await?;
 //!
 //! let config = ClientConfig::builder(emulator.base_url(), DEV_ACCOUNT_ID, Credential::AccountKey(DEV_ACCOUNT_KEY.into()))
@@ -41,6 +40,7 @@
 //! ([`ApiVersion::V1`]); results always use the 2021-01-01 shape. The `arr-emulator` crate is a faithful
 //! local service for development and tests.
 
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod auth;
@@ -48,7 +48,6 @@ mod client;
 mod config;
 mod credentials;
 mod error;
-pub mod ffi;
 /// Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`); not part of the supported API.
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]

@@ -251,6 +251,28 @@ impl CreateSessionOptions {
         }
     }
 
+    /// Reads the JSON form the C ABI and the bindings pass:
+    /// `{"id"?: "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60, "owned"?: true}`. Unknown
+    /// keys and bad values are refused with an error naming the key.
+    pub fn from_json(text: &str) -> Result<CreateSessionOptions> {
+        let mut map = crate::json_fields::object(text, "options")?;
+        let mut fields = crate::json_fields::Fields::new(&mut map, "");
+        let id = fields.optional_string("id")?;
+        let owned = fields.optional_bool("owned")?.unwrap_or(true);
+        let size = fields.required_string("size")?;
+        let lease = fields
+            .optional_u64("maxLeaseTimeMinutes", 0, u64::from(u32::MAX))?
+            .ok_or_else(|| Error::invalid_argument("maxLeaseTimeMinutes", "is required"))?;
+        fields.reject_unknown()?;
+        validate_lease(lease as u32)?;
+        let mut options = CreateSessionOptions::new(SessionSize::parse_requested(&size)?, lease as u32);
+        if let Some(id) = id {
+            validate_session_id(&id)?;
+            options.id = Some(id);
+        }
+        Ok(options.owned(owned))
+    }
+
     /// With a session id of our choosing.
     pub fn with_id(mut self, id: impl Into<String>) -> CreateSessionOptions {
         self.id = Some(id.into());

@@ -13,6 +13,13 @@ impl Secret {
         Secret(value.into())
     }
 
+    /// A key or token as it goes into a header: surrounding whitespace trimmed (one read from a file
+    /// keeps its newline), refused (naming `key`, never showing the value) when empty or when it holds
+    /// anything but visible ASCII.
+    pub fn checked(value: &str, key: &str) -> crate::Result<Secret> {
+        crate::credentials::checked_credential(value, key)
+    }
+
     /// The secret value. Call only to put it on the wire or to hand it to the caller who asked for it.
     pub fn expose(&self) -> &str {
         &self.0

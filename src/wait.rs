@@ -52,6 +52,24 @@ impl WaitOptions {
         }
     }
 
+    /// Reads the JSON form the C ABI and the bindings pass: `{"timeoutMs"?: 600000, "pollIntervalMs"?:
+    /// 2000}`. Unknown keys and bad values are refused with an error naming the key.
+    pub fn from_json(text: &str) -> Result<WaitOptions> {
+        let mut map = crate::json_fields::object(text, "waitOptions")?;
+        let mut fields = crate::json_fields::Fields::new(&mut map, "");
+        let options = WaitOptions {
+            timeout: fields
+                .optional_u64("timeoutMs", 1, 7 * 86_400_000)?
+                .map(Duration::from_millis),
+            poll_interval: fields
+                .optional_u64("pollIntervalMs", 1, 3_600_000)?
+                .map(Duration::from_millis),
+            ..WaitOptions::default()
+        };
+        fields.reject_unknown()?;
+        Ok(options)
+    }
+
     /// Polls every `interval` instead of the client's interval.
     pub fn poll_interval(mut self, interval: Duration) -> WaitOptions {
         self.poll_interval = Some(interval);

@@ -53,7 +53,7 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str) -> Result<Vec<Figure>,
         .map_err(|e| e.to_string())?;
     let handoff = Client::new(core_config(base)).map_err(|e| e.to_string())?;
     // The blocking ABI runs on the library's own runtime, called from this plain thread (not inside `rt`).
-    let abi = AbiClient::new(&abi_config_json(base))?;
+    let abi = AbiClient::new(&plan.artifacts.join("libarr_session.so"), &abi_config_json(base))?;
     let abi_id = CString::new(session_id).map_err(|e| e.to_string())?;
 
     let floor_calls = |http: &mut Http1, n: usize| {

@@ -44,7 +44,7 @@ pub struct Plan {
     /// Where the library and the emulator binary are (`target/release` or `target/debug`).
     pub artifacts: PathBuf,
     pub release: bool,
-    /// Run `cargo build -p arr-session -p arr-emulator` first (same profile as `artifacts`).
+    /// Run `cargo build -p arr-session-ffi -p arr-emulator` first (same profile as `artifacts`).
     pub build: bool,
     /// Create the SDK venv and pip-install the SDK when it is not there yet.
     pub install_sdk: bool,
@@ -139,7 +139,7 @@ pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Report, String> {
     let load_at_start = report::load_average();
     let mut notes = serde_json::Map::new();
     if plan.build {
-        progress("building arr-session (cdylib, staticlib) and arr-emulator");
+        progress("building arr-session-ffi (cdylib, staticlib) and arr-emulator");
         if let Err(e) = native::build(plan) {
             notes.insert("build".into(), e.into());
         }

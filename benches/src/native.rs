@@ -14,13 +14,13 @@ use crate::Plan;
 pub const ALLOWED_NEEDED: &[&str] = &["libc", "libm", "libgcc_s", "libpthread", "libdl", "ld-linux"];
 pub const CDYLIB_LIMIT: u64 = 4 * 1024 * 1024;
 
-/// `cargo build [--release] -p arr-session -p arr-emulator`: the cdylib, the staticlib and the emulator binary.
+/// `cargo build [--release] -p arr-session-ffi -p arr-emulator`: the cdylib, the staticlib and the emulator binary.
 pub fn build(plan: &Plan) -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(&plan.workspace)
-        .args(["build", "--quiet", "-p", "arr-session", "-p", "arr-emulator"]);
+        .args(["build", "--quiet", "-p", "arr-session-ffi", "-p", "arr-emulator"]);
     if plan.release {
         command.arg("--release");
     }

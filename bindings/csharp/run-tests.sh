@@ -4,7 +4,7 @@
 # Needs: apt-get install -y mono-mcs mono-runtime   (System.dll, System.Core.dll, System.Xml.dll come with them)
 #        and zip (or python3) for the NuGet package that NuGetTests checks
 # Uses $ARR_SESSION_LIBRARY_DIR (default target/debug) for libarr_session.so and $ARR_EMULATOR
-# (default target/debug/arr-emulator); build them first with `cargo build -p arr-session -p arr-emulator`.
+# (default target/debug/arr-emulator); build them first with `cargo build -p arr-session-ffi -p arr-emulator`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,7 +14,7 @@ export ARR_EMULATOR="${ARR_EMULATOR:-$root/target/debug/arr-emulator}"
 out="${ARR_CSHARP_OUT:-$here/.build}"
 
 for f in "$lib_dir/libarr_session.so" "$ARR_EMULATOR"; do
-    [ -e "$f" ] || { echo "missing $f (run: cargo build -p arr-session -p arr-emulator)" >&2; exit 2; }
+    [ -e "$f" ] || { echo "missing $f (run: cargo build -p arr-session-ffi -p arr-emulator)" >&2; exit 2; }
 done
 mkdir -p "$out"
 

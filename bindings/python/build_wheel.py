@@ -50,7 +50,7 @@ def find_library(explicit: str | None, cargo: bool) -> Path:
         path = Path(explicit)
     else:
         if cargo:
-            subprocess.run(["cargo", "build", "--release", "-p", "arr-session"], cwd=REPO, check=True)
+            subprocess.run(["cargo", "build", "--release", "-p", "arr-session-ffi"], cwd=REPO, check=True)
         path = REPO / "target" / "release" / library_name()
     if not path.is_file():
         raise SystemExit(f"native library not found at {path} (build it, or pass --library)")

@@ -12,10 +12,10 @@ rm -rf "$BUILD"
 mkdir -p "$BUILD"
 
 check "build the library (with test hooks) and the emulator" \
-  cargo build -q -p arr-session --features test-hooks -p arr-emulator
+  cargo build -q -p arr-session-ffi --features test-hooks -p arr-emulator
 
 check "include/arr_session.h is what cbindgen generates" \
-  cbindgen --quiet --config cbindgen.toml --crate arr-session --verify --output include/arr_session.h
+  cbindgen --quiet --config ffi/cbindgen.toml --crate arr-session-ffi --verify --output include/arr_session.h
 check "arr_session.h compiles as C99 (-Wall -Wextra -Werror -pedantic)" \
   gcc -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c include/arr_session.h
 check "arr_session.h compiles as C++17 (-Wall -Wextra -Werror)" \
@@ -27,7 +27,7 @@ check "arr_session.hpp compiles with -fno-exceptions" \
 
 native_libs=$(cat cmake/native-static-libs.txt)
 check "the static library needs exactly the native libraries in cmake/native-static-libs.txt" \
-  bash -c "cargo rustc -q -p arr-session --lib --features test-hooks --crate-type staticlib -- --print native-static-libs 2>&1 \
+  bash -c "cargo rustc -q -p arr-session-ffi --lib --features test-hooks --crate-type staticlib -- --print native-static-libs 2>&1 \
            | grep -q -- 'native-static-libs: $native_libs\$'"
 
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -DARR_SESSION_TEST_HOOKS -Iinclude)
@@ -112,7 +112,9 @@ check "dlopen_test under valgrind memcheck: no errors, no definite leaks" \
 stop_emulators
 
 # The documented install step, then the two consumers.
-check "cargo build --release -p arr-session" cargo build -q --release -p arr-session
+check "cargo build --release -p arr-session-ffi" cargo build -q --release -p arr-session-ffi
+check "libarr_session.so exports exactly the symbols in ffi/exported-symbols.txt" \
+  bash -c "nm -D --defined-only target/release/libarr_session.so | awk '{print \$3}' | sort | diff - ffi/exported-symbols.txt"
 PREFIX="$BUILD/prefix"
 check "scripts/install-native.sh installs library, headers, pkg-config and CMake files" \
   scripts/install-native.sh "$PREFIX" release

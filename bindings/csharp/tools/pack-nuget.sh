@@ -8,7 +8,7 @@
 #   bash bindings/csharp/tools/pack-nuget.sh [--out DIR] [--native RID=PATH]...
 #
 # Without --native it packs linux-x64 from $ARR_SESSION_LIBRARY_DIR (default target/release; build it with
-# `cargo build --release -p arr-session`). Add other platforms as e.g.
+# `cargo build --release -p arr-session-ffi`). Add other platforms as e.g.
 #   --native win-x64=target/x86_64-pc-windows-msvc/release/arr_session.dll
 #   --native osx-arm64=target/aarch64-apple-darwin/release/libarr_session.dylib
 # The nuspec's repository URL is $ARR_NUGET_REPOSITORY_URL, else the git remote "origin" (left out if neither).

@@ -2,7 +2,7 @@
 
 Nothing is built here. The native library is taken from $ARR_SESSION_LIBRARY or
 <repo>/target/debug/libarr_session.so, the emulator from $ARR_EMULATOR or <repo>/target/debug/arr-emulator.
-Build them first: `cargo build -p arr-session -p arr-emulator`.
+Build them first: `cargo build -p arr-session-ffi -p arr-emulator`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _required(env: str, default: Path, what: str) -> str:
     path = os.environ.get(env) or str(default)
     if not os.path.isfile(path):
         pytest.exit(
-            f"{what} not found at {path}. Build it (cargo build -p arr-session -p arr-emulator at {REPO}) "
+            f"{what} not found at {path}. Build it (cargo build -p arr-session-ffi -p arr-emulator at {REPO}) "
             f"or set {env} to its path.",
             returncode=2,
         )

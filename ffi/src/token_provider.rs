@@ -13,9 +13,9 @@ use super::error::{guard, FfiError};
 use super::runtime;
 use super::status::ArrStatus;
 use super::strings::str_arg;
-use crate::credentials::TokenProvider;
-use crate::error::{Error, ErrorKind, Result};
-use crate::secret::Secret;
+use arr_session::Secret;
+use arr_session::TokenProvider;
+use arr_session::{Error, ErrorKind, Result};
 
 /// How long the library waits for the host to answer a token request.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -121,8 +121,8 @@ pub unsafe extern "C" fn arr_token_request_complete(request: *mut ArrTokenReques
             return Err(FfiError::null_argument("request"));
         }
         let request = Box::from_raw(request);
-        let checked = str_arg(token, "token")
-            .and_then(|t| crate::credentials::checked_credential(t, "token").map_err(FfiError::from));
+        let checked =
+            str_arg(token, "token").and_then(|t| arr_session::Secret::checked(t, "token").map_err(FfiError::from));
         match checked {
             Ok(token) => {
                 let _ = request.answer.send(Ok(token.expose().to_owned()));

@@ -10,7 +10,7 @@ use super::error::FfiError;
 use super::status::ArrStatus;
 use super::strings::require_out;
 use super::strings::{into_c_string, write_out};
-use crate::Client;
+use arr_session::Client;
 
 fn stop_owned_work(client: &Client, timeout_ms: u32) -> Result<Work, FfiError> {
     if timeout_ms == 0 {

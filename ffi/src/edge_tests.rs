@@ -1,8 +1,6 @@
 //! The C ABI's promises at their edges, called from Rust: shutdown before free, concurrent shutdowns,
 //! token callbacks after free, the log callback, and the host's panic hook. The library's runtime is
-//! process-wide, so these tests take turns.
-
-mod common;
+//! process-wide, so these tests take turns with every other test that uses it ([`turn`]).
 
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -10,13 +8,14 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use arr_emulator::{Emulator, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
-use arr_session::ffi::*;
-use common::*;
+use arr_emulator::{Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+
+use crate::*;
 
 static TURN: Mutex<()> = Mutex::new(());
 
-fn turn() -> MutexGuard<'static, ()> {
+/// Tests that use the library's process-wide runtime run one at a time.
+pub(crate) fn turn() -> MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -33,7 +32,11 @@ impl Service {
             .enable_all()
             .build()
             .unwrap();
-        let emulator = runtime.block_on(common::start(quick()));
+        let config = EmulatorConfig {
+            start_delay: Duration::from_millis(200),
+            ..EmulatorConfig::default()
+        };
+        let emulator = runtime.block_on(Emulator::start(config)).expect("the emulator starts");
         Service { runtime, emulator }
     }
 
@@ -55,7 +58,16 @@ impl Service {
 
     /// A fresh access token from the STS, fetched by a client on the service's runtime.
     fn fresh_token(&self) -> String {
-        let client = client_for(&self.emulator, arr_session::ApiVersion::V2021_01_01);
+        let url = self.emulator.base_url();
+        let config = arr_session::ClientConfig::builder(
+            url.clone(),
+            DEV_ACCOUNT_ID,
+            arr_session::Credential::AccountKey(DEV_ACCOUNT_KEY.into()),
+        )
+        .sts_endpoint(url)
+        .build()
+        .unwrap();
+        let client = arr_session::Client::new(config).unwrap();
         let token = self.runtime.block_on(client.access_token()).unwrap();
         token.expose().to_owned()
     }
@@ -129,7 +141,7 @@ fn a_second_concurrent_shutdown_returns_only_after_the_first_finished() {
     };
     assert_eq!(status, ArrStatus::Ok);
     std::thread::sleep(Duration::from_millis(200));
-    let first = std::thread::spawn(|| arr_shutdown());
+    let first = std::thread::spawn(arr_shutdown_from_rust);
     std::thread::sleep(Duration::from_millis(100));
     arr_shutdown();
     assert!(
@@ -319,4 +331,8 @@ fn the_hosts_own_panic_hook_keeps_working_once_the_library_is_loaded() {
     let ran = HOST_HOOK_RAN.load(Ordering::SeqCst);
     std::panic::set_hook(previous);
     assert_eq!(ran, 1, "the host's hook saw the host's panic");
+}
+
+fn arr_shutdown_from_rust() {
+    arr_shutdown();
 }

@@ -27,7 +27,7 @@ use tokio::runtime::Handle;
 use super::callbacks;
 use super::error::{panic_error, FfiError};
 use super::status::ArrStatus;
-use crate::Client;
+use arr_session::Client;
 use tokio_util::sync::CancellationToken as CancelToken;
 
 const DEFAULT_WORKER_THREADS: usize = 2;
@@ -470,10 +470,10 @@ mod tests {
     fn test_client() -> (u64, u64) {
         let (generation, handle) = current().unwrap();
         let _entered = handle.enter();
-        let config = crate::ClientConfig::new(
+        let config = arr_session::ClientConfig::new(
             "http://127.0.0.1:9",
             "11111111-1111-1111-1111-111111111111",
-            crate::Credential::AccessToken("token".into()),
+            arr_session::Credential::AccessToken("token".into()),
         );
         let id = 1_000_000 + fastrand::u64(..1_000_000);
         add_client(id, generation, Client::new(config).unwrap());
@@ -482,6 +482,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_async_work_calls_back_once_with_panic() {
+        let _turn = crate::edge_tests::turn();
         let (owner, generation) = test_client();
         let (sender, receiver) = mpsc::channel();
         spawn(
@@ -504,6 +505,7 @@ mod tests {
 
     #[test]
     fn the_operation_id_is_known_before_the_work_runs() {
+        let _turn = crate::edge_tests::turn();
         let (owner, generation) = test_client();
         let (sender, receiver) = mpsc::channel();
         let seen = std::sync::Arc::new(Mutex::new(None));
@@ -526,6 +528,7 @@ mod tests {
     fn slow_callbacks_do_not_stall_host_name_resolution() {
         // More slow callbacks than there are callback threads, then a DNS look-up on the runtime (it
         // runs on tokio's blocking pool, as reqwest's resolver does): it must not wait for them.
+        let _turn = crate::edge_tests::turn();
         let (owner, generation) = test_client();
         let finished = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         for _ in 0..callbacks::MAX_THREADS + 4 {

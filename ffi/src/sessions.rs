@@ -12,8 +12,8 @@ use super::runtime;
 use super::status::ArrStatus;
 use super::strings::require_out;
 use super::strings::str_arg;
-use crate::model::{validate_lease, validate_session_id, MAX_LEASE_MINUTES};
-use crate::Client;
+use arr_session::Client;
+use arr_session::{validate_lease, validate_session_id, MAX_LEASE_MINUTES};
 
 unsafe fn create_work(client: &Client, options_json: *const c_char) -> Result<Work, FfiError> {
     let options = options::create_options(str_arg(options_json, "options_json")?)?;
@@ -23,19 +23,21 @@ unsafe fn create_work(client: &Client, options_json: *const c_char) -> Result<Wo
     }
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.create_session(&options).await?.value)
+        to_json(client.create_session(&options).await?.into_value())
     }))
 }
 
 unsafe fn get_work(client: &Client, session_id: *const c_char) -> Result<Work, FfiError> {
     let (client, id) = (client.clone(), session_id_arg(session_id)?);
-    Ok(Box::pin(async move { to_json(client.get_session(&id).await?.value) }))
+    Ok(Box::pin(
+        async move { to_json(client.get_session(&id).await?.into_value()) },
+    ))
 }
 
 unsafe fn update_work(client: &Client, session_id: *const c_char, minutes: u32) -> Result<Work, FfiError> {
     let (client, id, minutes) = (client.clone(), session_id_arg(session_id)?, lease_arg(minutes)?);
     Ok(Box::pin(async move {
-        to_json(client.update_session(&id, minutes).await?.value)
+        to_json(client.update_session(&id, minutes).await?.into_value())
     }))
 }
 
@@ -49,7 +51,7 @@ unsafe fn extend_work(client: &Client, session_id: *const c_char, by_minutes: u3
     }
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.extend_session(&id, by_minutes).await?.value)
+        to_json(client.extend_session(&id, by_minutes).await?.into_value())
     }))
 }
 
@@ -63,7 +65,7 @@ unsafe fn stop_work(client: &Client, session_id: *const c_char) -> Result<Work, 
 
 fn list_work(client: &Client) -> Work {
     let client = client.clone();
-    Box::pin(async move { to_json(client.list_sessions().await?.value) })
+    Box::pin(async move { to_json(client.list_sessions().await?.into_value()) })
 }
 
 /// Creates a session. `options_json`: `{"id": "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`

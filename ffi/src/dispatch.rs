@@ -14,7 +14,7 @@ use super::error::FfiError;
 use super::runtime;
 use super::status::ArrStatus;
 use super::strings::{into_c_string, str_arg, write_out};
-use crate::model::{validate_lease, validate_session_id};
+use arr_session::{validate_lease, validate_session_id};
 
 /// Receives the outcome of an `_async` call, exactly once: `status` is `ARR_STATUS_OK` and `json` the
 /// result (a session object, an array, or `null` for stop), or another status and `json` the error object
@@ -79,7 +79,7 @@ pub(crate) fn lease_arg(minutes: u32) -> Result<u32, FfiError> {
 }
 
 /// One entry of a per-session result array: `{"id", "status", "session"?}` or `{"id", "status", "error"}`.
-pub(crate) fn outcome_item(id: &str, outcome: crate::Result<Option<serde_json::Value>>) -> serde_json::Value {
+pub(crate) fn outcome_item(id: &str, outcome: arr_session::Result<Option<serde_json::Value>>) -> serde_json::Value {
     match outcome {
         Ok(Some(session)) => json!({ "id": id, "status": ArrStatus::Ok.name(), "session": session }),
         Ok(None) => json!({ "id": id, "status": ArrStatus::Ok.name() }),

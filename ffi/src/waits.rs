@@ -13,7 +13,7 @@ use super::options;
 use super::status::ArrStatus;
 use super::strings::require_out;
 use super::strings::{optional_str_arg, str_arg};
-use crate::Client;
+use arr_session::Client;
 
 unsafe fn wait_work(
     client: &Client,
@@ -24,7 +24,7 @@ unsafe fn wait_work(
     let options = options::wait_options(optional_str_arg(wait_options_json, "wait_options_json")?)?;
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.wait_until_ready(&id, &options).await?.value)
+        to_json(client.wait_until_ready(&id, &options).await?.into_value())
     }))
 }
 

@@ -10,7 +10,7 @@ use super::dispatch::{run_async, run_blocking, ArrCallback, Work};
 use super::error::guard;
 use super::status::ArrStatus;
 use super::strings::require_out;
-use crate::Client;
+use arr_session::Client;
 
 fn token_work(client: &Client) -> Work {
     let client = client.clone();

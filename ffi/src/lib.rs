@@ -1,4 +1,5 @@
-//! The C ABI: the only module with `extern "C"` and `unsafe`.
+//! The C ABI of arr-session: the only crate with `extern "C"` and `unsafe`, and the home of everything
+//! process-wide (the shared runtime, the panic hook, the log bridge), which the Rust crate does without.
 //!
 //! Conventions (the README's "Conventions" section is the full contract):
 //! - every fallible function returns an [`ArrStatus`]; details of a failure are in `arr_last_error()`;
@@ -27,6 +28,9 @@ mod strings;
 mod token_provider;
 mod waits;
 
+#[cfg(test)]
+mod edge_tests;
+
 // Re-exported so Rust code (the benchmark harness, tests) can call the C functions by path.
 pub use access_token::*;
 pub use client::{
@@ -50,7 +54,7 @@ pub const ARR_ABI_VERSION: u32 = 1;
 
 /// The longest lease the service accepts, in minutes (24 hours).
 pub const ARR_MAX_LEASE_MINUTES: u32 = 1440;
-const _: () = assert!(ARR_MAX_LEASE_MINUTES == crate::model::MAX_LEASE_MINUTES);
+const _: () = assert!(ARR_MAX_LEASE_MINUTES == arr_session::MAX_LEASE_MINUTES);
 
 /// The library version, e.g. `"0.1.0"`.
 ///

@@ -9,9 +9,9 @@ use super::runtime;
 use super::status::ArrStatus;
 use super::strings::{require_out, str_arg, write_out};
 use super::token_provider::{ArrTokenCallback, ArrTokenKind, CallbackTokenProvider};
-use crate::config::ClientConfig;
-use crate::credentials::Credential;
-use crate::Client;
+use arr_session::Client;
+use arr_session::ClientConfig;
+use arr_session::Credential;
 
 /// An opaque client handle. Thread-safe: a `const arr_client *` may be used from many threads at once.
 pub struct ArrClient {

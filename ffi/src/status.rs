@@ -1,6 +1,6 @@
 //! `arr_status`: the result of every fallible exported function.
 
-use crate::error::ErrorKind;
+use arr_session::ErrorKind;
 
 /// What an `arr_` function did. The numbers are part of the ABI: they are never changed or reused, and
 /// new ones are only added at the end.
@@ -88,6 +88,8 @@ impl From<ErrorKind> for ArrStatus {
             ErrorKind::Decode => ArrStatus::Decode,
             ErrorKind::SessionEnded => ArrStatus::SessionEnded,
             ErrorKind::Closed => ArrStatus::Closed,
+            // A kind added to the core before the ABI has a status for it: the most general failure.
+            _ => ArrStatus::ServiceError,
         }
     }
 }

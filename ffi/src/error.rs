@@ -16,7 +16,7 @@ pub(crate) struct FfiError {
     message: String,
     /// The parameter or JSON key at fault, for argument errors.
     argument: Option<String>,
-    source: Option<crate::Error>,
+    source: Option<arr_session::Error>,
 }
 
 impl FfiError {
@@ -84,8 +84,8 @@ impl FfiError {
     }
 }
 
-impl From<crate::Error> for FfiError {
-    fn from(error: crate::Error) -> FfiError {
+impl From<arr_session::Error> for FfiError {
+    fn from(error: arr_session::Error) -> FfiError {
         FfiError {
             status: error.kind().into(),
             message: error.message().to_owned(),
