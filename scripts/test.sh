@@ -22,6 +22,7 @@ install_prerequisites() {
   command -v mono >/dev/null || packages+=(mono-runtime)
   command -v script >/dev/null || packages+=(bsdutils)
   command -v tinyproxy >/dev/null || packages+=(tinyproxy)
+  command -v zip >/dev/null || packages+=(zip)
   python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
   python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
   if [ ${#packages[@]} -gt 0 ]; then
