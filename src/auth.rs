@@ -5,6 +5,10 @@
 //! the JWT's claims. The cache refreshes a token when less than five minutes remain, and after the
 //! rendering endpoint answered 401 to it.
 //!
+//! The JWT is read by hand (split, base64, two claims) rather than with `jsonwebtoken`: we must not verify
+//! the signature (we do not have the key), only read `exp` and `iat`, which a crate made for verification
+//! would make us opt out of while pulling in its crypto.
+//!
 //! Two properties matter at the edges:
 //! - **One exchange for everyone.** Concurrent callers share one in-flight exchange and its outcome,
 //!   success or failure: during an STS outage N callers cost one retry cycle, not N in a row.

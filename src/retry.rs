@@ -2,6 +2,10 @@
 //!
 //! Defaults follow the Azure SDKs (Azure.Core `RetryOptions`, azure-core Python): 3 retries, 0.8 s
 //! exponential back-off with jitter, 60 s cap, `Retry-After` honoured, statuses 408/429/500/502/503/504.
+//!
+//! Kept by hand rather than `backoff`/`tokio-retry`: the delay is one line of arithmetic, and what matters
+//! here (which failures are safe to resend for which request, `Retry-After` replacing the back-off) is
+//! ours to decide, not a generic crate's.
 
 use std::time::Duration;
 

@@ -1,4 +1,7 @@
 //! A string that must never be printed: account keys and access tokens.
+//!
+//! Kept by hand rather than the `secrecy` crate: 40 lines do what we need (redacted `Debug`/`Display`,
+//! one `expose`), where `secrecy`'s zeroizing box would not cover the copies reqwest makes of headers anyway.
 
 use std::fmt;
 

@@ -336,7 +336,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
 }
 
-/// 22 characters of the base64 alphabet, the form the official clients send as `X-MRC-CV`.
+/// 22 characters of the base64 alphabet, the form the official clients send as `X-MRC-CV` (a random id:
+/// no crate generates Microsoft's correlation-vector format, and a fresh root needs no more than this).
 fn new_correlation_vector() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     (0..22)
