@@ -8,15 +8,24 @@
  * Prints one line per check and ends with "N passed, N failed"; exits non-zero on any failure.
  *
  * Build with -DCLOSE_TEST_WITHOUT_CLOSE=1 to run the parts that do not need arr_client_close against a
- * library that lacks it (how the failures of today's main were recorded).
+ * library that lacks it (how the failures of the library before arr_client_close were recorded).
+ *
+ * Test f (out_operation_id written before the work can complete): the library's own (Rust) writes are not
+ * instrumented by ASan, so a late write into the freed block is seen by valgrind, by glibc's heap checks
+ * (a corrupted free list aborts), and directly: each callback checks that its id was already written.
  */
+#ifdef __linux__
+#define _GNU_SOURCE /* sched_setaffinity, for test f */
+#else
 #define _POSIX_C_SOURCE 200809L
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,42 +367,56 @@ static void on_free_block(void *user_data, arr_status status, const char *json) 
     on_tally(t, status, json);
 }
 
-/* The race is between the library's write of *out_operation_id and the callback on another thread, a
- * window of microseconds. To make the initiating thread lose it often, a helper thread signals it every
- * ~100 us while the handler spins for SPIN_NS, so a signal is pending nearly all the time: it is delivered
- * at the initiating thread's next return from the kernel - typically the syscall that wakes a worker for
- * the new operation, which is inside the window - and holds the thread long enough for the operation to
- * complete and its callback to free the block before the write. */
-#define SPIN_NS 500000LL
-static volatile sig_atomic_t jostle_running;
-static pthread_t jostled;
+static void run_operation_id_test(void);
 
-static long long now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void on_jostle(int sig) {
-    (void)sig;
-    int saved = errno;
-    long long until = now_ns() + SPIN_NS;
-    while (now_ns() < until) {
-    }
-    errno = saved;
-}
-
-static void *jostler(void *p) {
+static void *operation_id_thread(void *p) {
     (void)p;
-    while (jostle_running) {
-        pthread_kill(jostled, SIGUSR2);
-        struct timespec t = {0, 100000};
-        nanosleep(&t, NULL);
-    }
+#ifdef __linux__
+    /* Linux: the nice value is per thread. At nice 19 on the CPU the library's threads share with it,
+     * this thread is preempted by the worker its call wakes, and then by the callback thread. */
+    setpriority(PRIO_PROCESS, 0, 19);
+#endif
+    run_operation_id_test();
     return NULL;
 }
 
+/* Runs test f first, before the library has threads: on Linux the process is pinned to one CPU while the
+ * library starts its threads (they inherit it), and the test runs on a thread of lowest priority; then
+ * arr_shutdown joins the library's threads and the pinning is undone for the tests that follow. */
 static void test_operation_id_written_first(void) {
+#ifdef __linux__
+    cpu_set_t all, one;
+    CPU_ZERO(&all);
+    CPU_ZERO(&one);
+    int pinned = sched_getaffinity(0, sizeof all, &all) == 0;
+    for (int cpu = 0; pinned && cpu < CPU_SETSIZE; cpu++) {
+        if (CPU_ISSET(cpu, &all)) {
+            CPU_SET(cpu, &one);
+            break;
+        }
+    }
+    if (pinned) sched_setaffinity(0, sizeof one, &one);
+#endif
+    /* The library's threads start again from this thread (pinned, normal priority). */
+    arr_shutdown();
+    arr_client *warm = new_client(fast_url, "");
+    char *json = NULL;
+    tally t;
+    tally_init(&t);
+    if (warm && arr_client_get_access_token(warm, &json) == ARR_STATUS_OK) arr_string_free(json);
+    if (warm && arr_client_list_sessions_async(warm, on_tally, &t, NULL) == ARR_STATUS_OK) tally_wait(&t, 1, 10000);
+    arr_client_free(warm);
+    tally_destroy(&t);
+    pthread_t thread;
+    pthread_create(&thread, NULL, operation_id_thread, NULL);
+    pthread_join(thread, NULL);
+    arr_shutdown();
+#ifdef __linux__
+    if (pinned) sched_setaffinity(0, sizeof all, &all);
+#endif
+}
+
+static void run_operation_id_test(void) {
     arr_client *client = new_client(fast_url, ",\"retry\":{\"maxRetries\":0}");
     if (!client) {
         check(0, "f: client");
@@ -406,16 +429,6 @@ static void test_operation_id_written_first(void) {
     tally_init(&done);
     int rounds = quick ? 300 : 3000;
     int started = 0, refused = 0;
-    struct sigaction action, previous;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_jostle;
-    action.sa_flags = SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGUSR2, &action, &previous);
-    jostled = pthread_self();
-    jostle_running = 1;
-    pthread_t helper;
-    pthread_create(&helper, NULL, jostler, NULL);
     for (int i = 0; i < rounds; i++) {
         op_block *b = malloc(sizeof *b);
         b->operation_id = 0;
@@ -439,13 +452,10 @@ static void test_operation_id_written_first(void) {
             free(b); /* refused at once: no callback */
         }
     }
-    jostle_running = 0;
-    pthread_join(helper, NULL);
-    sigaction(SIGUSR2, &previous, NULL);
     check(tally_wait(&done, started, 60000), "f: every fast-completing async operation called back");
     char label[200];
     snprintf(label, sizeof label,
-             "f: %d async operations whose out_operation_id lives in memory their callback frees (ASan/valgrind report any late write)", started);
+             "f: %d async operations whose out_operation_id lives in memory their callback frees", started);
     check(refused == 0 && done.calls == started, label);
     snprintf(label, sizeof label, "f: every callback found its operation id already written (%d found it unwritten)", ids_unwritten);
     check(ids_unwritten == 0, label);
