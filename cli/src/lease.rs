@@ -2,6 +2,9 @@
 //!
 //! Leases accept what RenderingSession.ps1 users type (`hh:mm:ss`, `h:m:s`, `h:m`, and .NET's
 //! `d.hh:mm:ss`) plus the shorter `90m`, `1h30m`, `2h`, and a bare number of minutes.
+//!
+//! By hand rather than `humantime`: a bare number here means minutes (the script's unit), and the
+//! TimeSpan forms come from `arr-wire-time`; only `1h30m` overlaps with what humantime reads.
 
 use std::time::Duration;
 

@@ -1,4 +1,7 @@
 //! Per-account token bucket, so clients can be tested against 429 + `Retry-After` throttling.
+//!
+//! Kept by hand rather than `governor`: the emulator must answer with the exact `Retry-After` seconds a
+//! client should wait, which is one division here and an adapter around governor's clock types there.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

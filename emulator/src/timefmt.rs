@@ -34,6 +34,7 @@ pub(crate) fn parse_timespan(text: &str) -> Result<i64, String> {
 }
 
 /// Parses command-line durations: `500ms`, `3s`, `1.5s`, `10m`, `24h`, `1d`; a bare number is seconds.
+/// By hand rather than `humantime`, which takes neither fractions (`1.5s`) nor a bare number.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
