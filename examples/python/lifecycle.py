@@ -13,7 +13,7 @@ import argparse
 import logging
 import os
 
-from arr_session import ArrError, RemoteRenderingClient
+from arr_session import AzureKeyCredential, HttpResponseError, RemoteRenderingClient, RenderingSessionSize
 
 DEV_ID = "11111111-1111-1111-1111-111111111111"
 DEV_KEY = "YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ=="
@@ -35,30 +35,31 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
-    options = {"sts_endpoint": args.sts_endpoint or (args.endpoint if args.endpoint.startswith("http") else None)}
+    sts = args.sts_endpoint or (args.endpoint if args.endpoint.startswith("http") else None)
     with RemoteRenderingClient(
         args.endpoint,
         args.account_id,
         args.account_domain,
-        account_key=args.account_key,
+        AzureKeyCredential(args.account_key),
         api_version=args.api_version,
-        **{k: v for k, v in options.items() if v},
+        **({"authentication_endpoint_url": sts} if sts else {}),
     ) as client:
-        poller = client.begin_session(size="Standard", lease_time_minutes=10)
+        # session_id None: the library picks one (the legacy v1 API only works that way)
+        poller = client.begin_rendering_session(None, RenderingSessionSize.STANDARD, 10)
         print(f"created {poller.session_id} ({poller.status()})")
         try:
             session = poller.result(timeout=600)
-            print(f"ready: {session.hostname}:{session.handshake_port} ({session.size}, {session.teraflops} TFLOPS)")
-            session = client.extend_session(session.id, 5)
-            print(f"lease now {session.max_lease_time_minutes} min")
-            live = [s.id for s in client.list_sessions()]
+            print(f"ready: {session.host}:{session.handshake_port} ({session.size}, {session.teraflops} TFLOPS)")
+            session = client.extend_rendering_session(session.id, 5)
+            print(f"lease now {session.lease_time_minutes} min")
+            live = [s.id for s in client.list_rendering_sessions()]
             print(f"live sessions: {len(live)} (ours listed: {session.id in live})")
-        except ArrError as error:
+        except HttpResponseError as error:
             print(f"failed: {error}")
             return 1
         finally:
-            client.stop_session(poller.session_id)
-            print(f"stopped {poller.session_id} ({client.get_session(poller.session_id).status})")
+            client.stop_rendering_session(poller.session_id)
+            print(f"stopped {poller.session_id} ({client.get_rendering_session(poller.session_id).status})")
     return 0
 
 

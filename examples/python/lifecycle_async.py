@@ -12,7 +12,8 @@ import argparse
 import asyncio
 import os
 
-from arr_session.aio import AsyncRemoteRenderingClient
+from arr_session import AzureKeyCredential, RenderingSessionSize
+from arr_session.aio import RemoteRenderingClient
 
 DEV_ID = "11111111-1111-1111-1111-111111111111"
 DEV_KEY = "YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ=="
@@ -20,21 +21,22 @@ DEV_KEY = "YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ=="
 
 async def run(args: argparse.Namespace) -> int:
     sts = args.sts_endpoint or (args.endpoint if args.endpoint.startswith("http") else None)
-    async with AsyncRemoteRenderingClient(
-        args.endpoint, args.account_id, args.account_domain, account_key=args.account_key,
-        api_version=args.api_version, **({"sts_endpoint": sts} if sts else {}),
+    async with RemoteRenderingClient(
+        args.endpoint, args.account_id, args.account_domain, AzureKeyCredential(args.account_key),
+        api_version=args.api_version, **({"authentication_endpoint_url": sts} if sts else {}),
     ) as client:
+        # session_id None: the library picks one (the legacy v1 API only works that way)
         pollers = await asyncio.gather(*(
-            client.begin_session(size="Standard", lease_time_minutes=10) for _ in range(args.count)
+            client.begin_rendering_session(None, RenderingSessionSize.STANDARD, 10) for _ in range(args.count)
         ))
         ids = [p.session_id for p in pollers]
         print(f"created {len(ids)} sessions")
         try:
             sessions = await asyncio.wait_for(asyncio.gather(*(p.result() for p in pollers)), 600)
             for session in sessions:
-                print(f"ready: {session.id} at {session.hostname}")
+                print(f"ready: {session.id} at {session.host}")
         finally:
-            await asyncio.gather(*(client.stop_session(i) for i in ids))
+            await asyncio.gather(*(client.stop_rendering_session(i) for i in ids))
             print(f"stopped {len(ids)} sessions")
     return 0
 

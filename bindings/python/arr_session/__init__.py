@@ -1,4 +1,6 @@
-"""arr-session: Azure Remote Rendering session management, over the arr-session native library.
+"""arr-session: Azure Remote Rendering session management, over the arr-session native library, with the API
+of Microsoft's ``azure-mixedreality-remoterendering`` (change ``from azure.mixedreality.remoterendering import``
+to ``from arr_session import``).
 
 The native library is loaded from ``$ARR_SESSION_LIBRARY``, then from this package's directory, then by
 the system loader. Library logs go to the ``logging`` logger ``arr_session`` (and its children, e.g.
@@ -12,7 +14,9 @@ import atexit
 
 from . import _callbacks, _ffi
 from ._client import RemoteRenderingClient
-from ._polling import SessionPoller
+from ._paging import RenderingSessionPager
+from ._polling import RenderingSessionPoller
+from .credentials import AccessToken, AzureKeyCredential
 from .exceptions import (
     ArrCancelledError,
     ArrError,
@@ -25,7 +29,14 @@ from .exceptions import (
     ServiceRequestError,
     SessionEndedError,
 )
-from .models import RenderingSession, SessionSize, SessionStatus, SessionStopResult, SessionWaitResult
+from .models import (
+    RemoteRenderingServiceError,
+    RenderingSession,
+    RenderingSessionSize,
+    RenderingSessionStatus,
+    SessionStopResult,
+    SessionWaitResult,
+)
 
 __version__ = "0.1.0"
 #: The native library's version and where it was loaded from.
@@ -35,10 +46,14 @@ ABI_VERSION = _ffi.ABI_VERSION
 
 __all__ = [
     "RemoteRenderingClient",
-    "SessionPoller",
+    "RenderingSessionPoller",
+    "RenderingSessionPager",
     "RenderingSession",
-    "SessionSize",
-    "SessionStatus",
+    "RenderingSessionSize",
+    "RenderingSessionStatus",
+    "RemoteRenderingServiceError",
+    "AzureKeyCredential",
+    "AccessToken",
     "SessionWaitResult",
     "SessionStopResult",
     "ArrError",

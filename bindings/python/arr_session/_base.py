@@ -2,56 +2,90 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Optional, Type, TypeVar
+import base64
+from typing import Any, Mapping, Optional, Type, TypeVar
 
+from . import _callbacks
 from ._native import NativeClient, build_config
-
+from .credentials import Resolved, resolve, sts_scope, token_text
 
 C = TypeVar("C", bound="ClientBase")
+
+#: ``token_kind``: what a ``get_token`` credential returns. ``"aad"`` (Entra ID tokens, exchanged at the STS,
+#: as with Microsoft's SDK) or ``"access_token"`` (Mixed Reality access tokens, used as they are).
+TOKEN_KINDS = ("aad", "access_token")
 
 
 class ClientBase:
     """Holds the native client; both clients take the same constructor arguments."""
 
     _native: Optional[NativeClient]
+    _ALLOW_ASYNC_CREDENTIAL = False
 
     def __init__(
         self,
         endpoint: str,
         account_id: str,
-        account_domain: Optional[str] = None,
-        *,
-        account_key: Optional[str] = None,
-        access_token: Optional[str] = None,
-        credential: Any = None,
-        token_provider: Optional[Callable[[], str]] = None,
-        token_kind: str = "access_token",
-        api_version: Optional[str] = None,
-        **options: Any,
+        account_domain: Optional[str],
+        credential: Any,
+        **kwargs: Any,
     ) -> None:
         self._native = None
-        config, provider, kind = build_config(
-            endpoint, account_id, account_domain, account_key, access_token, api_version, credential, **options
+        token_kind = kwargs.pop("token_kind", "aad")
+        if token_kind not in TOKEN_KINDS:
+            raise ValueError(f"token_kind must be one of {TOKEN_KINDS}, not {token_kind!r}")
+        config, resolved = build_config(
+            endpoint, account_id, account_domain, credential, allow_async=self._ALLOW_ASYNC_CREDENTIAL, **kwargs
         )
-        if token_provider is not None:
-            provider, kind = token_provider, token_kind
-        self._native = NativeClient(config, provider, kind)
+        self._account_id: str = account_id
+        self._native = NativeClient(config, self._provider(resolved), token_kind)
 
     @classmethod
-    def from_config(
-        cls: Type[C],
-        config: Mapping[str, Any],
-        *,
-        token_provider: Optional[Callable[[], str]] = None,
-        token_kind: str = "access_token",
-    ) -> C:
-        """A client from the library's config object as it is (camelCase keys, e.g. loaded from a file)."""
+    def from_config(cls: Type[C], config: Mapping[str, Any], credential: Any = None, *, token_kind: str = "aad") -> C:
+        """A client from the library's config object as it is (camelCase keys, e.g. loaded from a file). The
+        config may hold ``accountKey`` or ``accessToken``; otherwise pass a ``get_token`` ``credential``."""
         client = cls.__new__(cls)
         client._native = None
-        client._native = NativeClient(config, token_provider, token_kind)
+        client._account_id = str(config.get("accountId", ""))
+        provider = None
+        if credential is not None:
+            scope = sts_scope(config.get("accountDomain"), config.get("stsEndpoint"))
+            resolved = resolve(credential, scope, cls._ALLOW_ASYNC_CREDENTIAL)
+            if resolved.get_token is None:
+                raise TypeError("from_config takes keys and tokens in the config; credential must have get_token")
+            provider = client._provider(resolved)
+        client._native = NativeClient(config, provider, token_kind)
         return client
 
+    def _provider(self, resolved: Resolved) -> Optional[_callbacks.Provider]:
+        get_token = resolved.get_token
+        if get_token is None:
+            return None
+        return lambda: token_text(get_token())
+
     def _client(self) -> NativeClient:
-        if self._native is None:
+        if self._native is None or self._native.closed:
             raise RuntimeError(f"the {type(self).__name__} is closed")
         return self._native
+
+    def _continuation_token(self, session_id: str) -> str:
+        """Microsoft's format: base64 of ``1:<account id>:<session id>``."""
+        return base64.b64encode(f"1:{self._account_id}:{session_id}".encode()).decode()
+
+    def _session_from_token(self, continuation_token: str) -> str:
+        try:
+            version, account_id, session_id = base64.b64decode(continuation_token).decode().split(":", 2)
+        except Exception as error:  # noqa: BLE001 - any malformed token
+            raise ValueError("continuation_token is not a rendering session poller's token") from error
+        if version != "1" or not session_id:
+            raise ValueError("continuation_token is not a rendering session poller's token")
+        if account_id != self._account_id:
+            raise ValueError("continuation_token belongs to another account")
+        return session_id
+
+
+def session_args(session_id: Any = None, continuation_token: Any = None) -> None:
+    if session_id is None and continuation_token is None:
+        raise ValueError("Either session_id or continuation_token needs to be supplied.")
+    if session_id is not None and continuation_token is not None:
+        raise ValueError("Parameters session_id and continuation_token are mutual exclusive. Supply only one of the two.")

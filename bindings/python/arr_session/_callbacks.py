@@ -14,7 +14,9 @@ import ctypes
 import itertools
 import logging
 import threading
-from typing import Callable, Dict, Optional
+import asyncio
+import concurrent.futures
+from typing import Any, Awaitable, Callable, Dict, Optional, Union
 
 from . import _ffi
 from ._ffi import lib
@@ -28,7 +30,19 @@ Handler = Callable[[int, Optional[str]], None]
 _lock = threading.Lock()
 _ids = itertools.count(1)
 _pending: Dict[int, Handler] = {}
-_providers: Dict[int, Callable[[], str]] = {}
+
+
+class AsyncProvider:
+    """A token provider whose ``fetch()`` is a coroutine, run on the event loop ``loop()`` returns (the loop of
+    the client's latest call); the request is answered when it finishes, without blocking a library thread."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[str]], loop: Callable[[], Optional[asyncio.AbstractEventLoop]]) -> None:
+        self.fetch = fetch
+        self.loop = loop
+
+
+Provider = Union[Callable[[], str], AsyncProvider]
+_providers: Dict[int, Provider] = {}
 
 
 def _on_complete(user_data: Optional[int], status: int, json_ptr: Optional[int]) -> None:
@@ -125,28 +139,62 @@ def sync_log_level() -> int:
 # --- token providers ---------------------------------------------------------------------------------
 
 
+def _fail_token(request: Optional[int], error: BaseException) -> None:
+    _log.error("arr_session: the credential's get_token raised", exc_info=error)
+    text = f"{type(error).__name__}: {error}"
+    lib.arr_token_request_fail(request, text.encode("utf-8", "replace").replace(b"\0", b" "))
+
+
+def _answer_token(request: Optional[int], token: Any) -> None:
+    try:
+        if not isinstance(token, str):
+            raise TypeError(f"the credential must give a str token, not {type(token).__name__}")
+        data = _ffi.encode(token)
+    except BaseException as error:  # noqa: BLE001 - forwarded: the operation fails with this text
+        _fail_token(request, error)
+        return
+    lib.arr_token_request_complete(request, data)
+
+
 def _on_token(user_data: Optional[int], request: Optional[int]) -> None:
     with _lock:
         provider = _providers.get(user_data or 0)
     try:
         if provider is None:
-            raise RuntimeError("the client's token provider is gone")
+            raise RuntimeError("the client's credential is gone")
+        if isinstance(provider, AsyncProvider):
+            _start_async_token(provider, request)
+            return
         token = provider()
-        if not isinstance(token, str):
-            raise TypeError(f"token_provider must return a str, not {type(token).__name__}")
-        data = _ffi.encode(token)
     except BaseException as error:  # noqa: BLE001 - forwarded: the operation fails with this text
-        _log.error("arr_session: the token provider raised", exc_info=True)
-        text = f"{type(error).__name__}: {error}"
-        lib.arr_token_request_fail(request, text.encode("utf-8", "replace").replace(b"\0", b" "))
+        _fail_token(request, error)
         return
-    lib.arr_token_request_complete(request, data)
+    _answer_token(request, token)
+
+
+def _start_async_token(provider: AsyncProvider, request: Optional[int]) -> None:
+    loop = provider.loop()
+    if loop is None or loop.is_closed():
+        raise RuntimeError("the async credential needs a running event loop (use the client inside asyncio)")
+
+    async def fetch() -> str:
+        return await provider.fetch()
+
+    def done(future: "concurrent.futures.Future[str]") -> None:
+        try:
+            token = future.result()
+        except BaseException as error:  # noqa: BLE001 - forwarded (cancelled included)
+            _fail_token(request, error)
+            return
+        _answer_token(request, token)
+
+    asyncio.run_coroutine_threadsafe(fetch(), loop).add_done_callback(done)
 
 
 ON_TOKEN = _ffi.TOKEN_CALLBACK(_on_token)
 
 
-def add_provider(provider: Callable[[], str]) -> int:
+def add_provider(provider: Provider) -> int:
     with _lock:
         token = next(_ids)
         _providers[token] = provider

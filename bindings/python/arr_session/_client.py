@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Union
 
 from . import _ffi
-from ._base import ClientBase
+from ._base import ClientBase, session_args
 from ._native import (
     create_options,
     require_u32,
@@ -15,9 +15,10 @@ from ._native import (
     timeout_ms_arg,
     wait_options,
 )
-from ._polling import SessionPoller
+from ._paging import RenderingSessionPager
+from ._polling import RenderingSessionPoller
 from .exceptions import ArrError, error_from_json
-from .models import RenderingSession, SessionStopResult, SessionWaitResult
+from .models import RenderingSession, RenderingSessionSize, SessionStopResult, SessionWaitResult
 
 
 def session_ids_arg(session_ids: Sequence[str]) -> bytes:
@@ -30,29 +31,33 @@ def session_ids_arg(session_ids: Sequence[str]) -> bytes:
 
 
 class RemoteRenderingClient(ClientBase):
-    """Manages Azure Remote Rendering sessions of one account.
+    """Manages the rendering sessions of one Azure Remote Rendering account; Microsoft's
+    ``azure.mixedreality.remoterendering.RemoteRenderingClient``, over the arr-session library.
 
-    ``RemoteRenderingClient(endpoint, account_id, account_domain, account_key=... | access_token=... |
-    credential=... | token_provider=..., api_version="2021-01-01" | "v1", **options)``.
+    ``RemoteRenderingClient(endpoint, account_id, account_domain, credential, **kwargs)``:
 
-    ``endpoint`` is a URL or a region name (``"westus2"``). ``options`` are the library's config keys in
-    snake_case: ``sts_endpoint``, ``request_timeout_ms``, ``connect_timeout_ms``, ``poll_interval_ms``,
-    ``user_agent_suffix``, ``proxy``, ``extra_root_ca_pem``, ``allow_insecure_http``,
-    ``retry={"max_retries": 3, "base_delay_ms": 800, "max_delay_ms": 60000}``. The library validates them
-    (unknown keys raise ``ValueError``). ``token_provider`` is a callable returning a token (called on a
-    library thread when one is needed); ``token_kind`` says whether it returns Mixed Reality access tokens
-    (``"access_token"``) or Entra ID tokens to exchange at the STS (``"aad"``).
+    - ``endpoint``: the rendering endpoint URL, or a region name (``"westus2"``).
+    - ``credential``: an ``AzureKeyCredential``, an ``AccessToken`` (used as it is), or any object with
+      ``get_token(*scopes)`` (azure-identity), whose Entra ID tokens are exchanged at the STS; it is asked for
+      the scope ``https://sts.<account_domain>/.default``. ``token_kind="access_token"`` (ours) says its
+      tokens are Mixed Reality access tokens instead.
+    - kwargs: ``api_version`` (``"2021-01-01"``, or ``"v1"`` for the legacy API), ``polling_interval``
+      (seconds), ``authentication_endpoint_url``; azure-core's pipeline options (``logging_policy``, ...)
+      are accepted and ignored (``user_agent``, ``connection_timeout``, ``retry_total``,
+      ``retry_backoff_factor``, ``retry_backoff_max`` are mapped to the library's); then the library's config
+      keys in snake_case (``request_timeout_ms``, ``proxy``, ``retry={...}``,
+      ``stop_owned_sessions_on_close``, ...; an unknown one raises ``ValueError``).
 
-    Thread-safe. Use it as a context manager, or call ``close()``: closing cancels the calls and waits still
-    in progress on other threads (it never stops a session unless configured with
-    ``stop_owned_sessions_on_close=True``, or you call ``stop_session``).
+    Thread-safe. Use it as a context manager, or call ``close()``: closing interrupts the calls and waits in
+    progress on other threads (it never stops a session unless configured with
+    ``stop_owned_sessions_on_close=True``, or you call ``stop_rendering_session``).
     """
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def close(self) -> None:
         """Closes and frees the native client. Idempotent; may be called from any thread. Calls in progress
-        on other threads (blocking calls and waits alike) end at once with ``ArrCancelledError``; calls made
+        on other threads (blocking calls, pollers) end at once with ``ArrCancelledError``; calls made
         afterwards raise ``RuntimeError``. Stops the sessions this client owns only if configured with
         ``stop_owned_sessions_on_close=True`` (within ``close_timeout_ms``)."""
         if self._native is not None:
@@ -74,89 +79,112 @@ class RemoteRenderingClient(ClientBase):
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
-    # -- operations ------------------------------------------------------------------------------------
+    # -- Microsoft's operations ------------------------------------------------------------------------
 
-    def create_session(
-        self, *, size: str, lease_time_minutes: int, session_id: Optional[str] = None, owned: Optional[bool] = None
-    ) -> RenderingSession:
-        """Creates a session (status Starting). ``session_id`` is chosen by the library when omitted (and must
-        be omitted with api-version v1). Creating again with the same id and settings returns that session.
-        ``owned=False`` keeps it out of ``stop_owned_sessions()`` and of stopping on close."""
-        text = self._client().call("arr_client_create_session", create_options(size, lease_time_minutes, session_id, owned))
-        return RenderingSession.from_dict(json.loads(text or "{}"))
-
-    def begin_session(
+    def begin_rendering_session(
         self,
-        *,
-        size: str,
+        session_id: Optional[str],
+        size: Union[str, RenderingSessionSize],
         lease_time_minutes: int,
-        session_id: Optional[str] = None,
+        *,
         owned: Optional[bool] = None,
-        timeout: Optional[float] = None,
         polling_interval: Optional[float] = None,
-    ) -> SessionPoller:
-        """Creates a session and returns a poller that waits for it to be Ready (``timeout`` and
-        ``polling_interval`` in seconds; the library's defaults when None). See :class:`SessionPoller`."""
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> RenderingSessionPoller:
+        """Creates a session and returns a poller that waits for it to be Ready. ``session_id`` None lets the
+        library choose one (required with api-version v1). Ours: ``owned=False`` keeps the session out of
+        ``stop_owned_rendering_sessions()``; ``timeout`` (seconds) bounds the wait."""
         options = wait_options(timeout, polling_interval)
-        session = self.create_session(size=size, lease_time_minutes=lease_time_minutes, session_id=session_id, owned=owned)
+        session = self.create_rendering_session(session_id, size, lease_time_minutes, owned=owned)
         try:
-            return SessionPoller(self._client(), session, options)
+            return RenderingSessionPoller(self, session, options)
         except ArrError as error:
             # The wait options are checked by the library only when the wait starts, after the create
             # (see README, "Known gaps"): hand the running session to the caller instead of losing it.
             error.created_session = session
             raise
 
-    def get_session(self, session_id: str) -> RenderingSession:
-        text = self._client().call("arr_client_get_session", session_id_arg(session_id))
-        return RenderingSession.from_dict(json.loads(text or "{}"))
+    def get_rendering_session_poller(
+        self,
+        *,
+        session_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+        polling_interval: Optional[float] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> RenderingSessionPoller:
+        """A poller for an existing session, by ``session_id`` or by a poller's ``continuation_token()``."""
+        session_args(session_id, continuation_token)
+        if continuation_token is not None:
+            session_id = self._session_from_token(continuation_token)
+        assert session_id is not None
+        options = wait_options(timeout, polling_interval)
+        return RenderingSessionPoller(self, self.get_rendering_session(session_id), options)
 
-    def update_session(self, session_id: str, lease_time_minutes: int) -> RenderingSession:
-        """Sets the lease to ``lease_time_minutes`` in total (absolute; at least the current lease)."""
+    def get_rendering_session(self, session_id: str, **kwargs: Any) -> RenderingSession:
+        return RenderingSession.from_json(self._client().call("arr_client_get_session", session_id_arg(session_id)))
+
+    def update_rendering_session(self, session_id: str, lease_time_minutes: Optional[int] = None, **kwargs: Any) -> RenderingSession:
+        """Sets the lease to ``lease_time_minutes`` in total (absolute; more than the current lease). Without
+        it, returns the session unchanged."""
+        if lease_time_minutes is None:
+            return self.get_rendering_session(session_id)
         minutes = require_u32("lease_time_minutes", lease_time_minutes)
         text = self._client().call("arr_client_update_session", session_id_arg(session_id), minutes)
-        return RenderingSession.from_dict(json.loads(text or "{}"))
+        return RenderingSession.from_json(text)
 
-    def extend_session(self, session_id: str, by_minutes: int) -> RenderingSession:
-        """Extends the lease by ``by_minutes`` (the safe way to renew)."""
-        minutes = require_u32("by_minutes", by_minutes)
-        text = self._client().call("arr_client_extend_session", session_id_arg(session_id), minutes)
-        return RenderingSession.from_dict(json.loads(text or "{}"))
-
-    def stop_session(self, session_id: str) -> None:
+    def stop_rendering_session(self, session_id: str, **kwargs: Any) -> None:
         """Stops the session (billing ends). Stopping a stopped session succeeds."""
         self._client().call_no_out("arr_client_stop_session", session_id_arg(session_id))
 
-    def list_sessions(self) -> List[RenderingSession]:
-        """The account's Starting and Ready sessions (all pages)."""
-        text = self._client().call("arr_client_list_sessions")
-        return [RenderingSession.from_dict(item) for item in json.loads(text or "[]")]
+    def list_rendering_sessions(self, **kwargs: Any) -> RenderingSessionPager:
+        """The account's Starting and Ready sessions, as a lazy pager (requested when iterated)."""
+        native = self._client()
+        owner = self
 
-    def owned_sessions(self) -> List[str]:
+        def fetch() -> List[RenderingSession]:
+            _ = owner  # the pager keeps its client open
+            text = native.call("arr_client_list_sessions")
+            return [RenderingSession.from_dict(item) for item in json.loads(text or "[]")]
+
+        return RenderingSessionPager(fetch)
+
+    # -- ours ------------------------------------------------------------------------------------------
+
+    def create_rendering_session(
+        self,
+        session_id: Optional[str],
+        size: Union[str, RenderingSessionSize],
+        lease_time_minutes: int,
+        *,
+        owned: Optional[bool] = None,
+    ) -> RenderingSession:
+        """Creates a session (status Starting) without waiting. Creating again with the same id and settings
+        returns that session. ``owned=False`` keeps it out of ``stop_owned_rendering_sessions()`` and of
+        stopping on close."""
+        options = create_options(size, lease_time_minutes, session_id, owned)
+        return RenderingSession.from_json(self._client().call("arr_client_create_session", options))
+
+    def extend_rendering_session(self, session_id: str, by_minutes: int) -> RenderingSession:
+        """Extends the lease by ``by_minutes`` (the safe way to renew: no read-modify-write race)."""
+        minutes = require_u32("by_minutes", by_minutes)
+        text = self._client().call("arr_client_extend_session", session_id_arg(session_id), minutes)
+        return RenderingSession.from_json(text)
+
+    def get_owned_session_ids(self) -> List[str]:
         """The ids of the sessions this client owns (created here unless ``owned=False``, not yet stopped)."""
-        return json.loads(self._client().call("arr_client_get_owned_sessions") or "[]")
+        ids: List[str] = json.loads(self._client().call("arr_client_get_owned_sessions") or "[]")
+        return ids
 
-    def stop_owned_sessions(self, timeout: float = 10.0) -> List[SessionStopResult]:
+    def stop_owned_rendering_sessions(self, timeout: float = 10.0) -> List[SessionStopResult]:
         """Stops every session this client created (unless created with ``owned=False``), concurrently, within
         ``timeout`` seconds; one result per session. With ``stop_owned_sessions_on_close=True`` in the
         options, ``close()`` does this itself (within ``close_timeout_ms``)."""
         text = self._client().call("arr_client_stop_owned_sessions", timeout_ms_arg(timeout))
         return [SessionStopResult.from_dict(item) for item in json.loads(text or "[]")]
 
-    def get_access_token(self) -> str:
-        """A valid Mixed Reality access token (a secret: never log it)."""
-        text = self._client().call("arr_client_get_access_token")
-        return json.loads(text or "{}")["accessToken"]
-
-    def wait_until_ready(
-        self, session_id: str, *, timeout: Optional[float] = None, polling_interval: Optional[float] = None
-    ) -> RenderingSession:
-        """Waits for an existing session to be Ready (``SessionEndedError`` if it ended instead)."""
-        args = (session_id_arg(session_id), wait_options(timeout, polling_interval))
-        text = self._wait("arr_client_wait_until_ready_async", *args)
-        return RenderingSession.from_dict(json.loads(text or "{}"))
-
-    def wait_for_sessions(
+    def wait_for_rendering_sessions(
         self, session_ids: Sequence[str], *, timeout: Optional[float] = None, polling_interval: Optional[float] = None
     ) -> List[SessionWaitResult]:
         """Waits for many sessions with one list request per poll; one result per id, in order. A session that
@@ -164,6 +192,11 @@ class RemoteRenderingClient(ClientBase):
         args = (session_ids_arg(session_ids), wait_options(timeout, polling_interval))
         text = self._wait("arr_client_wait_for_sessions_async", *args)
         return [SessionWaitResult.from_dict(item) for item in json.loads(text or "[]")]
+
+    def get_access_token(self) -> str:
+        """A valid Mixed Reality access token (a secret: never log it)."""
+        token: str = json.loads(self._client().call("arr_client_get_access_token") or "{}")["accessToken"]
+        return token
 
     def _wait(self, function_name: str, *args: Any) -> Optional[str]:
         """Runs a (possibly long) wait through its ``_async`` form, so Ctrl-C cancels it instead of hanging."""
@@ -185,7 +218,7 @@ class RemoteRenderingClient(ClientBase):
         status, text = outcome[0]
         if status != _ffi.OK:
             raise error_from_json(_ffi.status_name(status), text)
-        return text
+        return text if isinstance(text, str) else None
 
     def __repr__(self) -> str:
         return f"<RemoteRenderingClient {'closed' if self.closed else 'open'}>"

@@ -10,16 +10,16 @@ import ctypes
 import json
 import math
 import threading
+from enum import Enum
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 
 from . import _callbacks, _ffi
 from ._ffi import lib
+from .credentials import Resolved, resolve, sts_scope
 from .exceptions import error_from_json
 
 TOKEN_KINDS = {"access_token": _ffi.TOKEN_KIND_ACCESS_TOKEN, "aad": _ffi.TOKEN_KIND_AAD}
-#: The scope of Mixed Reality STS tokens, asked of a ``TokenCredential`` (azure-identity).
-STS_SCOPE = "https://sts.mixedreality.azure.com/.default"
 
 
 def camel(name: str) -> str:
@@ -66,6 +66,8 @@ def wait_options(timeout: Optional[float], polling_interval: Optional[float]) ->
 
 
 def create_options(size: Any, lease_time_minutes: Any, session_id: Any, owned: Any = None) -> bytes:
+    if isinstance(size, Enum):
+        size = size.value
     require_str("size", size)
     require_str("session_id", session_id, optional=True)
     options: Dict[str, Any] = {"size": size, "maxLeaseTimeMinutes": require_u32("lease_time_minutes", lease_time_minutes)}
@@ -90,43 +92,81 @@ def session_id_arg(session_id: Any) -> bytes:
     return _ffi.encode(session_id)
 
 
+#: azure-core pipeline options Microsoft's client passes to its pipeline. The library has its own transport,
+#: retry and logging, so these are accepted and ignored (the ones with an equivalent are mapped above them).
+AZURE_CORE_OPTIONS = frozenset({
+    "logging_policy", "logging_enable", "http_logging_policy", "retry_policy", "transport", "headers",
+    "user_agent_policy", "proxy_policy", "redirect_policy", "custom_hook_policy", "per_call_policies",
+    "per_retry_policies", "distributed_tracing_policy", "headers_policy", "authentication_policy", "policies",
+    "session", "connection_verify", "connection_cert", "retry_connect", "retry_read", "retry_status",
+    "retry_mode", "retry_on_status_codes", "permit_redirects", "redirect_max", "sdk_moniker", "tracing_enabled",
+    "connection_data_block_size", "logger", "network_span_namer", "read_timeout", "timeout", "proxies",
+})
+
+
+def _seconds_option(name: str, value: Any) -> int:
+    ms = seconds_to_ms(name, value)
+    assert ms is not None
+    return ms
+
+
 def build_config(
     endpoint: Any,
     account_id: Any,
-    account_domain: Any = None,
-    account_key: Any = None,
-    access_token: Any = None,
-    api_version: Any = None,
-    credential: Any = None,
-    **options: Any,
-) -> "tuple[Dict[str, Any], Optional[Callable[[], str]], str]":
-    """The config JSON object, plus a token provider and its kind when ``credential`` asks for one."""
+    account_domain: Any,
+    credential: Any,
+    *,
+    allow_async: bool,
+    **kwargs: Any,
+) -> "tuple[Dict[str, Any], Resolved]":
+    """The library's config JSON object, and what the credential resolved to.
+
+    ``kwargs``: Microsoft's (``api_version``, ``polling_interval`` in seconds, ``authentication_endpoint_url``;
+    ``user_agent``, ``connection_timeout``, ``retry_total``, ``retry_backoff_factor``, ``retry_backoff_max``
+    mapped to the library's; other azure-core pipeline options ignored), then the library's own config keys
+    in snake_case (validated by the library: an unknown key raises ``ValueError``).
+    """
     require_str("endpoint", endpoint)
     require_str("account_id", account_id)
-    for name, value in (("account_domain", account_domain), ("account_key", account_key),
-                        ("access_token", access_token), ("api_version", api_version)):
-        require_str(name, value, optional=True)
-    provider: Optional[Callable[[], str]] = None
-    kind = "access_token"
-    if credential is not None:
-        # Duck-typed azure.core credentials: AzureKeyCredential (.key), AccessToken (.token),
-        # TokenCredential (.get_token(scope), an Entra ID token exchanged at the STS).
-        if hasattr(credential, "get_token"):
-            provider, kind = (lambda: credential.get_token(STS_SCOPE).token), "aad"
-        elif isinstance(getattr(credential, "key", None), str):
-            account_key = credential.key
-        elif isinstance(getattr(credential, "token", None), str):
-            access_token = credential.token
-        else:
-            raise TypeError("credential must be an AzureKeyCredential, an AccessToken or a TokenCredential")
+    require_str("account_domain", account_domain, optional=True)
+    if not endpoint:
+        raise ValueError("endpoint cannot be None")
+    if not account_id:
+        raise ValueError("account_id cannot be None")
+    sts_url = kwargs.pop("authentication_endpoint_url", None)
+    require_str("authentication_endpoint_url", sts_url, optional=True)
+    resolved = resolve(credential, sts_scope(account_domain, sts_url), allow_async)
     config: Dict[str, Any] = {"endpoint": endpoint, "accountId": account_id}
-    for key, value in (("accountDomain", account_domain), ("accountKey", account_key),
-                       ("accessToken", access_token), ("apiVersion", api_version)):
+    retry: Dict[str, Any] = {}
+    for key, value in (("accountDomain", account_domain), ("stsEndpoint", sts_url),
+                       ("accountKey", resolved.account_key), ("accessToken", resolved.access_token)):
         if value is not None:
             config[key] = value
-    for name, value in options.items():
+    api_version = kwargs.pop("api_version", None)
+    if api_version is not None:
+        config["apiVersion"] = str(getattr(api_version, "value", api_version))
+    polling_interval = kwargs.pop("polling_interval", None)
+    if polling_interval is not None:
+        config["pollIntervalMs"] = _seconds_option("polling_interval", polling_interval)
+    user_agent = kwargs.pop("user_agent", None)
+    if user_agent is not None:
+        config["userAgentSuffix"] = user_agent
+    connection_timeout = kwargs.pop("connection_timeout", None)
+    if connection_timeout is not None:
+        config["connectTimeoutMs"] = _seconds_option("connection_timeout", connection_timeout)
+    if kwargs.get("retry_total") is not None:
+        retry["maxRetries"] = require_u32("retry_total", kwargs.pop("retry_total"))
+    if kwargs.get("retry_backoff_factor") is not None:
+        retry["baseDelayMs"] = _seconds_option("retry_backoff_factor", kwargs.pop("retry_backoff_factor"))
+    if kwargs.get("retry_backoff_max") is not None:
+        retry["maxDelayMs"] = _seconds_option("retry_backoff_max", kwargs.pop("retry_backoff_max"))
+    for name, value in kwargs.items():
+        if name in AZURE_CORE_OPTIONS or name.startswith("retry_"):
+            continue
         config[camel(name)] = _camel_keys(value)
-    return config, provider, kind
+    if retry:
+        config["retry"] = {**retry, **(config.get("retry") or {})}
+    return config, resolved
 
 
 class NativeClient:
@@ -141,7 +181,7 @@ class NativeClient:
     to return, which they now do promptly.
     """
 
-    def __init__(self, config: Mapping[str, Any], token_provider: Optional[Callable[[], str]], token_kind: str) -> None:
+    def __init__(self, config: Mapping[str, Any], token_provider: Optional[_callbacks.Provider], token_kind: str) -> None:
         self._ptr: Optional[int] = None
         self._provider_id: Optional[int] = None
         self._busy = 0
@@ -149,7 +189,7 @@ class NativeClient:
         self._cond = threading.Condition()
         if not isinstance(config, Mapping):
             raise TypeError(f"config must be a mapping, not {type(config).__name__}")
-        if token_provider is not None and not callable(token_provider):
+        if token_provider is not None and not callable(token_provider) and not isinstance(token_provider, _callbacks.AsyncProvider):
             raise TypeError("token_provider must be a callable returning a str")
         if token_kind not in TOKEN_KINDS:
             raise ValueError(f"token_kind must be one of {sorted(TOKEN_KINDS)}, not {token_kind!r}")

@@ -1,47 +1,51 @@
-"""``SessionPoller``: the long-running "start a session" operation of the sync client.
+"""``RenderingSessionPoller``: the long-running "start a session" operation of the sync client, shaped like
+azure-core's ``LROPoller[RenderingSession]``.
 
-The session is created first (``begin_session`` returns once the service accepted it); the poller then
-waits for Ready through ``arr_client_wait_until_ready_async``, so the library does the polling on its own
-threads and the caller's thread only blocks inside ``result()`` / ``wait()``.
+The session is created (or looked up) first; the poller then waits for Ready through
+``arr_client_wait_until_ready_async``, so the library polls on its own threads and the caller's thread only
+blocks inside ``result()`` / ``wait()``. The poller holds its client, so a client that is no longer referenced
+elsewhere stays open until the wait has ended.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from typing import Callable, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional, Union
 
 from . import _ffi
-from ._native import NativeClient
 from .exceptions import ArrError, SessionEndedError, error_from_json
-from .models import RenderingSession
+from .models import RenderingSession, RenderingSessionStatus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._client import RemoteRenderingClient
 
 _log = logging.getLogger("arr_session")
 
 
-class SessionPoller:
-    """Waits for a created session to become Ready.
+class RenderingSessionPoller:
+    """Waits for a session to become Ready.
 
-    - ``result(timeout=None)``: the Ready session; raises the failure (``SessionEndedError`` if the session
-      reached Error/Expired/Stopped, ``ArrTimeoutError`` if the wait's own timeout passed,
-      ``ArrCancelledError`` after ``cancel()``). If ``timeout`` seconds pass first, raises the built-in
-      ``TimeoutError`` and keeps waiting.
-    - ``status()``: the last known session status (``"Starting"``, then ``"Ready"`` or the terminal one).
-    - ``cancel()``: stops *waiting*. The session keeps running (and billing): stop it with
-      ``client.stop_session(poller.session_id)``.
+    - ``result(timeout=None)``: the Ready session; raises the failure (``SessionEndedError``, an
+      ``HttpResponseError``, if the session reached Error/Expired/Stopped; ``ArrTimeoutError`` if the wait's
+      own timeout passed; ``ArrCancelledError`` after ``cancel()`` or ``client.close()``). If ``timeout``
+      seconds pass first, raises the built-in ``TimeoutError`` and keeps waiting.
+    - ``status()``: the last known session status; ``done()``; ``wait(timeout=None)``.
+    - ``continuation_token()``: for ``client.get_rendering_session_poller(continuation_token=...)``.
+    - ``cancel()`` (ours): stops *waiting*. The session keeps running (and billing): stop it with
+      ``client.stop_rendering_session(poller.session_id)``.
     - ``add_done_callback(fn)``: ``fn(poller)`` runs once when done, on a library thread (or at once if done).
       It must not make blocking client calls there; an exception it raises is logged on ``arr_session``.
     """
 
-    def __init__(self, native: NativeClient, session: RenderingSession, wait_options: Optional[bytes]) -> None:
-        self._native = native
+    def __init__(self, client: "RemoteRenderingClient", session: RenderingSession, wait_options: Optional[bytes]) -> None:
+        self._owner = client  # keeps the client (and its native handle) open while this poller lives
         self._session = session
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._error: Optional[ArrError] = None
-        self._callbacks: List[Callable[["SessionPoller"], None]] = []
-        self._operation_id = native.start(
+        self._callbacks: List[Callable[["RenderingSessionPoller"], None]] = []
+        self._operation_id = client._client().start(
             "arr_client_wait_until_ready_async", _ffi.encode(session.id), wait_options, handler=self._finish
         )
 
@@ -57,7 +61,7 @@ class SessionPoller:
     def _finish(self, status: int, text: Optional[str]) -> None:  # on a library thread
         try:
             if status == _ffi.OK:
-                self._session = RenderingSession.from_dict(json.loads(text or "{}"))
+                self._session = RenderingSession.from_json(text)
             else:
                 self._error = error_from_json(_ffi.status_name(status), text)
                 if isinstance(self._error, SessionEndedError) and self._error.session is not None:
@@ -72,17 +76,20 @@ class SessionPoller:
             for callback in callbacks:
                 self._run_callback(callback)
 
-    def _run_callback(self, callback: Callable[["SessionPoller"], None]) -> None:
+    def _run_callback(self, callback: Callable[["RenderingSessionPoller"], None]) -> None:
         try:
             callback(self)
         except Exception:
-            _log.exception("arr_session: a SessionPoller done callback raised")
+            _log.exception("arr_session: a RenderingSessionPoller done callback raised")
 
     def done(self) -> bool:
         return self._done.is_set()
 
-    def status(self) -> str:
+    def status(self) -> Union[RenderingSessionStatus, str]:
         return self._session.status
+
+    def continuation_token(self) -> str:
+        return self._owner._continuation_token(self._session.id)
 
     def wait(self, timeout: Optional[float] = None) -> None:
         """Waits until done (or ``timeout`` seconds); never raises the operation's error."""
@@ -97,9 +104,10 @@ class SessionPoller:
 
     def cancel(self) -> bool:
         """Stops waiting (never stops the session). False if the wait had already ended."""
-        return self._native.cancel(self._operation_id)
+        native = self._owner._native
+        return native.cancel(self._operation_id) if native is not None else False
 
-    def add_done_callback(self, callback: Callable[["SessionPoller"], None]) -> None:
+    def add_done_callback(self, callback: Callable[["RenderingSessionPoller"], None]) -> None:
         if not callable(callback):
             raise TypeError("callback must be callable")
         with self._lock:
@@ -108,5 +116,11 @@ class SessionPoller:
                 return
         self._run_callback(callback)
 
+    def remove_done_callback(self, callback: Callable[["RenderingSessionPoller"], None]) -> None:
+        with self._lock:
+            if self._done.is_set():
+                raise ValueError("Process is complete.")
+            self._callbacks = [c for c in self._callbacks if c is not callback]
+
     def __repr__(self) -> str:
-        return f"<SessionPoller {self.session_id} status={self.status()!r} done={self.done()}>"
+        return f"<RenderingSessionPoller {self.session_id} status={str(self.status())!r} done={self.done()}>"

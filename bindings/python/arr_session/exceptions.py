@@ -1,11 +1,17 @@
-"""Exceptions, named like the Azure SDK for Python's (``azure.core.exceptions``).
+"""Exceptions shaped like ``azure.core.exceptions``.
+
+With azure-core installed, each exception here also derives from azure-core's class of the same name
+(``HttpResponseError``, ``ResourceNotFoundError``, ``ResourceExistsError``, ``ClientAuthenticationError``,
+``ServiceRequestError``, and ``AzureError`` for all of them), so ``except azure.core.exceptions.X`` catches
+what it catches with Microsoft's SDK. Without azure-core they stand alone, with the same attributes.
 
 Every exception raised for a failed call carries the library's error JSON:
 
-- ``status``: the ``ARR_STATUS_*`` name, e.g. ``"ARR_STATUS_NOT_FOUND"``;
 - ``status_code``: the HTTP status of the last response, if there was one;
-- ``error_code``: the service's error code, if it sent one;
-- ``message``, ``ms_cv`` (quote it to support), ``retry_after`` (seconds), ``details`` (a list).
+- ``error``: the service's error as a :class:`~arr_session.RemoteRenderingServiceError` (``code``,
+  ``message``), or ``None``; ``error_code`` is its code;
+- ``message``; ``ms_cv`` (quote it to support); ``retry_after`` (seconds); ``details`` (a list);
+- ``status``: the library's ``ARR_STATUS_*`` name, e.g. ``"ARR_STATUS_NOT_FOUND"``.
 
 Bad arguments raise ``ValueError`` / ``TypeError`` before any request is sent.
 """
@@ -13,9 +19,9 @@ Bad arguments raise ``ValueError`` / ``TypeError`` before any request is sent.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from .models import RenderingSession
+from .models import RemoteRenderingServiceError, RenderingSession
 
 __all__ = [
     "ArrError",
@@ -28,24 +34,80 @@ __all__ = [
     "ArrCancelledError",
     "SessionEndedError",
     "ArrInvalidArgumentError",
+    "AZURE_CORE_EXCEPTIONS",
 ]
 
 
-class ArrError(Exception):
+class _NoBase:
+    """Stands in for an azure-core base class when azure-core is not installed."""
+
+
+class _NoHttp(_NoBase):
+    pass
+
+
+class _NoNotFound(_NoBase):
+    pass
+
+
+class _NoExists(_NoBase):
+    pass
+
+
+class _NoAuth(_NoBase):
+    pass
+
+
+class _NoRequest(_NoBase):
+    pass
+
+
+if TYPE_CHECKING:
+    _AzureError = Exception
+    _CoreHttp = _NoHttp
+    _CoreNotFound = _NoNotFound
+    _CoreExists = _NoExists
+    _CoreAuth = _NoAuth
+    _CoreRequest = _NoRequest
+    AZURE_CORE_EXCEPTIONS = False
+else:
+    try:
+        from azure.core.exceptions import AzureError as _AzureError
+        from azure.core.exceptions import ClientAuthenticationError as _CoreAuth
+        from azure.core.exceptions import HttpResponseError as _CoreHttp
+        from azure.core.exceptions import ResourceExistsError as _CoreExists
+        from azure.core.exceptions import ResourceNotFoundError as _CoreNotFound
+        from azure.core.exceptions import ServiceRequestError as _CoreRequest
+
+        #: True when these exceptions derive from azure-core's.
+        AZURE_CORE_EXCEPTIONS = True
+    except ImportError:
+        _AzureError = Exception
+        _CoreHttp, _CoreNotFound, _CoreExists, _CoreAuth, _CoreRequest = _NoHttp, _NoNotFound, _NoExists, _NoAuth, _NoRequest
+        AZURE_CORE_EXCEPTIONS = False
+
+
+class ArrError(_AzureError):
     """Base class of every error the arr-session library reports (also a panic, a shutdown, a blocking call
-    made from inside a callback)."""
+    made from inside a callback). An ``azure.core.exceptions.AzureError`` when azure-core is installed."""
 
     def __init__(self, message: str, *, error: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(message)
         error = error or {}
         self.message: str = message
-        self.error: Dict[str, Any] = error
         self.status: str = error.get("status") or "ARR_STATUS_UNKNOWN"
         self.status_code: Optional[int] = error.get("httpStatus")
         self.error_code: Optional[str] = error.get("code")
+        self.error: Optional[RemoteRenderingServiceError] = (
+            RemoteRenderingServiceError(code=error.get("code"), message=message) if error.get("code") else None
+        )
         self.ms_cv: Optional[str] = error.get("msCv")
         self.retry_after: Optional[float] = error.get("retryAfterSeconds")
         self.details: List[Any] = list(error.get("details") or [])
+        #: The library's error JSON as it came.
+        self.raw_error: Dict[str, Any] = error
+        #: Set by ``begin_rendering_session`` when the session exists but waiting for it could not start.
+        self.created_session: Optional[RenderingSession] = None
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -58,24 +120,36 @@ class ArrError(Exception):
         return f"({self.status}) " + "; ".join(parts)
 
 
-class ClientAuthenticationError(ArrError):
+class HttpResponseError(ArrError, _CoreHttp):
+    """The service answered with an error (the base of the three below; also 429 and 5xx after the retries,
+    an unreadable body, or a 400/422 about a request the library considered valid)."""
+
+
+class ClientAuthenticationError(HttpResponseError, _CoreAuth):
     """401/403: missing, wrong or expired credentials, or credentials not valid for this account."""
 
 
-class ResourceNotFoundError(ArrError):
+class ResourceNotFoundError(HttpResponseError, _CoreNotFound):
     """404: no such session."""
 
 
-class ResourceExistsError(ArrError):
+class ResourceExistsError(HttpResponseError, _CoreExists):
     """409: a session with that id exists with other settings."""
 
 
-class HttpResponseError(ArrError):
-    """The service answered with an error the retry policy could not get past (429, 5xx, an unreadable body,
-    or a 400/422 about a request the library considered valid)."""
+class SessionEndedError(HttpResponseError):
+    """A wait for Ready ended because the session reached Error, Expired or Stopped; ``session`` is its last
+    state (Microsoft's poller raises an ``HttpResponseError`` for a session in an error state, too)."""
+
+    def __init__(self, message: str, *, error: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__(message, error=error)
+        raw = (error or {}).get("session")
+        self.session: Optional[RenderingSession] = RenderingSession.from_dict(raw) if raw else None
+        if self.session is not None and self.session.error is not None:
+            self.error = self.session.error
 
 
-class ServiceRequestError(ArrError):
+class ServiceRequestError(ArrError, _CoreRequest):
     """The service could not be reached, or the connection broke."""
 
 
@@ -86,15 +160,6 @@ class ArrTimeoutError(ArrError, TimeoutError):
 class ArrCancelledError(ArrError):
     """The operation was cancelled (``cancel()``, closing the client, or library shutdown). A call that the
     library refuses because its client was already closed (``ARR_STATUS_CLOSED``) raises it too."""
-
-
-class SessionEndedError(ArrError):
-    """A wait ended because the session reached Error, Expired or Stopped; ``session`` is its last state."""
-
-    def __init__(self, message: str, *, error: Optional[Dict[str, Any]] = None) -> None:
-        super().__init__(message, error=error)
-        raw = (error or {}).get("session")
-        self.session: Optional[RenderingSession] = RenderingSession.from_dict(raw) if raw else None
 
 
 class ArrInvalidArgumentError(ArrError, ValueError):
@@ -122,10 +187,10 @@ _BY_STATUS = {
 
 def error_from_json(status_name: str, text: Optional[str]) -> ArrError:
     """Builds the exception for a failed call from its error JSON (``arr_last_error`` or a callback's)."""
+    error: Dict[str, Any]
     try:
-        error = json.loads(text) if text else {}
-        if not isinstance(error, dict):
-            error = {}
+        loaded = json.loads(text) if text else {}
+        error = loaded if isinstance(loaded, dict) else {}
     except ValueError:
         error = {"message": text}
     error.setdefault("status", status_name)

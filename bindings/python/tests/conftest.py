@@ -25,6 +25,20 @@ DEV_ID = "11111111-1111-1111-1111-111111111111"
 DEV_KEY = "YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ=="
 
 
+class TokenSource:
+    """A ``get_token(*scopes)`` credential over a plain function (records the scopes it was asked for)."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+        self.scopes: List[Any] = []
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from arr_session import AccessToken
+
+        self.scopes.append(scopes)
+        return AccessToken(self.function(), 2**31 - 1)
+
+
 def _required(env: str, default: Path, what: str) -> str:
     path = os.environ.get(env) or str(default)
     if not os.path.isfile(path):
@@ -71,9 +85,16 @@ class Emulator:
         return config
 
     def kwargs(self, **overrides: Any) -> Dict[str, Any]:
-        """Arguments for RemoteRenderingClient(**...)."""
-        kwargs = {"endpoint": self.url, "account_id": DEV_ID, "account_key": DEV_KEY, "sts_endpoint": self.url,
-                  "retry": {"base_delay_ms": 10, "max_delay_ms": 50}}
+        """Arguments for RemoteRenderingClient(**...); ``account_key=`` and ``sts_endpoint=`` overrides become
+        the credential and ``authentication_endpoint_url``."""
+        from arr_session import AzureKeyCredential
+
+        kwargs: Dict[str, Any] = {
+            "endpoint": self.url, "account_id": DEV_ID, "account_domain": None,
+            "credential": AzureKeyCredential(overrides.pop("account_key", DEV_KEY)),
+            "authentication_endpoint_url": overrides.pop("sts_endpoint", self.url),
+            "retry": {"base_delay_ms": 10, "max_delay_ms": 50},
+        }
         kwargs.update(overrides)
         return kwargs
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import Emulator, new_id
 
 from arr_session import ArrCancelledError, RemoteRenderingClient
-from arr_session.aio import AsyncRemoteRenderingClient
+from arr_session.aio import RemoteRenderingClient as AsyncRemoteRenderingClient
 
 AFTER_CLOSE = 1.0  # seconds: a call interrupted by close() ends within this after close() was called
 
@@ -70,8 +70,8 @@ def close_and_measure(client: Any, thread: threading.Thread, outcome: Outcome) -
 
 def test_close_interrupts_a_wait_on_another_thread(slow: Emulator) -> None:
     client = RemoteRenderingClient(**slow.kwargs(poll_interval_ms=100))
-    session_id = client.create_session(size="Standard", lease_time_minutes=5, session_id=new_id()).id
-    thread, outcome = run_in_thread(lambda: client.wait_until_ready(session_id, timeout=600))
+    session_id = client.create_rendering_session(size="Standard", lease_time_minutes=5, session_id=new_id()).id
+    thread, outcome = run_in_thread(lambda: client.get_rendering_session_poller(session_id=session_id, timeout=600).result())
     time.sleep(0.3)
     assert outcome.ended_at is None, f"the wait ended before close(): {outcome.error!r}"
     took = close_and_measure(client, thread, outcome)
@@ -82,9 +82,9 @@ def test_close_interrupts_a_wait_on_another_thread(slow: Emulator) -> None:
 
 def test_close_interrupts_a_blocking_call_on_another_thread(slow: Emulator) -> None:
     client = RemoteRenderingClient(**slow.kwargs())
-    session_id = client.create_session(size="Standard", lease_time_minutes=5, session_id=new_id()).id
+    session_id = client.create_rendering_session(size="Standard", lease_time_minutes=5, session_id=new_id()).id
     slow.fault("sessions.get", {"kind": "delay", "millis": 10000})  # the service holds the next get 10 s
-    thread, outcome = run_in_thread(lambda: client.get_session(session_id))
+    thread, outcome = run_in_thread(lambda: client.get_rendering_session(session_id))
     deadline = time.monotonic() + 5
     while slow.counts().get("sessions.get", 0) < 1 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -97,7 +97,7 @@ def test_close_interrupts_a_blocking_call_on_another_thread(slow: Emulator) -> N
 
 def test_close_interrupts_a_poller(slow: Emulator) -> None:
     client = RemoteRenderingClient(**slow.kwargs(poll_interval_ms=100))
-    poller = client.begin_session(size="Standard", lease_time_minutes=5, session_id=new_id())
+    poller = client.begin_rendering_session(size="Standard", lease_time_minutes=5, session_id=new_id())
     thread, outcome = run_in_thread(lambda: poller.result(timeout=600))
     time.sleep(0.3)
     took = close_and_measure(client, thread, outcome)
@@ -107,16 +107,16 @@ def test_close_interrupts_a_poller(slow: Emulator) -> None:
 
 def test_calls_after_close_fail_clearly(slow: Emulator) -> None:
     client = RemoteRenderingClient(**slow.kwargs())
-    session_id = client.create_session(size="Standard", lease_time_minutes=5, session_id=new_id()).id
+    session_id = client.create_rendering_session(size="Standard", lease_time_minutes=5, session_id=new_id()).id
     client.close()
     assert client.closed
     client.close()  # idempotent
     calls: List[Any] = [
-        lambda: client.get_session(session_id),
-        lambda: client.list_sessions(),
-        lambda: client.wait_until_ready(session_id, timeout=5),
-        lambda: client.create_session(size="Standard", lease_time_minutes=5),
-        lambda: client.stop_owned_sessions(),
+        lambda: client.get_rendering_session(session_id),
+        lambda: list(client.list_rendering_sessions()),
+        lambda: client.get_rendering_session_poller(session_id=session_id, timeout=5).result(),
+        lambda: client.create_rendering_session(None, size="Standard", lease_time_minutes=5),
+        lambda: client.stop_owned_rendering_sessions(),
     ]
     for call in calls:
         with pytest.raises(RuntimeError, match="closed"):
@@ -125,8 +125,8 @@ def test_calls_after_close_fail_clearly(slow: Emulator) -> None:
 
 def test_close_from_several_threads_at_once(slow: Emulator) -> None:
     client = RemoteRenderingClient(**slow.kwargs(poll_interval_ms=100))
-    session_id = client.create_session(size="Standard", lease_time_minutes=5, session_id=new_id()).id
-    waits = [run_in_thread(lambda: client.wait_until_ready(session_id, timeout=600)) for _ in range(4)]
+    session_id = client.create_rendering_session(size="Standard", lease_time_minutes=5, session_id=new_id()).id
+    waits = [run_in_thread(lambda: client.get_rendering_session_poller(session_id=session_id, timeout=600).result()) for _ in range(4)]
     time.sleep(0.3)
     closers = [threading.Thread(target=client.close, daemon=True) for _ in range(3)]
     for closer in closers:
@@ -142,14 +142,17 @@ def test_close_from_several_threads_at_once(slow: Emulator) -> None:
 def test_aio_close_interrupts_pending_operations(slow: Emulator) -> None:
     async def main() -> None:
         client = AsyncRemoteRenderingClient(**slow.kwargs(poll_interval_ms=100))
-        session_id = (await client.create_session(size="Standard", lease_time_minutes=5, session_id=new_id())).id
+        session_id = (await client.create_rendering_session(size="Standard", lease_time_minutes=5, session_id=new_id())).id
         slow.fault("sessions.get", {"kind": "delay", "millis": 10000})
         gets = slow.counts().get("sessions.get", 0)
-        get = asyncio.ensure_future(client.get_session(session_id))
+        get = asyncio.ensure_future(client.get_rendering_session(session_id))
         deadline = time.monotonic() + 5
         while slow.counts().get("sessions.get", 0) <= gets and time.monotonic() < deadline:
             await asyncio.sleep(0.02)  # the get has met the fault before the wait's polls start
-        wait = asyncio.ensure_future(client.wait_until_ready(session_id, timeout=600))
+        async def wait_ready() -> Any:
+            return await (await client.get_rendering_session_poller(session_id=session_id, timeout=600)).result()
+
+        wait = asyncio.ensure_future(wait_ready())
         await asyncio.sleep(0.3)
         assert not wait.done() and not get.done()
         started = time.monotonic()
@@ -161,6 +164,6 @@ def test_aio_close_interrupts_pending_operations(slow: Emulator) -> None:
         assert isinstance(get.exception(), ArrCancelledError)
         assert took <= AFTER_CLOSE + 0.5  # close() itself included
         with pytest.raises(RuntimeError, match="closed"):
-            await client.get_session(session_id)
+            await client.get_rendering_session(session_id)
 
     asyncio.run(main())

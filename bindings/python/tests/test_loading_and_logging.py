@@ -57,7 +57,7 @@ def test_library_logs_reach_logging(emulator: Emulator, caplog) -> None:
     with caplog.at_level(logging.INFO, logger="arr_session"):
         arr_session.refresh_log_level()
         with RemoteRenderingClient(**emulator.kwargs()) as client:
-            client.list_sessions()
+            list(client.list_rendering_sessions())
     try:
         lines = [r for r in caplog.records if r.name.startswith("arr_session.")]
         assert any("ms_cv=" in r.getMessage() and r.levelno == logging.INFO for r in lines)
@@ -71,7 +71,7 @@ def test_log_level_follows_the_logger(emulator: Emulator, caplog) -> None:
     try:
         assert _callbacks.sync_log_level() == 1
         with RemoteRenderingClient(**emulator.kwargs()) as client:
-            client.list_sessions()
+            list(client.list_rendering_sessions())
         assert not [r for r in caplog.records if r.name.startswith("arr_session.")]
     finally:
         logging.getLogger("arr_session").setLevel(logging.NOTSET)
@@ -95,7 +95,7 @@ def test_a_failing_log_handler_is_reported_not_lost(emulator: Emulator, monkeypa
     logger.setLevel(logging.INFO)
     try:
         with RemoteRenderingClient(**emulator.kwargs()) as client:
-            client.list_sessions()  # still works
+            list(client.list_rendering_sessions())  # still works
     finally:
         logger.removeHandler(handler)
         logger.setLevel(logging.NOTSET)

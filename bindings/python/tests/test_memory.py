@@ -11,7 +11,7 @@ import pytest
 from conftest import Emulator, new_id
 
 from arr_session import RemoteRenderingClient, ResourceNotFoundError, _ffi
-from arr_session.aio import AsyncRemoteRenderingClient
+from arr_session.aio import RemoteRenderingClient as AsyncRemoteRenderingClient
 
 # Measured: ~10 KiB of noise over 10,000 gets; leaking each session string costs ~3 MiB.
 LIMIT = 1024 * 1024
@@ -25,14 +25,14 @@ def rss() -> int:
 
 def growth_over_gets(emulator: Emulator, n: int = 10_000) -> int:
     with RemoteRenderingClient(**emulator.kwargs()) as client:
-        session = client.create_session(size="Standard", lease_time_minutes=5, session_id=new_id())
+        session = client.create_rendering_session(size="Standard", lease_time_minutes=5, session_id=new_id())
         for _ in range(1000):  # warm-up: allocator pools, connection pool, token cache
-            client.get_session(session.id)
+            client.get_rendering_session(session.id)
         before = rss()
         for _ in range(n):
-            assert client.get_session(session.id).id == session.id
+            assert client.get_rendering_session(session.id).id == session.id
         grown = rss() - before
-        client.stop_session(session.id)
+        client.stop_rendering_session(session.id)
     return grown
 
 
@@ -55,13 +55,13 @@ def test_failing_calls_do_not_grow_rss(emulator: Emulator) -> None:
     with RemoteRenderingClient(**emulator.kwargs()) as client:
         for _ in range(500):
             with pytest.raises(ResourceNotFoundError):
-                client.get_session("py-missing")
+                client.get_rendering_session("py-missing")
         before = rss()
         for _ in range(3000):
             with pytest.raises(ResourceNotFoundError):
-                client.get_session("py-missing")
+                client.get_rendering_session("py-missing")
             with pytest.raises(ValueError):
-                client.get_session("bad id")
+                client.get_rendering_session("bad id")
         grown = rss() - before
     assert grown < LIMIT, f"RSS grew by {grown / 1048576:.1f} MiB over 6,000 failing calls"
 
@@ -70,16 +70,16 @@ def test_failing_calls_do_not_grow_rss(emulator: Emulator) -> None:
 def test_async_gets_do_not_grow_rss(emulator: Emulator) -> None:
     async def gets(client: AsyncRemoteRenderingClient, session_id: str, n: int) -> None:
         for _ in range(n // 50):
-            await asyncio.gather(*(client.get_session(session_id) for _ in range(50)))
+            await asyncio.gather(*(client.get_rendering_session(session_id) for _ in range(50)))
 
     async def main() -> int:
         async with AsyncRemoteRenderingClient(**emulator.kwargs()) as client:
-            session = await client.create_session(size="Standard", lease_time_minutes=5, session_id=new_id())
+            session = await client.create_rendering_session(size="Standard", lease_time_minutes=5, session_id=new_id())
             await gets(client, session.id, 2000)
             before = rss()
             await gets(client, session.id, 5000)
             grown = rss() - before
-            await client.stop_session(session.id)
+            await client.stop_rendering_session(session.id)
             return grown
 
     grown = asyncio.run(main())

@@ -38,17 +38,17 @@ def test_a_failed_session_ends_the_wait_with_its_error(fresh: Emulator, api_vers
     from arr_session import SessionEndedError
 
     with client_for(fresh, api_version) as client:
-        session = client.create_session(size="Standard", lease_time_minutes=10, session_id=id_for(api_version))
+        session = client.create_rendering_session(size="Standard", lease_time_minutes=10, session_id=id_for(api_version))
         assert fail_session(fresh, session.id, "VmLost", "The VM went away.")["status"] == "Error"
         with pytest.raises(SessionEndedError) as ended:
-            client.wait_until_ready(session.id, timeout=30, polling_interval=0.05)
+            client.get_rendering_session_poller(session_id=session.id, timeout=30, polling_interval=0.05).result()
         last: Optional[Any] = ended.value.session
         assert last is not None and last.status == "Error"
-        assert last.error is not None and last.error["message"] == "The VM went away."
+        assert last.error is not None and last.error.message == "The VM went away."
         if api_version != "v1":
-            assert last.error["code"] == "VmLost"
+            assert last.error.code == "VmLost"
         # Reading it is not an error; it stays failed.
-        assert client.get_session(session.id).status == "Error"
+        assert client.get_rendering_session(session.id).status == "Error"
 
 
 def test_a_session_error_fault_fails_new_sessions(make_emulator: Any, api_version: str) -> None:
@@ -56,12 +56,12 @@ def test_a_session_error_fault_fails_new_sessions(make_emulator: Any, api_versio
 
     emulator = make_emulator("--start-delay", "100ms", "--faults", "sessionError=1")
     with client_for(emulator, api_version) as client:
-        session = client.create_session(size="Standard", lease_time_minutes=10, session_id=id_for(api_version))
+        session = client.create_rendering_session(size="Standard", lease_time_minutes=10, session_id=id_for(api_version))
         with pytest.raises(SessionEndedError) as ended:
-            client.wait_until_ready(session.id, timeout=30, polling_interval=0.05)
+            client.get_rendering_session_poller(session_id=session.id, timeout=30, polling_interval=0.05).result()
         assert ended.value.session is not None and ended.value.session.status == "Error"
         assert ended.value.session.error is not None
-        assert ended.value.session.error["message"] == SESSION_ERROR_MESSAGE
+        assert ended.value.session.error.message == SESSION_ERROR_MESSAGE
 
 
 def test_capacity_failures_are_reported_with_their_code(make_emulator: Any) -> None:
@@ -69,10 +69,10 @@ def test_capacity_failures_are_reported_with_their_code(make_emulator: Any) -> N
 
     emulator = make_emulator("--start-delay", "0", "--max-active-sessions", "1")
     with client_for(emulator, "2021-01-01") as client:
-        first = client.create_session(size="Standard", lease_time_minutes=10)
-        assert client.wait_until_ready(first.id, timeout=30, polling_interval=0.05).status == "Ready"
-        second = client.create_session(size="Standard", lease_time_minutes=10)
+        first = client.create_rendering_session(None, size="Standard", lease_time_minutes=10)
+        assert client.get_rendering_session_poller(session_id=first.id, timeout=30, polling_interval=0.05).result().status == "Ready"
+        second = client.create_rendering_session(None, size="Standard", lease_time_minutes=10)
         with pytest.raises(SessionEndedError) as ended:
-            client.wait_until_ready(second.id, timeout=30, polling_interval=0.05)
+            client.get_rendering_session_poller(session_id=second.id, timeout=30, polling_interval=0.05).result()
         assert ended.value.session is not None and ended.value.session.error is not None
-        assert ended.value.session.error["code"] == CAPACITY_CODE
+        assert ended.value.session.error.code == CAPACITY_CODE

@@ -1,5 +1,8 @@
-"""asyncio clients of arr-session: ``AsyncRemoteRenderingClient`` and ``AsyncSessionPoller``."""
+"""The asyncio client: ``from arr_session.aio import RemoteRenderingClient`` (as
+``azure.mixedreality.remoterendering.aio``)."""
 
-from ._client import AsyncRemoteRenderingClient, AsyncSessionPoller
+from ._client import RemoteRenderingClient
+from ._paging import AsyncRenderingSessionPager
+from ._polling import AsyncRenderingSessionPoller
 
-__all__ = ["AsyncRemoteRenderingClient", "AsyncSessionPoller"]
+__all__ = ["RemoteRenderingClient", "AsyncRenderingSessionPoller", "AsyncRenderingSessionPager"]

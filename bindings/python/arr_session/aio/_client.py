@@ -1,30 +1,30 @@
-"""``AsyncRemoteRenderingClient``: the asyncio twin, built on the ``_async`` functions of the C ABI.
+"""``arr_session.aio.RemoteRenderingClient``: the asyncio twin, built on the ``_async`` functions of the C ABI.
 
 Each call registers a completion, starts the operation (which never blocks), and awaits a future that the
 library's callback resolves through ``loop.call_soon_threadsafe``. Cancelling the awaiting task cancels the
-operation (``arr_client_cancel``); cancelling a wait never stops the session.
+operation (``arr_client_cancel``); cancelling a wait never stops the session. A completion that arrives after
+its event loop was closed (an operation left running at exit) is dropped quietly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Callable, List, Optional, Sequence, TypeVar
+import logging
+from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar, Union
 
-from .. import _ffi
-from .._base import ClientBase
+from .. import _callbacks, _ffi
+from .._base import ClientBase, session_args
 from .._client import session_ids_arg
-from .._native import (
-    create_options,
-    require_u32,
-    session_id_arg,
-    timeout_ms_arg,
-    wait_options,
-)
-from ..exceptions import ArrError, SessionEndedError, error_from_json
-from ..models import RenderingSession, SessionStopResult, SessionWaitResult
+from .._native import create_options, require_u32, session_id_arg, timeout_ms_arg, wait_options
+from ..credentials import Resolved, token_text
+from ..exceptions import ArrError, error_from_json
+from ..models import RenderingSession, RenderingSessionSize, SessionStopResult, SessionWaitResult
+from ._paging import AsyncRenderingSessionPager
+from ._polling import AsyncRenderingSessionPoller
 
 T = TypeVar("T")
+_log = logging.getLogger("arr_session")
 
 
 def _settle(future: "asyncio.Future[T]", status: int, text: Optional[str], parse: Callable[[Optional[str]], T]) -> None:
@@ -44,29 +44,48 @@ def _settle(future: "asyncio.Future[T]", status: int, text: Optional[str], parse
 
 
 def _session(text: Optional[str]) -> RenderingSession:
-    return RenderingSession.from_dict(json.loads(text or "{}"))
+    return RenderingSession.from_json(text)
 
 
-class AsyncRemoteRenderingClient(ClientBase):
-    """The asyncio form of :class:`arr_session.RemoteRenderingClient` (same arguments, same errors).
+def _sessions(text: Optional[str]) -> List[RenderingSession]:
+    return [RenderingSession.from_dict(item) for item in json.loads(text or "[]")]
+
+
+class RemoteRenderingClient(ClientBase):
+    """The asyncio form of :class:`arr_session.RemoteRenderingClient`: same arguments, same errors, the
+    operations as coroutines. ``credential`` may also be an async credential (``azure.identity.aio``):
+    its ``get_token`` is awaited on the event loop of the client's latest call.
 
     Use ``async with``, or ``await client.close()``. Every coroutine may be cancelled; the operation is then
     cancelled in the library too.
     """
+
+    _ALLOW_ASYNC_CREDENTIAL = True
+    _loop: Optional[asyncio.AbstractEventLoop] = None
+
+    def _provider(self, resolved: Resolved) -> Optional[_callbacks.Provider]:
+        get_token = resolved.get_token
+        if get_token is None or not resolved.is_async:
+            return super()._provider(resolved)
+
+        async def fetch() -> str:
+            return token_text(await get_token())
+
+        return _callbacks.AsyncProvider(fetch, lambda: self._loop)
 
     async def close(self) -> None:
         """Closes and frees the native client (idempotent, ``arr_client_close`` then ``arr_client_free``);
         operations in flight end with ``ArrCancelledError``, calls made afterwards raise ``RuntimeError``. With
         ``stop_owned_sessions_on_close=True`` the library also stops the sessions this client owns."""
         if self._native is not None and not self._native.closed:
-            # arr_client_free blocks (stopping owned sessions, if configured): keep the loop free meanwhile.
+            # arr_client_close blocks (stopping owned sessions, if configured): keep the loop free meanwhile.
             await asyncio.get_running_loop().run_in_executor(None, self._native.close)
 
     @property
     def closed(self) -> bool:
         return self._native is None or self._native.closed
 
-    async def __aenter__(self) -> "AsyncRemoteRenderingClient":
+    async def __aenter__(self) -> "RemoteRenderingClient":
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
@@ -79,12 +98,19 @@ class AsyncRemoteRenderingClient(ClientBase):
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
-    def _start(self, function_name: str, *args: Any, parse: Callable[[Optional[str]], T]) -> "tuple[asyncio.Future[T], int]":
+    def _start(self, function_name: str, *args: Any, parse: Callable[[Optional[str]], T]) -> "Tuple[asyncio.Future[T], int]":
         loop = asyncio.get_running_loop()
+        self._loop = loop
         future: "asyncio.Future[T]" = loop.create_future()
 
         def handler(status: int, text: Optional[str]) -> None:  # on a library thread; text is borrowed
-            loop.call_soon_threadsafe(_settle, future, status, text, parse)
+            try:
+                loop.call_soon_threadsafe(_settle, future, status, text, parse)
+            except RuntimeError:
+                if not loop.is_closed():
+                    raise
+                # Nobody can await this any more (asyncio.run ended with the operation still running).
+                _log.debug("arr_session: %s ended after its event loop was closed", function_name)
 
         operation = self._client().start(function_name, *args, handler=handler)
         return future, operation
@@ -98,60 +124,92 @@ class AsyncRemoteRenderingClient(ClientBase):
                 self._native.cancel(operation)
             raise
 
-    # -- operations ------------------------------------------------------------------------------------
+    # -- Microsoft's operations ------------------------------------------------------------------------
 
-    async def create_session(
-        self, *, size: str, lease_time_minutes: int, session_id: Optional[str] = None, owned: Optional[bool] = None
-    ) -> RenderingSession:
-        options = create_options(size, lease_time_minutes, session_id, owned)
-        return await self._run("arr_client_create_session_async", options, parse=_session)
-
-    async def begin_session(
+    async def begin_rendering_session(
         self,
-        *,
-        size: str,
+        session_id: Optional[str],
+        size: Union[str, RenderingSessionSize],
         lease_time_minutes: int,
-        session_id: Optional[str] = None,
+        *,
         owned: Optional[bool] = None,
-        timeout: Optional[float] = None,
         polling_interval: Optional[float] = None,
-    ) -> "AsyncSessionPoller":
-        """Creates a session and returns a poller waiting for it to be Ready (see :class:`AsyncSessionPoller`)."""
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> AsyncRenderingSessionPoller:
+        """Creates a session and returns a poller waiting for it to be Ready (see the sync client)."""
         options = wait_options(timeout, polling_interval)
-        session = await self.create_session(size=size, lease_time_minutes=lease_time_minutes, session_id=session_id, owned=owned)
+        session = await self.create_rendering_session(session_id, size, lease_time_minutes, owned=owned)
         try:
-            return AsyncSessionPoller(self, session, options)
+            return AsyncRenderingSessionPoller(self, session, options)
         except ArrError as error:
             # The wait options are checked by the library only when the wait starts, after the create
             # (see README, "Known gaps"): hand the running session to the caller instead of losing it.
             error.created_session = session
             raise
 
-    async def get_session(self, session_id: str) -> RenderingSession:
+    async def get_rendering_session_poller(
+        self,
+        *,
+        session_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+        polling_interval: Optional[float] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> AsyncRenderingSessionPoller:
+        session_args(session_id, continuation_token)
+        if continuation_token is not None:
+            session_id = self._session_from_token(continuation_token)
+        assert session_id is not None
+        options = wait_options(timeout, polling_interval)
+        return AsyncRenderingSessionPoller(self, await self.get_rendering_session(session_id), options)
+
+    async def get_rendering_session(self, session_id: str, **kwargs: Any) -> RenderingSession:
         return await self._run("arr_client_get_session_async", session_id_arg(session_id), parse=_session)
 
-    async def update_session(self, session_id: str, lease_time_minutes: int) -> RenderingSession:
+    async def update_rendering_session(
+        self, session_id: str, lease_time_minutes: Optional[int] = None, **kwargs: Any
+    ) -> RenderingSession:
+        if lease_time_minutes is None:
+            return await self.get_rendering_session(session_id)
         minutes = require_u32("lease_time_minutes", lease_time_minutes)
         return await self._run("arr_client_update_session_async", session_id_arg(session_id), minutes, parse=_session)
 
-    async def extend_session(self, session_id: str, by_minutes: int) -> RenderingSession:
+    async def stop_rendering_session(self, session_id: str, **kwargs: Any) -> None:
+        await self._run("arr_client_stop_session_async", session_id_arg(session_id), parse=lambda _: None)
+
+    def list_rendering_sessions(self, **kwargs: Any) -> AsyncRenderingSessionPager:
+        """A lazy async pager; ``await`` it (as Microsoft's async client) or ``async for`` over it directly."""
+        self._client()
+
+        async def fetch() -> List[RenderingSession]:
+            return await self._run("arr_client_list_sessions_async", parse=_sessions)
+
+        return AsyncRenderingSessionPager(fetch)
+
+    # -- ours ------------------------------------------------------------------------------------------
+
+    async def create_rendering_session(
+        self,
+        session_id: Optional[str],
+        size: Union[str, RenderingSessionSize],
+        lease_time_minutes: int,
+        *,
+        owned: Optional[bool] = None,
+    ) -> RenderingSession:
+        options = create_options(size, lease_time_minutes, session_id, owned)
+        return await self._run("arr_client_create_session_async", options, parse=_session)
+
+    async def extend_rendering_session(self, session_id: str, by_minutes: int) -> RenderingSession:
         minutes = require_u32("by_minutes", by_minutes)
         return await self._run("arr_client_extend_session_async", session_id_arg(session_id), minutes, parse=_session)
 
-    async def stop_session(self, session_id: str) -> None:
-        await self._run("arr_client_stop_session_async", session_id_arg(session_id), parse=lambda _: None)
+    def get_owned_session_ids(self) -> List[str]:
+        """The ids of the sessions this client owns (not a coroutine: no request is sent)."""
+        ids: List[str] = json.loads(self._client().call("arr_client_get_owned_sessions") or "[]")
+        return ids
 
-    async def list_sessions(self) -> List[RenderingSession]:
-        return await self._run(
-            "arr_client_list_sessions_async",
-            parse=lambda text: [RenderingSession.from_dict(item) for item in json.loads(text or "[]")],
-        )
-
-    def owned_sessions(self) -> List[str]:
-        """The ids of the sessions this client owns (not blocking: no request is sent)."""
-        return json.loads(self._client().call("arr_client_get_owned_sessions") or "[]")
-
-    async def stop_owned_sessions(self, timeout: float = 10.0) -> List[SessionStopResult]:
+    async def stop_owned_rendering_sessions(self, timeout: float = 10.0) -> List[SessionStopResult]:
         """Stops every session this client created (unless ``owned=False``) within ``timeout`` seconds."""
         return await self._run(
             "arr_client_stop_owned_sessions_async",
@@ -159,16 +217,7 @@ class AsyncRemoteRenderingClient(ClientBase):
             parse=lambda text: [SessionStopResult.from_dict(item) for item in json.loads(text or "[]")],
         )
 
-    async def get_access_token(self) -> str:
-        return await self._run("arr_client_get_access_token_async", parse=lambda text: json.loads(text or "{}")["accessToken"])
-
-    async def wait_until_ready(
-        self, session_id: str, *, timeout: Optional[float] = None, polling_interval: Optional[float] = None
-    ) -> RenderingSession:
-        args = (session_id_arg(session_id), wait_options(timeout, polling_interval))
-        return await self._run("arr_client_wait_until_ready_async", *args, parse=_session)
-
-    async def wait_for_sessions(
+    async def wait_for_rendering_sessions(
         self, session_ids: Sequence[str], *, timeout: Optional[float] = None, polling_interval: Optional[float] = None
     ) -> List[SessionWaitResult]:
         args = (session_ids_arg(session_ids), wait_options(timeout, polling_interval))
@@ -178,57 +227,12 @@ class AsyncRemoteRenderingClient(ClientBase):
             parse=lambda text: [SessionWaitResult.from_dict(item) for item in json.loads(text or "[]")],
         )
 
-    def __repr__(self) -> str:
-        return f"<AsyncRemoteRenderingClient {'closed' if self.closed else 'open'}>"
+    async def get_access_token(self) -> str:
+        def parse(text: Optional[str]) -> str:
+            token: str = json.loads(text or "{}")["accessToken"]
+            return token
 
-
-class AsyncSessionPoller:
-    """Waits for a created session to become Ready, in the library (no Python polling).
-
-    ``await poller.result()`` gives the Ready session or raises (``SessionEndedError``, ``ArrTimeoutError``,
-    ``ArrCancelledError`` after ``cancel()``); ``status()`` is the last known session status; ``cancel()``
-    stops waiting but never stops the session; ``done()``.
-    """
-
-    def __init__(self, client: AsyncRemoteRenderingClient, session: RenderingSession, options: Optional[bytes]) -> None:
-        self._client = client
-        self._session = session
-        self._future, self._operation = client._start(
-            "arr_client_wait_until_ready_async", _ffi.encode(session.id), options, parse=_session
-        )
-        self._future.add_done_callback(self._update)
-
-    def _update(self, future: "asyncio.Future[RenderingSession]") -> None:
-        if future.cancelled():
-            return
-        error = future.exception()
-        if error is None:
-            self._session = future.result()
-        elif isinstance(error, SessionEndedError) and error.session is not None:
-            self._session = error.session
-
-    @property
-    def session_id(self) -> str:
-        return self._session.id
-
-    @property
-    def session(self) -> RenderingSession:
-        return self._session
-
-    def status(self) -> str:
-        return self._session.status
-
-    def done(self) -> bool:
-        return self._future.done()
-
-    def cancel(self) -> bool:
-        """Stops waiting (never stops the session); ``result()`` then raises ``ArrCancelledError``."""
-        native = self._client._native
-        return native.cancel(self._operation) if native is not None else False
-
-    async def result(self, timeout: Optional[float] = None) -> RenderingSession:
-        """The Ready session. With ``timeout`` (seconds), raises ``asyncio.TimeoutError`` and keeps waiting."""
-        return await asyncio.wait_for(asyncio.shield(self._future), timeout)
+        return await self._run("arr_client_get_access_token_async", parse=parse)
 
     def __repr__(self) -> str:
-        return f"<AsyncSessionPoller {self.session_id} status={self.status()!r} done={self.done()}>"
+        return f"<arr_session.aio.RemoteRenderingClient {'closed' if self.closed else 'open'}>"

@@ -1,0 +1,75 @@
+"""``AsyncRenderingSessionPoller``: shaped like azure-core's ``AsyncLROPoller[RenderingSession]``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Generator, Optional, Union
+
+from .. import _ffi
+from ..exceptions import SessionEndedError
+from ..models import RenderingSession, RenderingSessionStatus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._client import RemoteRenderingClient
+
+
+class AsyncRenderingSessionPoller:
+    """Waits for a session to become Ready, in the library (no Python polling); holds its client open.
+
+    ``await poller.result()`` (or ``await poller``) gives the Ready session or raises (``SessionEndedError``,
+    ``ArrTimeoutError``, ``ArrCancelledError`` after ``cancel()``); ``await poller.wait()``; ``status()``;
+    ``done()``; ``continuation_token()``. ``cancel()`` (ours) stops waiting but never stops the session.
+    """
+
+    def __init__(self, client: "RemoteRenderingClient", session: RenderingSession, options: Optional[bytes]) -> None:
+        self._owner = client
+        self._session = session
+        self._future, self._operation = client._start(
+            "arr_client_wait_until_ready_async", _ffi.encode(session.id), options, parse=RenderingSession.from_json
+        )
+        self._future.add_done_callback(self._update)
+
+    def _update(self, future: "asyncio.Future[RenderingSession]") -> None:
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is None:
+            self._session = future.result()
+        elif isinstance(error, SessionEndedError) and error.session is not None:
+            self._session = error.session
+
+    @property
+    def session_id(self) -> str:
+        return self._session.id
+
+    @property
+    def session(self) -> RenderingSession:
+        return self._session
+
+    def status(self) -> Union[RenderingSessionStatus, str]:
+        return self._session.status
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def continuation_token(self) -> str:
+        return self._owner._continuation_token(self._session.id)
+
+    def cancel(self) -> bool:
+        """Stops waiting (never stops the session); ``result()`` then raises ``ArrCancelledError``."""
+        native = self._owner._native
+        return native.cancel(self._operation) if native is not None else False
+
+    async def result(self, timeout: Optional[float] = None) -> RenderingSession:
+        """The Ready session. With ``timeout`` (seconds), raises ``asyncio.TimeoutError`` and keeps waiting."""
+        return await asyncio.wait_for(asyncio.shield(self._future), timeout)
+
+    async def wait(self, timeout: Optional[float] = None) -> None:
+        """Waits until done (or ``timeout`` seconds); never raises the operation's error."""
+        await asyncio.wait({self._future}, timeout=timeout)
+
+    def __await__(self) -> Generator[Any, None, RenderingSession]:
+        return self.result().__await__()
+
+    def __repr__(self) -> str:
+        return f"<AsyncRenderingSessionPoller {self.session_id} status={str(self.status())!r} done={self.done()}>"
