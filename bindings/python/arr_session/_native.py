@@ -254,7 +254,7 @@ class NativeClient:
                 return False
             self._busy += 1
         try:
-            return lib.arr_client_cancel(self._ptr, operation_id) == _ffi.OK
+            return bool(lib.arr_client_cancel(self._ptr, operation_id) == _ffi.OK)
         finally:
             with self._cond:
                 self._busy -= 1

@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound="_OpenEnum")
+W = TypeVar("W", bound="SessionWaitResult")
 
 
 class _OpenEnum(str, Enum):
@@ -188,7 +189,7 @@ class SessionWaitResult:
         return self.status == "ARR_STATUS_OK"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "SessionWaitResult":
+    def from_dict(cls: Type[W], data: Mapping[str, Any]) -> W:
         from .exceptions import error_from_json
 
         raw_session = data.get("session")
