@@ -42,6 +42,18 @@ impl FfiError {
         self
     }
 
+    /// The same error naming the C parameter `to` where the core named its JSON form `from` (the core
+    /// says `options`; the C caller passed `options_json`).
+    pub fn renaming_argument(mut self, from: &str, to: &str) -> FfiError {
+        if self.argument.as_deref() == Some(from) {
+            self.argument = Some(to.to_owned());
+            if let Some(rest) = self.message.strip_prefix(from) {
+                self.message = format!("{to}{rest}");
+            }
+        }
+        self
+    }
+
     pub fn message(&self) -> &str {
         &self.message
     }

@@ -7,12 +7,14 @@ use super::error::FfiError;
 
 /// `{"id"?: "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60, "owned"?: true}`.
 pub(crate) fn create_options(text: &str) -> Result<CreateSessionOptions, FfiError> {
-    Ok(CreateSessionOptions::from_json(text)?)
+    CreateSessionOptions::from_json(text).map_err(|e| FfiError::from(e).renaming_argument("options", "options_json"))
 }
 
 /// `{"timeoutMs"?: 600000, "pollIntervalMs"?: 2000}`; NULL means the defaults (no timeout).
 pub(crate) fn wait_options(text: Option<&str>) -> Result<WaitOptions, FfiError> {
-    Ok(text.map(WaitOptions::from_json).transpose()?.unwrap_or_default())
+    let options = text.map(WaitOptions::from_json).transpose();
+    let options = options.map_err(|e| FfiError::from(e).renaming_argument("waitOptions", "wait_options_json"))?;
+    Ok(options.unwrap_or_default())
 }
 
 /// `["id-1", "id-2"]` (at most 10,000).

@@ -148,9 +148,9 @@ pub(crate) fn add_client(id: u64, generation: u64, client: Client) {
     );
 }
 
-/// Registers an operation of `owner` (a client id).
-fn begin(owner: u64, generation: u64, kind: Kind) -> Result<(u64, CancelToken, Handle), FfiError> {
-    let mut state = state();
+/// Whether `kind` of work may start for `owner` now: the runtime must be of the client's generation (else
+/// `ARR_STATUS_SHUTDOWN`) and the client in a phase that allows it (else `ARR_STATUS_CLOSED`).
+fn admit(state: &State, owner: u64, generation: u64, kind: Kind) -> Result<Handle, FfiError> {
     let handle = match &state.runtime {
         Some(rt) if state.generation == generation && (!state.shutting_down || kind != Kind::Call) => {
             rt.handle().clone()
@@ -167,12 +167,25 @@ fn begin(owner: u64, generation: u64, kind: Kind) -> Result<(u64, CancelToken, H
         Kind::Call => phase == Phase::Open,
         Kind::HostCallback | Kind::Closing => phase != Phase::Closed,
     };
-    if !allowed {
-        return Err(FfiError::new(
+    if allowed {
+        Ok(handle)
+    } else {
+        Err(FfiError::new(
             ArrStatus::Closed,
             "the client was closed (arr_client_close); only arr_client_free is left",
-        ));
+        ))
     }
+}
+
+/// For calls that start no operation (reading the owned sessions): the same answer a call would get.
+pub(crate) fn check_callable(owner: u64, generation: u64) -> Result<(), FfiError> {
+    admit(&state(), owner, generation, Kind::Call).map(|_| ())
+}
+
+/// Registers an operation of `owner` (a client id).
+fn begin(owner: u64, generation: u64, kind: Kind) -> Result<(u64, CancelToken, Handle), FfiError> {
+    let mut state = state();
+    let handle = admit(&state, owner, generation, kind)?;
     let id = state.next_op;
     state.next_op += 1;
     let cancel = CancelToken::new();
