@@ -297,6 +297,125 @@ void arr_client_free(struct arr_client *client);
 arr_status arr_client_cancel(const struct arr_client *client,
                              uint64_t operation_id);
 
+// Starts converting a model into an `.arrAsset` (api-version 2021-01-01). `settings_json` is the REST
+// `conversion_settings`: `{"inputLocation": {"storageContainerUri": "https://acct.blob.core.windows.net/in",
+// "storageContainerReadListSas"?: "?sv=...", "blobPrefix"?: "models/", "relativeInputAssetPath": "house.fbx"},
+// "outputLocation": {"storageContainerUri": "...", "storageContainerWriteSas"?: "?sv=...", "blobPrefix"?: "out/",
+// "outputAssetFilename"?: "house.arrAsset"}}` (no SAS when the storage account is linked to the ARR
+// account). On success `*out_conversion_json` is the conversion: `{"id","settings","status","error",
+// "output"?,"creationTime"}`, status NotStarted, settings as the service normalised them, never a SAS.
+// A create retried with the same id and settings finds the conversion instead of starting another.
+//
+// Ownership: arguments borrowed for the call; `*out_conversion_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes, for the request (with retries); not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_create_conversion(const struct arr_client *client,
+                                        const char *conversion_id,
+                                        const char *settings_json,
+                                        char **out_conversion_json);
+
+// `arr_client_create_conversion`, completing through `callback` with the conversion JSON.
+// `*out_operation_id` (if not NULL) receives an id for `arr_client_cancel`.
+//
+// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// Pointers must be NULL or valid as described; `user_data` must be usable from library threads.
+arr_status arr_client_create_conversion_async(const struct arr_client *client,
+                                              const char *conversion_id,
+                                              const char *settings_json,
+                                              arr_callback callback,
+                                              void *user_data,
+                                              uint64_t *out_operation_id);
+
+// Gets a conversion's current state (the JSON of `arr_client_create_conversion`; `output.outputAssetUri`
+// once Succeeded, `error` once Failed).
+//
+// Ownership: arguments borrowed; `*out_conversion_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes; not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_get_conversion(const struct arr_client *client,
+                                     const char *conversion_id,
+                                     char **out_conversion_json);
+
+// `arr_client_get_conversion`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_conversion_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_conversion_async`.
+arr_status arr_client_get_conversion_async(const struct arr_client *client,
+                                           const char *conversion_id,
+                                           arr_callback callback,
+                                           void *user_data,
+                                           uint64_t *out_operation_id);
+
+// Lists every conversion of the account (all states, every page) as a JSON array of conversions.
+//
+// Ownership: `*out_conversions_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes; not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_list_conversions(const struct arr_client *client,
+                                       char **out_conversions_json);
+
+// `arr_client_list_conversions`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_conversion_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_conversion_async`.
+arr_status arr_client_list_conversions_async(const struct arr_client *client,
+                                             arr_callback callback,
+                                             void *user_data,
+                                             uint64_t *out_operation_id);
+
+// Waits until the conversion is Succeeded, Failed or Cancelled, polling it (every 10 s, or the
+// configured interval; Retry-After honoured), and returns it in that state: a failed conversion is
+// ARR_STATUS_OK with `"status": "Failed"` and its `error`. `wait_options_json` may be NULL or
+// `{"timeoutMs": 600000, "pollIntervalMs": 2000}`. Fails with ARR_STATUS_TIMEOUT or ARR_STATUS_CANCELLED
+// when the wait ends first; ending a wait never cancels the conversion.
+//
+// Ownership: arguments borrowed; `*out_conversion_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes, possibly for minutes; not allowed inside a callback. Prefer the `_async` form on UI threads.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_wait_for_conversion(const struct arr_client *client,
+                                          const char *conversion_id,
+                                          const char *wait_options_json,
+                                          char **out_conversion_json);
+
+// `arr_client_wait_for_conversion`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_conversion_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_conversion_async`.
+arr_status arr_client_wait_for_conversion_async(const struct arr_client *client,
+                                                const char *conversion_id,
+                                                const char *wait_options_json,
+                                                arr_callback callback,
+                                                void *user_data,
+                                                uint64_t *out_operation_id);
+
 // Details of the last failed `arr_` call on this thread, as JSON, e.g.
 // `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...","msCv":"...","retryAfterSeconds":null,"details":[]}`.
 // Returns NULL if the last call on this thread succeeded (every guarded call clears it on entry).

@@ -377,34 +377,8 @@ impl Client {
         let base = &self.inner.endpoints.rendering;
         match self.api_version() {
             ApiVersion::V2021_01_01 => {
-                let mut url = v2021::list_url(base, account);
-                let mut sessions = Vec::new();
-                for _ in 0..MAX_LIST_PAGES {
-                    let response = self
-                        .execute_checked(|| Request::get("sessions.list", url.clone()))
-                        .await?;
-                    let (page, next) =
-                        v2021::decode_list(&response.body).map_err(|e| e.with_ms_cv(response.ms_cv.clone()))?;
-                    sessions.extend(page);
-                    match next {
-                        None => {
-                            return Ok(Response {
-                                value: sessions,
-                                ms_cv: response.ms_cv,
-                                http_status: response.status,
-                            })
-                        }
-                        Some(link) => {
-                            url = self
-                                .checked_next_link(&link)
-                                .map_err(|e| e.with_ms_cv(response.ms_cv))?
-                        }
-                    }
-                }
-                Err(Error::new(
-                    ErrorKind::Decode,
-                    format!("the session list did not end after {MAX_LIST_PAGES} pages"),
-                ))
+                self.list_pages("sessions.list", v2021::list_url(base, account), v2021::decode_list)
+                    .await
             }
             ApiVersion::V1 => {
                 let url = v1::list_url(base, account);
@@ -419,6 +393,40 @@ impl Client {
                 })
             }
         }
+    }
+
+    /// Every page of a 2021-01-01 list, following `@nextLink` from `first`.
+    pub(crate) async fn list_pages<T>(
+        &self,
+        route: &'static str,
+        first: Url,
+        decode: fn(&[u8]) -> Result<(Vec<T>, Option<String>)>,
+    ) -> Result<Response<Vec<T>>> {
+        let mut url = first;
+        let mut items = Vec::new();
+        for _ in 0..MAX_LIST_PAGES {
+            let response = self.execute_checked(|| Request::get(route, url.clone())).await?;
+            let (page, next) = decode(&response.body).map_err(|e| e.with_ms_cv(response.ms_cv.clone()))?;
+            items.extend(page);
+            match next {
+                None => {
+                    return Ok(Response {
+                        value: items,
+                        ms_cv: response.ms_cv,
+                        http_status: response.status,
+                    })
+                }
+                Some(link) => {
+                    url = self
+                        .checked_next_link(&link)
+                        .map_err(|e| e.with_ms_cv(response.ms_cv))?
+                }
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Decode,
+            format!("the list did not end after {MAX_LIST_PAGES} pages"),
+        ))
     }
 
     /// `@nextLink` is followed verbatim, but only to the endpoint we were configured with: the link gets
@@ -442,7 +450,7 @@ impl Client {
 
     /// [`Client::execute`] for a caller's operation: refused once the client is closed, and ended by
     /// closing it.
-    async fn execute_checked(&self, build: impl Fn() -> Request) -> Result<transport::Response> {
+    pub(crate) async fn execute_checked(&self, build: impl Fn() -> Request) -> Result<transport::Response> {
         self.until_closed(self.execute(build)).await
     }
 

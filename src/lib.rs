@@ -46,6 +46,8 @@
 mod auth;
 mod client;
 mod config;
+mod conversion;
+mod conversions;
 mod credentials;
 mod error;
 /// Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`); not part of the supported API.
@@ -66,13 +68,18 @@ mod property_tests;
 
 pub use client::Client;
 pub use config::{ApiVersion, ClientConfig, ClientConfigBuilder, ProxySetting};
+pub use conversion::{
+    AssetConversion, ConversionInputSettings, ConversionOutput, ConversionOutputSettings, ConversionSettings,
+    ConversionStatus,
+};
+pub use conversions::CONVERSION_POLL_INTERVAL;
 pub use credentials::{Credential, TokenProvider};
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub use model::{
-    validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize, SessionStatus,
-    MAX_LEASE_MINUTES,
+    validate_conversion_id, validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize,
+    SessionStatus, MAX_LEASE_MINUTES,
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use tokio_util::sync::CancellationToken;
-pub use wait::{ProgressFn, WaitOptions, PREMIUM_POLL_INTERVAL, STANDARD_POLL_INTERVAL};
+pub use wait::{ConversionProgressFn, ProgressFn, WaitOptions, PREMIUM_POLL_INTERVAL, STANDARD_POLL_INTERVAL};

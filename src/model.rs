@@ -319,15 +319,25 @@ impl<T> Response<T> {
 
 /// Checks a session id the way the service does: 1 to 256 of `A-Z a-z 0-9 - _`.
 pub fn validate_session_id(id: &str) -> Result<()> {
+    validate_resource_id(id, "sessionId")
+}
+
+/// Checks a conversion id: the same rule as session ids.
+pub fn validate_conversion_id(id: &str) -> Result<()> {
+    validate_resource_id(id, "conversionId")
+}
+
+/// The service's id rule, naming `field` in the error.
+pub(crate) fn validate_resource_id(id: &str, field: &str) -> Result<()> {
     if id.is_empty() || id.len() > 256 {
-        return Err(Error::invalid_argument("sessionId", "must be 1 to 256 characters long"));
+        return Err(Error::invalid_argument(field, "must be 1 to 256 characters long"));
     }
     if let Some(bad) = id
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
     {
         return Err(Error::invalid_argument(
-            "sessionId",
+            field,
             format_args!("may contain only letters, digits, '-' and '_' (found {bad:?})"),
         ));
     }

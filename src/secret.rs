@@ -41,6 +41,14 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Read from configuration and from the C ABI's JSON (a SAS, a key); never written back out: there is
+/// no `Serialize`.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Secret, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
 impl From<String> for Secret {
     fn from(value: String) -> Secret {
         Secret(value)

@@ -18,6 +18,9 @@ pub const PREMIUM_POLL_INTERVAL: Duration = Duration::from_secs(10);
 /// Called with each session state seen while waiting (for progress displays).
 pub type ProgressFn = Arc<dyn Fn(&Session) + Send + Sync>;
 
+/// Called with each conversion state seen while waiting.
+pub type ConversionProgressFn = Arc<dyn Fn(&crate::conversion::AssetConversion) + Send + Sync>;
+
 /// How long and how often to wait.
 #[non_exhaustive]
 #[derive(Clone, Default)]
@@ -30,6 +33,8 @@ pub struct WaitOptions {
     pub cancel: Option<CancellationToken>,
     /// Called with each state seen.
     pub on_progress: Option<ProgressFn>,
+    /// Called with each conversion state seen while waiting for conversions.
+    pub on_conversion_progress: Option<ConversionProgressFn>,
 }
 
 impl std::fmt::Debug for WaitOptions {
@@ -39,6 +44,7 @@ impl std::fmt::Debug for WaitOptions {
             .field("poll_interval", &self.poll_interval)
             .field("cancel", &self.cancel.is_some())
             .field("on_progress", &self.on_progress.is_some())
+            .field("on_conversion_progress", &self.on_conversion_progress.is_some())
             .finish()
     }
 }
@@ -79,6 +85,15 @@ impl WaitOptions {
     /// Ends the wait when `token` is cancelled.
     pub fn cancel(mut self, token: CancellationToken) -> WaitOptions {
         self.cancel = Some(token);
+        self
+    }
+
+    /// Calls `progress` with each conversion state seen (conversion waits).
+    pub fn on_conversion_progress(
+        mut self,
+        progress: impl Fn(&crate::conversion::AssetConversion) + Send + Sync + 'static,
+    ) -> WaitOptions {
+        self.on_conversion_progress = Some(Arc::new(progress));
         self
     }
 
@@ -125,6 +140,7 @@ impl Client {
             options,
             || last_seen.lock().unwrap_or_else(|p| p.into_inner()).take(),
             id,
+            "become Ready",
         ))
         .await
     }
@@ -213,7 +229,10 @@ impl Client {
             }
             Ok(())
         };
-        let timed_out = match self.until_closed(bounded(polling, options, || None, "sessions")).await {
+        let timed_out = match self
+            .until_closed(bounded(polling, options, || None, "sessions", "become Ready"))
+            .await
+        {
             Ok(()) => false,
             Err(e) if e.is_wait_timeout() => true,
             Err(e) => return Err(e),
@@ -268,7 +287,7 @@ impl Client {
 /// Failures that should not end a wait: the retry policy already tried, but the next poll may succeed.
 /// A request that ran past `requestTimeoutMs` is one of them: only the wait's own timeout ends a wait
 /// with `Timeout`.
-fn is_transient(error: &Error) -> bool {
+pub(crate) fn is_transient(error: &Error) -> bool {
     matches!(
         error.kind(),
         ErrorKind::Throttled | ErrorKind::Network | ErrorKind::Timeout
@@ -276,11 +295,12 @@ fn is_transient(error: &Error) -> bool {
 }
 
 /// Runs `work` until it finishes, the timeout passes, or the token is cancelled.
-async fn bounded<T>(
+pub(crate) async fn bounded<T>(
     work: impl Future<Output = Result<T>>,
     options: &WaitOptions,
     last_seen: impl FnOnce() -> Option<Session>,
     what: &str,
+    goal: &str,
 ) -> Result<T> {
     let cancelled = async {
         match &options.cancel {
@@ -299,7 +319,7 @@ async fn bounded<T>(
         () = cancelled => Err(Error::new(ErrorKind::Cancelled, format!("waiting for {what} was cancelled"))),
         () = deadline => {
             let error = Error::wait_timeout(format!(
-                "{what} did not become Ready within the wait's timeout of {:?}",
+                "{what} did not {goal} within the wait's timeout of {:?}",
                 options.timeout.unwrap_or_default()
             ));
             Err(match last_seen() {

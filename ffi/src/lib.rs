@@ -15,6 +15,7 @@
 mod access_token;
 mod callbacks;
 mod client;
+mod conversions;
 mod dispatch;
 mod error;
 mod logging;
@@ -36,6 +37,7 @@ pub use access_token::*;
 pub use client::{
     arr_client_cancel, arr_client_close, arr_client_free, arr_client_new, arr_client_new_with_token_provider, ArrClient,
 };
+pub use conversions::*;
 pub use dispatch::ArrCallback;
 pub use error::arr_last_error;
 pub use logging::{arr_set_log_callback, ArrLogCallback, ArrLogLevel};

@@ -5,6 +5,7 @@
 //!
 //! [`Session`]: crate::model::Session
 
+pub(crate) mod conversions;
 pub(crate) mod v1;
 pub(crate) mod v2021;
 
