@@ -17,6 +17,9 @@ use crate::transport::{self, Request, Transport};
 use crate::wire::{v1, v2021};
 use tokio_util::sync::CancellationToken as CancelToken;
 
+/// Reads one page of a list: its items and the link to the next page.
+pub(crate) type PageDecoder<T> = fn(&[u8]) -> Result<(Vec<T>, Option<String>)>;
+
 /// Pages followed at most when listing, so that a service bug that links pages in a circle cannot hang us.
 const MAX_LIST_PAGES: usize = 10_000;
 
@@ -400,7 +403,7 @@ impl Client {
         &self,
         route: &'static str,
         first: Url,
-        decode: fn(&[u8]) -> Result<(Vec<T>, Option<String>)>,
+        decode: PageDecoder<T>,
     ) -> Result<Response<Vec<T>>> {
         let mut url = first;
         let mut items = Vec::new();
