@@ -196,6 +196,28 @@ class Client {
         return detail::string_call([&](char **out) { return arr_client_wait_for_sessions(get(), ids_json.c_str(), options, out); });
     }
 
+    /// Asset conversions (api-version 2021-01-01). settings_json is the REST conversion_settings:
+    /// {"inputLocation":{"storageContainerUri":"...","relativeInputAssetPath":"box.fbx",...},
+    ///  "outputLocation":{"storageContainerUri":"...",...}}. Returns the conversion JSON (never a SAS).
+    Result<std::string> create_conversion(const std::string &id, const std::string &settings_json) const {
+        return detail::string_call([&](char **out) {
+            return arr_client_create_conversion(get(), id.c_str(), settings_json.c_str(), out);
+        });
+    }
+    Result<std::string> get_conversion(const std::string &id) const {
+        return detail::string_call([&](char **out) { return arr_client_get_conversion(get(), id.c_str(), out); });
+    }
+    /// A JSON array of every conversion of the account.
+    Result<std::string> list_conversions() const {
+        return detail::string_call([&](char **out) { return arr_client_list_conversions(get(), out); });
+    }
+    /// Waits until Succeeded, Failed or Cancelled and returns the conversion in that state.
+    Result<std::string> wait_for_conversion(const std::string &id, const std::string &wait_options_json = "") const {
+        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
+        return detail::string_call(
+            [&](char **out) { return arr_client_wait_for_conversion(get(), id.c_str(), options, out); });
+    }
+
     /// `{"accessToken":"..."}`: a valid Mixed Reality access token (a secret; never log it).
     Result<std::string> access_token() const {
         return detail::string_call([&](char **out) { return arr_client_get_access_token(get(), out); });
@@ -253,6 +275,30 @@ class Client {
     Result<std::uint64_t> stop_session_async(const std::string &id, Callback callback) const {
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
             return arr_client_stop_session_async(get(), id.c_str(), detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> create_conversion_async(const std::string &id, const std::string &settings_json,
+                                                  Callback callback) const {
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_create_conversion_async(get(), id.c_str(), settings_json.c_str(), detail::trampoline,
+                                                      state, op);
+        });
+    }
+    Result<std::uint64_t> get_conversion_async(const std::string &id, Callback callback) const {
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_get_conversion_async(get(), id.c_str(), detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> list_conversions_async(Callback callback) const {
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_list_conversions_async(get(), detail::trampoline, state, op);
+        });
+    }
+    Result<std::uint64_t> wait_for_conversion_async(const std::string &id, Callback callback,
+                                                    const std::string &wait_options_json = "") const {
+        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
+        return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_wait_for_conversion_async(get(), id.c_str(), options, detail::trampoline, state, op);
         });
     }
     /// Closes the client (arr_client_close): every operation is cancelled (blocking calls on other threads
