@@ -155,5 +155,39 @@ namespace ArrSession.Native
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint arr_client_get_access_token_async(
             ClientHandle client, ArrCallback callback, IntPtr userData, out ulong operationId);
+
+        // Asset conversions (api-version 2021-01-01): a blocking form and an _async form each.
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_create_conversion(
+            ClientHandle client, byte[] conversionId, byte[] settingsJson, out IntPtr conversionJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_create_conversion_async(
+            ClientHandle client, byte[] conversionId, byte[] settingsJson, ArrCallback callback, IntPtr userData,
+            out ulong operationId);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_get_conversion(ClientHandle client, byte[] conversionId, out IntPtr conversionJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_get_conversion_async(
+            ClientHandle client, byte[] conversionId, ArrCallback callback, IntPtr userData, out ulong operationId);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_list_conversions(ClientHandle client, out IntPtr conversionsJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_list_conversions_async(
+            ClientHandle client, ArrCallback callback, IntPtr userData, out ulong operationId);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_wait_for_conversion(
+            ClientHandle client, byte[] conversionId, byte[] waitOptionsJson, out IntPtr conversionJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_wait_for_conversion_async(
+            ClientHandle client, byte[] conversionId, byte[] waitOptionsJson, ArrCallback callback, IntPtr userData,
+            out ulong operationId);
     }
 }
