@@ -425,6 +425,34 @@ arr_status arr_client_wait_for_conversion_async(const struct arr_client *client,
 // Blocking: no.
 char *arr_last_error(void);
 
+// Keeps a session alive: renews its lease (absolute totals computed from the service's own
+// `elapsedTimeMinutes`/`maxLeaseTimeMinutes`, so two keepers or a restart never add twice), never beyond
+// a cap, and warns before an end that will not be renewed. `options_json` may be NULL (defaults) or
+// `{"extendByMinutes": 30, "renewBelowMinutes": 10, "maxTotalMinutes": 1440, "pollIntervalMs": 60000,
+// "warnAtMinutes": [10, 2]}`.
+//
+// `event_callback` receives, in order and one at a time, each event with ARR_STATUS_OK and a JSON object
+// `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`, `{"kind":"expiringSoon",
+// "remaining":9}`, `{"kind":"capReached","lease":240}`, `{"kind":"ended","status":"Expired","error":null}`,
+// `{"kind":"throttled","retryAfterSeconds":15}`, `{"kind":"retrying","message":"..."}`,
+// `{"kind":"failed","message":"..."}`. Then exactly one last call ends the operation: ARR_STATUS_OK with
+// `null` when the session ended (or the keeper failed, after its event), ARR_STATUS_CANCELLED after
+// `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
+// `arr_shutdown` (the lease stays as it is), or another status with the error JSON. Nothing follows it.
+//
+// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
+// Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
+// Blocking: no.
+//
+// # Safety
+// Pointers must be NULL or valid as described; `user_data` must be usable from library threads.
+arr_status arr_client_keep_session(const struct arr_client *client,
+                                   const char *session_id,
+                                   const char *options_json,
+                                   arr_callback event_callback,
+                                   void *user_data,
+                                   uint64_t *out_operation_id);
+
 // Sends the library's log lines at `max_level` (an `arr_log_level`) or more severe to `callback`; a NULL callback or
 // `ARR_LOG_LEVEL_OFF` turns logging off. Lines name method, path, status, MS-CV and duration of each
 // request; account keys, tokens and Authorization headers never appear.

@@ -133,6 +133,24 @@ extern "C" inline void trampoline(void *user_data, arr_status status, const char
 #endif
 }
 
+/// The C callback of a stream (arr_client_keep_session): calls the std::function for every event and
+/// deletes it after the last call (a non-OK status, or OK with "null"). noexcept, like `trampoline`.
+extern "C" inline void event_trampoline(void *user_data, arr_status status, const char *json) noexcept {
+    auto *callback = static_cast<Callback *>(user_data);
+    bool last = status != ARR_STATUS_OK || (json != nullptr && std::string(json) == "null");
+#ifdef ARR_SESSION_HAS_EXCEPTIONS
+    try {
+#endif
+        std::string text = json ? json : "";
+        Status outcome = status == ARR_STATUS_OK ? Status() : Status(status, text);
+        (*callback)(outcome, text);
+#ifdef ARR_SESSION_HAS_EXCEPTIONS
+    } catch (...) {
+    }
+#endif
+    if (last) delete callback;
+}
+
 /// Starts an async call; if starting fails, the callback is destroyed unused and the failure returned.
 template <class Start>
 inline Result<std::uint64_t> start_async(Callback callback, Start start) {
@@ -276,6 +294,22 @@ class Client {
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
             return arr_client_stop_session_async(get(), id.c_str(), detail::trampoline, state, op);
         });
+    }
+    /// Keeps the session alive (arr_client_keep_session): `on_event` runs for each event (status OK, the
+    /// event JSON), one at a time and in order, then once more to end the operation (OK with "null" when
+    /// the session ended, ARR_STATUS_CANCELLED after cancel()/close). options_json: empty for defaults, or
+    /// {"extendByMinutes":30,"renewBelowMinutes":10,"maxTotalMinutes":240,"warnAtMinutes":[10,2]}.
+    Result<std::uint64_t> keep_session(const std::string &id, Callback on_event,
+                                       const std::string &options_json = "") const {
+        const char *options = options_json.empty() ? nullptr : options_json.c_str();
+        auto *state = new Callback(std::move(on_event));
+        std::uint64_t operation = 0;
+        arr_status status = arr_client_keep_session(get(), id.c_str(), options, detail::event_trampoline, state, &operation);
+        if (status != ARR_STATUS_OK) {
+            delete state;
+            return Status::from_last_error(status);
+        }
+        return operation;
     }
     Result<std::uint64_t> create_conversion_async(const std::string &id, const std::string &settings_json,
                                                   Callback callback) const {

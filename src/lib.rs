@@ -56,6 +56,7 @@ mod error;
 pub mod fuzzing;
 mod guard;
 mod json_fields;
+mod lease;
 mod model;
 mod retry;
 mod secret;
@@ -75,6 +76,7 @@ pub use conversion::{
 pub use conversions::CONVERSION_POLL_INTERVAL;
 pub use credentials::{Credential, TokenProvider};
 pub use error::{Error, ErrorKind, Result, ServiceError};
+pub use lease::{KeepEvent, KeepEventKind, KeepOptions, SessionKeeper};
 pub use model::{
     validate_conversion_id, validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize,
     SessionStatus, MAX_LEASE_MINUTES,

@@ -18,6 +18,7 @@ mod client;
 mod conversions;
 mod dispatch;
 mod error;
+mod lease;
 mod logging;
 mod options;
 mod owned;
@@ -40,6 +41,7 @@ pub use client::{
 pub use conversions::*;
 pub use dispatch::ArrCallback;
 pub use error::arr_last_error;
+pub use lease::arr_client_keep_session;
 pub use logging::{arr_set_log_callback, ArrLogCallback, ArrLogLevel};
 pub use owned::*;
 pub use sessions::*;

@@ -334,6 +334,17 @@ where
     Ok(id)
 }
 
+/// Runs host code of operation `op` (an event of a stream) on a callback thread and waits until it has
+/// returned, so that a stream's events reach the host one at a time, in order.
+pub(crate) async fn call_host(op: u64, body: impl FnOnce() + Send + 'static) {
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    callbacks::run(Box::new(move || {
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| as_callback(Some(op), body)));
+        let _ = done.send(());
+    }));
+    let _ = finished.await;
+}
+
 /// Cancels one operation of `owner`. Returns false if there is no such operation, or its outcome is
 /// already known (its callback is due or done).
 pub(crate) fn cancel(owner: u64, op: u64) -> bool {

@@ -1,0 +1,89 @@
+//! The lease keeper through the C ABI: events as JSON through a callback, in order, until the session
+//! ends or the operation is cancelled.
+
+use std::ffi::{c_char, c_void, CString};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::client::{client_arg, ArrClient};
+use super::dispatch::{session_id_arg, to_json, ArrCallback};
+use super::error::{guard, FfiError};
+use super::runtime;
+use super::status::ArrStatus;
+use super::strings::{optional_str_arg, write_out};
+use arr_session::KeepOptions;
+
+/// Keeps a session alive: renews its lease (absolute totals computed from the service's own
+/// `elapsedTimeMinutes`/`maxLeaseTimeMinutes`, so two keepers or a restart never add twice), never beyond
+/// a cap, and warns before an end that will not be renewed. `options_json` may be NULL (defaults) or
+/// `{"extendByMinutes": 30, "renewBelowMinutes": 10, "maxTotalMinutes": 1440, "pollIntervalMs": 60000,
+/// "warnAtMinutes": [10, 2]}`.
+///
+/// `event_callback` receives, in order and one at a time, each event with ARR_STATUS_OK and a JSON object
+/// `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`, `{"kind":"expiringSoon",
+/// "remaining":9}`, `{"kind":"capReached","lease":240}`, `{"kind":"ended","status":"Expired","error":null}`,
+/// `{"kind":"throttled","retryAfterSeconds":15}`, `{"kind":"retrying","message":"..."}`,
+/// `{"kind":"failed","message":"..."}`. Then exactly one last call ends the operation: ARR_STATUS_OK with
+/// `null` when the session ended (or the keeper failed, after its event), ARR_STATUS_CANCELLED after
+/// `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
+/// `arr_shutdown` (the lease stays as it is), or another status with the error JSON. Nothing follows it.
+///
+/// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
+/// Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
+/// Blocking: no.
+///
+/// # Safety
+/// Pointers must be NULL or valid as described; `user_data` must be usable from library threads.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_keep_session(
+    client: *const ArrClient,
+    session_id: *const c_char,
+    options_json: *const c_char,
+    event_callback: ArrCallback,
+    user_data: *mut c_void,
+    out_operation_id: *mut u64,
+) -> ArrStatus {
+    guard(|| {
+        let handle = client_arg(client)?;
+        let callback = event_callback.ok_or_else(|| FfiError::null_argument("event_callback"))?;
+        let id = session_id_arg(session_id)?;
+        let options = match optional_str_arg(options_json, "options_json")? {
+            Some(text) => KeepOptions::from_json(text)
+                .map_err(|e| FfiError::from(e).renaming_argument("keepOptions", "options_json"))?,
+            None => KeepOptions::default(),
+        };
+        let client = handle.client.clone();
+        let user_data = user_data as usize;
+        let operation = Arc::new(AtomicU64::new(0));
+        let known = operation.clone();
+        let call = move |status: ArrStatus, json: String| {
+            let json = CString::new(json.replace('\0', "\u{FFFD}")).unwrap_or_default();
+            // SAFETY: the host gave us this function and promised user_data is usable from library threads.
+            unsafe { callback(user_data as *mut c_void, status, json.as_ptr()) };
+        };
+        let work = async move {
+            let mut keeper = client.keep_session(&id, options)?;
+            while let Some(event) = keeper.next_event().await {
+                let json = to_json(&event)?;
+                runtime::call_host(operation.load(Ordering::SeqCst), move || call(ArrStatus::Ok, json)).await;
+            }
+            Ok("null".to_owned())
+        };
+        let out = out_operation_id as usize;
+        runtime::spawn(
+            handle.id,
+            handle.generation,
+            work,
+            move |outcome| match outcome {
+                Ok(json) => call(ArrStatus::Ok, json),
+                Err(error) => call(error.status, error.to_json()),
+            },
+            move |op| {
+                known.store(op, Ordering::SeqCst);
+                // SAFETY: NULL is allowed; otherwise the host gave a writable pointer.
+                unsafe { write_out(out as *mut u64, op) };
+            },
+        )?;
+        Ok(())
+    })
+}
