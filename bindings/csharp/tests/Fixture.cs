@@ -9,6 +9,7 @@ namespace ArrSession.Tests
     {
         private static Emulator _fast;
         private static Emulator _slow;
+        private static Emulator _conversions;
         private static int _next;
 
         /// <summary>Sessions become Ready after 200 ms.</summary>
@@ -21,6 +22,15 @@ namespace ArrSession.Tests
         internal static Emulator Slow
         {
             get { return _slow ?? (_slow = new Emulator("--start-delay", "600s")); }
+        }
+
+        /// <summary>
+        /// Emulated time 60000 times as fast (a conversion's 5 s NotStarted and 60 s Running last about a
+        /// millisecond), simulated storage: conversions finish as soon as their storage work is done.
+        /// </summary>
+        internal static Emulator Conversions
+        {
+            get { return _conversions ?? (_conversions = new Emulator("--time-scale", "60000")); }
         }
 
         /// <summary>A fresh emulator for tests that script faults (faults are per emulator).</summary>
@@ -48,6 +58,10 @@ namespace ArrSession.Tests
             if (_slow != null)
             {
                 _slow.Dispose();
+            }
+            if (_conversions != null)
+            {
+                _conversions.Dispose();
             }
         }
     }
