@@ -15,13 +15,22 @@ then arrconfig.json in RenderingSession.ps1's format: the file named by --config
 else ./arrconfig.json if it exists. Values like \"<fill in ...>\" count as unset. Used keys:
   accountSettings.arrAccountId / arrAccountKey / arrAccountDomain (region, domain or full STS URL)
   renderingSessionSettings.remoteRenderingDomain (region or URL), vmSize and maxLeaseTime (create defaults)
+  assetConversionSettings (conversion create defaults, as Conversion.ps1 reads them):
+    storageAccountName + blobInputContainerName   --input-container  https://<account>.blob.core.windows.net/<name>
+    storageAccountName + blobOutputContainerName  --output-container (with --blob-endpoint URL: URL/<name>)
+    inputFolderPath --input-prefix, inputAssetPath --input, outputFolderPath --output-prefix,
+    outputAssetFileName --output-name
+  SAS tokens are never read from the file: --input-sas/--output-sas or ARR_INPUT_SAS/ARR_OUTPUT_SAS; without
+  them the storage account must be linked to the ARR account. Conversions need api-version 2021-01-01.
 A bare region such as westus2 expands to https://remoterendering.westus2.mixedreality.azure.com (rendering)
 and https://sts.westus2.mixedreality.azure.com (STS). Without settings, create uses Standard and 4 hours.
 
 Exit codes:
   0  success
-  1  a session ended in Error, Expired or Stopped while waiting for it
-  2  usage error or invalid argument (also a declined or impossible confirmation)
+  1  a session ended in Error, Expired or Stopped, or a conversion ended Failed or Cancelled, while
+     waiting for it (its error code and message are printed)
+  2  usage error or invalid argument (also a declined or impossible confirmation, a missing conversion
+     setting, or a conversion with --api-version v1)
   3  authentication failed (unauthorized or forbidden)
   4  not found
   5  network failure or timeout
@@ -32,7 +41,7 @@ Local development: the arr-emulator binary (cargo run -p arr-emulator) serves th
 on one URL; pass it as both --endpoint and --sts-endpoint with its printed development account
 (--account-id 11111111-1111-1111-1111-111111111111, key YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==).";
 
-/// Manage Azure Remote Rendering sessions: create, inspect, extend and stop them.
+/// Manage Azure Remote Rendering sessions (create, inspect, extend and stop them) and asset conversions.
 #[derive(Parser)]
 #[command(name = "arr", version, after_help = AFTER_HELP, arg_required_else_help = true)]
 pub struct Cli {
@@ -72,10 +81,10 @@ pub struct GlobalArgs {
     /// Output format for results on stdout.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
-    /// Give up waiting after this long (e.g. 10m); default: wait until Ready or ended.
+    /// Give up waiting after this long (e.g. 10m); default: wait until Ready (or a conversion finishes) or ended.
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_wait)]
     pub timeout: Option<Duration>,
-    /// Delay between polls while waiting (e.g. 2s); default 2s for Standard, 10s for Premium.
+    /// Delay between polls while waiting (e.g. 2s); default 2s for Standard, 10s for Premium and conversions.
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_wait)]
     pub poll_interval: Option<Duration>,
 }
@@ -93,6 +102,11 @@ pub enum OutputFormat {
 pub enum Command {
     /// Manage rendering sessions. Without a subcommand: create one and wait until it is Ready.
     Session(SessionArgs),
+    /// Convert models into .arrAsset files (like Conversion.ps1), and follow conversions.
+    Conversion {
+        #[command(subcommand)]
+        command: ConversionCommand,
+    },
     /// Print an access token for the account (for backends and tests). Treat it like a password.
     Token,
 }
@@ -170,6 +184,70 @@ pub enum SessionCommand {
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum ConversionCommand {
+    /// Start converting a model (and with --wait, wait until it finishes). Unset values come from
+    /// arrconfig.json's assetConversionSettings.
+    Create {
+        #[command(flatten)]
+        flags: Box<ConversionFlags>,
+        /// Wait until the conversion finishes; prints the output asset's URI on success.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show a conversion (and with --wait, wait until it finishes).
+    Get {
+        id: String,
+        /// Wait until the conversion finishes.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// List the account's conversions (every state).
+    List,
+    /// Wait until each conversion finishes (one list request per poll, however many ids).
+    Wait {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+}
+
+/// What to convert and where to; unset values come from arrconfig.json's assetConversionSettings.
+#[derive(Args, Clone, Default)]
+#[command(next_help_heading = "Conversion")]
+pub struct ConversionFlags {
+    /// Conversion id (default a new GUID). Letters, digits, '-' and '_'.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Input blob container: a URL, or a container name under --blob-endpoint / storageAccountName.
+    #[arg(long, value_name = "URL|NAME")]
+    pub input_container: Option<String>,
+    /// Only blobs under this prefix (a virtual folder) are read.
+    #[arg(long, value_name = "PREFIX")]
+    pub input_prefix: Option<String>,
+    /// The model, relative to the input prefix (e.g. box.fbx).
+    #[arg(long, value_name = "ASSET_PATH")]
+    pub input: Option<String>,
+    /// SAS with read and list access to the input container (prefer ARR_INPUT_SAS); never printed.
+    #[arg(long, value_name = "SAS", value_parser = secret)]
+    pub input_sas: Option<Secret>,
+    /// Output blob container: a URL, or a container name under --blob-endpoint / storageAccountName.
+    #[arg(long, value_name = "URL|NAME")]
+    pub output_container: Option<String>,
+    /// Virtual folder for everything the conversion writes.
+    #[arg(long, value_name = "PREFIX")]
+    pub output_prefix: Option<String>,
+    /// The asset's file name (default: the input's name with .arrAsset).
+    #[arg(long, value_name = "NAME.arrAsset")]
+    pub output_name: Option<String>,
+    /// SAS with write access to the output container (prefer ARR_OUTPUT_SAS); never printed.
+    #[arg(long, value_name = "SAS", value_parser = secret)]
+    pub output_sas: Option<Secret>,
+    /// Blob service URL that container names are joined to, instead of
+    /// https://<storageAccountName>.blob.core.windows.net (e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1).
+    #[arg(long, value_name = "URL")]
+    pub blob_endpoint: Option<String>,
 }
 
 fn secret(text: &str) -> Result<Secret, String> {

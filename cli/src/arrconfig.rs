@@ -1,7 +1,8 @@
 //! `arrconfig.json` in the format of ARR's PowerShell scripts (`Scripts/arrconfig.json`).
 //!
-//! Only the keys RenderingSession.ps1 uses are read; everything else in the file (the asset conversion
-//! settings, comments the user added as extra keys) is ignored. A value the user has not filled in still
+//! Only the keys RenderingSession.ps1 and Conversion.ps1 use to call the service are read; everything else
+//! in the file (`resourceGroup` and `localAssetDirectoryPath`, which only the scripts' upload and SAS
+//! generation use, and comments the user added as extra keys) is ignored. A value the user has not filled in still
 //! holds the template's `"<fill in ...>"` text: such placeholders, and empty strings, count as unset.
 
 use std::fmt;
@@ -19,6 +20,20 @@ pub struct ArrConfig {
     pub remote_rendering_domain: Option<String>,
     pub vm_size: Option<String>,
     pub max_lease_time: Option<String>,
+    pub conversion: ConversionConfig,
+}
+
+/// `assetConversionSettings`, as Conversion.ps1 reads it. Holds no secret (the script makes its SAS
+/// tokens with Az PowerShell rather than reading them from the file).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConversionConfig {
+    pub storage_account_name: Option<String>,
+    pub blob_input_container_name: Option<String>,
+    pub blob_output_container_name: Option<String>,
+    pub input_folder_path: Option<String>,
+    pub input_asset_path: Option<String>,
+    pub output_folder_path: Option<String>,
+    pub output_asset_file_name: Option<String>,
 }
 
 impl fmt::Debug for ArrConfig {
@@ -30,6 +45,7 @@ impl fmt::Debug for ArrConfig {
             .field("remote_rendering_domain", &self.remote_rendering_domain)
             .field("vm_size", &self.vm_size)
             .field("max_lease_time", &self.max_lease_time)
+            .field("conversion", &self.conversion)
             .finish()
     }
 }
@@ -53,6 +69,8 @@ impl ArrConfig {
         }
         let account = section(&root, "accountSettings")?;
         let rendering = section(&root, "renderingSessionSettings")?;
+        let conversion = section(&root, CONVERSION)?;
+        let key = |name: &str| value(conversion, CONVERSION, name);
         Ok(ArrConfig {
             account_id: value(account, "accountSettings", "arrAccountId")?,
             account_key: value(account, "accountSettings", "arrAccountKey")?.map(Secret::new),
@@ -60,9 +78,20 @@ impl ArrConfig {
             remote_rendering_domain: value(rendering, "renderingSessionSettings", "remoteRenderingDomain")?,
             vm_size: value(rendering, "renderingSessionSettings", "vmSize")?,
             max_lease_time: value(rendering, "renderingSessionSettings", "maxLeaseTime")?,
+            conversion: ConversionConfig {
+                storage_account_name: key("storageAccountName")?,
+                blob_input_container_name: key("blobInputContainerName")?,
+                blob_output_container_name: key("blobOutputContainerName")?,
+                input_folder_path: key("inputFolderPath")?,
+                input_asset_path: key("inputAssetPath")?,
+                output_folder_path: key("outputFolderPath")?,
+                output_asset_file_name: key("outputAssetFileName")?,
+            },
         })
     }
 }
+
+const CONVERSION: &str = "assetConversionSettings";
 
 fn section<'a>(root: &'a Value, name: &str) -> std::result::Result<Option<&'a Value>, String> {
     match root.get(name) {
@@ -102,7 +131,17 @@ mod tests {
           "vmSize": "<standard or premium>",
           "maxLeaseTime": "<hh:mm:ss>"
         },
-        "assetConversionSettings": { "resourceGroup": "<resource group>" }
+        "assetConversionSettings": {
+          "resourceGroup": "<resource group which contains the storage account you created>",
+          "storageAccountName": "<name of the storage account you created>",
+          "blobInputContainerName": "<input container inside the storage container>",
+          "blobOutputContainerName": "<output container inside the storage container>",
+          "localAssetDirectoryPath": "<fill in a path to a local directory containing your asset>",
+          "inputFolderPath": "<optional: base folderpath in the input container for asset upload. uses / as dir separator>",
+          "inputAssetPath": "<the path to the asset under inputcontainer/inputfolderpath pointing to the input asset e.g. box.fbx>",
+          "outputFolderPath": "<optional: base folderpath in the output container>",
+          "outputAssetFileName": "<optional: filename for the converted asset>"
+        }
     }"#;
 
     #[test]
@@ -110,6 +149,28 @@ mod tests {
         let c = ArrConfig::parse(TEMPLATE).unwrap();
         assert!(c.account_id.is_none() && c.account_key.is_none() && c.account_domain.is_none());
         assert!(c.remote_rendering_domain.is_none() && c.vm_size.is_none() && c.max_lease_time.is_none());
+        assert_eq!(c.conversion, ConversionConfig::default());
+    }
+
+    #[test]
+    fn conversion_settings_are_read() {
+        let text = TEMPLATE
+            .replace("<name of the storage account you created>", "contosostorage01")
+            .replace("<input container inside the storage container>", "arrinput")
+            .replace(
+                "<the path to the asset under inputcontainer/inputfolderpath pointing to the input asset e.g. box.fbx>",
+                "box.fbx",
+            )
+            .replace("<optional: base folderpath in the output container>", " out/box ");
+        let c = ArrConfig::parse(&text).unwrap().conversion;
+        assert_eq!(c.storage_account_name.as_deref(), Some("contosostorage01"));
+        assert_eq!(c.blob_input_container_name.as_deref(), Some("arrinput"));
+        assert_eq!(c.input_asset_path.as_deref(), Some("box.fbx"));
+        assert_eq!(c.output_folder_path.as_deref(), Some("out/box"));
+        assert!(c.blob_output_container_name.is_none() && c.input_folder_path.is_none());
+        assert!(c.output_asset_file_name.is_none());
+        let err = ArrConfig::parse(r#"{"assetConversionSettings":{"inputAssetPath":1}}"#).unwrap_err();
+        assert_eq!(err, "assetConversionSettings.inputAssetPath must be a string");
     }
 
     #[test]

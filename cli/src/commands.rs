@@ -9,6 +9,7 @@ use arr_session::{Client, CreateSessionOptions, Error, Result, Session, WaitOpti
 use serde_json::json;
 
 use crate::args::{Command, CreateFlags, OutputFormat, SessionCommand};
+use crate::conversions;
 use crate::exit::{self, Exit};
 use crate::output;
 use crate::settings::Settings;
@@ -27,6 +28,7 @@ pub async fn run(command: Command, settings: &Settings, client: &Client) -> Resu
             }
             Ok(Exit::Ok)
         }
+        Command::Conversion { command } => conversions::run(command, settings, client).await,
         Command::Session(args) => match args.command {
             // RenderingSession.ps1 without switches: create, then poll until Ready.
             None => create(args.create, true, settings, client).await,
@@ -132,7 +134,7 @@ async fn wait_many(ids: &[String], settings: &Settings, client: &Client) -> Resu
                     shown.push(last.clone());
                 }
                 report_item(id, &e, settings.output);
-                exit = first_failure(exit, Exit::for_error(&e));
+                exit = exit.or(Exit::for_error(&e));
             }
         }
     }
@@ -187,7 +189,7 @@ async fn stop_all(yes: bool, settings: &Settings, client: &Client) -> Result<Exi
             }
             Err(e) => {
                 report_item(&session.id, &e, settings.output);
-                exit = first_failure(exit, Exit::for_error(&e));
+                exit = exit.or(Exit::for_error(&e));
                 results.push(json!({ "id": session.id, "stopped": false }));
             }
         }
@@ -238,13 +240,5 @@ fn report_item(id: &str, error: &Error, format: OutputFormat) {
         let mut value = exit::error_json(error);
         value["id"] = json!(id);
         eprintln!("{value}");
-    }
-}
-
-fn first_failure(so_far: Exit, next: Exit) -> Exit {
-    if so_far == Exit::Ok {
-        next
-    } else {
-        so_far
     }
 }

@@ -12,8 +12,9 @@ use crate::args::OutputFormat;
 #[repr(u8)]
 pub enum Exit {
     Ok = 0,
-    /// A session ended in Error, Expired or Stopped while we waited for it.
-    SessionEnded = 1,
+    /// A session ended in Error, Expired or Stopped, or a conversion ended Failed or Cancelled, while we
+    /// waited for it.
+    Ended = 1,
     /// Usage error or invalid argument (clap uses 2 as well).
     Usage = 2,
     /// Unauthorized or forbidden.
@@ -29,13 +30,22 @@ pub enum Exit {
 impl Exit {
     pub fn for_error(error: &Error) -> Exit {
         match error.kind() {
-            ErrorKind::SessionEnded => Exit::SessionEnded,
+            ErrorKind::SessionEnded => Exit::Ended,
             ErrorKind::InvalidArgument => Exit::Usage,
             ErrorKind::Unauthorized | ErrorKind::Forbidden => Exit::Auth,
             ErrorKind::NotFound => Exit::NotFound,
             ErrorKind::Network | ErrorKind::Timeout => Exit::Network,
             ErrorKind::Conflict => Exit::Conflict,
             _ => Exit::Other,
+        }
+    }
+
+    /// The first failure: `self` unless it is `Ok`.
+    pub fn or(self, next: Exit) -> Exit {
+        if self == Exit::Ok {
+            next
+        } else {
+            self
         }
     }
 }

@@ -1,9 +1,10 @@
-//! `arr`: create, inspect, extend and stop Azure Remote Rendering sessions from a terminal or a script,
-//! at parity with ARR's PowerShell `RenderingSession.ps1`. Run `arr --help` for settings and exit codes.
+//! `arr`: create, inspect, extend and stop Azure Remote Rendering sessions, and convert models, from a
+//! terminal or a script, at parity with ARR's PowerShell `RenderingSession.ps1` and `Conversion.ps1`. Run `arr --help` for settings and exit codes.
 
 mod args;
 mod arrconfig;
 mod commands;
+mod conversions;
 mod exit;
 mod lease;
 mod output;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use arr_session::{ApiVersion, ClientConfig, Credential, Error, Result, Secret, SessionSize};
 
 use crate::args::{GlobalArgs, OutputFormat};
-use crate::arrconfig::ArrConfig;
+use crate::arrconfig::{ArrConfig, ConversionConfig};
 use crate::lease::parse_lease;
 
 /// RenderingSession.ps1's default lease (4:00:00) when neither a flag nor the file gives one.
@@ -24,6 +24,9 @@ pub struct Settings {
     pub output: OutputFormat,
     pub timeout: Option<Duration>,
     pub poll_interval: Option<Duration>,
+    /// `ARR_INPUT_SAS` / `ARR_OUTPUT_SAS`, used when `--input-sas` / `--output-sas` are not given.
+    pub input_sas: Option<Secret>,
+    pub output_sas: Option<Secret>,
     file: ArrConfig,
 }
 
@@ -89,8 +92,15 @@ impl Settings {
             output: global.output,
             timeout: global.timeout,
             poll_interval: global.poll_interval,
+            input_sas: get("ARR_INPUT_SAS").map(Secret::new),
+            output_sas: get("ARR_OUTPUT_SAS").map(Secret::new),
             file,
         })
+    }
+
+    /// arrconfig.json's `assetConversionSettings`.
+    pub fn conversion_file(&self) -> &ConversionConfig {
+        &self.file.conversion
     }
 
     /// The size to create with when `--size` is not given: the file's vmSize, else Standard.
