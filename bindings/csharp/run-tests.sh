@@ -31,7 +31,7 @@ mcs -nologo -target:library -warn:4 -warnaserror+ -nowarn:67 -define:UNITY_2019_
 mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:System.Xml.dll -r:"$out/ArrSession.Runtime.dll" \
     -out:"$out/ArrSession.Tests.exe" "$here"/tests/*.cs
 # The examples, built the same way; ExampleTests runs them against an emulator.
-for example in SessionLifecycle AzureSdkReadmeSample; do
+for example in SessionLifecycle AzureSdkReadmeSample AzureSdkConversionSample; do
     mcs -nologo -target:exe -warn:4 -warnaserror+ -r:System.dll -r:System.Core.dll -r:"$out/ArrSession.Runtime.dll" \
         -out:"$out/$example.exe" "$root/examples/csharp/$example.cs"
 done
@@ -44,6 +44,7 @@ export LD_LIBRARY_PATH="$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export ARR_CSHARP_PACKAGE_DIR="$here/com.arrsession.client"
 export ARR_CSHARP_EXAMPLE_EXE="$out/SessionLifecycle.exe"
 export ARR_CSHARP_SAMPLE_EXE="$out/AzureSdkReadmeSample.exe"
+export ARR_CSHARP_CONVERSION_SAMPLE_EXE="$out/AzureSdkConversionSample.exe"
 export ARR_CSHARP_UNITY_CHECK_DLL="$out/ArrSession.Unity.Check.dll"
 log="$out/test-output.txt"
 set +e
