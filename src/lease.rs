@@ -322,6 +322,11 @@ impl Client {
     }
 }
 
+/// The client was closed under the keeper: it ends quietly (the stream simply ends).
+fn stops_the_keeper(error: &Error) -> bool {
+    matches!(error.kind(), ErrorKind::Cancelled | ErrorKind::Closed)
+}
+
 struct Keeper {
     client: Client,
     options: KeepOptions,
@@ -346,6 +351,7 @@ impl Keeper {
                     }
                     self.options.poll_interval
                 }
+                Err(e) if stops_the_keeper(&e) => return,
                 Err(e) => self.trouble(None, &e),
             };
             if self.tracked.is_empty() {
@@ -383,6 +389,10 @@ impl Keeper {
             Ok(session) => session,
             Err(e) if is_transient(&e) => {
                 self.trouble(Some(id), &e);
+                return;
+            }
+            Err(e) if stops_the_keeper(&e) => {
+                self.tracked.clear();
                 return;
             }
             Err(e) => {
