@@ -52,6 +52,15 @@ pub struct EmulatorConfig {
     pub aad_tenants: Vec<String>,
     /// Extra `aud` values accepted in AAD tokens, besides the Mixed Reality STS resource URIs.
     pub aad_audiences: Vec<String>,
+    /// The storage account linked to every ARR account, as an Azure Storage connection string (e.g.
+    /// [`Azurite::connection_string`](crate::azurite::Azurite::connection_string)). Conversions read and
+    /// write real blobs through it (Shared Key) or through the SAS of the request. `None` (default):
+    /// storage is simulated and nothing is read or written.
+    pub storage: Option<String>,
+    /// Emulated time a conversion spends `NotStarted`; default 5 s (inferred from a 2022 recording).
+    pub conversion_start_delay: Duration,
+    /// Emulated time a conversion spends `Running`; default 60 s (inferred from a 2022 recording).
+    pub conversion_duration: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -76,6 +85,9 @@ impl Default for EmulatorConfig {
             token_lifetime: Duration::from_secs(24 * 3600),
             region: "emulator".to_string(),
             max_body_bytes: 1 << 20,
+            storage: None,
+            conversion_start_delay: Duration::from_secs(5),
+            conversion_duration: Duration::from_secs(60),
         }
     }
 }
@@ -108,6 +120,9 @@ impl EmulatorConfig {
         }
         if self.rate_limit == Some(0) {
             return Err("rate_limit must be at least 1 request per second".into());
+        }
+        if let Some(text) = &self.storage {
+            crate::blob::StorageAccount::from_connection_string(text)?;
         }
         if self.region.is_empty() || !self.region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return Err(format!("region '{}' must be a non-empty DNS label", self.region));

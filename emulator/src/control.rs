@@ -10,6 +10,7 @@ use axum::http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
 use serde_json::{json, Value};
 
+use crate::conversions;
 use crate::faults::ScriptedFault;
 use crate::respond::{empty, error_v1, json as json_resp, percent_decode_path, query_param, Resp};
 use crate::shared::Shared;
@@ -35,6 +36,27 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
             json_resp(StatusCode::OK, &json!(counts))
         }
         (&Method::GET, ["sessions"]) => json_resp(StatusCode::OK, &json!(shared.snapshots())),
+        (&Method::GET, ["conversions"]) => json_resp(StatusCode::OK, &json!(conversions::snapshots(shared))),
+        (&Method::POST, ["conversions", id, action @ ("fail" | "cancel")]) => {
+            let body = match object(&body) {
+                Ok(b) => b,
+                Err(resp) => return *resp,
+            };
+            let text =
+                |name: &str, default: &str| body.get(name).and_then(Value::as_str).unwrap_or(default).to_string();
+            let outcome = if *action == "fail" {
+                conversions::fail_outcome(
+                    &text("code", conversions::CONVERSION_FAIL_CODE),
+                    &text("message", conversions::CONVERSION_FAIL_MESSAGE),
+                )
+            } else {
+                conversions::cancel_outcome()
+            };
+            match conversions::force(shared, id, account.as_deref(), outcome) {
+                Ok(snapshot) => json_resp(StatusCode::OK, &json!(snapshot)),
+                Err(e) => control_error(&e),
+            }
+        }
         (&Method::GET, ["log"]) => {
             let lines: Vec<String> = shared.log.lock().unwrap().iter().cloned().collect();
             json_resp(StatusCode::OK, &json!(lines))
@@ -113,7 +135,8 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
             }
             session_result(shared, result)
         }
-        (_, ["health" | "counts" | "sessions" | "log" | "faults" | "revoke-tokens" | "clock"])
+        (_, ["health" | "counts" | "sessions" | "conversions" | "log" | "faults" | "revoke-tokens" | "clock"])
+        | (_, ["conversions", _, "fail" | "cancel"])
         | (_, ["clock", "advance"])
         | (_, ["sessions", _, "fail" | "expire" | "set-field"]) => empty(StatusCode::METHOD_NOT_ALLOWED),
         _ => empty(StatusCode::NOT_FOUND),
@@ -153,8 +176,10 @@ fn session_result(shared: &Shared, result: Result<View, ControlError>) -> Resp {
 
 fn control_error(e: &ControlError) -> Resp {
     let status = match e {
-        ControlError::NotFound(_) => StatusCode::NOT_FOUND,
-        ControlError::Ambiguous(_) | ControlError::Ended { .. } => StatusCode::CONFLICT,
+        ControlError::NotFound(_) | ControlError::ConversionNotFound(_) => StatusCode::NOT_FOUND,
+        ControlError::Ambiguous(_) | ControlError::Ended { .. } | ControlError::ConversionEnded { .. } => {
+            StatusCode::CONFLICT
+        }
         ControlError::Invalid(_) => StatusCode::BAD_REQUEST,
     };
     error_v1(status, &e.to_string())

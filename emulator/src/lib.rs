@@ -8,6 +8,9 @@
 //! * Sessions, api-version 2021-01-01 (and `2021-01-01-preview`, `2021-08-01-preview`):
 //!   `PUT|GET|PATCH /accounts/{a}/sessions/{s}`, `POST /accounts/{a}/sessions/{s}/:stop`,
 //!   `GET /accounts/{a}/sessions` (paged with an absolute `@nextLink`).
+//! * Asset conversions, api-version 2021-01-01: `PUT|GET /accounts/{a}/conversions/{c}`,
+//!   `GET /accounts/{a}/conversions`, backed by simulated storage or by a real blob storage account
+//!   ([`EmulatorConfig::storage`], e.g. an [`azurite::Azurite`]).
 //! * The legacy v1 session API under `/v1/accounts/{a}/sessions/...`.
 //! * A control surface for out-of-process tests under `/_emulator/` (`counts`, `faults`, `sessions`,
 //!   `revoke-tokens`, `log`, `health`, `clock`, `clock/advance`, `sessions/{id}/fail`,
@@ -15,7 +18,8 @@
 //!
 //! Session status is computed from timestamps on every read (Starting for
 //! [`EmulatorConfig::start_delay`], then Ready until the lease runs out, scaled by
-//! [`EmulatorConfig::time_scale`]; Error from a recorded failure), so there are no background tasks.
+//! [`EmulatorConfig::time_scale`]; Error from a recorded failure), so sessions need no background tasks
+//! (conversions have one each, for their storage work).
 //! Emulated time is the real clock plus an offset moved by [`Emulator::advance_clock`] (and, per session,
 //! by [`Emulator::expire_session`]). `emulator/README.md` documents every flag, hook and inference.
 //!
@@ -34,8 +38,11 @@
 
 mod api_2021;
 mod api_v1;
+pub mod azurite;
+mod blob;
 mod config;
 mod control;
+mod conversions;
 mod faults;
 mod lenient;
 mod logging;
@@ -59,8 +66,13 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use blob::StorageAccount;
 pub use config::EmulatorConfig;
 pub use control::{FAIL_CODE, FAIL_MESSAGE};
+pub use conversions::{
+    ConversionSnapshot, CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE, INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE,
+    LINKED_STORAGE_ERROR, LINKED_STORAGE_MESSAGE, OUTPUT_CONTAINER_ERROR,
+};
 pub use faults::{FaultKind, FaultRates, ScriptedFault, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
 pub use store::{ControlError, CAPACITY_CODE};
 pub use timefmt::parse_duration;
@@ -159,6 +171,23 @@ impl Emulator {
         let serves_tls = tls.is_some();
         let base_url = format!("{}://{}", if serves_tls { "https" } else { "http" }, connectable(local));
 
+        let storage = match &config.storage {
+            Some(text) => Some(
+                blob::StorageAccount::from_connection_string(text)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+            ),
+            None => None,
+        };
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(std::io::Error::other)?;
+        let unfinished: Vec<(String, String)> = loaded
+            .conversions
+            .iter()
+            .filter(|c| c.outcome.is_none() && c.forced.is_none())
+            .map(|c| (c.account_id.clone(), c.id.clone()))
+            .collect();
         let store = Store::new(
             &loaded,
             config.time_scale,
@@ -182,6 +211,8 @@ impl Emulator {
             log: Mutex::new(VecDeque::new()),
             base_url,
             config,
+            storage,
+            http,
         });
         // Write the file right away so the signing secret is persisted before any token is handed out.
         shared.store.persist();
@@ -192,6 +223,10 @@ impl Emulator {
             .enable_all()
             .build()?;
         let server = runtime.spawn(server::run(listener, tls, shared.clone(), shutdown_rx));
+        // Conversions loaded from the state file that had not finished resume their storage work.
+        for (account, id) in unfinished {
+            runtime.spawn(conversions::worker(shared.clone(), account, id));
+        }
         Ok(Emulator {
             shared,
             cert_pem,
@@ -252,9 +287,10 @@ impl Emulator {
         self.snapshot(id)
     }
 
-    /// Moves emulated time forward by `minutes` for every session (and for sessions created later):
-    /// Starting sessions get closer to Ready, Ready ones accumulate elapsed time and may expire. Time
-    /// never goes back.
+    /// Moves emulated time forward by `minutes` for every session and conversion (and for those created
+    /// later): Starting sessions get closer to Ready, Ready ones accumulate elapsed time and may expire;
+    /// conversions move from NotStarted to Running to their result (a conversion whose storage work is
+    /// still going on stays Running until it is done, usually milliseconds). Time never goes back.
     pub fn advance_clock(&self, minutes: f64) -> Result<(), ControlError> {
         self.shared.store.advance_clock(minutes)
     }
@@ -264,6 +300,22 @@ impl Emulator {
     /// `"Tiny"`). `None` restores the real value. Behaviour (listing, expiry, updates) is unchanged.
     pub fn set_session_field(&self, id: &str, field: &str, value: Option<&str>) -> Result<(), ControlError> {
         self.shared.store.set_field(id, None, field, value).map(|_| ())
+    }
+
+    /// All conversions of all accounts in creation order, with their status now.
+    pub fn conversions(&self) -> Vec<ConversionSnapshot> {
+        conversions::snapshots(&self.shared)
+    }
+
+    /// Makes conversion `id` (NotStarted or Running) `Failed` now, with this `error.code` and
+    /// `error.message` (defaults: [`CONVERSION_FAIL_CODE`], [`CONVERSION_FAIL_MESSAGE`]).
+    pub fn fail_conversion(&self, id: &str, code: &str, message: &str) -> Result<ConversionSnapshot, ControlError> {
+        conversions::force(&self.shared, id, None, conversions::fail_outcome(code, message))
+    }
+
+    /// Makes conversion `id` (NotStarted or Running) `Cancelled` now (`error` stays null).
+    pub fn cancel_conversion(&self, id: &str) -> Result<ConversionSnapshot, ControlError> {
+        conversions::force(&self.shared, id, None, conversions::cancel_outcome())
     }
 
     fn snapshot(&self, id: &str) -> Result<SessionSnapshot, ControlError> {

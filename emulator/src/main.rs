@@ -20,6 +20,8 @@ const AFTER_HELP: &str = concat!(
     "  PUT|GET|PATCH /accounts/{id}/sessions/{sid}   sessions, ?api-version=2021-01-01\n",
     "  POST /accounts/{id}/sessions/{sid}/:stop      stop a session\n",
     "  GET  /accounts/{id}/sessions                  list live sessions (paged, @nextLink)\n",
+    "  PUT|GET /accounts/{id}/conversions/{cid}      asset conversions, ?api-version=2021-01-01\n",
+    "  GET  /accounts/{id}/conversions               list conversions (paged, \"@nextLink\": null at the end)\n",
     "  /v1/accounts/{id}/sessions/...                legacy v1 API\n",
     "\n",
     "Control hooks (no auth, never counted, faulted or throttled; ?account=ID picks among equal ids):\n",
@@ -30,6 +32,10 @@ const AFTER_HELP: &str = concat!(
     "  POST /_emulator/sessions/{id}/expire          this session's lease runs out now -> Expired\n",
     "  POST /_emulator/sessions/{id}/set-field       {\"field\":\"size\"|\"status\",\"value\":\"Tiny\"|null}\n",
     "  POST /_emulator/clock/advance                 {\"minutes\":N}: emulated time moves for all sessions\n",
+    "                                                and conversions\n",
+    "  GET  /_emulator/conversions                   every conversion (status, error, input and output URIs)\n",
+    "  POST /_emulator/conversions/{id}/fail         {\"code\":\"...\",\"message\":\"...\"} -> status Failed\n",
+    "  POST /_emulator/conversions/{id}/cancel       -> status Cancelled\n",
     "\n",
     "Scripted fault JSON for POST /_emulator/faults, e.g.:\n",
     "  {\"route\":\"sessions.get\",\"kind\":{\"kind\":\"status\",\"status\":503,\"retryAfter\":null},\"times\":2}\n",
@@ -37,8 +43,16 @@ const AFTER_HELP: &str = concat!(
     "         holdBeforeProcessing{millis}, malformedBody (delay and hold wait before processing; an\n",
     "         accepted request is carried out even if the client disconnects),\n",
     "         sessionError{code,message} (create routes: the new session fails into Error)\n",
-    "  routes: sts.token, sessions.create|get|update|stop|list, v1.sessions.create|list|update|properties|stop\n",
+    "  routes: sts.token, sessions.create|get|update|stop|list, conversions.create|get|list,\n",
+    "          v1.sessions.create|list|update|properties|stop\n",
     "--faults rates: 500, 503, drop, delay[:DURATION], malformed (per request), sessionError (per new session)\n",
+    "\n",
+    "Storage for conversions (--storage): none simulates it (an input path containing \"missing\" fails with\n",
+    "InputContainerError; a container name containing \"missing\" without a SAS gets 403 at create). A\n",
+    "connection string links that account to every ARR account; to run Azurite for it:\n",
+    "  npm install --prefix target/azurite azurite@3.37.0\n",
+    "  target/azurite/node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort 10000 \\\n",
+    "      --inMemoryPersistence --disableTelemetry --skipApiVersionCheck --loose\n",
     "\n",
     "The first line on stdout is the base URL; logs go to stderr (--log-level; RUST_LOG is not read).\n",
     "Full documentation: emulator/README.md."
@@ -113,6 +127,17 @@ struct Args {
     /// Largest accepted request body in bytes; bigger bodies get 413 PayloadTooLarge.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     max_body_bytes: usize,
+    /// Storage linked to every account, for conversions: an Azure Storage connection string (e.g. Azurite's
+    /// "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=...;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"),
+    /// or "none" to simulate storage.
+    #[arg(long, value_name = "CONNECTION_STRING", default_value = "none")]
+    storage: String,
+    /// Emulated time a conversion spends NotStarted (scaled by --time-scale).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    conversion_start_delay: Duration,
+    /// Emulated time a conversion spends Running before its result shows (scaled by --time-scale).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    conversion_duration: Duration,
     /// Exit when stdin reaches end-of-file (ties the emulator's life to a parent test process).
     #[arg(long)]
     exit_on_stdin_eof: bool,
@@ -174,6 +199,9 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         token_lifetime: args.token_lifetime,
         region: args.region.clone(),
         max_body_bytes: args.max_body_bytes,
+        storage: (!args.storage.trim().eq_ignore_ascii_case("none")).then(|| args.storage.clone()),
+        conversion_start_delay: args.conversion_start_delay,
+        conversion_duration: args.conversion_duration,
     })
 }
 

@@ -16,7 +16,7 @@ use crate::respond::{
     empty, error_2021, error_v1, finish, new_ms_cv, percent_decode_path, status_fault, Family, Resp, JSON_CONTENT_TYPE,
 };
 use crate::shared::Shared;
-use crate::{api_2021, api_v1, control, logging, sts};
+use crate::{api_2021, api_v1, control, conversions, logging, sts};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RouteKind {
@@ -31,6 +31,9 @@ pub(crate) enum RouteKind {
     V1Update,
     V1Properties,
     V1Stop,
+    ConversionCreate,
+    ConversionGet,
+    ConversionList,
     Unknown,
 }
 
@@ -49,6 +52,9 @@ impl RouteKind {
             RouteKind::V1Update => "v1.sessions.update",
             RouteKind::V1Properties => "v1.sessions.properties",
             RouteKind::V1Stop => "v1.sessions.stop",
+            RouteKind::ConversionCreate => "conversions.create",
+            RouteKind::ConversionGet => "conversions.get",
+            RouteKind::ConversionList => "conversions.list",
             RouteKind::Unknown => "unknown",
         }
     }
@@ -56,9 +62,14 @@ impl RouteKind {
     fn family(self) -> Family {
         match self {
             RouteKind::StsToken => Family::Sts,
-            RouteKind::Create | RouteKind::Get | RouteKind::Update | RouteKind::Stop | RouteKind::List => {
-                Family::Api2021
-            }
+            RouteKind::Create
+            | RouteKind::Get
+            | RouteKind::Update
+            | RouteKind::Stop
+            | RouteKind::List
+            | RouteKind::ConversionCreate
+            | RouteKind::ConversionGet
+            | RouteKind::ConversionList => Family::Api2021,
             RouteKind::Unknown => Family::Unknown,
             _ => Family::V1,
         }
@@ -110,6 +121,9 @@ pub(crate) fn classify(method: &Method, path: &str) -> Route {
         (false, 4, "sessions") if m == Method::GET => RouteKind::Get,
         (false, 4, "sessions") if m == Method::PATCH => RouteKind::Update,
         (false, 5, "sessions") if m == Method::POST && is_stop(rest[4]) => RouteKind::Stop,
+        (false, 3, "conversions") if m == Method::GET => RouteKind::ConversionList,
+        (false, 4, "conversions") if m == Method::PUT => RouteKind::ConversionCreate,
+        (false, 4, "conversions") if m == Method::GET => RouteKind::ConversionGet,
         (true, 3, "sessions") if m == Method::GET => RouteKind::V1List,
         (true, 4, "sessions") if m == Method::POST && rest[3].eq_ignore_ascii_case("create") => RouteKind::V1Create,
         (true, 4, "sessions") if m == Method::PATCH => RouteKind::V1Update,
@@ -217,7 +231,7 @@ async fn handle_detached(shared: Arc<Shared>, req: Request<Incoming>) -> Option<
 
 /// None = drop the connection. The body is read first: once it is in, the request counts as accepted
 /// and everything after (holds, delays, processing) happens even if the client has gone.
-async fn process(shared: &Shared, route: &Route, req: Request<Incoming>, ms_cv: &str) -> Option<Resp> {
+async fn process(shared: &Arc<Shared>, route: &Route, req: Request<Incoming>, ms_cv: &str) -> Option<Resp> {
     if route.kind == RouteKind::Unknown {
         return Some(empty(StatusCode::NOT_FOUND));
     }
@@ -268,7 +282,7 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>, ms_cv: 
         }
         _ => None,
     };
-    let mut resp = dispatch(shared, route, &parts, &body, startup_failure);
+    let mut resp = dispatch(shared, route, &parts, &body, startup_failure).await;
     if shared.config.legacy_nulls && route.kind.family() == Family::Api2021 && resp.status().is_client_error() {
         resp = legacy_error_nulls(resp).await;
     }
@@ -280,8 +294,8 @@ async fn process(shared: &Shared, route: &Route, req: Request<Incoming>, ms_cv: 
 }
 
 /// `startup_failure` is for create routes: the new session is to fail with this (code, message).
-fn dispatch(
-    shared: &Shared,
+async fn dispatch(
+    shared: &Arc<Shared>,
     route: &Route,
     parts: &Parts,
     body: &[u8],
@@ -319,6 +333,15 @@ fn dispatch(
         RouteKind::V1Update => api_v1::update(shared, account, session, body),
         RouteKind::V1Properties => api_v1::get_properties(shared, account, session),
         RouteKind::V1Stop => api_v1::delete(shared, account, session),
+        RouteKind::ConversionCreate => conversions::create(shared, account, session, body).await,
+        RouteKind::ConversionGet => conversions::get(shared, account, session),
+        RouteKind::ConversionList => conversions::list(
+            shared,
+            account,
+            parts.uri.path(),
+            parts.uri.query(),
+            &origin(shared, parts),
+        ),
         RouteKind::StsToken | RouteKind::Unknown => empty(StatusCode::NOT_FOUND),
     }
 }
@@ -428,6 +451,10 @@ mod tests {
         );
         assert_eq!(k(Method::DELETE, "/v1/accounts/a/sessions/x"), "v1.sessions.stop");
         assert_eq!(k(Method::DELETE, "/accounts/a/sessions/x"), "unknown");
+        assert_eq!(k(Method::PUT, "/accounts/a/conversions/c1"), "conversions.create");
+        assert_eq!(k(Method::GET, "/accounts/a/conversions/c1"), "conversions.get");
+        assert_eq!(k(Method::GET, "/accounts/a/Conversions/"), "conversions.list");
+        assert_eq!(k(Method::POST, "/accounts/a/conversions/c1"), "unknown");
         assert_eq!(k(Method::GET, "/accounts//sessions"), "unknown");
         assert_eq!(k(Method::GET, "/"), "unknown");
         assert_eq!(classify(&Method::GET, "/Accounts/ABC/token").account, "abc");

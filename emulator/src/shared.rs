@@ -28,6 +28,10 @@ pub(crate) struct Shared {
     pub log: Mutex<VecDeque<String>>,
     /// `http(s)://host:port`, no trailing slash.
     pub base_url: String,
+    /// The linked storage account (`--storage`); None = simulated storage.
+    pub storage: Option<crate::blob::StorageAccount>,
+    /// HTTP client for blob storage.
+    pub http: reqwest::Client,
 }
 
 impl Shared {

@@ -10,6 +10,7 @@ use base64::Engine;
 
 use serde::{Deserialize, Serialize};
 
+use crate::conversions::{Conversion, ConversionTable};
 use crate::timefmt::unix_nanos_now;
 use crate::token::TokenService;
 
@@ -197,6 +198,11 @@ pub(crate) struct PersistedState {
     pub tls_cert_pem: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_key_pem: Option<String>,
+    /// Asset conversions, in creation order.
+    #[serde(default)]
+    pub conversions: Vec<Conversion>,
+    #[serde(default)]
+    pub next_conversion_seq: u64,
 }
 
 pub(crate) enum CreateOutcome {
@@ -215,6 +221,7 @@ pub(crate) enum UpdateError {
 struct Inner {
     sessions: HashMap<(String, String), Session>,
     next_seq: u64,
+    conversions: ConversionTable,
     /// Global shift of emulated time, in real nanoseconds.
     clock_offset_ns: u64,
 }
@@ -244,6 +251,10 @@ pub enum ControlError {
     Ended { id: String, status: String },
     /// A request the hook cannot carry out (unknown field, bad value).
     Invalid(String),
+    /// No conversion with this id (in this account, when one was given).
+    ConversionNotFound(String),
+    /// The conversion already reached a terminal status (Succeeded, Failed or Cancelled).
+    ConversionEnded { id: String, status: String },
 }
 
 impl std::fmt::Display for ControlError {
@@ -256,6 +267,10 @@ impl std::fmt::Display for ControlError {
             ),
             ControlError::Ended { id, status } => write!(f, "session '{id}' has already ended ({status})"),
             ControlError::Invalid(m) => f.write_str(m),
+            ControlError::ConversionNotFound(id) => write!(f, "no conversion '{id}'"),
+            ControlError::ConversionEnded { id, status } => {
+                write!(f, "conversion '{id}' has already ended ({status})")
+            }
         }
     }
 }
@@ -310,6 +325,7 @@ impl Store {
             inner: Mutex::new(Inner {
                 sessions,
                 next_seq,
+                conversions: ConversionTable::new(&loaded.conversions, loaded.next_conversion_seq),
                 clock_offset_ns: loaded.clock_offset_ns,
             }),
             time_scale,
@@ -552,6 +568,19 @@ impl Store {
         Ok(())
     }
 
+    /// Runs `f` on the conversions with emulated "now" (the real clock plus the advanced offset); writes
+    /// the state file when `f` says it changed something.
+    pub(crate) fn with_conversions<R>(&self, f: impl FnOnce(&mut ConversionTable, u64) -> (R, bool)) -> R {
+        let mut guard = self.inner.lock().unwrap();
+        let inner = &mut *guard;
+        let now = inner.now_global();
+        let (result, changed) = f(&mut inner.conversions, now);
+        if changed {
+            self.persist_locked(inner);
+        }
+        result
+    }
+
     /// Emulated minutes the clock was advanced by so far.
     pub(crate) fn clock_advanced_minutes(&self) -> f64 {
         let inner = self.inner.lock().unwrap();
@@ -609,6 +638,8 @@ impl Store {
             clock_offset_ns: inner.clock_offset_ns,
             tls_cert_pem: self.tls_pem.as_ref().map(|(c, _)| c.clone()),
             tls_key_pem: self.tls_pem.as_ref().map(|(_, k)| k.clone()),
+            conversions: inner.conversions.to_vec(),
+            next_conversion_seq: inner.conversions.next_seq,
         };
         if let Err(e) = write_state(path, &state) {
             tracing::warn!("could not write state file {}: {e}", path.display());
