@@ -367,6 +367,16 @@ namespace ArrSession.Tests
         }
 
         [Test]
+        public static void Conversions_with_the_legacy_v1_api_are_refused_as_an_argument_error()
+        {
+            using (RemoteRenderingClient client = Fixture.Conversions.Client(RemoteRenderingServiceVersion.V1))
+            {
+                Assert.Throws<ArgumentException>(() => client.StartConversion(Fixture.NewId("conv-v1"), House()), "v1 start");
+                Assert.Throws<ArgumentException>(() => client.GetConversions(), "v1 list");
+            }
+        }
+
+        [Test]
         public static void A_mock_client_serves_conversions_from_overrides()
         {
             var client = new MockConversionClient();
