@@ -33,6 +33,10 @@ install_prerequisites() {
   python3 -c 'import pytest' 2>/dev/null || python3 -m pip install --quiet pytest 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages pytest
   command -v cbindgen >/dev/null || cargo install --quiet --locked cbindgen --version 0.29.4
+  # Azurite, the Azure Storage emulator the conversion tests run against (always with --disableTelemetry).
+  command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+  [ -x target/azurite/node_modules/.bin/azurite-blob ] \
+    || npm install --silent --no-audit --no-fund --prefix target/azurite azurite@3.37.0 >/dev/null
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
 }
 
