@@ -472,3 +472,69 @@ fn unknown_conversions_exit_4() {
     run.code(4);
     assert_eq!(run.error_json()["id"], "nope");
 }
+
+#[test]
+fn a_timeout_exits_5_showing_the_conversion_as_last_seen() {
+    let emu = slow();
+    create(
+        &emu,
+        &[
+            "--id",
+            "too-slow",
+            "--input-container",
+            IN,
+            "--input",
+            "box.fbx",
+            "--output-container",
+            OUT,
+        ],
+    );
+    let run = emu
+        .arr()
+        .args(["--timeout", "300ms", "conversion", "get", "too-slow", "--wait"])
+        .run();
+    run.code(5);
+    assert!(run.stdout.contains("NotStarted"), "{}", run.stdout);
+    let run = emu
+        .arr()
+        .args(["-o", "json", "--timeout", "300ms", "conversion", "wait", "too-slow"])
+        .run();
+    run.code(5);
+    assert_eq!(run.error_json()["id"], "too-slow");
+}
+
+#[test]
+fn waiting_on_a_terminal_shows_progress() {
+    // Long enough in each state for the spinner to draw it.
+    let emu = Emu::with(EmulatorConfig {
+        conversion_start_delay: Duration::from_millis(500),
+        conversion_duration: Duration::from_millis(500),
+        ..EmulatorConfig::default()
+    });
+    let args = [
+        "--poll-interval",
+        "50ms",
+        "conversion",
+        "create",
+        "--id",
+        "on-tty",
+        "--wait",
+        "--input-container",
+        IN,
+        "--input",
+        "box.fbx",
+        "--input-sas",
+        IN_SAS,
+        "--output-container",
+        OUT,
+    ];
+    let Some((code, screen)) = common::on_terminal(&emu, &args, "") else {
+        eprintln!("skipped: util-linux `script` is not available to provide a terminal");
+        return;
+    };
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("conversion on-tty: NotStarted (0s)"), "{screen:?}");
+    assert!(screen.contains("\x1b[2K"), "the spinner line is erased: {screen:?}");
+    assert!(screen.contains(&format!("{OUT}/box.arrAsset")), "{screen:?}");
+    assert!(!screen.contains("TOPSECRET"), "{screen:?}");
+}
