@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use arr_emulator::{parse_duration, Emulator, EmulatorConfig, FaultRates, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+use arr_emulator::{
+    parse_duration, Emulator, EmulatorConfig, FaultRates, StorageAccount, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY,
+};
 use clap::Parser;
 use tracing::level_filters::LevelFilter;
 
@@ -176,6 +178,10 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         })?;
         accounts.push((id.to_string(), key.to_string()));
     }
+    let storage = (!args.storage.trim().eq_ignore_ascii_case("none")).then(|| args.storage.clone());
+    if let Some(text) = &storage {
+        StorageAccount::from_connection_string(text).map_err(|e| format!("--storage: {e}"))?;
+    }
     if accounts.is_empty() || args.keep_dev_account {
         accounts.push((DEV_ACCOUNT_ID.to_string(), DEV_ACCOUNT_KEY.to_string()));
     }
@@ -199,7 +205,7 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         token_lifetime: args.token_lifetime,
         region: args.region.clone(),
         max_body_bytes: args.max_body_bytes,
-        storage: (!args.storage.trim().eq_ignore_ascii_case("none")).then(|| args.storage.clone()),
+        storage,
         conversion_start_delay: args.conversion_start_delay,
         conversion_duration: args.conversion_duration,
     })

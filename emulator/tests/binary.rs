@@ -125,6 +125,14 @@ fn help_documents_the_dev_account_and_flags() {
         "--aad-audience",
         "--log-level",
         "--quiet",
+        "--storage",
+        "--conversion-start-delay",
+        "--conversion-duration",
+        "conversions.create",
+        "/_emulator/conversions",
+        "/_emulator/conversions/{id}/fail",
+        "/_emulator/conversions/{id}/cancel",
+        "--disableTelemetry",
         "sessionError",
         "holdBeforeProcessing",
         "/_emulator/sessions/{id}/fail",
@@ -142,6 +150,26 @@ fn help_documents_the_dev_account_and_flags() {
     }
 }
 
+/// Every flag `--help` lists, and every control hook it names, is documented in the README.
+#[test]
+fn readme_documents_every_flag_and_hook_of_help() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut checked = 0;
+    for word in help.split(|c: char| c.is_whitespace() || c == ',' || c == '|') {
+        let word = word.trim_end_matches(['.', ':', ')']);
+        let is_flag =
+            word.starts_with("--") && word.len() > 2 && word[2..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+        let is_hook = word.starts_with("/_emulator/");
+        if (is_flag && word != "--help" && word != "--version") || is_hook {
+            assert!(readme.contains(word), "README.md does not mention {word}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} flags and hooks found in --help");
+}
+
 #[test]
 fn bad_arguments_are_rejected_with_the_bad_part_named() {
     let out = Command::new(BIN)
@@ -155,6 +183,14 @@ fn bad_arguments_are_rejected_with_the_bad_part_named() {
     let out = Command::new(BIN).args(["--account", "no-colon"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ID:KEY"));
+    let out = Command::new(BIN).args(["--storage", "AccountName=x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AccountKey"));
+    let out = Command::new(BIN)
+        .args(["--conversion-duration", "later"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
 }
 
 /// Runs the binary with `args`, lets `exercise` talk to it, then closes stdin and returns stderr.
