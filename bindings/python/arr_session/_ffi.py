@@ -62,7 +62,8 @@ _OUT_STR = POINTER(c_void_p)
 _OUT_ID = POINTER(c_uint64)
 _CLIENT = c_void_p
 
-# name: (restype, argtypes). Every exported function, in header order.
+# name: (restype, argtypes). Every exported function of the header (the conversion and keep_session
+# functions are declared only: the Python API for them is not written yet).
 PROTOTYPES = {
     "arr_version": (c_char_p, []),
     "arr_abi_version": (c_uint32, []),
@@ -90,6 +91,15 @@ PROTOTYPES = {
     "arr_client_wait_until_ready_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
     "arr_client_wait_for_sessions": (c_uint32, [_CLIENT, c_char_p, c_char_p, _OUT_STR]),
     "arr_client_wait_for_sessions_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
+    "arr_client_create_conversion": (c_uint32, [_CLIENT, c_char_p, c_char_p, _OUT_STR]),
+    "arr_client_create_conversion_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
+    "arr_client_get_conversion": (c_uint32, [_CLIENT, c_char_p, _OUT_STR]),
+    "arr_client_get_conversion_async": (c_uint32, [_CLIENT, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
+    "arr_client_list_conversions": (c_uint32, [_CLIENT, _OUT_STR]),
+    "arr_client_list_conversions_async": (c_uint32, [_CLIENT, CALLBACK, c_void_p, _OUT_ID]),
+    "arr_client_wait_for_conversion": (c_uint32, [_CLIENT, c_char_p, c_char_p, _OUT_STR]),
+    "arr_client_wait_for_conversion_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
+    "arr_client_keep_session": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
     "arr_client_get_access_token": (c_uint32, [_CLIENT, _OUT_STR]),
     "arr_client_get_access_token_async": (c_uint32, [_CLIENT, CALLBACK, c_void_p, _OUT_ID]),
     "arr_client_get_owned_sessions": (c_uint32, [_CLIENT, _OUT_STR]),
