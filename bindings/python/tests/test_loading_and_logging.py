@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import DEV_KEY, PACKAGE_DIR, Emulator
@@ -58,9 +59,16 @@ def test_library_logs_reach_logging(emulator: Emulator, caplog) -> None:
         arr_session.refresh_log_level()
         with RemoteRenderingClient(**emulator.kwargs()) as client:
             list(client.list_rendering_sessions())
+
+        def request_lines() -> list:
+            lines = [r for r in caplog.records if r.name.startswith("arr_session.")]
+            return [r for r in lines if "ms_cv=" in r.getMessage() and r.levelno == logging.INFO]
+
+        deadline = time.monotonic() + 5  # lines come from the library's log thread, a moment later
+        while not request_lines() and time.monotonic() < deadline:
+            time.sleep(0.02)
     try:
-        lines = [r for r in caplog.records if r.name.startswith("arr_session.")]
-        assert any("ms_cv=" in r.getMessage() and r.levelno == logging.INFO for r in lines)
+        assert request_lines()
         assert not any(DEV_KEY in r.getMessage() or "Bearer" in r.getMessage() for r in caplog.records)
     finally:
         arr_session.refresh_log_level()
