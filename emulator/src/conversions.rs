@@ -174,6 +174,9 @@ pub struct Conversion {
     /// A result forced by `POST /_emulator/conversions/{id}/fail|cancel`; wins over `outcome`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) forced: Option<Outcome>,
+    /// A failure planned at create (scripted `sessionError` fault): the outcome instead of the storage work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) planned_failure: Option<Outcome>,
 }
 
 impl Conversion {
@@ -403,7 +406,15 @@ fn parse_settings(body: &[u8]) -> Result<Settings, String> {
 
 /// PUT: 201 NotStarted, 200 for the same settings again, 409 for other settings, 403 when linked
 /// storage is needed and not accessible.
-pub(crate) async fn create(shared: &Arc<Shared>, account: &str, id: &str, body: &[u8]) -> Resp {
+///
+/// `planned_failure` (code, message): the conversion is to end `Failed` with it, without storage work.
+pub(crate) async fn create(
+    shared: &Arc<Shared>,
+    account: &str,
+    id: &str,
+    body: &[u8],
+    planned_failure: Option<(String, String)>,
+) -> Resp {
     if !valid_id(id) {
         let shown: String = id.chars().take(64).collect();
         return bad_request(&format!(
@@ -441,6 +452,7 @@ pub(crate) async fn create(shared: &Arc<Shared>, account: &str, id: &str, body: 
             done_at_ns: running_at_ns.saturating_add(emulated(config.conversion_duration)),
             outcome: None,
             forced: None,
+            planned_failure: planned_failure.map(|(code, message)| Outcome::failed(&code, message)),
         };
         table.next_seq += 1;
         let body = conversion.to_json(now, Some(STATUS_NOT_STARTED));
@@ -585,11 +597,12 @@ pub(crate) fn cancel_outcome() -> Outcome {
 /// each new conversion, and at start-up for every unfinished one loaded from the state file.
 pub(crate) async fn worker(shared: Arc<Shared>, account: String, id: String) {
     let key = (account, id);
-    let settings = loop {
+    let (settings, planned) = loop {
         let phase = shared.store.with_conversions(|table, now| {
             let phase = table.map.get(&key).map(|c| {
                 let status = c.state(now).0.to_string();
-                (status, c.running_at_ns.saturating_sub(now), c.settings.clone())
+                let work = (c.settings.clone(), c.planned_failure.clone());
+                (status, c.running_at_ns.saturating_sub(now), work)
             });
             (phase, false)
         });
@@ -598,17 +611,20 @@ pub(crate) async fn worker(shared: Arc<Shared>, account: String, id: String) {
                 // Short naps, so that a clock advance is noticed quickly.
                 tokio::time::sleep(Duration::from_nanos(wait_ns).min(Duration::from_millis(50))).await;
             }
-            Some((status, _, settings)) if status == STATUS_RUNNING => break settings,
+            Some((status, _, work)) if status == STATUS_RUNNING => break work,
             _ => return,
         }
     };
-    let outcome = match run(&shared, &key.1, &settings).await {
-        Ok(()) => Outcome {
-            status: STATUS_SUCCEEDED.into(),
-            code: None,
-            message: None,
+    let outcome = match planned {
+        Some(failure) => failure,
+        None => match run(&shared, &key.1, &settings).await {
+            Ok(()) => Outcome {
+                status: STATUS_SUCCEEDED.into(),
+                code: None,
+                message: None,
+            },
+            Err(failure) => failure,
         },
-        Err(failure) => failure,
     };
     tracing::debug!(target: "arr_emulator::request", "conversion {}: {:?}", key.1, outcome);
     shared.store.with_conversions(|table, _| match table.map.get_mut(&key) {

@@ -49,7 +49,10 @@ pub enum FaultKind {
     MalformedBody,
     /// Only for create routes (`sessions.create`, `v1.sessions.create`): the request succeeds, but the new
     /// session fails into `Error` when it would have become Ready. Code and message default to
-    /// [`SESSION_ERROR_CODE`] and [`SESSION_ERROR_MESSAGE`].
+    /// [`SESSION_ERROR_CODE`] and [`SESSION_ERROR_MESSAGE`]. On `conversions.create`: the new conversion
+    /// ends `Failed` when it would have finished, without touching storage; the defaults are then
+    /// [`CONVERSION_FAIL_CODE`](crate::CONVERSION_FAIL_CODE) and
+    /// [`CONVERSION_FAIL_MESSAGE`](crate::CONVERSION_FAIL_MESSAGE).
     SessionError {
         #[serde(default)]
         code: Option<String>,

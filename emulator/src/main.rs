@@ -44,7 +44,8 @@ const AFTER_HELP: &str = concat!(
     "  kinds: status{status,retryAfter}, dropBeforeProcessing, dropAfterProcessing, delay{millis},\n",
     "         holdBeforeProcessing{millis}, malformedBody (delay and hold wait before processing; an\n",
     "         accepted request is carried out even if the client disconnects),\n",
-    "         sessionError{code,message} (create routes: the new session fails into Error)\n",
+    "         sessionError{code,message} (create routes: the new session fails into Error, the new\n",
+    "         conversion ends Failed)\n",
     "  routes: sts.token, sessions.create|get|update|stop|list, conversions.create|get|list,\n",
     "          v1.sessions.create|list|update|properties|stop\n",
     "--faults rates: 500, 503, drop, delay[:DURATION], malformed (per request), sessionError (per new session)\n",
@@ -92,7 +93,7 @@ struct Args {
     /// (sessionError: that share of new sessions fails into Error at its Ready time).
     #[arg(long, value_name = "SPEC", value_parser = |s: &str| s.parse::<FaultRates>())]
     faults: Option<FaultRates>,
-    /// Persist sessions, the token-signing secret, revocations, the emulated clock and the generated TLS
+    /// Persist sessions, conversions, the token-signing secret, revocations, the emulated clock and the generated TLS
     /// certificate in this JSON file across restarts.
     #[arg(long, value_name = "PATH")]
     state_file: Option<PathBuf>,

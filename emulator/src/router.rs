@@ -273,6 +273,13 @@ async fn process(shared: &Arc<Shared>, route: &Route, req: Request<Incoming>, ms
         }
     }
     let startup_failure = match &fault {
+        Some(FaultKind::SessionError { code, message }) if route.kind == RouteKind::ConversionCreate => Some((
+            code.clone()
+                .unwrap_or_else(|| conversions::CONVERSION_FAIL_CODE.to_string()),
+            message
+                .clone()
+                .unwrap_or_else(|| conversions::CONVERSION_FAIL_MESSAGE.to_string()),
+        )),
         Some(FaultKind::SessionError { code, message }) => Some((
             code.clone().unwrap_or_else(|| SESSION_ERROR_CODE.to_string()),
             message.clone().unwrap_or_else(|| SESSION_ERROR_MESSAGE.to_string()),
@@ -293,7 +300,8 @@ async fn process(shared: &Arc<Shared>, route: &Route, req: Request<Incoming>, ms
     }
 }
 
-/// `startup_failure` is for create routes: the new session is to fail with this (code, message).
+/// `startup_failure` is for create routes: the new session (or conversion) is to fail with this
+/// (code, message).
 async fn dispatch(
     shared: &Arc<Shared>,
     route: &Route,
@@ -333,7 +341,7 @@ async fn dispatch(
         RouteKind::V1Update => api_v1::update(shared, account, session, body),
         RouteKind::V1Properties => api_v1::get_properties(shared, account, session),
         RouteKind::V1Stop => api_v1::delete(shared, account, session),
-        RouteKind::ConversionCreate => conversions::create(shared, account, session, body).await,
+        RouteKind::ConversionCreate => conversions::create(shared, account, session, body, startup_failure).await,
         RouteKind::ConversionGet => conversions::get(shared, account, session),
         RouteKind::ConversionList => conversions::list(
             shared,

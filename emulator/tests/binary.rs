@@ -170,6 +170,59 @@ fn readme_documents_every_flag_and_hook_of_help() {
     assert!(checked > 30, "only {checked} flags and hooks found in --help");
 }
 
+/// Conversions through the binary with its flags, and the conversion hooks over HTTP.
+#[tokio::test]
+async fn conversion_flags_and_hooks_work_through_the_binary() {
+    let (child, base) = spawn_with(&[
+        "--conversion-start-delay",
+        "0",
+        "--conversion-duration",
+        "0",
+        "--storage",
+        "none",
+    ]);
+    let client = reqwest::Client::new();
+    let token = dev_token(&client, &base).await;
+    let url = |id: &str| format!("{base}/accounts/{DEV_ACCOUNT_ID}/conversions/{id}?api-version=2021-01-01");
+    let body = r#"{"settings":{"inputLocation":{"storageContainerUri":"https://a.blob.core.windows.net/in","relativeInputAssetPath":"box.fbx"},"outputLocation":{"storageContainerUri":"https://a.blob.core.windows.net/out"}}}"#;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let resp = client
+        .put(url("quick"))
+        .bearer_auth(&token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    loop {
+        let resp = client.get(url("quick")).bearer_auth(&token).send().await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        if v["status"] == "Succeeded" {
+            assert_eq!(
+                v["output"]["outputAssetUri"],
+                "https://a.blob.core.windows.net/out/box.arrAsset"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "{v}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let resp = client
+        .get(format!("{base}/_emulator/conversions"))
+        .send()
+        .await
+        .unwrap();
+    let all: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(all[0]["status"], "Succeeded");
+    let resp = client
+        .post(format!("{base}/_emulator/conversions/quick/cancel"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+    stop(child);
+}
+
 #[test]
 fn bad_arguments_are_rejected_with_the_bad_part_named() {
     let out = Command::new(BIN)

@@ -607,9 +607,22 @@ async fn faults_rate_limits_and_counts_apply_to_conversion_routes() {
         .unwrap();
     assert!(serde_json::from_slice::<Value>(&resp.bytes().await.unwrap()).is_err());
     let _ = get(&emu, &client, &token, "f").await;
-    assert_eq!(emu.request_count("conversions.create"), 2);
+    // sessionError on conversions.create: accepted, then Failed (default code), storage untouched.
+    emu.inject(ScriptedFault {
+        route: Some("conversions.create".into()),
+        kind: FaultKind::SessionError {
+            code: None,
+            message: None,
+        },
+        times: 1,
+    });
+    assert_eq!(put(&emu, &client, &token, "doomed", &body).await.status(), 201);
+    let failed = wait_terminal(&emu, &client, &token, "doomed").await;
+    assert_eq!(failed["error"]["code"], "ConversionProcessFailed", "{failed}");
+    assert_eq!(wait_terminal(&emu, &client, &token, "f").await["status"], "Succeeded");
+    assert_eq!(emu.request_count("conversions.create"), 3);
     assert_eq!(emu.request_count("conversions.list"), 1);
-    assert_eq!(emu.request_count("conversions.get"), 1);
+    assert_eq!(emu.request_count("conversions.get"), 3);
 
     let limited = start(EmulatorConfig {
         rate_limit: Some(1),
