@@ -43,6 +43,8 @@ check "close_test builds with AddressSanitizer" \
   gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/close_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/close_test_asan"
 check "cpp_callbacks_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
   g++ -std=c++17 -Wall -Wextra -Werror -Iinclude tests/c/cpp_callbacks_test.cpp target/debug/libarr_session.a $native_libs -o "$BUILD/cpp_callbacks_test"
+check "cpp_conversions_keeper_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
+  g++ -std=c++17 -Wall -Wextra -Werror -Iinclude tests/c/cpp_conversions_keeper_test.cpp target/debug/libarr_session.a $native_libs -o "$BUILD/cpp_conversions_keeper_test"
 check "dlopen_test builds (C99, -ldl)" \
   gcc -std=c99 -Wall -Wextra -Werror -pedantic -g -Iinclude tests/c/dlopen_test.c -ldl -lpthread -o "$BUILD/dlopen_test"
 check "abi_test links against the shared library" \
@@ -102,6 +104,18 @@ stop_emulators
 start_emulator FAST --start-delay 300ms
 start_emulator SLOW --start-delay 1h
 check "cpp_callbacks_test: exceptions thrown by C++ callbacks never unwind into the library" "$BUILD/cpp_callbacks_test" "$FAST" "$SLOW"
+stop_emulators
+
+# Emulated time at 60x (a minute a second) and short conversions, so the keeper's renewals, cap, warning and
+# expiry and a whole conversion happen in seconds.
+start_emulator TIMED --start-delay 300ms --time-scale 60 --conversion-start-delay 1s --conversion-duration 2s
+check "cpp_conversions_keeper_test: conversions and the lease keeper through the C ABI and the C++ layer" \
+  "$BUILD/cpp_conversions_keeper_test" "$TIMED"
+stop_emulators
+start_emulator TIMED --start-delay 300ms --time-scale 60 --conversion-start-delay 1s --conversion-duration 2s
+check "cpp_conversions_keeper_test under valgrind memcheck: no errors, no definite leaks" \
+  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+  "$BUILD/cpp_conversions_keeper_test" "$TIMED"
 stop_emulators
 
 start_emulator FAST --start-delay 300ms
