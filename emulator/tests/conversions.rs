@@ -769,6 +769,19 @@ async fn azurite_linked_storage_and_sas_conversions_write_the_outputs() {
     assert_eq!(done["status"], "Succeeded", "{done}");
     assert!(azurite.get_blob("output", "sas/named.arrAsset").unwrap().is_some());
     assert!(azurite.get_blob("output", "sas/named.result.json").unwrap().is_some());
+
+    // Names that need percent-encoding, through Shared Key.
+    azurite.put_blob("input", "my models/my box+1.fbx", b"odd").unwrap();
+    let body = json!({"settings": {
+        "inputLocation": {"storageContainerUri": azurite.container_url("input"), "blobPrefix": "my models", "relativeInputAssetPath": "my box+1.fbx"},
+        "outputLocation": {"storageContainerUri": azurite.container_url("output"), "blobPrefix": "odd names"}
+    }});
+    assert_eq!(put(&emu, &client, &token, "odd", &body.to_string()).await.status(), 201);
+    assert_eq!(wait_terminal(&emu, &client, &token, "odd").await["status"], "Succeeded");
+    assert!(azurite
+        .get_blob("output", "odd names/my box+1.arrAsset")
+        .unwrap()
+        .is_some());
 }
 
 #[tokio::test]
@@ -840,4 +853,25 @@ async fn azurite_failures_missing_input_read_only_sas_and_missing_container() {
         assert_eq!(json_of(resp).await, linked_refusal, "{id}");
     }
     assert_eq!(emu.conversions().len(), 3);
+
+    // A linked account whose key the storage refuses: 403 at create as well.
+    let wrong_key = azurite
+        .connection_string()
+        .replace(arr_emulator::azurite::ACCOUNT_KEY, "d3Jvbmcta2V5");
+    let refused = start(EmulatorConfig {
+        storage: Some(wrong_key),
+        ..instant_conversions()
+    })
+    .await;
+    let token = common::token(&refused, &client).await;
+    let resp = put(
+        &refused,
+        &client,
+        &token,
+        "badkey",
+        &settings(&input, "box.fbx", &output).to_string(),
+    )
+    .await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(json_of(resp).await, linked_refusal);
 }
