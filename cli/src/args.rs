@@ -11,15 +11,16 @@ use crate::lease::{parse_lease, parse_wait};
 const AFTER_HELP: &str = "\
 Settings (highest first): command-line flags, then environment variables (ARR_ENDPOINT, ARR_ACCOUNT_ID,
 ARR_ACCOUNT_DOMAIN, ARR_ACCOUNT_KEY or ARR_ACCESS_TOKEN, ARR_STS_ENDPOINT, ARR_API_VERSION, ARR_CONFIG),
-then arrconfig.json in RenderingSession.ps1's format: the file named by --config, else by ARR_CONFIG,
+then arrconfig.json in the PowerShell scripts' format: the file named by --config, else by ARR_CONFIG,
 else ./arrconfig.json if it exists. Values like \"<fill in ...>\" count as unset. Used keys:
   accountSettings.arrAccountId / arrAccountKey / arrAccountDomain (region, domain or full STS URL)
   renderingSessionSettings.remoteRenderingDomain (region or URL), vmSize and maxLeaseTime (create defaults)
   assetConversionSettings (conversion create defaults, as Conversion.ps1 reads them):
-    storageAccountName + blobInputContainerName   --input-container  https://<account>.blob.core.windows.net/<name>
-    storageAccountName + blobOutputContainerName  --output-container (with --blob-endpoint URL: URL/<name>)
-    inputFolderPath --input-prefix, inputAssetPath --input, outputFolderPath --output-prefix,
-    outputAssetFileName --output-name
+    --input-container   https://<storageAccountName>.blob.core.windows.net/<blobInputContainerName>
+    --output-container  https://<storageAccountName>.blob.core.windows.net/<blobOutputContainerName>
+                        (--blob-endpoint URL gives URL/<container> instead; the flags take a URL or a name)
+    --input-prefix inputFolderPath, --input inputAssetPath, --output-prefix outputFolderPath,
+    --output-name outputAssetFileName
   SAS tokens are never read from the file: --input-sas/--output-sas or ARR_INPUT_SAS/ARR_OUTPUT_SAS; without
   them the storage account must be linked to the ARR account. Conversions need api-version 2021-01-01.
 A bare region such as westus2 expands to https://remoterendering.westus2.mixedreality.azure.com (rendering)
@@ -34,12 +35,13 @@ Exit codes:
   3  authentication failed (unauthorized or forbidden)
   4  not found
   5  network failure or timeout
-  6  conflict (a session with that id exists with other settings)
+  6  conflict (a session or conversion with that id exists with other settings)
   7  service error, throttling, or another failure
 
-Local development: the arr-emulator binary (cargo run -p arr-emulator) serves the STS and the session API
-on one URL; pass it as both --endpoint and --sts-endpoint with its printed development account
-(--account-id 11111111-1111-1111-1111-111111111111, key YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==).";
+Local development: the arr-emulator binary (cargo run -p arr-emulator) serves the STS, the session API and
+the conversion API (simulated storage unless --storage) on one URL; pass it as both --endpoint and
+--sts-endpoint with its printed development account (--account-id 11111111-1111-1111-1111-111111111111,
+key YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==).";
 
 /// Manage Azure Remote Rendering sessions (create, inspect, extend and stop them) and asset conversions.
 #[derive(Parser)]

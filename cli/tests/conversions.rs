@@ -7,6 +7,7 @@ mod common;
 
 use std::time::Duration;
 
+use arr_emulator::azurite::Azurite;
 use arr_emulator::EmulatorConfig;
 use common::{Emu, Run};
 use serde_json::Value;
@@ -537,4 +538,80 @@ fn waiting_on_a_terminal_shows_progress() {
     assert!(screen.contains("\x1b[2K"), "the spinner line is erased: {screen:?}");
     assert!(screen.contains(&format!("{OUT}/box.arrAsset")), "{screen:?}");
     assert!(!screen.contains("TOPSECRET"), "{screen:?}");
+}
+
+/// Real blob storage: Azurite linked to the emulator (install it as emulator/src/azurite.rs says; like the
+/// emulator's own Azurite tests, this one fails rather than skips without it).
+#[test]
+fn azurite_conversions_from_arrconfig_with_a_blob_endpoint_write_the_asset() {
+    let azurite = Azurite::start().unwrap_or_else(|e| panic!("Azurite is needed for this test: {e}"));
+    azurite.create_container("arrinput").unwrap();
+    azurite.create_container("arroutput").unwrap();
+    azurite.put_blob("arrinput", "models/box.fbx", b"a model").unwrap();
+    let emu = Emu::with(EmulatorConfig {
+        storage: Some(azurite.connection_string()),
+        conversion_start_delay: Duration::from_millis(50),
+        conversion_duration: Duration::from_millis(150),
+        ..EmulatorConfig::default()
+    });
+    let config = emu.write(
+        "azurite.json",
+        r#"{"assetConversionSettings": {
+            "storageAccountName": "devstoreaccount1",
+            "blobInputContainerName": "arrinput",
+            "blobOutputContainerName": "arroutput",
+            "inputFolderPath": "models",
+            "inputAssetPath": "box.fbx",
+            "outputFolderPath": "converted",
+            "outputAssetFileName": "<optional: filename for the converted asset>"
+        }}"#,
+    );
+    let endpoint = azurite.blob_endpoint();
+    let common = ["--config", config.to_str().unwrap(), "--blob-endpoint", &endpoint];
+
+    // Linked storage: no SAS.
+    let run = emu.arr().args(["conversion", "create", "--wait"]).args(common).run();
+    run.ok();
+    let uri = format!("{}/converted/box.arrAsset", azurite.container_url("arroutput"));
+    assert!(run.stdout.contains(&uri), "{}", run.stdout);
+    assert!(azurite
+        .get_blob("arroutput", "converted/box.arrAsset")
+        .unwrap()
+        .is_some());
+
+    // The request's SAS tokens instead, one from a flag and one from the environment.
+    let run = emu
+        .arr()
+        .env("ARR_OUTPUT_SAS", &azurite.container_sas("arroutput", "rwl"))
+        .args([
+            "-o",
+            "json",
+            "conversion",
+            "create",
+            "--wait",
+            "--output-prefix",
+            "with-sas",
+        ])
+        .args(["--input-sas", &azurite.container_sas("arrinput", "rl")])
+        .args(common)
+        .run();
+    run.ok();
+    no_secrets(&run);
+    assert_eq!(
+        run.json()["output"]["outputAssetUri"],
+        format!("{}/with-sas/box.arrAsset", azurite.container_url("arroutput"))
+    );
+    assert!(azurite
+        .get_blob("arroutput", "with-sas/box.arrAsset")
+        .unwrap()
+        .is_some());
+
+    // An input that is not there fails the conversion with the service's error.
+    let run = emu
+        .arr()
+        .args(["conversion", "create", "--wait", "--input", "nothing-here.fbx"])
+        .args(common)
+        .run();
+    run.code(1);
+    assert!(run.stderr.contains("code: InputContainerError"), "{}", run.stderr);
 }
