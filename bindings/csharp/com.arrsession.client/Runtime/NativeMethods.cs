@@ -156,6 +156,13 @@ namespace ArrSession.Native
         internal static extern uint arr_client_get_access_token_async(
             ClientHandle client, ArrCallback callback, IntPtr userData, out ulong operationId);
 
+        // The lease keeper: events through the callback (OK + an object), then one last call (OK + null,
+        // CANCELLED, or another status with the error JSON).
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_keep_session(
+            ClientHandle client, byte[] sessionId, byte[] optionsJson, ArrCallback eventCallback, IntPtr userData,
+            out ulong operationId);
+
         // Asset conversions (api-version 2021-01-01): a blocking form and an _async form each.
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
