@@ -51,8 +51,8 @@ pub struct Azurite {
 }
 
 impl Azurite {
-    /// Starts Azurite's blob service on a free port of 127.0.0.1 and waits (up to 30 s) until it
-    /// accepts connections.
+    /// Starts Azurite's blob service on a free port of 127.0.0.1 and waits until it accepts connections
+    /// (about 3 s; up to 90 s before giving up).
     pub fn start() -> io::Result<Azurite> {
         let binary = find_binary()?;
         let mut last_error = None;
@@ -98,7 +98,8 @@ impl Azurite {
                 blob_endpoint: format!("http://127.0.0.1:{port}/{ACCOUNT_NAME}"),
             },
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // Node needs ~3 s to start Azurite; many tests starting one at once on a small machine take longer.
+        let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             if let Some(status) = azurite.child.try_wait()? {
                 let log = std::fs::read_to_string(azurite.dir.join("azurite.log")).unwrap_or_default();
@@ -117,7 +118,7 @@ impl Azurite {
             if Instant::now() > deadline {
                 return Err(io::Error::new(
                     io::ErrorKind::TimedOut,
-                    format!("azurite-blob did not listen on port {port} within 30 s"),
+                    format!("azurite-blob did not listen on port {port} within 90 s"),
                 ));
             }
             std::thread::sleep(Duration::from_millis(50));
