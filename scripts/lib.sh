@@ -32,20 +32,34 @@ check() {
 start_emulator() {
   local var=$1
   shift
+  start_process "$var" "${ARR_EMULATOR:-$ROOT/target/debug/arr-emulator}" --quiet --exit-on-stdin-eof "$@"
+}
+
+# start_storage_fixture VAR: starts `examples/storage_fixture` (Azurite with a model uploaded, and an
+# emulator linked to it) and sets VAR to the JSON line it prints (config and conversion settings).
+start_storage_fixture() {
+  start_process "$1" "$ROOT/target/debug/examples/storage_fixture"
+}
+
+# start_process VAR COMMAND...: starts a service that prints what to reach it by as its first line and
+# lives until its stdin closes (a pipe this shell holds until stop_emulators or exit); sets VAR to that line.
+start_process() {
+  local var=$1
+  shift
   local dir fd url
   dir=$(mktemp -d)
   mkfifo "$dir/in"
-  "${ARR_EMULATOR:-$ROOT/target/debug/arr-emulator}" --quiet --exit-on-stdin-eof "$@" <"$dir/in" >"$dir/out" 2>"$dir/err" &
+  "$@" <"$dir/in" >"$dir/out" 2>"$dir/err" &
   EMULATOR_PIDS+=($!)
   exec {fd}>"$dir/in"
   EMULATOR_FDS+=("$fd")
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     url=$(head -n 1 "$dir/out" 2>/dev/null)
     [ -n "$url" ] && break
     sleep 0.1
   done
   if [ -z "$url" ]; then
-    echo "the emulator did not start:" >&2
+    echo "$1 did not start:" >&2
     cat "$dir/err" >&2
     return 1
   fi
@@ -65,6 +79,11 @@ trap stop_emulators EXIT
 # The client configuration JSON for the emulator's development account at URL.
 dev_config() {
   printf '{"endpoint":"%s","stsEndpoint":"%s","accountId":"11111111-1111-1111-1111-111111111111","accountKey":"YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==","pollIntervalMs":100}' "$1" "$1"
+}
+
+# json_field JSON KEY: the value of a top-level KEY of JSON, as compact JSON.
+json_field() {
+  python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])[sys.argv[2]]))' "$1" "$2"
 }
 
 # summary LABEL: prints the closing line and returns non-zero on any failure or when nothing ran.

@@ -58,7 +58,8 @@ suite() {
 }
 
 quickstart_both_versions() {
-  timeout 900 cargo run -q --example quickstart && ARR_API_VERSION=v1 timeout 600 cargo run -q --example quickstart
+  timeout 900 cargo run -q --example quickstart && ARR_API_VERSION=v1 timeout 600 cargo run -q --example quickstart \
+    && timeout 600 cargo run -q --example conversion
 }
 
 # Every suite is bounded, so a hang (a deadlock is one way a callback test can fail) fails CI in time.
@@ -72,7 +73,7 @@ suite "rust: clippy" cargo clippy -q --workspace --all-targets -- -D warnings
 suite "rust: docs (every public item documented, no broken links)" \
   env RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p arr-session -p arr-wire-time -p arr-emulator
 suite "rust: tests (core, ffi, emulator, cli, doctests)" timeout 2400 cargo test -q --workspace
-suite "main job: quickstart against the embedded emulator (2021-01-01 and v1)" quickstart_both_versions
+suite "main job: quickstart against the embedded emulator (2021-01-01 and v1), and the conversion example with Azurite" quickstart_both_versions
 suite "c and c++" timeout 2400 bash tests/c/run.sh
 suite "python" python_suite
 suite "c#" timeout 1200 bash bindings/csharp/run-tests.sh

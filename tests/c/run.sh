@@ -138,6 +138,9 @@ check "pkg-config --static lists the locked native libraries" \
 check "examples/c builds with pkg-config (static link)" \
   bash -c "gcc -std=c99 -Wall -Wextra -Werror examples/c/lifecycle.c \$(pkg-config --cflags arr_session) \
            $PREFIX/lib/libarr_session.a \$(pkg-config --static --libs-only-l arr_session | sed 's/-larr_session//') -o $BUILD/lifecycle_c"
+check "examples/c/conversion.c builds with pkg-config (static link)" \
+  bash -c "gcc -std=c99 -Wall -Wextra -Werror examples/c/conversion.c \$(pkg-config --cflags arr_session) \
+           $PREFIX/lib/libarr_session.a \$(pkg-config --static --libs-only-l arr_session | sed 's/-larr_session//') -o $BUILD/conversion_c"
 check "examples/cpp configures with find_package(arr_session)" \
   cmake -S examples/cpp -B "$BUILD/cpp" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=Release
 check "examples/cpp builds" cmake --build "$BUILD/cpp"
@@ -148,6 +151,18 @@ start_emulator URL --start-delay 300ms
 check "examples/c: lifecycle against the emulator" "$BUILD/lifecycle_c" "$(dev_config "$URL")"
 check "examples/cpp: lifecycle against the emulator" "$BUILD/cpp/lifecycle_cpp" "$(dev_config "$URL")"
 check "examples/cpp (-fno-exceptions): lifecycle against the emulator" "$BUILD/cpp-noexc/lifecycle_cpp" "$(dev_config "$URL")"
+stop_emulators
+
+# The whole flow (a model uploaded to Azurite, converted, then a session) in C and C++.
+check "build examples/storage_fixture (Azurite + an emulator linked to it)" cargo build -q --example storage_fixture
+if start_storage_fixture FIXTURE; then
+  CONFIG=$(json_field "$FIXTURE" config)
+  SETTINGS=$(json_field "$FIXTURE" settings)
+  check "examples/c: conversion then session against the emulator and Azurite" "$BUILD/conversion_c" "$CONFIG" "$SETTINGS"
+  check "examples/cpp: conversion then session against the emulator and Azurite" "$BUILD/cpp/conversion_cpp" "$CONFIG" "$SETTINGS"
+else
+  check "the storage fixture starts (Azurite installed: see scripts/test.sh)" false
+fi
 stop_emulators
 
 summary "C/C++"
