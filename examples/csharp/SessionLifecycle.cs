@@ -70,9 +70,23 @@ internal static class SessionLifecycle
                 RenderingSession renewed = await client.ExtendSessionAsync(ready.SessionId, TimeSpan.FromMinutes(15), timeout.Token);
                 Console.WriteLine("lease now " + renewed.MaxLeaseTime.Value.TotalMinutes + " minutes");
 
+                // While the app uses the session, a keeper renews its lease before it runs out (never beyond
+                // MaxTotal). If the app dies, the renewals stop and the session ends with its lease.
+                SessionKeeper keeper = client.KeepSession(ready.SessionId, new KeepSessionOptions { MaxTotal = TimeSpan.FromHours(2) }, timeout.Token);
+                keeper.Changed += (sender, e) => Console.WriteLine("keeper: " + e);
+                Console.WriteLine("keeping " + keeper.SessionId + " alive");
                 foreach (RenderingSession session in await client.GetSessionsAsync(timeout.Token))
                 {
                     Console.WriteLine("listed " + session.SessionId + " " + session.Status + " " + session.Size);
+                }
+                keeper.Dispose();   // stops renewing; the lease stays as it is
+                try
+                {
+                    await keeper.Completion;
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.WriteLine("keeper stopped");
                 }
             }
             finally

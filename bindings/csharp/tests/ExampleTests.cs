@@ -43,7 +43,7 @@ namespace ArrSession.Tests
         public static void The_session_lifecycle_example_runs_against_the_emulator()
         {
             string output = RunExample("ARR_CSHARP_EXAMPLE_EXE", Fixture.Fast.BaseUrl);
-            foreach (string expected in new[] { "started ", "ready at ", "lease now 45 minutes", "listed ", ": Stopped" })
+            foreach (string expected in new[] { "started ", "ready at ", "lease now 45 minutes", "keeping ", "keeper stopped", "listed ", ": Stopped" })
             {
                 Assert.True(output.Contains(expected), "the output has '" + expected + "':\n" + output);
             }
