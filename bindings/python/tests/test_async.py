@@ -267,3 +267,19 @@ def test_an_async_credential_is_refused_by_the_sync_client(emulator: Emulator) -
 
     with pytest.raises(TypeError, match="aio"):
         RemoteRenderingClient(emulator.url, DEV_ID, "westus2", AsyncCredential())
+
+
+def test_a_client_with_an_async_credential_is_collected_when_dropped(emulator: Emulator) -> None:
+    import gc
+    import weakref
+
+    class AsyncCredential:
+        async def get_token(self, *scopes: str, **kwargs) -> AccessToken:
+            raise AssertionError("never called")
+
+    client = AsyncRemoteRenderingClient(emulator.url, DEV_ID, "westus2", AsyncCredential())
+    native = client._native
+    ref = weakref.ref(client)
+    del client
+    gc.collect()
+    assert ref() is None and native.closed  # collected, and __del__ freed the native client

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
 from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from .. import _callbacks, _ffi
@@ -71,7 +72,13 @@ class RemoteRenderingClient(ClientBase):
         async def fetch() -> str:
             return token_text(await get_token())
 
-        return _callbacks.AsyncProvider(fetch, lambda: self._loop)
+        client = weakref.ref(self)  # the provider registry must not keep the client alive
+
+        def loop() -> Optional[asyncio.AbstractEventLoop]:
+            alive = client()
+            return alive._loop if alive is not None else None
+
+        return _callbacks.AsyncProvider(fetch, loop)
 
     async def close(self) -> None:
         """Closes and frees the native client (idempotent, ``arr_client_close`` then ``arr_client_free``);
