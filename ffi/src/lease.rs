@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_void, CString};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::client::{client_arg, ArrClient};
 use super::dispatch::{session_id_arg, to_json, ArrCallback};
@@ -61,11 +61,23 @@ pub unsafe extern "C" fn arr_client_keep_session(
             // SAFETY: the host gave us this function and promised user_data is usable from library threads.
             unsafe { callback(user_data as *mut c_void, status, json.as_ptr()) };
         };
+        // Events and the last call are delivered under one gate: once the last call is made, an event
+        // still queued (its operation was cancelled while it waited for a thread) is dropped, and the
+        // last call waits for an event being delivered. So nothing reaches the host after the last call.
+        let ended = Arc::new(Mutex::new(false));
+        let ended_for_last = ended.clone();
         let work = async move {
             let mut keeper = client.keep_session(&id, options)?;
             while let Some(event) = keeper.next_event().await {
                 let json = to_json(&event)?;
-                runtime::call_host(operation.load(Ordering::SeqCst), move || call(ArrStatus::Ok, json)).await;
+                let ended = ended.clone();
+                runtime::call_host(operation.load(Ordering::SeqCst), move || {
+                    let ended = ended.lock().unwrap_or_else(|p| p.into_inner());
+                    if !*ended {
+                        call(ArrStatus::Ok, json);
+                    }
+                })
+                .await;
             }
             Ok("null".to_owned())
         };
@@ -74,9 +86,13 @@ pub unsafe extern "C" fn arr_client_keep_session(
             handle.id,
             handle.generation,
             work,
-            move |outcome| match outcome {
-                Ok(json) => call(ArrStatus::Ok, json),
-                Err(error) => call(error.status, error.to_json()),
+            move |outcome| {
+                let mut ended = ended_for_last.lock().unwrap_or_else(|p| p.into_inner());
+                *ended = true;
+                match outcome {
+                    Ok(json) => call(ArrStatus::Ok, json),
+                    Err(error) => call(error.status, error.to_json()),
+                }
             },
             move |op| {
                 known.store(op, Ordering::SeqCst);
