@@ -274,6 +274,18 @@ impl Client {
     /// [`Client::extend_session`]). It must be larger than the current lease and at most 1440. Setting the
     /// lease it already has succeeds, which also makes a retried update safe.
     pub async fn update_session(&self, id: &str, max_lease_time_minutes: u32) -> Result<Response<Session>> {
+        self.update_session_applied(id, max_lease_time_minutes)
+            .await
+            .map(|(response, _)| response)
+    }
+
+    /// [`Client::update_session`], also saying whether this call changed the lease (`false` when the
+    /// session already had it: another keeper, or our own earlier attempt, got there first).
+    pub(crate) async fn update_session_applied(
+        &self,
+        id: &str,
+        max_lease_time_minutes: u32,
+    ) -> Result<(Response<Session>, bool)> {
         validate_session_id(id)?;
         validate_lease(max_lease_time_minutes)?;
         let account = &self.inner.config.account_id;
@@ -313,12 +325,12 @@ impl Client {
             Err(e) if matches!(e.http_status(), Some(400 | 422)) => {
                 let current = self.get_session(id).await?;
                 if current.value.max_lease_time_minutes == Some(max_lease_time_minutes) {
-                    Ok(current)
+                    Ok((current, false))
                 } else {
                     Err(e)
                 }
             }
-            other => other,
+            other => other.map(|response| (response, true)),
         }
     }
 

@@ -170,6 +170,12 @@ pub enum KeepEventKind {
     Failed {
         /// Why.
         message: String,
+        /// The error's kind (`not_found`, `unauthorized`, ...; see [`ErrorKind::as_str`]).
+        error_kind: String,
+        /// The HTTP status, when the service answered.
+        http_status: Option<u16>,
+        /// The service's error code, when it gave one.
+        code: Option<String>,
     },
 }
 
@@ -396,7 +402,15 @@ impl Keeper {
                 return;
             }
             Err(e) => {
-                self.emit(id, KeepEventKind::Failed { message: e.to_string() });
+                self.emit(
+                    id,
+                    KeepEventKind::Failed {
+                        message: e.to_string(),
+                        error_kind: e.kind().as_str().to_owned(),
+                        http_status: e.http_status(),
+                        code: e.code().map(str::to_owned),
+                    },
+                );
                 self.tracked.remove(id);
                 return;
             }
@@ -414,11 +428,12 @@ impl Keeper {
                 self.tracked.remove(id);
                 return;
             }
-            Plan::Extend { from, to } => match self.client.update_session(id, to).await {
-                Ok(updated) => {
+            Plan::Extend { from, to } => match self.client.update_session_applied(id, to).await {
+                Ok((updated, applied)) => {
                     let now = updated.value().max_lease_time_minutes.unwrap_or(to);
-                    // Another keeper (or a retried update) may have got there first: only a change is news.
-                    if now > from {
+                    // Another keeper (or our own earlier attempt) may have got there first: only the
+                    // keeper whose update changed the lease reports it.
+                    if applied && now > from {
                         self.emit(id, KeepEventKind::Extended { from, to: now });
                     }
                     lease = Some(now);

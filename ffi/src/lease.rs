@@ -23,7 +23,8 @@ use arr_session::KeepOptions;
 /// `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`, `{"kind":"expiringSoon",
 /// "remaining":9}`, `{"kind":"capReached","lease":240}`, `{"kind":"ended","status":"Expired","error":null}`,
 /// `{"kind":"throttled","retryAfterSeconds":15}`, `{"kind":"retrying","message":"..."}`,
-/// `{"kind":"failed","message":"..."}`. Then exactly one last call ends the operation: ARR_STATUS_OK with
+/// `{"kind":"failed","message":"...","errorKind":"not_found","httpStatus":404,"code":null}`. Then exactly
+/// one last call ends the operation: ARR_STATUS_OK with
 /// `null` when the session ended (or the keeper failed, after its event), ARR_STATUS_CANCELLED after
 /// `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
 /// `arr_shutdown` (the lease stays as it is), or another status with the error JSON. Nothing follows it.
