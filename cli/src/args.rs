@@ -6,7 +6,7 @@ use std::time::Duration;
 use arr_session::{ApiVersion, Secret, SessionSize};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::lease::{parse_lease, parse_wait};
+use crate::lease::{parse_lease, parse_wait, parse_warn};
 
 const AFTER_HELP: &str = "\
 Settings (highest first): command-line flags, then environment variables (ARR_ENDPOINT, ARR_ACCOUNT_ID,
@@ -27,9 +27,11 @@ A bare region such as westus2 expands to https://remoterendering.westus2.mixedre
 and https://sts.westus2.mixedreality.azure.com (STS). Without settings, create uses Standard and 4 hours.
 
 Exit codes:
-  0  success
+  0  success; for session keep (and create --keep): the session was Stopped, or Expired after the lease
+     reached --cap, or Ctrl-C stopped keeping (the lease is left as it is)
   1  a session ended in Error, Expired or Stopped, or a conversion ended Failed or Cancelled, while
-     waiting for it (its error code and message are printed)
+     waiting for it (its error code and message are printed); for session keep: the session ended in
+     Error, or Expired before reaching --cap (renewals kept failing, or it had already expired)
   2  usage error or invalid argument (also a declined or impossible confirmation, a missing conversion
      setting, or a conversion with --api-version v1)
   3  authentication failed (unauthorized or forbidden)
@@ -37,6 +39,8 @@ Exit codes:
   5  network failure or timeout
   6  conflict (a session or conversion with that id exists with other settings)
   7  service error, throttling, or another failure
+  A keep that fails (a `failed` event) exits with its cause's code above (e.g. 4 for an unknown session,
+  3 for refused credentials), or 7 when the cause is not known.
 
 Local development: the arr-emulator binary (cargo run -p arr-emulator) serves the STS, the session API and
 the conversion API (simulated storage unless --storage) on one URL; pass it as both --endpoint and
@@ -138,13 +142,18 @@ pub struct CreateFlags {
 
 #[derive(Subcommand)]
 pub enum SessionCommand {
-    /// Create a session (and with --wait, wait until it is Ready).
+    /// Create a session (and with --wait, wait until it is Ready; with --keep, then keep it alive).
     Create {
         #[command(flatten)]
         flags: CreateFlags,
         /// Wait until the session is Ready.
         #[arg(long)]
         wait: bool,
+        /// Once Ready, keep the session alive like `arr session keep` (implies --wait).
+        #[arg(long)]
+        keep: bool,
+        #[command(flatten)]
+        keeping: KeepFlags,
     },
     /// Show a session (and with --wait, wait until it is Ready).
     Get {
@@ -186,7 +195,56 @@ pub enum SessionCommand {
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
     },
+    /// Keep a session alive: renew its lease before it runs out, up to a cap, printing one line per event
+    /// (extended, expiring, cap, ended, throttled, retrying, failed) until it ends. Ctrl-C stops keeping and
+    /// leaves the lease as it is.
+    Keep {
+        id: String,
+        #[command(flatten)]
+        keeping: KeepFlags,
+    },
 }
+
+/// How `session keep` and `session create --keep` renew; leases are minutes as the service counts them.
+#[derive(Args, Clone, Default)]
+#[command(next_help_heading = "Keeping")]
+pub struct KeepFlags {
+    /// Time added at each renewal: 30m, 1h, hh:mm:ss, or minutes [default: 30m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+    pub by: Option<u32>,
+    /// Renew when less than this is left [default: 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+    pub below: Option<u32>,
+    /// Never renew beyond this total lease; the session expires there [default: 24h, the service's maximum].
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+    pub cap: Option<u32>,
+    /// Warn this long before an end that will not be renewed, comma-separated, or `none` [default: 10m,2m].
+    #[arg(long, value_name = "DURATION,...", value_parser = parse_warn)]
+    pub warn: Option<WarnAt>,
+    /// How often the session is looked at (one request each time) [default: 60s]. The global
+    /// --poll-interval applies to waiting only.
+    #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
+    pub poll: Option<Duration>,
+}
+
+impl KeepFlags {
+    /// The first flag that was given, for refusing keep flags without --keep.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            ("--by", self.by.is_some()),
+            ("--below", self.below.is_some()),
+            ("--cap", self.cap.is_some()),
+            ("--warn", self.warn.is_some()),
+            ("--poll", self.poll.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(name, given)| given.then_some(name))
+    }
+}
+
+/// `--warn`: minutes before the end, largest first as the keeper fires them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WarnAt(pub Vec<u32>);
 
 #[derive(Subcommand)]
 pub enum ConversionCommand {

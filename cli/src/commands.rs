@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::args::{Command, CreateFlags, OutputFormat, SessionCommand};
 use crate::conversions;
 use crate::exit::{self, Exit};
+use crate::keep;
 use crate::output;
 use crate::settings::Settings;
 use crate::spinner::{Spinner, SpinnerHandle};
@@ -31,8 +32,30 @@ pub async fn run(command: Command, settings: &Settings, client: &Client) -> Resu
         Command::Conversion { command } => conversions::run(command, settings, client).await,
         Command::Session(args) => match args.command {
             // RenderingSession.ps1 without switches: create, then poll until Ready.
-            None => create(args.create, true, settings, client).await,
-            Some(SessionCommand::Create { flags, wait }) => create(flags, wait, settings, client).await,
+            None => Ok(create(args.create, true, settings, client).await?.0),
+            Some(SessionCommand::Create {
+                flags,
+                wait,
+                keep: false,
+                keeping,
+            }) => {
+                if let Some(flag) = keeping.first_given() {
+                    return Err(Error::invalid_argument(
+                        flag,
+                        "applies only with --keep (or use `arr session keep`)",
+                    ));
+                }
+                Ok(create(flags, wait, settings, client).await?.0)
+            }
+            Some(SessionCommand::Create {
+                flags,
+                keep: true,
+                keeping,
+                ..
+            }) => match create(flags, true, settings, client).await? {
+                (Exit::Ok, Some(id)) => keep::keep(&id, &keeping, settings, client).await,
+                (exit, _) => Ok(exit),
+            },
             Some(SessionCommand::Get { id, wait: true }) => wait_one(&id, settings, client).await,
             Some(SessionCommand::Get { id, wait: false }) => {
                 output::session(&client.get_session(&id).await?.into_value(), format);
@@ -57,11 +80,18 @@ pub async fn run(command: Command, settings: &Settings, client: &Client) -> Resu
             }
             Some(SessionCommand::Stop { id: None, yes, .. }) => stop_all(yes, settings, client).await,
             Some(SessionCommand::Wait { ids }) => wait_many(&ids, settings, client).await,
+            Some(SessionCommand::Keep { id, keeping }) => keep::keep(&id, &keeping, settings, client).await,
         },
     }
 }
 
-async fn create(flags: CreateFlags, wait: bool, settings: &Settings, client: &Client) -> Result<Exit> {
+/// Creates a session (and waits for it); also returns its id once it is Ready.
+async fn create(
+    flags: CreateFlags,
+    wait: bool,
+    settings: &Settings,
+    client: &Client,
+) -> Result<(Exit, Option<String>)> {
     let size = match flags.size {
         Some(size) => size,
         None => settings.default_size()?,
@@ -75,7 +105,7 @@ async fn create(flags: CreateFlags, wait: bool, settings: &Settings, client: &Cl
     let created = client.create_session(&options).await?.into_value();
     if !wait {
         output::session(&created, settings.output);
-        return Ok(Exit::Ok);
+        return Ok((Exit::Ok, None));
     }
     if settings.output == OutputFormat::Table {
         eprintln!(
@@ -83,7 +113,8 @@ async fn create(flags: CreateFlags, wait: bool, settings: &Settings, client: &Cl
             created.id, created.size, lease
         );
     }
-    wait_one(&created.id, settings, client).await
+    let exit = wait_one(&created.id, settings, client).await?;
+    Ok((exit, Some(created.id)))
 }
 
 /// Waits for one session; prints it when Ready, and also when the wait ends without Ready (the session

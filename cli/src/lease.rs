@@ -106,6 +106,17 @@ fn units_millis(text: &str, allowed: &[&str]) -> Option<u64> {
     Some(total)
 }
 
+/// Parses `--warn`: comma-separated leases (`10m,2m`, each 1 to 1440 minutes), or `none` for no warnings.
+pub fn parse_warn(text: &str) -> Result<crate::args::WarnAt, String> {
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(crate::args::WarnAt(Vec::new()));
+    }
+    let mut minutes = text.split(',').map(parse_lease).collect::<Result<Vec<u32>, String>>()?;
+    minutes.sort_unstable_by(|a, b| b.cmp(a));
+    minutes.dedup();
+    Ok(crate::args::WarnAt(minutes))
+}
+
 /// Parses a wait duration (`--timeout`, `--poll-interval`): `500ms`, `2s`, `1m30s`, `1h`, or a bare
 /// number of seconds. Zero is refused.
 pub fn parse_wait(text: &str) -> Result<Duration, String> {
@@ -157,6 +168,16 @@ mod tests {
         }
         assert!(parse_lease("00:00:30").unwrap_err().contains("whole number of minutes"));
         assert!(parse_lease("1441").unwrap_err().contains("1440"));
+    }
+
+    #[test]
+    fn warnings_are_a_list_of_leases() {
+        assert_eq!(parse_warn("10m,2m").map(|w| w.0), Ok(vec![10, 2]));
+        assert_eq!(parse_warn("2, 1h,2").map(|w| w.0), Ok(vec![60, 2]));
+        assert_eq!(parse_warn("none").map(|w| w.0), Ok(vec![]));
+        assert!(parse_warn("").is_err());
+        assert!(parse_warn("10m,").is_err());
+        assert!(parse_warn("0").is_err());
     }
 
     #[test]

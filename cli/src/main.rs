@@ -6,6 +6,7 @@ mod arrconfig;
 mod commands;
 mod conversions;
 mod exit;
+mod keep;
 mod lease;
 mod output;
 mod settings;

@@ -1,0 +1,260 @@
+//! `arr session keep` (and `create --keep`): the core's lease keeper, one printed line per event.
+//!
+//! Every decision (when to renew, to what, when to warn) is the core's `SessionKeeper`; this only turns
+//! its events into lines and its end into an exit code.
+
+use arr_session::{Client, Error, ErrorKind, KeepEvent, KeepEventKind, KeepOptions, Result, SessionStatus};
+
+use crate::args::{KeepFlags, OutputFormat};
+use crate::exit::{self, Exit};
+use crate::settings::Settings;
+
+/// The keeper's options: the flags given, the core's defaults for the rest.
+pub fn options(flags: &KeepFlags) -> KeepOptions {
+    let defaults = KeepOptions::default();
+    let mut options = KeepOptions::new(flags.by.unwrap_or(defaults.extend_by))
+        .renew_below(flags.below.unwrap_or(defaults.renew_below))
+        .max_total(flags.cap.unwrap_or(defaults.max_total))
+        .poll_interval(flags.poll.unwrap_or(defaults.poll_interval));
+    if let Some(warn) = &flags.warn {
+        options = options.warn_at(warn.0.clone());
+    }
+    options
+}
+
+/// Keeps session `id` alive until it ends, the keeper fails, or Ctrl-C.
+pub async fn keep(id: &str, flags: &KeepFlags, settings: &Settings, client: &Client) -> Result<Exit> {
+    let options = options(flags);
+    // Installed before the keeper starts and before the note below, so a Ctrl-C after the note is ours.
+    let mut interrupt =
+        Interrupt::install().map_err(|e| Error::new(ErrorKind::Service, format!("cannot handle Ctrl-C: {e}")))?;
+    let mut keeper = client.keep_session(id, options.clone())?;
+    if settings.output == OutputFormat::Table {
+        eprintln!(
+            "Keeping session {id}: +{} min when less than {} min is left, up to {} min in total; \
+             Ctrl-C stops keeping.",
+            options.extend_by, options.renew_below, options.max_total
+        );
+    }
+    let mut cap_reached = false;
+    loop {
+        let event = tokio::select! {
+            event = keeper.next_event() => event,
+            () = interrupt.recv() => {
+                keeper.cancel();
+                eprintln!("Interrupted: stopped keeping session {id}; its lease is left as it is.");
+                return Ok(Exit::Ok);
+            }
+        };
+        let Some(event) = event else {
+            return Err(Error::new(
+                ErrorKind::Service,
+                format!("the keeper of session {id} stopped before the session ended"),
+            ));
+        };
+        print(&event, settings.output);
+        match &event.kind {
+            KeepEventKind::CapReached { .. } => cap_reached = true,
+            KeepEventKind::Ended { status, error } => {
+                return Ok(ended(
+                    id,
+                    status,
+                    error.as_ref(),
+                    cap_reached,
+                    options.max_total,
+                    settings,
+                ));
+            }
+            KeepEventKind::Failed { .. } => return Ok(failed(id, &event, settings, client).await),
+            _ => {}
+        }
+    }
+}
+
+/// Stopped, or Expired at the cap, is how a kept session is meant to end (0); Error, or Expired short
+/// of the cap, means it was not kept (1, like a wait that saw it end).
+fn ended(
+    id: &str,
+    status: &SessionStatus,
+    error: Option<&arr_session::ServiceError>,
+    cap_reached: bool,
+    cap: u32,
+    settings: &Settings,
+) -> Exit {
+    let message = match status {
+        SessionStatus::Stopped => return Exit::Ok,
+        SessionStatus::Expired if cap_reached => return Exit::Ok,
+        SessionStatus::Expired => format!("session {id} expired before its lease reached the cap ({cap} min)"),
+        _ => match error {
+            Some(e) => format!("session {id} ended {status}: {}: {}", e.code, e.message),
+            None => format!("session {id} ended {status}"),
+        },
+    };
+    exit::report(&Error::new(ErrorKind::SessionEnded, message), settings.output);
+    Exit::Ended
+}
+
+/// The keeper gave up. The exit code is that of the cause: the event's `errorKind` when it names one
+/// (read from its JSON, so an event without it still works), else one more look at the session (an
+/// unknown session, refused credentials); 7 when neither tells.
+async fn failed(id: &str, event: &KeepEvent, settings: &Settings, client: &Client) -> Exit {
+    let value = serde_json::to_value(event).unwrap_or_default();
+    let message = value["message"].as_str().unwrap_or_default();
+    let error = match value["errorKind"].as_str().and_then(kind_named) {
+        Some(kind) => Error::new(kind, message),
+        None => match client.get_session(id).await {
+            Err(e) => e,
+            Ok(_) => Error::new(ErrorKind::Service, format!("keeping session {id} failed: {message}")),
+        },
+    };
+    exit::report(&error, settings.output);
+    Exit::for_error(&error)
+}
+
+/// The error kind `ErrorKind::as_str` spells `name`.
+fn kind_named(name: &str) -> Option<ErrorKind> {
+    [
+        ErrorKind::InvalidArgument,
+        ErrorKind::NotFound,
+        ErrorKind::Conflict,
+        ErrorKind::Unauthorized,
+        ErrorKind::Forbidden,
+        ErrorKind::Throttled,
+        ErrorKind::Service,
+        ErrorKind::Network,
+        ErrorKind::Timeout,
+        ErrorKind::Decode,
+        ErrorKind::SessionEnded,
+    ]
+    .into_iter()
+    .find(|kind| kind.as_str() == name)
+}
+
+/// One line on stdout: `kind      details`, or the core's event JSON.
+pub fn print(event: &KeepEvent, format: OutputFormat) {
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string(event).expect("a keep event serialises")),
+        OutputFormat::Table => println!("{}", line(&event.kind)),
+    }
+}
+
+fn line(kind: &KeepEventKind) -> String {
+    let (label, text) = match kind {
+        KeepEventKind::Extended { from, to } => ("extended", format!("{from} -> {to} min")),
+        KeepEventKind::ExpiringSoon { remaining } => ("expiring", format!("{remaining} min left")),
+        KeepEventKind::CapReached { lease } => ("cap", format!("{lease} min reached")),
+        KeepEventKind::Ended { status, error } => (
+            "ended",
+            match error {
+                Some(e) => format!("{status} ({}: {})", e.code, e.message),
+                None => status.to_string(),
+            },
+        ),
+        KeepEventKind::Throttled {
+            retry_after_seconds: Some(seconds),
+        } => ("throttled", format!("retry after {seconds} s")),
+        KeepEventKind::Throttled { .. } => ("throttled", "retry at the next poll".to_owned()),
+        KeepEventKind::Retrying { message } => ("retrying", message.clone()),
+        KeepEventKind::Failed { message, .. } => ("failed", message.clone()),
+        other => ("event", format!("{other:?}")),
+    };
+    format!("{label:<9} {text}")
+}
+
+/// Ctrl-C, registered at once (not at the first poll) so nothing between install and wait is lost.
+struct Interrupt {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    signal: tokio::signal::windows::CtrlC,
+}
+
+impl Interrupt {
+    fn install() -> std::io::Result<Interrupt> {
+        #[cfg(unix)]
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+        #[cfg(windows)]
+        let signal = tokio::signal::windows::ctrl_c()?;
+        Ok(Interrupt { signal })
+    }
+
+    /// Resolves at the next Ctrl-C (never, if the signal stream closes).
+    async fn recv(&mut self) {
+        if self.signal.recv().await.is_none() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arr_session::ServiceError;
+
+    #[test]
+    fn lines_have_a_padded_label() {
+        assert_eq!(
+            line(&KeepEventKind::Extended { from: 60, to: 90 }),
+            "extended  60 -> 90 min"
+        );
+        assert_eq!(
+            line(&KeepEventKind::ExpiringSoon { remaining: 9 }),
+            "expiring  9 min left"
+        );
+        assert_eq!(
+            line(&KeepEventKind::CapReached { lease: 240 }),
+            "cap       240 min reached"
+        );
+        assert_eq!(
+            line(&KeepEventKind::Ended {
+                status: SessionStatus::Expired,
+                error: None
+            }),
+            "ended     Expired"
+        );
+        assert_eq!(
+            line(&KeepEventKind::Throttled {
+                retry_after_seconds: Some(15.0)
+            }),
+            "throttled retry after 15 s"
+        );
+        assert_eq!(
+            line(&KeepEventKind::Retrying { message: "boom".into() }),
+            "retrying  boom"
+        );
+        let error = ServiceError {
+            code: "InternalError".into(),
+            message: "VM lost".into(),
+            ..ServiceError::default()
+        };
+        assert_eq!(
+            line(&KeepEventKind::Ended {
+                status: SessionStatus::Error,
+                error: Some(error)
+            }),
+            "ended     Error (InternalError: VM lost)"
+        );
+    }
+
+    #[test]
+    fn unset_flags_take_the_cores_defaults() {
+        assert_eq!(options(&KeepFlags::default()), KeepOptions::default());
+        let flags = KeepFlags {
+            by: Some(2),
+            below: Some(3),
+            cap: Some(5),
+            warn: Some(crate::args::WarnAt(vec![])),
+            poll: Some(std::time::Duration::from_millis(100)),
+        };
+        let options = options(&flags);
+        assert_eq!(
+            (
+                options.extend_by,
+                options.renew_below,
+                options.max_total,
+                options.warn_at.len()
+            ),
+            (2, 3, 5, 0)
+        );
+    }
+}
