@@ -1,4 +1,4 @@
-"""Times get_session through the arr_session package (sequential, or asyncio with a concurrency limit).
+"""Times get_rendering_session through the arr_session package (sequential, or asyncio with a concurrency limit).
 
 Run by the arr-bench harness; prints one JSON line: {"rounds": [calls per second, ...]} or
 {"skipped": "reason"}. The package and the native library come from PYTHONPATH and ARR_SESSION_LIBRARY.
@@ -15,38 +15,36 @@ def report(value):
     print(json.dumps(value), flush=True)
 
 
-def client_options(args):
-    options = {"sts_endpoint": args.base}
+def make_client(client_class, arr_session, args):
+    """Microsoft's constructor: (endpoint, account_id, account_domain, credential, **options)."""
+    options = {"authentication_endpoint_url": args.base}
     if args.ca:
         with open(args.ca, encoding="utf-8") as f:
             options["extra_root_ca_pem"] = f.read()
-    return options
+    credential = arr_session.AzureKeyCredential(args.account_key)
+    return client_class(args.base, args.account_id, None, credential, **options)
 
 
 def sequential(arr_session, args):
-    with arr_session.RemoteRenderingClient(
-        args.base, args.account_id, account_key=args.account_key, **client_options(args)
-    ) as client:
+    with make_client(arr_session.RemoteRenderingClient, arr_session, args) as client:
         for _ in range(args.warmup):  # the first call includes the STS exchange
-            client.get_session(args.session)
+            client.get_rendering_session(args.session)
         rounds = []
         for _ in range(args.rounds):
             start = time.perf_counter()
             for _ in range(args.calls):
-                client.get_session(args.session)
+                client.get_rendering_session(args.session)
             rounds.append(args.calls / (time.perf_counter() - start))
     return rounds
 
 
-async def concurrent(aio, args):
-    async with aio.AsyncRemoteRenderingClient(
-        args.base, args.account_id, account_key=args.account_key, **client_options(args)
-    ) as client:
+async def concurrent(arr_session, args):
+    async with make_client(arr_session.aio.RemoteRenderingClient, arr_session, args) as client:
         limit = asyncio.Semaphore(args.concurrency)
 
         async def one():
             async with limit:
-                await client.get_session(args.session)
+                await client.get_rendering_session(args.session)
 
         await asyncio.gather(*(one() for _ in range(max(args.warmup, args.concurrency))))
         rounds = []
@@ -79,7 +77,7 @@ def main():
     if args.mode == "seq":
         rounds = sequential(arr_session, args)
     else:
-        rounds = asyncio.run(concurrent(arr_session.aio, args))
+        rounds = asyncio.run(concurrent(arr_session, args))
     report({"rounds": rounds, "native": str(arr_session.LIBRARY_PATH)})
     return 0
 

@@ -2,12 +2,14 @@
 //! in turn (floor, core, ABI, floor, ...) so that drift of the machine hits all three alike.
 
 use std::ffi::CString;
+use std::path::Path;
 use std::time::Instant;
 
 use arr_emulator::{DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
 use arr_session::{Client, ClientConfig, Credential};
 
 use crate::abi::AbiClient;
+use crate::bare::Bare;
 use crate::http1::{session_path, Http1};
 use crate::report::Figure;
 use crate::Plan;
@@ -33,7 +35,11 @@ pub fn abi_config_json(base: &str) -> String {
 /// Returns the floor, core and ABI figures (calls/s), the latter relative to the floor, and a diagnostic
 /// figure: the core called the way the blocking ABI calls it (from a plain thread onto a two-worker
 /// runtime), which separates the cost of that thread hand-off from the cost of the FFI layer itself.
-pub fn measure(plan: &Plan, base: &str, session_id: &str) -> Result<Vec<Figure>, String> {
+///
+/// Two attribution rows are measured in the same rotation: `reqwest` (a bare reqwest client configured
+/// like the core's transport, see [`crate::bare`]) and `abi.opt3` (the same C ABI from the library built
+/// at opt-level 3, when `opt3_library` is built).
+pub fn measure(plan: &Plan, base: &str, session_id: &str, opt3_library: &Path) -> Result<Vec<Figure>, String> {
     // One thread drives both async clients, as a sequential caller would.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -55,6 +61,12 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str) -> Result<Vec<Figure>,
     // The blocking ABI runs on the library's own runtime, called from this plain thread (not inside `rt`).
     let abi = AbiClient::new(&plan.artifacts.join("libarr_session.so"), &abi_config_json(base))?;
     let abi_id = CString::new(session_id).map_err(|e| e.to_string())?;
+    let bare = Bare::new(base, &path, &bearer)?;
+    let abi_opt3 = if opt3_library.exists() {
+        Ok(AbiClient::new(opt3_library, &abi_config_json(base))?)
+    } else {
+        Err(format!("{} is not built (full runs build it)", opt3_library.display()))
+    };
 
     let floor_calls = |http: &mut Http1, n: usize| {
         rt.block_on(async {
@@ -86,17 +98,41 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str) -> Result<Vec<Figure>,
         }
         Ok::<_, String>(())
     };
+    let bare_calls = |n: usize| {
+        rt.block_on(async {
+            for _ in 0..n {
+                bare.get().await?;
+            }
+            Ok::<_, String>(())
+        })
+    };
+    let opt3_calls = |n: usize| match &abi_opt3 {
+        Ok(client) => {
+            for _ in 0..n {
+                client.get_session(&abi_id)?;
+            }
+            Ok::<_, String>(())
+        }
+        Err(_) => Ok(()),
+    };
 
     floor_calls(&mut floor, plan.warmup)?;
     core_calls(plan.warmup)?;
     handoff_calls(plan.warmup)?;
     abi_calls(plan.warmup)?;
+    bare_calls(plan.warmup)?;
+    opt3_calls(plan.warmup)?;
     let (mut f, mut c, mut h, mut a) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut b, mut o) = (Vec::new(), Vec::new());
     for _ in 0..plan.rounds {
         f.push(rate(plan.calls, || floor_calls(&mut floor, plan.calls))?);
+        b.push(rate(plan.calls, || bare_calls(plan.calls))?);
         c.push(rate(plan.calls, || core_calls(plan.calls))?);
         h.push(rate(plan.calls, || handoff_calls(plan.calls))?);
         a.push(rate(plan.calls, || abi_calls(plan.calls))?);
+        if abi_opt3.is_ok() {
+            o.push(rate(plan.calls, || opt3_calls(plan.calls))?);
+        }
     }
     drop(abi);
     let floor = Figure::from_rounds("floor", "calls/s", f)
@@ -110,7 +146,22 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str) -> Result<Vec<Figure>,
     let abi = Figure::from_rounds("abi", "calls/s", a)
         .relative_to(floor.median)
         .with_note("blocking arr_client_get_session from a plain thread");
-    Ok(vec![floor, core, handoff, abi])
+    let bare = Figure::from_rounds("reqwest", "calls/s", b)
+        .relative_to(floor.median)
+        .with_note(
+            "attribution: bare reqwest configured like the core (rustls, pool, timeouts), fixed token, no decoding",
+        );
+    let opt3 = match &abi_opt3 {
+        Ok(_) => Figure::from_rounds("abi.opt3", "calls/s", o)
+            .relative_to(floor.median)
+            .with_note(format!(
+                "attribution: the C ABI from the cdylib built at opt-level 3 ({})",
+                opt3_library.display()
+            )),
+        Err(reason) => Figure::skipped("abi.opt3", "calls/s", reason.clone()),
+    };
+    drop(abi_opt3);
+    Ok(vec![floor, bare, core, handoff, abi, opt3])
 }
 
 /// Calls per second of `calls` calls made by `body`.

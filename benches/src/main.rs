@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use arr_bench::{run, Plan};
 
 const USAGE: &str =
-    "usage: arr-bench [--smoke] [--rounds N] [--calls N] [--sessions N] [--no-build] [--no-sdk] [--out PATH]";
+    "usage: arr-bench [--smoke] [--rounds N] [--calls N] [--sessions N] [--no-build] [--no-sdk] [--no-callgrind] [--out PATH]";
 
 fn main() -> ExitCode {
     let client_exe = std::env::current_exe()
@@ -49,7 +49,11 @@ fn main() -> ExitCode {
                 Some(n) if n > 0 => plan.scale_sessions = n,
                 _ => return ExitCode::from(2),
             },
-            "--no-build" => plan.build = false,
+            "--no-build" => {
+                plan.build = false;
+                plan.build_variants = false;
+            }
+            "--no-callgrind" => plan.callgrind = false,
             "--no-sdk" => plan.install_sdk = false,
             "--out" => match it.next() {
                 Some(path) => plan.out = PathBuf::from(path),

@@ -2,6 +2,7 @@
 //! Microsoft's `azure-mixedreality-remoterendering` SDK in a venv the harness creates. Each runs as a
 //! `python3` subprocess with a script from `benches/python`, which prints one JSON line.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,30 +26,58 @@ pub struct Target<'a> {
 
 /// Runs the `arr_session` package script in `mode` ("seq" or "async"); a figure or a skip reason.
 pub fn package_case(plan: &Plan, case: &str, mode: &str, target: &Target, calls: usize) -> Figure {
+    let (args, env) = match package_invocation(plan, mode, target, plan.rounds, plan.warmup) {
+        Ok(found) => found,
+        Err(reason) => return Figure::skipped(case, "calls/s", reason),
+    };
+    let mut command = Command::new("python3");
+    command.args(args).args(["--calls", &calls.to_string()]).envs(env);
+    rounds_from(case, command)
+}
+
+/// Arguments and environment variables of a script run.
+pub type Invocation = (Vec<OsString>, Vec<(String, OsString)>);
+
+/// The arguments (without `--calls`) and environment of `python3 bench_arr.py MODE ...`, or why the
+/// package cannot be run.
+pub fn package_invocation(
+    plan: &Plan,
+    mode: &str,
+    target: &Target,
+    rounds: usize,
+    warmup: usize,
+) -> Result<Invocation, String> {
     let python_dir = plan.workspace.join("bindings/python");
     if !python_dir.join("arr_session/__init__.py").exists() {
-        return Figure::skipped(case, "calls/s", "bindings/python/arr_session does not exist");
+        return Err("bindings/python/arr_session does not exist".into());
     }
     let library = plan.artifacts.join("libarr_session.so");
     if !library.exists() {
-        return Figure::skipped(case, "calls/s", format!("{} is not built", library.display()));
+        return Err(format!("{} is not built", library.display()));
     }
-    let mut command = Command::new("python3");
-    command
-        .arg(plan.workspace.join("benches/python/bench_arr.py"))
-        .arg(mode)
-        .args(["--base", target.base, "--session", target.session_id])
-        .args(["--account-id", DEV_ACCOUNT_ID, "--account-key", DEV_ACCOUNT_KEY])
-        .args(["--rounds", &plan.rounds.to_string(), "--calls", &calls.to_string()])
-        .args(["--warmup", &plan.warmup.to_string()])
-        .args(["--concurrency", &plan.python_concurrency.to_string()])
-        .env("PYTHONPATH", &python_dir)
-        .env("ARR_SESSION_LIBRARY", &library)
-        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let mut args: Vec<OsString> = vec![plan.workspace.join("benches/python/bench_arr.py").into(), mode.into()];
+    for (flag, value) in [
+        ("--base", target.base.to_string()),
+        ("--session", target.session_id.to_string()),
+        ("--account-id", DEV_ACCOUNT_ID.to_string()),
+        ("--account-key", DEV_ACCOUNT_KEY.to_string()),
+        ("--rounds", rounds.to_string()),
+        ("--warmup", warmup.to_string()),
+        ("--concurrency", plan.python_concurrency.to_string()),
+    ] {
+        args.push(flag.into());
+        args.push(value.into());
+    }
     if let Some(ca) = target.ca {
-        command.arg("--ca").arg(ca);
+        args.push("--ca".into());
+        args.push(ca.into());
     }
-    rounds_from(case, command)
+    let env = vec![
+        ("PYTHONPATH".to_string(), python_dir.into_os_string()),
+        ("ARR_SESSION_LIBRARY".to_string(), library.into_os_string()),
+        ("PYTHONDONTWRITEBYTECODE".to_string(), "1".into()),
+    ];
+    Ok((args, env))
 }
 
 /// Runs the official SDK's script with the venv's Python against the HTTPS emulator.

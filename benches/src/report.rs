@@ -85,6 +85,17 @@ pub struct Target {
     pub met: Option<bool>,
 }
 
+/// One layer's cost: what `to` costs per call on top of `from`, in time (from the median calls/s of the
+/// same run) and in instructions (callgrind; stable where timings are not).
+#[derive(Clone, Debug, Serialize)]
+pub struct AttributionRow {
+    pub layer: String,
+    pub from: String,
+    pub to: String,
+    pub extra_us_per_call: Option<f64>,
+    pub extra_instructions_per_call: Option<f64>,
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Machine {
     pub cpus: usize,
@@ -151,6 +162,10 @@ pub struct Report {
     pub scale: serde_json::Value,
     /// Details of the size case (paths, dynamic dependencies).
     pub size: serde_json::Value,
+    /// Layer by layer: time and instructions each adds per call.
+    pub attribution: Vec<AttributionRow>,
+    /// Callgrind details: N per kind, totals, the core's cost per crate and its top functions.
+    pub instructions: serde_json::Value,
 }
 
 impl Report {
@@ -195,6 +210,56 @@ impl Report {
         }
         let mut out = render(&rows);
         out.push('\n');
+        let mut layers = vec![[
+            "layer".to_string(),
+            "from -> to".into(),
+            "+us/call".into(),
+            "+instr/call".into(),
+        ]];
+        for a in &self.attribution {
+            layers.push([
+                a.layer.clone(),
+                format!("{} -> {}", a.from, a.to),
+                a.extra_us_per_call
+                    .map(|v| format!("{v:.1}"))
+                    .unwrap_or_else(|| "-".into()),
+                a.extra_instructions_per_call
+                    .map(|v| format!("{v:.0}"))
+                    .unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        out.push_str(&render(&layers));
+        out.push('\n');
+        let core = &self.instructions["core"]["attribution"];
+        if let Some(crates) = core["selfPerCallByCrate"].as_array() {
+            let mut rows = vec![["core: self cost per call by crate".to_string(), "instr/call".into()]];
+            for c in crates.iter().take(14) {
+                rows.push([c["crate"].as_str().unwrap_or("").to_string(), whole(&c["perCall"])]);
+            }
+            out.push_str(&render(&rows));
+            out.push('\n');
+        }
+        if let Some(top) = core["topSelfOurStack"].as_array() {
+            let mut rows = vec![[
+                "core: largest self-cost functions (arr_session/reqwest/hyper/tokio/serde_json...)".to_string(),
+                "instr/call".into(),
+            ]];
+            for f in top {
+                let name: String = f["function"].as_str().unwrap_or("").chars().take(110).collect();
+                rows.push([name, whole(&f["selfPerCall"])]);
+            }
+            out.push_str(&render(&rows));
+            out.push('\n');
+        }
+        if let Some(top) = core["topInclusive"].as_array() {
+            let mut rows = vec![["core: largest inclusive functions".to_string(), "instr/call".into()]];
+            for f in top {
+                let name: String = f["function"].as_str().unwrap_or("").chars().take(110).collect();
+                rows.push([name, whole(&f["inclusivePerCall"])]);
+            }
+            out.push_str(&render(&rows));
+            out.push('\n');
+        }
         let mut targets = vec![["target".to_string(), "wanted".into(), "actual".into(), "met".into()]];
         for t in &self.targets {
             let met = match t.met {
@@ -207,6 +272,11 @@ impl Report {
         out.push_str(&render(&targets));
         out
     }
+}
+
+/// A JSON number as a whole number ("-" when it is not a number).
+fn whole(v: &serde_json::Value) -> String {
+    v.as_f64().map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into())
 }
 
 /// A readable number: integers for large values, three significant digits for small ones.

@@ -15,7 +15,8 @@ use crate::Plan;
 
 /// Worker threads of the client's runtime.
 const WORKERS: usize = 2;
-const RSS_LIMIT_MIB: f64 = 64.0;
+/// The target for the 1,000-session run.
+const RSS_LIMIT_MIB: f64 = 16.0;
 
 pub struct Scale {
     pub figures: Vec<Figure>,

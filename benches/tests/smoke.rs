@@ -25,7 +25,15 @@ fn smoke_run_reports_every_case() {
         assert!(measured ^ skipped, "{case}: needs a number or a skip reason: {figure}");
     }
     // The cases that need nothing but this workspace are always measured.
-    for case in ["floor", "core", "abi", "startup.floor", "startup.core"] {
+    for case in [
+        "floor",
+        "reqwest",
+        "core",
+        "abi",
+        "startup.floor",
+        "startup.core",
+        "startup.client_new",
+    ] {
         assert!(
             report.median(case).is_some(),
             "{case} was not measured: {:?}",
@@ -38,6 +46,10 @@ fn smoke_run_reports_every_case() {
             "{case} has no ratio"
         );
     }
+    // The attribution table has its rows (numbers may be missing: callgrind is skipped in smoke mode).
+    let layers = json["attribution"].as_array().expect("attribution");
+    assert!(layers.iter().any(|l| l["to"] == "reqwest"));
+    assert!(json["instructions"].is_object());
     assert!(json["machine"]["cpus"].as_u64().unwrap() >= 1);
     assert!(!json["targets"].as_array().unwrap().is_empty());
 }

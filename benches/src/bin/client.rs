@@ -5,12 +5,17 @@
 //! - `scale BASE SESSIONS POLL_MS WORKERS`: one core client creates SESSIONS sessions, waits for all of
 //!   them to be Ready, and stops them all; prints one JSON line with times, requests per route and phase
 //!   (from the emulator's `/_emulator/counts`), peak RSS and threads of this process.
+//! - `calls KIND BASE SESSION_ID N [LIBRARY]`: set-up, then N calls of one kind and exit (run under
+//!   callgrind by the harness; kinds in `arr_bench::calls::KINDS`).
+//! - `startup-split core|reqwest BASE SESSION_ID`: one JSON line with the start-up phases in ms.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arr_bench::calls;
 use arr_bench::http1::{session_path, Http1};
 use arr_bench::inprocess::core_config;
 use arr_bench::proc::{status_field, thread_names};
@@ -31,10 +36,12 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["first-call", kind, base, session] => first_call(kind, base, session),
         ["scale", base, sessions, poll_ms, workers] => scale(base, sessions, poll_ms, workers),
-        _ => Err(
-            "usage: arr-bench-client first-call floor|core BASE SESSION_ID | scale BASE SESSIONS POLL_MS WORKERS"
-                .into(),
-        ),
+        ["calls", kind, base, session, n] => count(n).and_then(|n| calls::run(kind, base, session, n, None)),
+        ["calls", kind, base, session, n, library] => {
+            count(n).and_then(|n| calls::run(kind, base, session, n, Some(Path::new(library))))
+        }
+        ["startup-split", kind, base, session] => calls::startup_split(kind, base, session).map(|v| println!("{v}")),
+        _ => Err(USAGE.into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -43,6 +50,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+const USAGE: &str = "usage: arr-bench-client first-call floor|core BASE SESSION_ID \
+    | scale BASE SESSIONS POLL_MS WORKERS | calls KIND BASE SESSION_ID N [LIBRARY] \
+    | startup-split core|reqwest BASE SESSION_ID";
+
+fn count(n: &str) -> Result<usize, String> {
+    n.parse().map_err(|_| format!("N must be a number, not {n:?}"))
 }
 
 fn first_call(kind: &str, base: &str, session: &str) -> Result<(), String> {
