@@ -1,10 +1,11 @@
 /*
  * Closing a client: arr_client_close, arr_client_free and arr_shutdown at their edges, observed from the
  * emulator's side through its control endpoints (plain HTTP over a loopback socket, no client library).
- * Usage: close_test BASE_URL SLOW_URL [--quick]
+ * Usage: close_test BASE_URL SLOW_URL [--quick | --many]
  *   BASE_URL  an emulator whose sessions start at once (faults are injected into it)
  *   SLOW_URL  an emulator whose sessions stay Starting (--start-delay 1h)
  *   --quick   fewer repetitions and wider "did not hang" bounds (used under valgrind and ASan)
+ *   --many    only test e, all 50 rounds of 200 operations then close and free (used under valgrind)
  * Prints one line per check and ends with "N passed, N failed"; exits non-zero on any failure.
  *
  * Build with -DCLOSE_TEST_WITHOUT_CLOSE=1 to run the parts that do not need arr_client_close against a
@@ -46,6 +47,8 @@ static int passed, failed;
 static const char *fast_url;
 static const char *slow_url;
 static int quick;
+/* --many: only the 200-operations-then-close test, its full 50 rounds (run under valgrind). */
+static int many_only;
 static long run_tag; /* makes session ids unique per run, so the test can be repeated against one emulator */
 
 /* ---------- small helpers ---------- */
@@ -730,7 +733,7 @@ static void test_many_then_close(void) {
     char ids[100];
     snprintf(ids, sizeof ids, "[\"%s\"]", id);
 
-    int reps = quick ? 4 : 50;
+    int reps = quick && !many_only ? 4 : 50;
     int bad_rounds = 0, never = 0, twice = 0, late = 0, wrong_start = 0, refused_with_callback = 0, total_started = 0;
     for (int r = 0; r < reps; r++) {
         memset(slots, 0, sizeof slots);
@@ -804,17 +807,24 @@ static void test_many_then_close(void) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: close_test BASE_URL SLOW_URL [--quick]\n");
+        fprintf(stderr, "usage: close_test BASE_URL SLOW_URL [--quick | --many]\n");
         return 2;
     }
     fast_url = argv[1];
     slow_url = argv[2];
-    quick = argc > 3 && strcmp(argv[3], "--quick") == 0;
+    many_only = argc > 3 && strcmp(argv[3], "--many") == 0;
+    quick = many_only || (argc > 3 && strcmp(argv[3], "--quick") == 0);
     run_tag = (long)time(NULL) % 100000 * 100 + (long)(getpid() % 100);
 
     if (live_sessions(fast_url, "") < 0 || live_sessions(slow_url, "") < 0) {
         printf("FAIL the emulators' control endpoints answer\n0 passed, 1 failed\n");
         return 1;
+    }
+    if (many_only) {
+        test_many_then_close();
+        arr_shutdown();
+        printf("%d passed, %d failed\n", passed, failed);
+        return failed == 0 && passed > 0 ? 0 : 1;
     }
     /* The order matters: faults are consumed by the next matching request of the fast emulator. */
     test_keys();

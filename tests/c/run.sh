@@ -94,6 +94,9 @@ start_emulator SLOW --start-delay 1h
 check "close_test under valgrind memcheck, quick: no errors, no definite leaks" \
   valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
   "$BUILD/close_test_static" "$FAST" "$SLOW" --quick
+check "close_test under valgrind memcheck: 50 rounds of 200 operations then close and free" \
+  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+  "$BUILD/close_test_static" "$FAST" "$SLOW" --many
 stop_emulators
 
 start_emulator FAST --start-delay 300ms
