@@ -160,6 +160,37 @@ impl Arr {
         self
     }
 
+    /// Starts without waiting (stdin at end-of-file), for tests that act while it runs.
+    pub fn spawn(&mut self) -> Live {
+        self.command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.command.spawn().expect("arr starts");
+        let mut out = child.stdout.take().unwrap();
+        let stdout = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        let err = child.stderr.take().unwrap();
+        let (sender, stderr_lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(err)).map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Live {
+            child,
+            stdout,
+            stderr_lines,
+            stderr_seen: Vec::new(),
+            shown: self.shown.join(" "),
+        }
+    }
+
     /// Runs with stdin at end-of-file.
     pub fn run(&mut self) -> Run {
         self.run_with_stdin(None)
@@ -176,6 +207,64 @@ impl Arr {
             let _ = stdin.write_all(input.as_bytes());
         }
         finish(child, self.shown.join(" "))
+    }
+}
+
+/// A running invocation from [`Arr::spawn`]: its stderr line by line as it comes.
+pub struct Live {
+    child: Child,
+    stdout: std::thread::JoinHandle<String>,
+    stderr_lines: std::sync::mpsc::Receiver<String>,
+    stderr_seen: Vec<String>,
+    shown: String,
+}
+
+impl Live {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits (at most 30 s, else kills and panics) until stderr has a line containing `text`.
+    pub fn wait_for_stderr(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.stderr_seen.iter().any(|l| l.contains(text)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr_lines.recv_timeout(left) {
+                Ok(line) => self.stderr_seen.push(line),
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "`{}` printed no {text:?} on stderr:\n{}",
+                        self.shown,
+                        self.stderr_seen.join("\n")
+                    );
+                }
+            }
+        }
+    }
+
+    /// Waits for the end (at most 60 s, then kills) and collects the output.
+    pub fn finish(mut self) -> Run {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = self.child.kill();
+                panic!("`{}` did not finish within 60 s", self.shown);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        self.stderr_seen.extend(self.stderr_lines.iter());
+        let mut stderr = self.stderr_seen.join("\n");
+        stderr.push('\n');
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: self.stdout.join().unwrap(),
+            stderr,
+            shown: self.shown,
+        }
     }
 }
 
