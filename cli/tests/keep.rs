@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use arr_emulator::EmulatorConfig;
+use arr_emulator::{EmulatorConfig, FaultKind, ScriptedFault};
 use common::{create, Emu, Run, API_VERSIONS};
 use serde_json::Value;
 
@@ -347,4 +347,29 @@ fn keep_flags_are_checked() {
     for flag in ["--by", "--below", "--cap", "--warn", "--poll"] {
         assert!(help.stdout.contains(flag), "{flag}: {}", help.stdout);
     }
+}
+
+#[test]
+fn throttling_and_passing_failures_are_printed_and_ridden_out() {
+    let emu = slow_emulator();
+    let id = create(&mut emu.arr(), &["--lease", "1h"]);
+    emu.emulator().expire_session(&id).unwrap();
+    // Enough for the client's own retries (1 try + 3) to give up once on each, so the keeper sees them.
+    for (status, retry_after) in [(429, Some(1)), (503, None)] {
+        emu.emulator().inject(ScriptedFault {
+            route: Some("sessions.get".into()),
+            kind: FaultKind::Status { status, retry_after },
+            times: 4,
+        });
+    }
+    let run = emu.arr().args(["session", "keep", &id, "--poll", "100ms"]).run();
+    run.code(1);
+    let lines = event_lines(&run);
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert_eq!(lines[0], "throttled retry after 1 s");
+    assert!(
+        lines[1].starts_with("retrying  ") && lines[1].contains("503"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2], "ended     Expired");
 }
