@@ -5,6 +5,8 @@
 #        and zip (or python3) for the NuGet package that NuGetTests checks
 # Uses $ARR_SESSION_LIBRARY_DIR (default target/debug) for libarr_session.so and $ARR_EMULATOR
 # (default target/debug/arr-emulator); build them first with `cargo build -p arr-session-ffi -p arr-emulator`.
+# Builds examples/storage_fixture (or uses $ARR_STORAGE_FIXTURE) for the Azurite conversion test, which
+# needs Azurite under target/azurite (npm install --prefix target/azurite azurite@3.37.0).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,6 +19,19 @@ for f in "$lib_dir/libarr_session.so" "$ARR_EMULATOR"; do
     [ -e "$f" ] || { echo "missing $f (run: cargo build -p arr-session-ffi -p arr-emulator)" >&2; exit 2; }
 done
 mkdir -p "$out"
+
+# examples/storage_fixture (Azurite with a model uploaded + an emulator linked to it) for
+# ConversionTests.A_model_in_Azurite_is_converted_and_its_asset_written_to_the_output_container. Built here
+# unless $ARR_STORAGE_FIXTURE names one; a failed build is reported and that test then fails saying so.
+# Azurite itself: npm install --prefix target/azurite azurite@3.37.0 (scripts/test.sh does it).
+if [ -z "${ARR_STORAGE_FIXTURE:-}" ]; then
+    export ARR_STORAGE_FIXTURE="$root/target/debug/examples/storage_fixture"
+    if ! (cd "$root" && cargo build -q --example storage_fixture); then
+        echo "run-tests.sh: could not build examples/storage_fixture; the Azurite conversion test will fail" >&2
+        export ARR_STORAGE_FIXTURE_BUILD_FAILED=1     # the test then fails saying so (no stale binary used)
+    fi
+fi
+[ -x "$ARR_STORAGE_FIXTURE" ] || echo "run-tests.sh: missing $ARR_STORAGE_FIXTURE: the Azurite conversion test will fail" >&2
 
 runtime="$here/com.arrsession.client/Runtime"
 # The package's core assembly alone, warnings as errors (the Unity-only part in Runtime/Unity is excluded).
@@ -52,7 +67,7 @@ mono --debug "$out/ArrSession.Tests.exe" "$@" | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 summary="$(tail -n 1 "$log")"
-if ! [[ "$summary" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] || [ "${BASH_REMATCH[1]}" -eq 0 ]; then
+if ! [[ "$summary" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] || [ "$((BASH_REMATCH[1] + BASH_REMATCH[2]))" -eq 0 ]; then
     echo "the runner collected no tests or printed no summary" >&2
     exit 1
 fi

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using ArrSession;
@@ -363,6 +364,73 @@ namespace ArrSession.Tests
                     "a wait that runs out");
                 Assert.Equal(ArrStatus.Timeout, e.ArrStatus, "status");
                 Assert.True(!op.HasCompleted, "the operation has not completed");
+            }
+        }
+
+        // ---- Against a real Azure Storage emulator (Azurite) ----
+
+        /// <summary>
+        /// The whole flow against examples/storage_fixture: the fixture uploaded models/vehicles/car.glb to
+        /// Azurite; the emulator linked to it converts it with the SAS values (reading and writing real blobs),
+        /// the asset is fetched back from the output container, then a session starts, becomes Ready and is
+        /// stopped. Without the fixture or Azurite this fails (with how to install them), it does not skip.
+        /// </summary>
+        [Test]
+        public static void A_model_in_Azurite_is_converted_and_its_asset_written_to_the_output_container()
+        {
+            using (var storage = new StorageFixture())
+            {
+                JsonObject inputLocation = storage.Settings.GetObject("inputLocation");
+                JsonObject outputLocation = storage.Settings.GetObject("outputLocation");
+                string readSas = inputLocation.GetString("storageContainerReadListSas");
+                string writeSas = outputLocation.GetString("storageContainerWriteSas");
+                Assert.True(!string.IsNullOrEmpty(readSas) && !string.IsNullOrEmpty(writeSas), "the fixture gave both SAS values");
+
+                // The model is really in Azurite (and the container is private: the SAS is what opens it).
+                string model = storage.InputContainer + "/" + inputLocation.GetString("blobPrefix").TrimEnd('/') + "/"
+                    + inputLocation.GetString("relativeInputAssetPath");
+                HttpResult uploaded = StorageFixture.Get(model, readSas);
+                Assert.Equal(200, uploaded.Status, "GET " + model + " with the read SAS");
+                Assert.True(uploaded.Body.Length > 4 && Encoding.ASCII.GetString(uploaded.Body, 0, 4) == "glTF", "the uploaded model is a GLB");
+                Assert.True(StorageFixture.Get(model, null).Status != 200, "without a SAS Azurite refuses the blob");
+
+                using (RemoteRenderingClient client = storage.Client())
+                {
+                    string id = Fixture.NewId("conv-azurite");
+                    AssetConversionOptions options = storage.ConversionOptions();
+                    AssetConversionOperation op = client.StartConversion(id, options);
+                    Assert.Equal(id, op.Id, "operation id");
+                    AssetConversion done = op.WaitForCompletion(new ConversionWaitOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
+                    Assert.True(done.Status == AssetConversionStatus.Succeeded, "the conversion succeeded: " + done
+                        + (done.Error != null ? " (" + done.Error.Code + ": " + done.Error.Message + ")" : string.Empty)
+                        + "\nfixture stderr:\n" + storage.Stderr);
+                    Assert.True(done.Error == null, "no error");
+                    Assert.True(done.Output != null && !string.IsNullOrEmpty(done.Output.OutputAssetUri), "an output URI: " + done);
+                    string asset = done.Output.OutputAssetUri;
+                    string outputPrefix = storage.OutputContainer + "/" + outputLocation.GetString("blobPrefix").TrimEnd('/') + "/";
+                    Assert.True(asset.StartsWith(outputPrefix, StringComparison.Ordinal),
+                        "the output URI points into the output container under its prefix (" + outputPrefix + "): " + asset);
+                    Assert.True(asset.EndsWith(".arrAsset", StringComparison.Ordinal), "an .arrAsset: " + asset);
+                    Assert.True(!done.ToString().Contains("sig="), "no SAS in " + done);
+
+                    // The asset blob exists in Azurite: fetched with the output container's SAS (it grants read).
+                    HttpResult written = StorageFixture.Get(asset, writeSas);
+                    Assert.Equal(200, written.Status, "GET " + asset + " with the output container's SAS");
+                    Assert.True(written.Body.Length > 0, "the asset has content");
+
+                    // Then a session, as an app does with the asset: start, Ready, stop.
+                    string sessionId = Fixture.NewId("azurite-session");
+                    StartRenderingSessionOperation start = client.StartSession(sessionId, Fixture.Standard());
+                    RenderingSession ready = start.WaitForCompletion(new SessionWaitOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
+                    Assert.True(ready.Status == RenderingSessionStatus.Ready, "the session is Ready: " + ready.Status + " " + ready.Error);
+                    Assert.True(!string.IsNullOrEmpty(ready.Host), "a Ready session has a host");
+                    client.StopSession(sessionId);
+                    RenderingSession stopped = client.GetSession(sessionId);
+                    Assert.True(stopped.Status == RenderingSessionStatus.Stopped, "stopped: " + stopped.Status);
+                }
+
+                int? exit = storage.Close();
+                Assert.True(exit == 0, "the fixture shut down cleanly once its stdin closed (exit " + exit + "); stderr:\n" + storage.Stderr);
             }
         }
 
