@@ -60,29 +60,59 @@ impl From<Exit> for ExitCode {
 /// object per error (`{"status","httpStatus","code","message","msCv"}`). Error texts come from the
 /// service's error body and our own messages, never from credentials.
 pub fn report(error: &Error, output: OutputFormat) {
-    eprintln!("error: {}", error.message());
-    if let Some(code) = error.code() {
+    report_fields(&Fields::of(error), output);
+}
+
+/// What is reported of an error; also built from a keeper's `failed` event, which carries these fields
+/// rather than an [`Error`].
+pub struct Fields<'a> {
+    pub status: &'a str,
+    pub http_status: Option<u16>,
+    pub code: Option<&'a str>,
+    pub message: &'a str,
+    pub ms_cv: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn of(error: &'a Error) -> Fields<'a> {
+        Fields {
+            status: error.kind().as_str(),
+            http_status: error.http_status(),
+            code: error.code(),
+            message: error.message(),
+            ms_cv: error.ms_cv(),
+        }
+    }
+}
+
+pub fn report_fields(fields: &Fields<'_>, output: OutputFormat) {
+    eprintln!("error: {}", fields.message);
+    if let Some(code) = fields.code {
         eprintln!("code: {code}");
     }
-    if let Some(status) = error.http_status() {
+    if let Some(status) = fields.http_status {
         eprintln!("http-status: {status}");
     }
-    if let Some(ms_cv) = error.ms_cv() {
+    if let Some(ms_cv) = fields.ms_cv {
         eprintln!("ms-cv: {ms_cv}");
     }
     if output == OutputFormat::Json {
-        eprintln!("{}", error_json(error));
+        eprintln!("{}", fields_json(fields));
     }
 }
 
 /// The JSON form of an error, as the C ABI's last-error object names its fields.
 pub fn error_json(error: &Error) -> serde_json::Value {
+    fields_json(&Fields::of(error))
+}
+
+fn fields_json(fields: &Fields<'_>) -> serde_json::Value {
     json!({
-        "status": error.kind().as_str(),
-        "httpStatus": error.http_status(),
-        "code": error.code(),
-        "message": error.message(),
-        "msCv": error.ms_cv(),
+        "status": fields.status,
+        "httpStatus": fields.http_status,
+        "code": fields.code,
+        "message": fields.message,
+        "msCv": fields.ms_cv,
     })
 }
 

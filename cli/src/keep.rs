@@ -65,7 +65,12 @@ pub async fn keep(id: &str, flags: &KeepFlags, settings: &Settings, client: &Cli
                     settings,
                 ));
             }
-            KeepEventKind::Failed { .. } => return Ok(failed(id, &event, settings, client).await),
+            KeepEventKind::Failed {
+                message,
+                error_kind,
+                http_status,
+                code,
+            } => return Ok(failed(message, error_kind, *http_status, code.as_deref(), settings)),
             _ => {}
         }
     }
@@ -94,21 +99,21 @@ fn ended(
     Exit::Ended
 }
 
-/// The keeper gave up. The exit code is that of the cause: the event's `errorKind` when it names one
-/// (read from its JSON, so an event without it still works), else one more look at the session (an
-/// unknown session, refused credentials); 7 when neither tells.
-async fn failed(id: &str, event: &KeepEvent, settings: &Settings, client: &Client) -> Exit {
-    let value = serde_json::to_value(event).unwrap_or_default();
-    let message = value["message"].as_str().unwrap_or_default();
-    let error = match value["errorKind"].as_str().and_then(kind_named) {
-        Some(kind) => Error::new(kind, message),
-        None => match client.get_session(id).await {
-            Err(e) => e,
-            Ok(_) => Error::new(ErrorKind::Service, format!("keeping session {id} failed: {message}")),
-        },
+/// The keeper gave up: report its cause like any failed command and exit with the cause's code (4 for
+/// an unknown session, 3 for refused credentials, ...), 7 when the kind is not one we know.
+fn failed(message: &str, error_kind: &str, http_status: Option<u16>, code: Option<&str>, settings: &Settings) -> Exit {
+    let fields = exit::Fields {
+        status: error_kind,
+        http_status,
+        code,
+        message,
+        ms_cv: None,
     };
-    exit::report(&error, settings.output);
-    Exit::for_error(&error)
+    exit::report_fields(&fields, settings.output);
+    match kind_named(error_kind) {
+        Some(kind) => Exit::for_error(&Error::new(kind, message)),
+        None => Exit::Other,
+    }
 }
 
 /// The error kind `ErrorKind::as_str` spells `name`.

@@ -299,7 +299,11 @@ fn a_keep_that_fails_exits_with_its_causes_code() {
         .run();
     run.code(4);
     assert_eq!(json_lines(&run)[0]["kind"], "failed");
-    assert_eq!(run.error_json()["status"], "not_found");
+    let error = run.error_json();
+    assert_eq!(
+        (error["status"].as_str(), error["httpStatus"].as_u64()),
+        (Some("not_found"), Some(404))
+    );
 
     // Refused credentials: the STS says no, the keeper stops, exit 3.
     let run = emu
