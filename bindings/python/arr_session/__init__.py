@@ -14,8 +14,9 @@ import atexit
 
 from . import _callbacks, _ffi
 from ._client import RemoteRenderingClient
-from ._paging import RenderingSessionPager
-from ._polling import RenderingSessionPoller
+from ._keeper import RenderingSessionKeeper
+from ._paging import AssetConversionPager, RenderingSessionPager
+from ._polling import AssetConversionPoller, RenderingSessionPoller
 from .credentials import AccessToken, AzureKeyCredential
 from .exceptions import (
     ArrCancelledError,
@@ -30,6 +31,14 @@ from .exceptions import (
     SessionEndedError,
 )
 from .models import (
+    AssetConversion,
+    AssetConversionInputSettings,
+    AssetConversionOutput,
+    AssetConversionOutputSettings,
+    AssetConversionSettings,
+    AssetConversionStatus,
+    KeepEvent,
+    KeepEventKind,
     RemoteRenderingServiceError,
     RenderingSession,
     RenderingSessionSize,
@@ -52,6 +61,17 @@ __all__ = [
     "RenderingSessionSize",
     "RenderingSessionStatus",
     "RemoteRenderingServiceError",
+    "AssetConversionPoller",
+    "AssetConversionPager",
+    "AssetConversion",
+    "AssetConversionStatus",
+    "AssetConversionSettings",
+    "AssetConversionInputSettings",
+    "AssetConversionOutputSettings",
+    "AssetConversionOutput",
+    "RenderingSessionKeeper",
+    "KeepEvent",
+    "KeepEventKind",
     "AzureKeyCredential",
     "AccessToken",
     "SessionWaitResult",

@@ -73,19 +73,26 @@ class ClientBase:
         return base64.b64encode(f"1:{self._account_id}:{session_id}".encode()).decode()
 
     def _session_from_token(self, continuation_token: str) -> str:
+        return self._id_from_token(continuation_token, "rendering session")
+
+    def _id_from_token(self, continuation_token: str, what: str) -> str:
+        """The session or conversion id of a continuation token (the same format for both, as Microsoft's)."""
+        message = f"continuation_token is not a {what} poller's token"
+        if not isinstance(continuation_token, str):
+            raise TypeError(f"continuation_token must be a str, not {type(continuation_token).__name__}")
         try:
-            version, account_id, session_id = base64.b64decode(continuation_token).decode().split(":", 2)
+            version, account_id, resource_id = base64.b64decode(continuation_token).decode().split(":", 2)
         except Exception as error:  # noqa: BLE001 - any malformed token
-            raise ValueError("continuation_token is not a rendering session poller's token") from error
-        if version != "1" or not session_id:
-            raise ValueError("continuation_token is not a rendering session poller's token")
+            raise ValueError(message) from error
+        if version != "1" or not resource_id:
+            raise ValueError(message)
         if account_id != self._account_id:
             raise ValueError("continuation_token belongs to another account")
-        return session_id
+        return resource_id
 
 
-def session_args(session_id: Any = None, continuation_token: Any = None) -> None:
+def session_args(session_id: Any = None, continuation_token: Any = None, name: str = "session_id") -> None:
     if session_id is None and continuation_token is None:
-        raise ValueError("Either session_id or continuation_token needs to be supplied.")
+        raise ValueError(f"Either {name} or continuation_token needs to be supplied.")
     if session_id is not None and continuation_token is not None:
-        raise ValueError("Parameters session_id and continuation_token are mutual exclusive. Supply only one of the two.")
+        raise ValueError(f"Parameters {name} and continuation_token are mutual exclusive. Supply only one of the two.")

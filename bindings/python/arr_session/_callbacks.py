@@ -77,6 +77,58 @@ def start(function_name: str, client: int, *args: object, handler: Handler) -> i
     return operation.value
 
 
+# --- event streams (the lease keeper): many calls, then exactly one last call ---------------------------
+
+#: Receives ``(status, json, last)`` of each call of a stream, on a library thread, one at a time.
+StreamHandler = Callable[[int, Optional[str], bool], None]
+_streams: Dict[int, StreamHandler] = {}
+
+
+def is_last_call(status: int, text: Optional[str]) -> bool:
+    """An event is ARR_STATUS_OK with a JSON object; the last call is OK with ``null``, or another status."""
+    return status != _ffi.OK or text is None or text.strip() == "null"
+
+
+def _on_event(user_data: Optional[int], status: int, json_ptr: Optional[int]) -> None:
+    try:
+        text = _ffi.borrowed_string(json_ptr)
+        last = is_last_call(status, text)
+        with _lock:
+            # The entry (and so the handler and what it holds) lives until the last call, not longer.
+            handler = _streams.pop(user_data or 0, None) if last else _streams.get(user_data or 0)
+        if handler is None:
+            _log.error("arr_session: an event for an unknown operation (user_data=%r)", user_data)
+            return
+        handler(status, text, last)
+    except BaseException:  # noqa: BLE001 - nothing may cross back into ctypes
+        _log.exception("arr_session: an exception was raised while delivering an event")
+
+
+ON_EVENT = _ffi.CALLBACK(_on_event)
+
+
+def start_stream(function_name: str, client: int, *args: object, handler: StreamHandler) -> int:
+    """Calls a function taking ``(..., event_callback, user_data, &operation_id)`` (``arr_client_keep_session``)
+    with ``handler`` for its events; returns the operation id. A refused start raises, and ``handler`` is
+    never called."""
+    with _lock:
+        token = next(_ids)
+        _streams[token] = handler
+    operation = ctypes.c_uint64(0)
+    status = getattr(lib, function_name)(client, *args, ON_EVENT, token, ctypes.byref(operation))
+    if status != _ffi.OK:
+        with _lock:
+            _streams.pop(token, None)
+        raise error_from_json(_ffi.status_name(status), _ffi.last_error())
+    return operation.value
+
+
+def stream_count() -> int:
+    """How many event streams have not had their last call yet (for tests and diagnostics)."""
+    with _lock:
+        return len(_streams)
+
+
 def pending_count() -> int:
     """How many completions have not fired yet (for tests and diagnostics)."""
     with _lock:

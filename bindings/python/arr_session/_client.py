@@ -8,17 +8,29 @@ from typing import Any, List, Optional, Sequence, Union
 
 from . import _ffi
 from ._base import ClientBase, session_args
+from ._keeper import RenderingSessionKeeper
 from ._native import (
+    conversion_id_arg,
+    conversion_settings_arg,
     create_options,
+    keep_options,
     require_u32,
     session_id_arg,
     timeout_ms_arg,
     wait_options,
 )
-from ._paging import RenderingSessionPager
-from ._polling import RenderingSessionPoller
+from ._paging import AssetConversionPager, RenderingSessionPager
+from ._polling import AssetConversionPoller, RenderingSessionPoller
 from .exceptions import ArrError, error_from_json
-from .models import RenderingSession, RenderingSessionSize, SessionStopResult, SessionWaitResult
+from .models import (
+    AssetConversion,
+    AssetConversionInputSettings,
+    AssetConversionOutputSettings,
+    RenderingSession,
+    RenderingSessionSize,
+    SessionStopResult,
+    SessionWaitResult,
+)
 
 
 def session_ids_arg(session_ids: Sequence[str]) -> bytes:
@@ -150,6 +162,58 @@ class RemoteRenderingClient(ClientBase):
 
         return RenderingSessionPager(fetch)
 
+    def begin_asset_conversion(
+        self,
+        conversion_id: str,
+        input_settings: AssetConversionInputSettings,
+        output_settings: AssetConversionOutputSettings,
+        *,
+        polling_interval: Optional[float] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> AssetConversionPoller:
+        """Starts converting a model and returns a poller whose ``result()`` is the conversion in its final
+        state (Succeeded with ``output.asset_uri``, Failed with ``error``, or Cancelled). The library waits on
+        its own threads (every ``polling_interval`` seconds, or the client's); ``timeout`` (seconds, ours)
+        bounds the wait. Starting again with the same id and settings finds the running conversion."""
+        options = wait_options(timeout, polling_interval)
+        settings = conversion_settings_arg(input_settings, output_settings)
+        text = self._client().call("arr_client_create_conversion", conversion_id_arg(conversion_id), settings)
+        return AssetConversionPoller(self, AssetConversion.from_json(text), options)
+
+    def get_asset_conversion_poller(
+        self,
+        *,
+        conversion_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+        polling_interval: Optional[float] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> AssetConversionPoller:
+        """A poller for an existing conversion, by ``conversion_id`` or by a poller's ``continuation_token()``."""
+        session_args(conversion_id, continuation_token, name="conversion_id")
+        if continuation_token is not None:
+            conversion_id = self._id_from_token(continuation_token, "asset conversion")
+        assert conversion_id is not None
+        options = wait_options(timeout, polling_interval)
+        return AssetConversionPoller(self, self.get_asset_conversion(conversion_id), options)
+
+    def get_asset_conversion(self, conversion_id: str, **kwargs: Any) -> AssetConversion:
+        text = self._client().call("arr_client_get_conversion", conversion_id_arg(conversion_id))
+        return AssetConversion.from_json(text)
+
+    def list_asset_conversions(self, **kwargs: Any) -> AssetConversionPager:
+        """Every conversion of the account (every state), as a lazy pager (requested when iterated)."""
+        native = self._client()
+        owner = self
+
+        def fetch() -> List[AssetConversion]:
+            _ = owner  # the pager keeps its client open
+            text = native.call("arr_client_list_conversions")
+            return [AssetConversion.from_dict(item) for item in json.loads(text or "[]")]
+
+        return AssetConversionPager(fetch)
+
     # -- ours ------------------------------------------------------------------------------------------
 
     def create_rendering_session(
@@ -171,6 +235,32 @@ class RemoteRenderingClient(ClientBase):
         minutes = require_u32("by_minutes", by_minutes)
         text = self._client().call("arr_client_extend_session", session_id_arg(session_id), minutes)
         return RenderingSession.from_json(text)
+
+    def keep_rendering_session(
+        self,
+        session_id: str,
+        *,
+        extend_by_minutes: Optional[int] = None,
+        renew_below_minutes: Optional[int] = None,
+        max_total_minutes: Optional[int] = None,
+        warn_at_minutes: Optional[Sequence[int]] = None,
+        polling_interval: Optional[float] = None,
+    ) -> RenderingSessionKeeper:
+        """Starts the library's lease keeper for a session and returns it (a context manager, and an iterator
+        of :class:`~arr_session.KeepEvent`)::
+
+            with client.keep_rendering_session(session_id, extend_by_minutes=30, renew_below_minutes=10,
+                                               max_total_minutes=240, warn_at_minutes=(10, 2)) as keeper:
+                for event in keeper:   # ends after the session ended; raises if the keeper failed
+                    print(event.kind, event)
+
+        When fewer than ``renew_below_minutes`` remain the lease is extended by ``extend_by_minutes`` (totals
+        computed from the service's own counts), never beyond ``max_total_minutes``; ``warn_at_minutes``
+        give ``expiringSoon`` events before an end that will not be renewed. The session is checked every
+        ``polling_interval`` seconds. ``None`` leaves an option to the library's default. Leaving the
+        ``with`` block stops the keeper and leaves the lease as it is (nothing stops the session)."""
+        options = keep_options(extend_by_minutes, renew_below_minutes, max_total_minutes, warn_at_minutes, polling_interval)
+        return RenderingSessionKeeper(self, session_id, options)
 
     def get_owned_session_ids(self) -> List[str]:
         """The ids of the sessions this client owns (created here unless ``owned=False``, not yet stopped)."""

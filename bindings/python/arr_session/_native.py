@@ -247,6 +247,12 @@ class NativeClient:
         with self.use() as ptr:
             return _callbacks.start(function_name, ptr, *args, handler=handler)
 
+    def start_stream(self, function_name: str, *args: Any, handler: _callbacks.StreamHandler) -> int:
+        """Starts an operation that reports many events (``arr_client_keep_session``); ``handler(status,
+        json, last)`` runs on a library thread for each, one at a time, the last call with ``last=True``."""
+        with self.use() as ptr:
+            return _callbacks.start_stream(function_name, ptr, *args, handler=handler)
+
     def cancel(self, operation_id: int) -> bool:
         """Cancels an operation; False if it was no longer in flight (or the client is closed)."""
         with self._cond:
@@ -277,3 +283,61 @@ class NativeClient:
         lib.arr_client_free(ptr)  # nothing is left in flight; no callback runs after this returns
         if self._provider_id is not None:
             _callbacks.remove_provider(self._provider_id)
+
+
+def conversion_id_arg(conversion_id: Any) -> bytes:
+    require_str("conversion_id", conversion_id)
+    return _ffi.encode(conversion_id)
+
+
+def conversion_settings_arg(input_settings: Any, output_settings: Any) -> bytes:
+    """The REST ``conversion_settings`` JSON (it carries the SAS values: never log it)."""
+    from .models import AssetConversionInputSettings, AssetConversionOutputSettings, AssetConversionSettings
+
+    if not isinstance(input_settings, AssetConversionInputSettings):
+        raise TypeError(f"input_settings must be an AssetConversionInputSettings, not {type(input_settings).__name__}")
+    if not isinstance(output_settings, AssetConversionOutputSettings):
+        raise TypeError(f"output_settings must be an AssetConversionOutputSettings, not {type(output_settings).__name__}")
+    settings = AssetConversionSettings(input_settings=input_settings, output_settings=output_settings)
+    return _ffi.encode(json.dumps(settings.to_dict()))
+
+
+def _minutes(name: str, value: Any) -> Optional[int]:
+    return None if value is None else require_u32(name, value)
+
+
+def keep_options(
+    extend_by_minutes: Any = None,
+    renew_below_minutes: Any = None,
+    max_total_minutes: Any = None,
+    warn_at_minutes: Any = None,
+    polling_interval: Any = None,
+) -> Optional[bytes]:
+    """The options JSON of ``arr_client_keep_session`` (``None`` values left to the library's defaults)."""
+    options: Dict[str, Any] = {
+        "extendByMinutes": _minutes("extend_by_minutes", extend_by_minutes),
+        "renewBelowMinutes": _minutes("renew_below_minutes", renew_below_minutes),
+        "maxTotalMinutes": _minutes("max_total_minutes", max_total_minutes),
+        "pollIntervalMs": seconds_to_ms("polling_interval", polling_interval),
+    }
+    if warn_at_minutes is not None:
+        if isinstance(warn_at_minutes, (str, bytes)) or not hasattr(warn_at_minutes, "__iter__"):
+            raise TypeError("warn_at_minutes must be a sequence of minutes")
+        options["warnAtMinutes"] = [require_u32("warn_at_minutes", m) for m in warn_at_minutes]
+    options = {k: v for k, v in options.items() if v is not None}
+    return json.dumps(options).encode() if options else None
+
+
+#: ``errorKind`` of a keeper's ``failed`` event -> the ``ARR_STATUS_*`` name its exception is built from.
+_KIND_STATUS = {"service": "ARR_STATUS_SERVICE_ERROR"}
+
+
+def failed_event_error(event: Mapping[str, Any]) -> Dict[str, Any]:
+    """The library's error JSON for a keeper's ``failed`` event (to build the exception from)."""
+    kind = str(event.get("errorKind") or "service")
+    return {
+        "status": _KIND_STATUS.get(kind, "ARR_STATUS_" + kind.upper()),
+        "httpStatus": event.get("httpStatus"),
+        "code": event.get("code"),
+        "message": event.get("message"),
+    }

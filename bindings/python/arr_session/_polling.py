@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, List, Optional, Union
 
 from . import _ffi
 from .exceptions import ArrError, SessionEndedError, error_from_json
-from .models import RenderingSession, RenderingSessionStatus
+from .models import AssetConversion, AssetConversionStatus, RenderingSession, RenderingSessionStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client import RemoteRenderingClient
@@ -124,3 +124,105 @@ class RenderingSessionPoller:
 
     def __repr__(self) -> str:
         return f"<RenderingSessionPoller {self.session_id} status={str(self.status())!r} done={self.done()}>"
+
+
+class AssetConversionPoller:
+    """Waits for a conversion to end, shaped like azure-core's ``LROPoller[AssetConversion]``.
+
+    The library waits (``arr_client_wait_for_conversion_async``, on its own threads); nothing polls in Python.
+
+    - ``result(timeout=None)``: the conversion in its final state: Succeeded (``output.asset_uri``), Failed
+      (``error`` set) or Cancelled. It raises only when the *wait* failed (``ArrTimeoutError`` for the wait's
+      own ``timeout``, ``ArrCancelledError`` after ``cancel()`` or ``client.close()``, an ``HttpResponseError``
+      if the service kept failing). If ``timeout`` seconds pass first, raises the built-in ``TimeoutError``
+      and keeps waiting.
+    - ``status()``: the last known conversion status; ``done()``; ``wait(timeout=None)``.
+    - ``continuation_token()``: for ``client.get_asset_conversion_poller(continuation_token=...)``.
+    - ``cancel()`` (ours): stops *waiting*; the conversion carries on.
+    - ``add_done_callback(fn)``: ``fn(poller)`` runs once when done, on a library thread (or at once if done).
+    """
+
+    def __init__(self, client: "RemoteRenderingClient", conversion: AssetConversion, wait_options: Optional[bytes]) -> None:
+        self._owner = client  # keeps the client (and its native handle) open while this poller lives
+        self._conversion = conversion
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._error: Optional[ArrError] = None
+        self._callbacks: List[Callable[["AssetConversionPoller"], None]] = []
+        self._operation_id = client._client().start(
+            "arr_client_wait_for_conversion_async", _ffi.encode(conversion.id), wait_options, handler=self._finish
+        )
+
+    @property
+    def conversion_id(self) -> str:
+        return self._conversion.id
+
+    @property
+    def conversion(self) -> AssetConversion:
+        """The conversion as last seen: as created until the wait ends, then in its final state."""
+        return self._conversion
+
+    def _finish(self, status: int, text: Optional[str]) -> None:  # on a library thread
+        try:
+            if status == _ffi.OK:
+                self._conversion = AssetConversion.from_json(text)
+            else:
+                self._error = error_from_json(_ffi.status_name(status), text)
+        except BaseException as error:  # noqa: BLE001 - the waiter gets it instead of a hang
+            self._error = ArrError(f"cannot read the wait's result: {error!r}")
+            self._error.__cause__ = error
+        finally:
+            with self._lock:
+                self._done.set()
+                callbacks, self._callbacks = self._callbacks, []
+            for callback in callbacks:
+                self._run_callback(callback)
+
+    def _run_callback(self, callback: Callable[["AssetConversionPoller"], None]) -> None:
+        try:
+            callback(self)
+        except Exception:
+            _log.exception("arr_session: an AssetConversionPoller done callback raised")
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def status(self) -> Union[AssetConversionStatus, str]:
+        return self._conversion.status
+
+    def continuation_token(self) -> str:
+        return self._owner._continuation_token(self._conversion.id)
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        """Waits until done (or ``timeout`` seconds); never raises the operation's error."""
+        self._done.wait(timeout)
+
+    def result(self, timeout: Optional[float] = None) -> AssetConversion:
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"conversion {self.conversion_id} has not ended after {timeout} s (still waiting)")
+        if self._error is not None:
+            raise self._error
+        return self._conversion
+
+    def cancel(self) -> bool:
+        """Stops waiting (never cancels the conversion). False if the wait had already ended."""
+        native = self._owner._native
+        return native.cancel(self._operation_id) if native is not None else False
+
+    def add_done_callback(self, callback: Callable[["AssetConversionPoller"], None]) -> None:
+        if not callable(callback):
+            raise TypeError("callback must be callable")
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        self._run_callback(callback)
+
+    def remove_done_callback(self, callback: Callable[["AssetConversionPoller"], None]) -> None:
+        with self._lock:
+            if self._done.is_set():
+                raise ValueError("Process is complete.")
+            self._callbacks = [c for c in self._callbacks if c is not callback]
+
+    def __repr__(self) -> str:
+        return f"<AssetConversionPoller {self.conversion_id} status={str(self.status())!r} done={self.done()}>"

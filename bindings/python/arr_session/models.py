@@ -26,6 +26,14 @@ __all__ = [
     "RemoteRenderingServiceError",
     "SessionWaitResult",
     "SessionStopResult",
+    "AssetConversion",
+    "AssetConversionStatus",
+    "AssetConversionSettings",
+    "AssetConversionInputSettings",
+    "AssetConversionOutputSettings",
+    "AssetConversionOutput",
+    "KeepEvent",
+    "KeepEventKind",
 ]
 
 E = TypeVar("E", bound="_OpenEnum")
@@ -202,3 +210,237 @@ class SessionWaitResult:
 @dataclass(frozen=True)
 class SessionStopResult(SessionWaitResult):
     """One entry of ``stop_owned_rendering_sessions()``: ``ok``, or the ``status`` and ``error`` of a failed stop."""
+
+
+# --- asset conversions -------------------------------------------------------------------------------
+
+
+class AssetConversionStatus(_OpenEnum):
+    """The status of an asset conversion (an open set: other values are kept as strings). Cancelled, Failed
+    and Succeeded are final."""
+
+    NOT_STARTED = "NotStarted"
+    RUNNING = "Running"
+    CANCELLED = "Cancelled"
+    FAILED = "Failed"
+    SUCCEEDED = "Succeeded"
+
+
+#: Cancelled, Failed and Succeeded: the conversion will not change any more.
+FINAL_CONVERSION_STATUSES = frozenset(
+    {AssetConversionStatus.CANCELLED, AssetConversionStatus.FAILED, AssetConversionStatus.SUCCEEDED}
+)
+
+
+def _put(target: Dict[str, Any], key: str, value: Any, name: str) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    target[key] = value
+
+
+@dataclass
+class AssetConversionInputSettings:
+    """Where the model to convert is: ``storage_container_uri`` (the blob container), ``relative_input_asset_path``
+    (from ``blob_prefix``, or the container root), ``blob_prefix`` (only blobs under it are downloaded) and
+    ``storage_container_read_list_sas`` (a read+list SAS; not needed when the storage account is linked to the
+    ARR account). The SAS is a secret: it never appears in ``repr``/``str``, and the service never sends it
+    back."""
+
+    storage_container_uri: str
+    relative_input_asset_path: str
+    blob_prefix: Optional[str] = None
+    storage_container_read_list_sas: Optional[str] = field(default=None, repr=False)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The REST ``inputLocation`` (SAS included: it is what the service needs)."""
+        out: Dict[str, Any] = {}
+        _put(out, "storageContainerUri", self.storage_container_uri, "storage_container_uri")
+        _put(out, "storageContainerReadListSas", self.storage_container_read_list_sas, "storage_container_read_list_sas")
+        _put(out, "blobPrefix", self.blob_prefix, "blob_prefix")
+        _put(out, "relativeInputAssetPath", self.relative_input_asset_path, "relative_input_asset_path")
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "AssetConversionInputSettings":
+        data = data if isinstance(data, Mapping) else {}
+        return cls(
+            storage_container_uri=str(data.get("storageContainerUri", "")),
+            relative_input_asset_path=str(data.get("relativeInputAssetPath", "")),
+            blob_prefix=data.get("blobPrefix"),
+            storage_container_read_list_sas=data.get("storageContainerReadListSas"),
+        )
+
+
+@dataclass
+class AssetConversionOutputSettings:
+    """Where the ``.arrAsset`` goes: ``storage_container_uri``, ``blob_prefix`` (a virtual folder),
+    ``output_asset_filename`` (ending in ``.arrAsset``; by default the input's name) and
+    ``storage_container_write_sas`` (a write SAS; not needed for a linked storage account). The SAS never
+    appears in ``repr``/``str``."""
+
+    storage_container_uri: str
+    blob_prefix: Optional[str] = None
+    output_asset_filename: Optional[str] = None
+    storage_container_write_sas: Optional[str] = field(default=None, repr=False)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The REST ``outputLocation`` (SAS included)."""
+        out: Dict[str, Any] = {}
+        _put(out, "storageContainerUri", self.storage_container_uri, "storage_container_uri")
+        _put(out, "storageContainerWriteSas", self.storage_container_write_sas, "storage_container_write_sas")
+        _put(out, "blobPrefix", self.blob_prefix, "blob_prefix")
+        _put(out, "outputAssetFilename", self.output_asset_filename, "output_asset_filename")
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "AssetConversionOutputSettings":
+        data = data if isinstance(data, Mapping) else {}
+        return cls(
+            storage_container_uri=str(data.get("storageContainerUri", "")),
+            blob_prefix=data.get("blobPrefix"),
+            output_asset_filename=data.get("outputAssetFilename"),
+            storage_container_write_sas=data.get("storageContainerWriteSas"),
+        )
+
+
+@dataclass
+class AssetConversionSettings:
+    """A conversion's ``input_settings`` and ``output_settings``, as the service normalised them (no SAS)."""
+
+    input_settings: AssetConversionInputSettings
+    output_settings: AssetConversionOutputSettings
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The REST ``conversion_settings`` (SAS included)."""
+        return {"inputLocation": self.input_settings.to_dict(), "outputLocation": self.output_settings.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "AssetConversionSettings":
+        data = data if isinstance(data, Mapping) else {}
+        return cls(
+            input_settings=AssetConversionInputSettings.from_dict(data.get("inputLocation")),
+            output_settings=AssetConversionOutputSettings.from_dict(data.get("outputLocation")),
+        )
+
+
+@dataclass(frozen=True)
+class AssetConversionOutput:
+    """The result of a Succeeded conversion: ``asset_uri``, the ``.arrAsset`` to load in a session."""
+
+    asset_uri: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class AssetConversion:
+    """An asset conversion as the service last described it (``output`` once Succeeded, ``error`` once
+    Failed). It never holds a SAS: the service does not send them back."""
+
+    id: str
+    settings: AssetConversionSettings
+    status: Union[AssetConversionStatus, str]
+    error: Optional[RemoteRenderingServiceError] = field(default=None, compare=False)
+    output: Optional[AssetConversionOutput] = None
+    created_on: Optional[datetime.datetime] = None
+    #: The JSON object this was built from, including fields newer than this package.
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "AssetConversion":
+        output = data.get("output")
+        return cls(
+            id=str(data.get("id", "")),
+            settings=AssetConversionSettings.from_dict(data.get("settings")),
+            status=AssetConversionStatus.parse(data.get("status", "")),
+            error=RemoteRenderingServiceError.from_dict(data.get("error")),
+            output=AssetConversionOutput(asset_uri=output.get("outputAssetUri")) if isinstance(output, Mapping) else None,
+            created_on=_parse_time(data.get("creationTime")),
+            raw=dict(data),
+        )
+
+    @classmethod
+    def from_json(cls, text: Optional[str]) -> "AssetConversion":
+        return cls.from_dict(json.loads(text or "{}"))
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The conversion with its wire names, as the library sent it."""
+        return dict(self.raw)
+
+    @property
+    def is_final(self) -> bool:
+        """Cancelled, Failed or Succeeded."""
+        return self.status in FINAL_CONVERSION_STATUSES
+
+
+# --- the lease keeper ------------------------------------------------------------------------------------
+
+
+class KeepEventKind(_OpenEnum):
+    """What a lease keeper reports (an open set: other values are kept as strings)."""
+
+    EXTENDED = "extended"
+    EXPIRING_SOON = "expiringSoon"
+    CAP_REACHED = "capReached"
+    ENDED = "ended"
+    THROTTLED = "throttled"
+    RETRYING = "retrying"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class KeepEvent:
+    """One event of ``keep_rendering_session``. Only the fields of its ``kind`` are set:
+
+    - ``extended``: ``from_minutes`` -> ``to_minutes`` (the lease in total);
+    - ``expiringSoon``: ``remaining_minutes`` (the lease will not be renewed: the cap is reached);
+    - ``capReached``: ``lease_time_minutes`` (the cap; no more renewals);
+    - ``ended``: ``status`` (Expired, Stopped or Error) and ``error``;
+    - ``throttled``: ``retry_after`` (seconds);
+    - ``retrying``: ``message``;
+    - ``failed``: ``message``, ``error_kind`` (the library's, e.g. ``not_found``), ``status_code`` (HTTP),
+      ``error_code`` (the service's).
+    """
+
+    session_id: str
+    kind: Union[KeepEventKind, str]
+    from_minutes: Optional[int] = None
+    to_minutes: Optional[int] = None
+    remaining_minutes: Optional[int] = None
+    lease_time_minutes: Optional[int] = None
+    status: Union[RenderingSessionStatus, str, None] = None
+    error: Optional[RemoteRenderingServiceError] = None
+    retry_after: Optional[float] = None
+    message: Optional[str] = None
+    error_kind: Optional[str] = None
+    status_code: Optional[int] = None
+    error_code: Optional[str] = None
+    #: The event's JSON as it came.
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "KeepEvent":
+        status = data.get("status")
+        return cls(
+            session_id=str(data.get("sessionId", "")),
+            kind=KeepEventKind.parse(data.get("kind", "")),
+            from_minutes=data.get("from"),
+            to_minutes=data.get("to"),
+            remaining_minutes=data.get("remaining"),
+            lease_time_minutes=data.get("lease"),
+            status=RenderingSessionStatus.parse(status) if status is not None else None,
+            error=RemoteRenderingServiceError.from_dict(data.get("error")),
+            retry_after=data.get("retryAfterSeconds"),
+            message=data.get("message"),
+            error_kind=data.get("errorKind"),
+            status_code=data.get("httpStatus"),
+            error_code=data.get("code"),
+            raw=dict(data),
+        )
+
+    @classmethod
+    def from_json_text(cls, text: Optional[str]) -> "KeepEvent":
+        data = json.loads(text or "{}")
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a keeper event must be a JSON object, not {text!r}")
+        return cls.from_dict(data)

@@ -2,7 +2,15 @@
 ``azure.mixedreality.remoterendering.aio``)."""
 
 from ._client import RemoteRenderingClient
-from ._paging import AsyncRenderingSessionPager
-from ._polling import AsyncRenderingSessionPoller
+from ._keeper import AsyncRenderingSessionKeeper
+from ._paging import AsyncAssetConversionPager, AsyncRenderingSessionPager
+from ._polling import AsyncAssetConversionPoller, AsyncRenderingSessionPoller
 
-__all__ = ["RemoteRenderingClient", "AsyncRenderingSessionPoller", "AsyncRenderingSessionPager"]
+__all__ = [
+    "RemoteRenderingClient",
+    "AsyncRenderingSessionPoller",
+    "AsyncRenderingSessionPager",
+    "AsyncAssetConversionPoller",
+    "AsyncAssetConversionPager",
+    "AsyncRenderingSessionKeeper",
+]

@@ -17,12 +17,30 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar, Unio
 from .. import _callbacks, _ffi
 from .._base import ClientBase, session_args
 from .._client import session_ids_arg
-from .._native import create_options, require_u32, session_id_arg, timeout_ms_arg, wait_options
+from .._native import (
+    conversion_id_arg,
+    conversion_settings_arg,
+    create_options,
+    keep_options,
+    require_u32,
+    session_id_arg,
+    timeout_ms_arg,
+    wait_options,
+)
 from ..credentials import Resolved, token_text
 from ..exceptions import ArrError, error_from_json
-from ..models import RenderingSession, RenderingSessionSize, SessionStopResult, SessionWaitResult
-from ._paging import AsyncRenderingSessionPager
-from ._polling import AsyncRenderingSessionPoller
+from ..models import (
+    AssetConversion,
+    AssetConversionInputSettings,
+    AssetConversionOutputSettings,
+    RenderingSession,
+    RenderingSessionSize,
+    SessionStopResult,
+    SessionWaitResult,
+)
+from ._keeper import AsyncRenderingSessionKeeper
+from ._paging import AsyncAssetConversionPager, AsyncRenderingSessionPager
+from ._polling import AsyncAssetConversionPoller, AsyncRenderingSessionPoller
 
 T = TypeVar("T")
 _log = logging.getLogger("arr_session")
@@ -50,6 +68,10 @@ def _session(text: Optional[str]) -> RenderingSession:
 
 def _sessions(text: Optional[str]) -> List[RenderingSession]:
     return [RenderingSession.from_dict(item) for item in json.loads(text or "[]")]
+
+
+def _conversions(text: Optional[str]) -> List[AssetConversion]:
+    return [AssetConversion.from_dict(item) for item in json.loads(text or "[]")]
 
 
 class RemoteRenderingClient(ClientBase):
@@ -194,6 +216,55 @@ class RemoteRenderingClient(ClientBase):
 
         return AsyncRenderingSessionPager(fetch)
 
+    async def begin_asset_conversion(
+        self,
+        conversion_id: str,
+        input_settings: AssetConversionInputSettings,
+        output_settings: AssetConversionOutputSettings,
+        *,
+        polling_interval: Optional[float] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> AsyncAssetConversionPoller:
+        """Starts converting a model; ``await poller.result()`` is the conversion in its final state (see the
+        sync client)."""
+        options = wait_options(timeout, polling_interval)
+        settings = conversion_settings_arg(input_settings, output_settings)
+        conversion = await self._run(
+            "arr_client_create_conversion_async", conversion_id_arg(conversion_id), settings, parse=AssetConversion.from_json
+        )
+        return AsyncAssetConversionPoller(self, conversion, options)
+
+    async def get_asset_conversion_poller(
+        self,
+        *,
+        conversion_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+        polling_interval: Optional[float] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> AsyncAssetConversionPoller:
+        session_args(conversion_id, continuation_token, name="conversion_id")
+        if continuation_token is not None:
+            conversion_id = self._id_from_token(continuation_token, "asset conversion")
+        assert conversion_id is not None
+        options = wait_options(timeout, polling_interval)
+        return AsyncAssetConversionPoller(self, await self.get_asset_conversion(conversion_id), options)
+
+    async def get_asset_conversion(self, conversion_id: str, **kwargs: Any) -> AssetConversion:
+        return await self._run(
+            "arr_client_get_conversion_async", conversion_id_arg(conversion_id), parse=AssetConversion.from_json
+        )
+
+    def list_asset_conversions(self, **kwargs: Any) -> AsyncAssetConversionPager:
+        """A lazy async pager of every conversion; ``await`` it or ``async for`` over it directly."""
+        self._client()
+
+        async def fetch() -> List[AssetConversion]:
+            return await self._run("arr_client_list_conversions_async", parse=_conversions)
+
+        return AsyncAssetConversionPager(fetch)
+
     # -- ours ------------------------------------------------------------------------------------------
 
     async def create_rendering_session(
@@ -210,6 +281,27 @@ class RemoteRenderingClient(ClientBase):
     async def extend_rendering_session(self, session_id: str, by_minutes: int) -> RenderingSession:
         minutes = require_u32("by_minutes", by_minutes)
         return await self._run("arr_client_extend_session_async", session_id_arg(session_id), minutes, parse=_session)
+
+    def keep_rendering_session(
+        self,
+        session_id: str,
+        *,
+        extend_by_minutes: Optional[int] = None,
+        renew_below_minutes: Optional[int] = None,
+        max_total_minutes: Optional[int] = None,
+        warn_at_minutes: Optional[Sequence[int]] = None,
+        polling_interval: Optional[float] = None,
+    ) -> AsyncRenderingSessionKeeper:
+        """Starts the library's lease keeper (call it inside a running event loop)::
+
+            async with client.keep_rendering_session(session_id, extend_by_minutes=30) as keeper:
+                async for event in keeper:
+                    ...
+
+        The options and events are those of the sync client's ``keep_rendering_session``. Leaving the
+        ``async with`` block stops the keeper and leaves the lease as it is."""
+        options = keep_options(extend_by_minutes, renew_below_minutes, max_total_minutes, warn_at_minutes, polling_interval)
+        return AsyncRenderingSessionKeeper(self, session_id, options)
 
     def get_owned_session_ids(self) -> List[str]:
         """The ids of the sessions this client owns (not a coroutine: no request is sent)."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Generator, Optional, Union
 
 from .. import _ffi
 from ..exceptions import SessionEndedError
-from ..models import RenderingSession, RenderingSessionStatus
+from ..models import AssetConversion, AssetConversionStatus, RenderingSession, RenderingSessionStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client import RemoteRenderingClient
@@ -73,3 +73,63 @@ class AsyncRenderingSessionPoller:
 
     def __repr__(self) -> str:
         return f"<AsyncRenderingSessionPoller {self.session_id} status={str(self.status())!r} done={self.done()}>"
+
+
+class AsyncAssetConversionPoller:
+    """Waits for a conversion to end, in the library (no Python polling); shaped like azure-core's
+    ``AsyncLROPoller[AssetConversion]``; holds its client open.
+
+    ``await poller.result()`` (or ``await poller``) gives the conversion in its final state (Succeeded, Failed
+    with ``error``, or Cancelled); it raises only when the wait itself failed (``ArrTimeoutError``,
+    ``ArrCancelledError`` after ``cancel()``). ``await poller.wait()``; ``status()``; ``done()``;
+    ``continuation_token()``. ``cancel()`` (ours) stops waiting, never the conversion.
+    """
+
+    def __init__(self, client: "RemoteRenderingClient", conversion: AssetConversion, options: Optional[bytes]) -> None:
+        self._owner = client
+        self._conversion = conversion
+        self._future, self._operation = client._start(
+            "arr_client_wait_for_conversion_async", _ffi.encode(conversion.id), options, parse=AssetConversion.from_json
+        )
+        self._future.add_done_callback(self._update)
+
+    def _update(self, future: "asyncio.Future[AssetConversion]") -> None:
+        if not future.cancelled() and future.exception() is None:
+            self._conversion = future.result()
+
+    @property
+    def conversion_id(self) -> str:
+        return self._conversion.id
+
+    @property
+    def conversion(self) -> AssetConversion:
+        return self._conversion
+
+    def status(self) -> Union[AssetConversionStatus, str]:
+        return self._conversion.status
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def continuation_token(self) -> str:
+        return self._owner._continuation_token(self._conversion.id)
+
+    def cancel(self) -> bool:
+        """Stops waiting (never cancels the conversion); ``result()`` then raises ``ArrCancelledError``."""
+        native = self._owner._native
+        return native.cancel(self._operation) if native is not None else False
+
+    async def result(self, timeout: Optional[float] = None) -> AssetConversion:
+        """The conversion in its final state. With ``timeout`` (seconds), raises ``asyncio.TimeoutError`` and
+        keeps waiting."""
+        return await asyncio.wait_for(asyncio.shield(self._future), timeout)
+
+    async def wait(self, timeout: Optional[float] = None) -> None:
+        """Waits until done (or ``timeout`` seconds); never raises the operation's error."""
+        await asyncio.wait({self._future}, timeout=timeout)
+
+    def __await__(self) -> Generator[Any, None, AssetConversion]:
+        return self.result().__await__()
+
+    def __repr__(self) -> str:
+        return f"<AsyncAssetConversionPoller {self.conversion_id} status={str(self.status())!r} done={self.done()}>"
