@@ -66,6 +66,20 @@ namespace ArrSession.Tests
                     + (exitCode.HasValue ? " and exited with " + exitCode.Value : string.Empty) + "; its stderr:\n" + Stderr
                     + "\n(Azurite missing? install it from the repository root with: " + InstallAzurite + ")");
             }
+            // Drain anything else it prints, so a full pipe never blocks it.
+            Process process = _process;
+            var drain = new System.Threading.Thread(() =>
+            {
+                try
+                {
+                    process.StandardOutput.ReadToEnd();
+                }
+                catch (Exception)
+                {
+                    // Closed.
+                }
+            }) { IsBackground = true };
+            drain.Start();
             Config = document.GetObject("config");
             Settings = document.GetObject("settings");
             InputContainer = document.GetString("inputContainer");
