@@ -62,8 +62,8 @@ _OUT_STR = POINTER(c_void_p)
 _OUT_ID = POINTER(c_uint64)
 _CLIENT = c_void_p
 
-# name: (restype, argtypes). Every exported function of the header (the conversion and keep_session
-# functions are declared only: the Python API for them is not written yet).
+# name: (restype, argtypes). Every exported function of the header. (The blocking conversion waits are
+# declared but unused: the clients wait through the `_async` forms.)
 PROTOTYPES = {
     "arr_version": (c_char_p, []),
     "arr_abi_version": (c_uint32, []),
