@@ -77,6 +77,8 @@ class RenderingSessionKeeper:
       session is not stopped). Closing the client stops it too (the iteration then raises
       ``ArrCancelledError``).
     - ``done()``: the library made its last call. ``error``, ``last_event``.
+
+    Used without ``with``, it runs until the session ends, ``cancel()``/``close()``, or the client closes.
     """
 
     def __init__(self, client: "RemoteRenderingClient", session_id: str, options: Optional[bytes]) -> None:
