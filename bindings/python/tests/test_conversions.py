@@ -170,3 +170,24 @@ def test_async_conversions(conversions_emulator: Emulator) -> None:
                 await client.get_asset_conversion(new_id())
 
     asyncio.run(main())
+
+
+def test_cancelled_conversion_and_cancelled_wait(make_emulator) -> None:  # type: ignore[no-untyped-def]
+    slow = make_emulator("--start-delay", "0s")  # conversions take over a minute here
+    inputs, outputs = settings()
+    with RemoteRenderingClient(**slow.kwargs(polling_interval=0.05)) as client:
+        poller = client.begin_asset_conversion(new_id(), inputs, outputs)
+        seen = []
+        poller.add_done_callback(seen.append)
+        slow._request("POST", f"/_emulator/conversions/{poller.conversion_id}/cancel", {})
+        conversion = poller.result(timeout=30)
+        assert conversion.status == AssetConversionStatus.CANCELLED and conversion.error is None
+        assert seen == [poller]
+
+        waiting = client.begin_asset_conversion(new_id(), inputs, outputs)
+        with pytest.raises(TimeoutError):
+            waiting.result(timeout=0.1)  # still waiting afterwards
+        assert waiting.cancel() is True
+        with pytest.raises(arr_session.ArrCancelledError):
+            waiting.result(timeout=30)
+        assert client.get_asset_conversion(waiting.conversion_id).status in ("NotStarted", "Running")
