@@ -217,14 +217,22 @@ async fn storage_failures_end_with_the_services_errors() {
     let emulator = with_storage(&azurite).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
 
-    let missing = ConversionSettings::new(azurite.container_url("models-in"), "nothing.fbx", azurite.container_url("assets-out"));
+    let missing = ConversionSettings::new(
+        azurite.container_url("models-in"),
+        "nothing.fbx",
+        azurite.container_url("assets-out"),
+    );
     let id = unique_id("missing");
     client.create_conversion(&id, &missing).await.unwrap();
     let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
     assert_eq!(done.status, ConversionStatus::Failed);
     assert_eq!(done.error.unwrap().code, "InputContainerError");
 
-    let mut read_only = ConversionSettings::new(azurite.container_url("models-in"), "box.fbx", azurite.container_url("assets-out"));
+    let mut read_only = ConversionSettings::new(
+        azurite.container_url("models-in"),
+        "box.fbx",
+        azurite.container_url("assets-out"),
+    );
     read_only.output_location.storage_container_write_sas = Some(azurite.container_sas("assets-out", "r").into());
     let id = unique_id("readonly");
     client.create_conversion(&id, &read_only).await.unwrap();
