@@ -222,6 +222,7 @@ fn measure_all(
     let mut figures = Vec::new();
     let mut kinds = serde_json::Map::new();
     let mut core_attribution = Value::Null;
+    let mut client_new_attribution = Value::Null;
     let record = |kinds: &mut serde_json::Map<String, Value>,
                   case: &str,
                   n: (usize, usize),
@@ -267,9 +268,12 @@ fn measure_all(
                 )
             }
         };
-        if *case == "instr.core" {
-            if let Ok(m) = &measured {
-                core_attribution = callgrind::attribute(m, n, 10).unwrap_or_else(|e| json!({ "skipped": e }));
+        if let Ok(m) = &measured {
+            let attributed = || callgrind::attribute(m, n, 10).unwrap_or_else(|e| json!({ "skipped": e }));
+            match *case {
+                "instr.core" => core_attribution = attributed(),
+                "instr.client_new" => client_new_attribution = attributed(),
+                _ => {}
             }
         }
         record(&mut kinds, case, n, &measured);
@@ -288,7 +292,7 @@ fn measure_all(
         callgrind::measure(
             &Kind {
                 case: "instr.python",
-                program: PathBuf::from("python3"),
+                program: real_python()?,
                 args,
                 env,
                 n,
@@ -311,8 +315,24 @@ fn measure_all(
             "method": "valgrind --tool=callgrind, each kind in its own process with N1 and N2 calls; per call = (I2 - I1) / (N2 - N1), all threads; the emulator in another process",
             "kinds": kinds,
             "core": { "attribution": core_attribution },
+            "clientNew": { "attribution": client_new_attribution },
         }),
     ))
+}
+
+/// The interpreter itself: `python3` may be a wrapper script (pyenv's shim) that execs it, and callgrind
+/// would measure the wrapper.
+fn real_python() -> Result<PathBuf, String> {
+    let output = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
+    let path = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    if output.status.success() && !path.is_empty() {
+        Ok(PathBuf::from(path))
+    } else {
+        Err(format!("python3 did not name its executable: {}", tail(&output.stderr)))
+    }
 }
 
 /// Creates a session on the emulator at `base` (start delay 0) and returns its id.

@@ -26,10 +26,23 @@ pub fn build(plan: &Plan) -> Result<(), String> {
         command.arg("--release");
     }
     let output = command.output().map_err(|e| format!("cargo build: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo build failed: {}", tail(&output.stderr)));
+    }
+    // `cargo run -p arr-bench` builds only the harness; the processes it starts need the client too.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(&plan.workspace)
+        .args(["build", "--quiet", "-p", "arr-bench", "--bin", "arr-bench-client"]);
+    if plan.release {
+        command.arg("--release");
+    }
+    let output = command.output().map_err(|e| format!("cargo build: {e}"))?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("cargo build failed: {}", tail(&output.stderr)))
+        Err(format!("cargo build arr-bench-client failed: {}", tail(&output.stderr)))
     }
 }
 

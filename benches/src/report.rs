@@ -260,6 +260,18 @@ impl Report {
             out.push_str(&render(&rows));
             out.push('\n');
         }
+        if let Some(top) = self.instructions["clientNew"]["attribution"]["topSelfAll"].as_array() {
+            let mut rows = vec![[
+                "Client::new (once): largest self-cost functions".to_string(),
+                "instructions".into(),
+            ]];
+            for f in top.iter().take(6) {
+                let name: String = f["function"].as_str().unwrap_or("").chars().take(110).collect();
+                rows.push([name, whole(&f["selfPerCall"])]);
+            }
+            out.push_str(&render(&rows));
+            out.push('\n');
+        }
         let mut targets = vec![["target".to_string(), "wanted".into(), "actual".into(), "met".into()]];
         for t in &self.targets {
             let met = match t.met {
