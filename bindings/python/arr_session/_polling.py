@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Callable, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Generic, List, Optional, TypeVar, Union
 
 from . import _ffi
 from .exceptions import ArrError, SessionEndedError, error_from_json
@@ -22,8 +22,93 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _log = logging.getLogger("arr_session")
 
+_T = TypeVar("_T", RenderingSession, AssetConversion)
 
-class RenderingSessionPoller:
+
+class _NativeWaitPoller(Generic[_T]):
+    """What both pollers share: the library waits (an ``_async`` wait function, on its own threads) and
+    calls ``_finish`` once; the caller's thread only blocks inside ``result()`` / ``wait()``. The poller
+    holds its client, so a client no longer referenced elsewhere stays open until the wait has ended."""
+
+    _function: str  # the library's _async wait function
+    _what: str  # "session" / "conversion", for messages
+
+    def __init__(self, client: "RemoteRenderingClient", value: _T, wait_options: Optional[bytes]) -> None:
+        self._owner = client  # keeps the client (and its native handle) open while this poller lives
+        self._value: _T = value
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._error: Optional[ArrError] = None
+        self._callbacks: List[Callable[[Any], None]] = []
+        self._operation_id = client._client().start(
+            self._function, _ffi.encode(value.id), wait_options, handler=self._finish
+        )
+
+    def _read(self, status: int, text: Optional[str]) -> None:
+        """Takes the wait's outcome into ``_value`` / ``_error``."""
+        raise TypeError("a _NativeWaitPoller subclass reads its own outcome")
+
+    def _finish(self, status: int, text: Optional[str]) -> None:  # on a library thread
+        try:
+            self._read(status, text)
+        except BaseException as error:  # noqa: BLE001 - the waiter gets it instead of a hang
+            self._error = ArrError(f"cannot read the wait's result: {error!r}")
+            self._error.__cause__ = error
+        finally:
+            with self._lock:
+                self._done.set()
+                callbacks, self._callbacks = self._callbacks, []
+            for callback in callbacks:
+                self._run_callback(callback)
+
+    def _run_callback(self, callback: Callable[[Any], None]) -> None:
+        try:
+            callback(self)
+        except Exception:
+            _log.exception("arr_session: a %s done callback raised", type(self).__name__)
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def continuation_token(self) -> str:
+        return self._owner._continuation_token(self._value.id)
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        """Waits until done (or ``timeout`` seconds); never raises the operation's error."""
+        self._done.wait(timeout)
+
+    def result(self, timeout: Optional[float] = None) -> _T:
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"{self._what} {self._value.id} has not finished after {timeout} s (still waiting)")
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def cancel(self) -> bool:
+        """Stops waiting (never stops the session or the conversion). False if the wait had already ended."""
+        native = self._owner._native
+        return native.cancel(self._operation_id) if native is not None else False
+
+    def add_done_callback(self, callback: Callable[[Any], None]) -> None:
+        if not callable(callback):
+            raise TypeError("callback must be callable")
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        self._run_callback(callback)
+
+    def remove_done_callback(self, callback: Callable[[Any], None]) -> None:
+        with self._lock:
+            if self._done.is_set():
+                raise ValueError("Process is complete.")
+            self._callbacks = [c for c in self._callbacks if c is not callback]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._value.id} status={str(self._value.status)!r} done={self.done()}>"
+
+
+class RenderingSessionPoller(_NativeWaitPoller[RenderingSession]):
     """Waits for a session to become Ready.
 
     - ``result(timeout=None)``: the Ready session; raises the failure (``SessionEndedError``, an
@@ -38,95 +123,31 @@ class RenderingSessionPoller:
       It must not make blocking client calls there; an exception it raises is logged on ``arr_session``.
     """
 
-    def __init__(self, client: "RemoteRenderingClient", session: RenderingSession, wait_options: Optional[bytes]) -> None:
-        self._owner = client  # keeps the client (and its native handle) open while this poller lives
-        self._session = session
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-        self._error: Optional[ArrError] = None
-        self._callbacks: List[Callable[["RenderingSessionPoller"], None]] = []
-        self._operation_id = client._client().start(
-            "arr_client_wait_until_ready_async", _ffi.encode(session.id), wait_options, handler=self._finish
-        )
+    _function = "arr_client_wait_until_ready_async"
+    _what = "session"
 
     @property
     def session_id(self) -> str:
-        return self._session.id
+        return self._value.id
 
     @property
     def session(self) -> RenderingSession:
         """The session as last seen: as created until the wait ends, then as it ended."""
-        return self._session
+        return self._value
 
-    def _finish(self, status: int, text: Optional[str]) -> None:  # on a library thread
-        try:
-            if status == _ffi.OK:
-                self._session = RenderingSession.from_json(text)
-            else:
-                self._error = error_from_json(_ffi.status_name(status), text)
-                if isinstance(self._error, SessionEndedError) and self._error.session is not None:
-                    self._session = self._error.session
-        except BaseException as error:  # noqa: BLE001 - the waiter gets it instead of a hang
-            self._error = ArrError(f"cannot read the wait's result: {error!r}")
-            self._error.__cause__ = error
-        finally:
-            with self._lock:
-                self._done.set()
-                callbacks, self._callbacks = self._callbacks, []
-            for callback in callbacks:
-                self._run_callback(callback)
-
-    def _run_callback(self, callback: Callable[["RenderingSessionPoller"], None]) -> None:
-        try:
-            callback(self)
-        except Exception:
-            _log.exception("arr_session: a RenderingSessionPoller done callback raised")
-
-    def done(self) -> bool:
-        return self._done.is_set()
+    def _read(self, status: int, text: Optional[str]) -> None:
+        if status == _ffi.OK:
+            self._value = RenderingSession.from_json(text)
+        else:
+            self._error = error_from_json(_ffi.status_name(status), text)
+            if isinstance(self._error, SessionEndedError) and self._error.session is not None:
+                self._value = self._error.session
 
     def status(self) -> Union[RenderingSessionStatus, str]:
-        return self._session.status
-
-    def continuation_token(self) -> str:
-        return self._owner._continuation_token(self._session.id)
-
-    def wait(self, timeout: Optional[float] = None) -> None:
-        """Waits until done (or ``timeout`` seconds); never raises the operation's error."""
-        self._done.wait(timeout)
-
-    def result(self, timeout: Optional[float] = None) -> RenderingSession:
-        if not self._done.wait(timeout):
-            raise TimeoutError(f"session {self.session_id} is not Ready after {timeout} s (still waiting)")
-        if self._error is not None:
-            raise self._error
-        return self._session
-
-    def cancel(self) -> bool:
-        """Stops waiting (never stops the session). False if the wait had already ended."""
-        native = self._owner._native
-        return native.cancel(self._operation_id) if native is not None else False
-
-    def add_done_callback(self, callback: Callable[["RenderingSessionPoller"], None]) -> None:
-        if not callable(callback):
-            raise TypeError("callback must be callable")
-        with self._lock:
-            if not self._done.is_set():
-                self._callbacks.append(callback)
-                return
-        self._run_callback(callback)
-
-    def remove_done_callback(self, callback: Callable[["RenderingSessionPoller"], None]) -> None:
-        with self._lock:
-            if self._done.is_set():
-                raise ValueError("Process is complete.")
-            self._callbacks = [c for c in self._callbacks if c is not callback]
-
-    def __repr__(self) -> str:
-        return f"<RenderingSessionPoller {self.session_id} status={str(self.status())!r} done={self.done()}>"
+        return self._value.status
 
 
-class AssetConversionPoller:
+class AssetConversionPoller(_NativeWaitPoller[AssetConversion]):
     """Waits for a conversion to end, shaped like azure-core's ``LROPoller[AssetConversion]``.
 
     The library waits (``arr_client_wait_for_conversion_async``, on its own threads); nothing polls in Python.
@@ -142,87 +163,23 @@ class AssetConversionPoller:
     - ``add_done_callback(fn)``: ``fn(poller)`` runs once when done, on a library thread (or at once if done).
     """
 
-    def __init__(self, client: "RemoteRenderingClient", conversion: AssetConversion, wait_options: Optional[bytes]) -> None:
-        self._owner = client  # keeps the client (and its native handle) open while this poller lives
-        self._conversion = conversion
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-        self._error: Optional[ArrError] = None
-        self._callbacks: List[Callable[["AssetConversionPoller"], None]] = []
-        self._operation_id = client._client().start(
-            "arr_client_wait_for_conversion_async", _ffi.encode(conversion.id), wait_options, handler=self._finish
-        )
+    _function = "arr_client_wait_for_conversion_async"
+    _what = "conversion"
 
     @property
     def conversion_id(self) -> str:
-        return self._conversion.id
+        return self._value.id
 
     @property
     def conversion(self) -> AssetConversion:
         """The conversion as last seen: as created until the wait ends, then in its final state."""
-        return self._conversion
+        return self._value
 
-    def _finish(self, status: int, text: Optional[str]) -> None:  # on a library thread
-        try:
-            if status == _ffi.OK:
-                self._conversion = AssetConversion.from_json(text)
-            else:
-                self._error = error_from_json(_ffi.status_name(status), text)
-        except BaseException as error:  # noqa: BLE001 - the waiter gets it instead of a hang
-            self._error = ArrError(f"cannot read the wait's result: {error!r}")
-            self._error.__cause__ = error
-        finally:
-            with self._lock:
-                self._done.set()
-                callbacks, self._callbacks = self._callbacks, []
-            for callback in callbacks:
-                self._run_callback(callback)
-
-    def _run_callback(self, callback: Callable[["AssetConversionPoller"], None]) -> None:
-        try:
-            callback(self)
-        except Exception:
-            _log.exception("arr_session: an AssetConversionPoller done callback raised")
-
-    def done(self) -> bool:
-        return self._done.is_set()
+    def _read(self, status: int, text: Optional[str]) -> None:
+        if status == _ffi.OK:
+            self._value = AssetConversion.from_json(text)
+        else:
+            self._error = error_from_json(_ffi.status_name(status), text)
 
     def status(self) -> Union[AssetConversionStatus, str]:
-        return self._conversion.status
-
-    def continuation_token(self) -> str:
-        return self._owner._continuation_token(self._conversion.id)
-
-    def wait(self, timeout: Optional[float] = None) -> None:
-        """Waits until done (or ``timeout`` seconds); never raises the operation's error."""
-        self._done.wait(timeout)
-
-    def result(self, timeout: Optional[float] = None) -> AssetConversion:
-        if not self._done.wait(timeout):
-            raise TimeoutError(f"conversion {self.conversion_id} has not ended after {timeout} s (still waiting)")
-        if self._error is not None:
-            raise self._error
-        return self._conversion
-
-    def cancel(self) -> bool:
-        """Stops waiting (never cancels the conversion). False if the wait had already ended."""
-        native = self._owner._native
-        return native.cancel(self._operation_id) if native is not None else False
-
-    def add_done_callback(self, callback: Callable[["AssetConversionPoller"], None]) -> None:
-        if not callable(callback):
-            raise TypeError("callback must be callable")
-        with self._lock:
-            if not self._done.is_set():
-                self._callbacks.append(callback)
-                return
-        self._run_callback(callback)
-
-    def remove_done_callback(self, callback: Callable[["AssetConversionPoller"], None]) -> None:
-        with self._lock:
-            if self._done.is_set():
-                raise ValueError("Process is complete.")
-            self._callbacks = [c for c in self._callbacks if c is not callback]
-
-    def __repr__(self) -> str:
-        return f"<AssetConversionPoller {self.conversion_id} status={str(self.status())!r} done={self.done()}>"
+        return self._value.status
