@@ -5,7 +5,7 @@
 #        and zip (or python3) for the NuGet package that NuGetTests checks
 # Uses $ARR_SESSION_LIBRARY_DIR (default target/debug) for libarr_session.so and $ARR_EMULATOR
 # (default target/debug/arr-emulator); build them first with `cargo build -p arr-session-ffi -p arr-emulator`.
-# Builds examples/storage_fixture (or uses $ARR_STORAGE_FIXTURE) for the Azurite conversion test, which
+# Builds examples/storage_fixture (or uses $ARR_STORAGE_FIXTURE) for the real-storage conversion test, which
 # needs Azurite under target/azurite (npm install --prefix target/azurite azurite@3.37.0).
 set -euo pipefail
 
@@ -31,7 +31,7 @@ if [ -z "${ARR_STORAGE_FIXTURE:-}" ]; then
         export ARR_STORAGE_FIXTURE_BUILD_FAILED=1     # the test then fails saying so (no stale binary used)
     fi
 fi
-[ -x "$ARR_STORAGE_FIXTURE" ] || echo "run-tests.sh: missing $ARR_STORAGE_FIXTURE: the Azurite conversion test will fail" >&2
+[ -x "$ARR_STORAGE_FIXTURE" ] || echo "run-tests.sh: missing $ARR_STORAGE_FIXTURE: the real-storage conversion test will fail" >&2
 
 runtime="$here/com.arrsession.client/Runtime"
 # The package's core assembly alone, warnings as errors (the Unity-only part in Runtime/Unity is excluded).

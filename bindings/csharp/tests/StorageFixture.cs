@@ -13,7 +13,7 @@ namespace ArrSession.Tests
     /// The repository's <c>examples/storage_fixture</c> as a child process: Azurite (a real Azure Blob Storage
     /// emulator on loopback) with <c>models/vehicles/car.glb</c> uploaded, and an arr-emulator linked to it. It
     /// prints one JSON line (client config, conversion settings with SAS, the container URLs) and runs until
-    /// our end of its stdin closes. A fixture that is not built, or fails to start (e.g. Azurite not
+    /// our end of its stdin closes. A fixture that is not built, or fails to start (e.g. the storage emulator not
     /// installed), throws an <see cref="AssertionException"/> that says so: the test fails, it is not skipped.
     /// </summary>
     internal sealed class StorageFixture : IDisposable
@@ -48,7 +48,7 @@ namespace ArrSession.Tests
             };
             _process.Start();
             _process.BeginErrorReadLine();
-            // Blocks until the fixture has started Azurite and the emulator, or has exited (null).
+            // Blocks until the fixture has brought up the storage emulator and arr-emulator, or has exited (null).
             string line = _process.StandardOutput.ReadLine();
             JsonObject document = null;
             try
@@ -141,7 +141,7 @@ namespace ArrSession.Tests
         }
 
         /// <summary>
-        /// A plain HTTP GET (Azurite on loopback, no proxy): the status and the body. A SAS starting with '?'
+        /// A plain HTTP GET (the storage emulator on loopback, no proxy): the status and the body. A SAS starting with '?'
         /// or not is appended as the query.
         /// </summary>
         internal static HttpResult Get(string url, string sas)
