@@ -38,7 +38,9 @@ pub struct EmulatorConfig {
     pub tls_key: Option<PathBuf>,
     /// Write the certificate (PEM) here when `tls` is set.
     pub tls_cert_out: Option<PathBuf>,
-    /// Lifetime of STS tokens; default 24 h like the real service.
+    /// Lifetime of STS tokens; default 24 h like the real service. `exp` is `iat` plus this, in whole
+    /// seconds, and a token is accepted through the second of its `exp` (inferred), so it lives at least
+    /// this long.
     pub token_lifetime: Duration,
     /// Region name used in session hostnames; default `emulator`.
     pub region: String,

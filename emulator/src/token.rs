@@ -108,8 +108,11 @@ impl TokenService {
         if claims.iss != ISSUER || claims.aud != ISSUER {
             return Err(TokenError::Malformed);
         }
+        // Claims are whole seconds and `iat` is rounded down, so `now >= exp` would cut up to a second
+        // off the lifetime (a 1 s token issued at x.999 would die at once). Valid through the second
+        // `exp` itself, a token lives at least its configured lifetime and less than a second more.
         // One minute of skew for nbf: a token used right after issue must never be "not yet valid".
-        if now_secs >= claims.exp || claims.nbf > now_secs + 60 {
+        if now_secs > claims.exp || claims.nbf > now_secs + 60 {
             return Err(TokenError::Expired);
         }
         if claims.gen != self.generation() {
@@ -128,7 +131,8 @@ mod tests {
         let svc = TokenService::new(TokenService::random_secret(), 0);
         let t = svc.issue("acc", Duration::from_secs(100), 1000);
         assert_eq!(svc.verify(&t, 1001), Ok("acc".to_string()));
-        assert_eq!(svc.verify(&t, 1100), Err(TokenError::Expired));
+        assert_eq!(svc.verify(&t, 1100), Ok("acc".to_string()), "valid through the second of exp");
+        assert_eq!(svc.verify(&t, 1101), Err(TokenError::Expired));
         let other = TokenService::new(TokenService::random_secret(), 0);
         assert_eq!(other.verify(&t, 1001), Err(TokenError::BadSignature));
         assert_eq!(svc.verify("a.b", 1001), Err(TokenError::Malformed));
