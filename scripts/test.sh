@@ -43,18 +43,30 @@ install_prerequisites() {
 SUITES_PASSED=0
 SUITES_FAILED=0
 FAILED_SUITES=()
+SUITE_LOGS=$(mktemp -d)
+FAILED_LOGS=()
+# suite NAME COMMAND...: runs one suite, its output shown as it comes and kept, so that the end of the run
+# can repeat what failed (CI shows the end of a long log; a failure in the middle would be cut away).
 suite() {
   local name=$1
   shift
+  local log="$SUITE_LOGS/$((SUITES_PASSED + SUITES_FAILED)).log"
   echo
   echo "=== $name"
-  if "$@"; then
+  if "$@" 2>&1 | tee "$log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
     SUITES_PASSED=$((SUITES_PASSED + 1))
   else
     SUITES_FAILED=$((SUITES_FAILED + 1))
     FAILED_SUITES+=("$name")
+    FAILED_LOGS+=("$log")
     echo "=== $name FAILED"
   fi
+}
+
+# The failing checks of a failed suite's log, each with what it printed after (our runners' FAIL lines,
+# cargo's and pytest's failure headers, panics, C# FAIL lines).
+failure_digest() {
+  grep -E -A 25 '^FAIL |--- FAILED|^FAILED |^_{3,} .* _{3,}$|panicked at|^error(\[|:)' "$1" | head -n 150
 }
 
 quickstart_both_versions() {
@@ -78,6 +90,11 @@ suite "c and c++" timeout 2400 bash tests/c/run.sh
 suite "python" python_suite
 suite "c#" timeout 1200 bash bindings/csharp/run-tests.sh
 
+for i in "${!FAILED_SUITES[@]}"; do
+  echo
+  echo "=== what failed in: ${FAILED_SUITES[$i]}"
+  failure_digest "${FAILED_LOGS[$i]}"
+done
 echo
 for s in "${FAILED_SUITES[@]}"; do echo "failed suite: $s"; done
 echo "suites: $SUITES_PASSED passed, $SUITES_FAILED failed"
