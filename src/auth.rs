@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use crate::credentials::{checked_credential, Credential};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
-use crate::transport::{Request, Transport};
+use crate::transport::{Bearer, Request, Transport};
 
 /// Tokens are refreshed when less than this remains (the Azure SDKs' value).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
@@ -33,19 +33,36 @@ pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// The STS api-version the official clients send.
 const STS_API_VERSION: &str = "2019-02-28-preview";
 
+/// An access token with its `Authorization` header value, built once when the token arrives.
+#[derive(Clone, Debug)]
+pub(crate) struct AccessToken {
+    pub secret: Secret,
+    pub bearer: Bearer,
+}
+
+impl AccessToken {
+    fn new(secret: Secret) -> Result<AccessToken> {
+        let bearer = Bearer::new(&secret)?;
+        Ok(AccessToken { secret, bearer })
+    }
+}
+
 /// A token and the moment it stops being usable.
 #[derive(Clone)]
 struct CachedToken {
-    token: Secret,
+    token: AccessToken,
     /// On the monotonic clock; `None` for opaque tokens, which are kept until refused.
     expires_at: Option<Instant>,
 }
 
 impl CachedToken {
     /// `received` is when the token arrived, on both clocks.
-    fn new(token: Secret, received: (Instant, SystemTime)) -> CachedToken {
+    fn new(token: Secret, received: (Instant, SystemTime)) -> Result<CachedToken> {
         let expires_at = jwt_lifetime(token.expose(), received.1).map(|left| received.0 + left);
-        CachedToken { token, expires_at }
+        Ok(CachedToken {
+            token: AccessToken::new(token)?,
+            expires_at,
+        })
     }
 
     fn is_fresh(&self, now: Instant) -> bool {
@@ -74,7 +91,7 @@ pub(crate) struct TokenSource {
 }
 
 enum Next {
-    Ready(Secret),
+    Ready(AccessToken),
     Join(watch::Receiver<Outcome>),
     Lead(watch::Sender<Outcome>),
 }
@@ -106,7 +123,7 @@ impl TokenSource {
     }
 
     /// A token that is valid for at least [`REFRESH_MARGIN`] as far as we know.
-    pub async fn token(&self, transport: &Transport) -> Result<Secret> {
+    pub async fn token(&self, transport: &Transport) -> Result<AccessToken> {
         loop {
             let next = {
                 let mut state = self.state();
@@ -150,9 +167,9 @@ impl TokenSource {
 
     /// Forgets `refused` (the token the service just answered 401 to), unless another caller already
     /// replaced it, so that many concurrent 401s cause a single refresh.
-    pub fn invalidate(&self, refused: &Secret) {
+    pub fn invalidate(&self, refused: &AccessToken) {
         let mut state = self.state();
-        if state.cached.as_ref().is_some_and(|c| &c.token == refused) {
+        if state.cached.as_ref().is_some_and(|c| c.token.secret == refused.secret) {
             state.cached = None;
         }
     }
@@ -170,7 +187,7 @@ impl TokenSource {
                 self.exchange(transport, &aad).await?
             }
         };
-        Ok(CachedToken::new(token, (Instant::now(), SystemTime::now())))
+        CachedToken::new(token, (Instant::now(), SystemTime::now()))
     }
 
     /// `GET <sts>/Accounts/<id>/token` with `Bearer <bearer>` → `{"AccessToken": "..."}`.
@@ -180,7 +197,7 @@ impl TokenSource {
             .clone()
             .ok_or_else(|| Error::invalid_argument("accountDomain", "no STS endpoint configured"))?;
         let request = Request::get("sts.token", url)
-            .bearer(bearer.clone())
+            .bearer(Bearer::new(bearer)?)
             .with_correlation_vector();
         let response = transport.send(request).await?;
         #[derive(serde::Deserialize)]
@@ -244,7 +261,7 @@ struct Leader<'a> {
 }
 
 impl Leader<'_> {
-    fn publish(self, outcome: Result<CachedToken>) -> Result<Secret> {
+    fn publish(self, outcome: Result<CachedToken>) -> Result<AccessToken> {
         {
             let mut state = self.source.state();
             if let Ok(fresh) = &outcome {
@@ -290,12 +307,13 @@ mod tests {
     #[test]
     fn tokens_within_the_margin_are_stale() {
         let now = Instant::now();
+        let token = AccessToken::new(Secret::new("t")).unwrap();
         let fresh = CachedToken {
-            token: Secret::new("t"),
+            token: token.clone(),
             expires_at: Some(now + Duration::from_secs(301)),
         };
         let stale = CachedToken {
-            token: Secret::new("t"),
+            token,
             expires_at: Some(now + Duration::from_secs(299)),
         };
         assert!(fresh.is_fresh(now));
