@@ -34,6 +34,8 @@ struct Inner {
     config: ClientConfig,
     endpoints: ResolvedEndpoints,
     transport: Transport,
+    /// Built once: the session URLs of api-version 2021-01-01.
+    sessions: v2021::SessionUrls,
     tokens: TokenSource,
     owned: OwnedSessions,
     /// Cancelled by [`Client::close`]: calls in flight end with `Cancelled`, new ones fail with `Closed`.
@@ -55,13 +57,15 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client> {
         let config = config.normalized()?;
         let endpoints = config.resolve()?;
-        let transport = Transport::new(&config)?;
+        let transport = Transport::new(&config, endpoints.may_need_tls(&config.proxy))?;
         let tokens = TokenSource::new(config.credential.clone(), endpoints.sts.clone(), &config.account_id);
+        let sessions = v2021::SessionUrls::new(&endpoints.rendering, &config.account_id);
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
                 endpoints,
                 transport,
+                sessions,
                 tokens,
                 owned: OwnedSessions::default(),
                 closing: CancelToken::new(),
@@ -120,7 +124,8 @@ impl Client {
     /// A currently valid access token (exchanged at the STS if needed, and cached). For handing to a
     /// renderer or a backend; never log it.
     pub async fn access_token(&self) -> Result<Secret> {
-        self.until_closed(self.inner.tokens.token(&self.inner.transport)).await
+        let token = self.until_closed(self.inner.tokens.token(&self.inner.transport)).await?;
+        Ok(token.secret)
     }
 
     /// Creates a session. With api-version 2021-01-01 the id is `options.id` or a new GUID, and a retried
@@ -209,7 +214,7 @@ impl Client {
         if owned {
             self.owned().add(&id);
         }
-        let url = v2021::session_url(&self.inner.endpoints.rendering, &self.inner.config.account_id, &id);
+        let url = self.inner.sessions.session(&id);
         let body = v2021::create_body(&size, lease);
         let result = self
             .execute(|| {
@@ -235,7 +240,7 @@ impl Client {
 
     /// The session `id` if it is live with exactly the settings we asked for, i.e. ours.
     async fn find_created(&self, id: &str, size: &SessionSize, lease: u32) -> Option<Response<Session>> {
-        let url = v2021::session_url(&self.inner.endpoints.rendering, &self.inner.config.account_id, id);
+        let url = self.inner.sessions.session(id);
         let response = self
             .execute(|| Request::get("sessions.get", url.clone()).subject(id))
             .await
@@ -254,7 +259,7 @@ impl Client {
         let base = &self.inner.endpoints.rendering;
         match self.api_version() {
             ApiVersion::V2021_01_01 => {
-                let url = v2021::session_url(base, account, id);
+                let url = self.inner.sessions.session(id);
                 let response = self
                     .execute_checked(|| Request::get("sessions.get", url.clone()).subject(id))
                     .await?;
@@ -292,7 +297,7 @@ impl Client {
         let base = &self.inner.endpoints.rendering;
         let result = match self.api_version() {
             ApiVersion::V2021_01_01 => {
-                let url = v2021::session_url(base, account, id);
+                let url = self.inner.sessions.session(id);
                 let body = v2021::update_body(max_lease_time_minutes);
                 self.execute_checked(|| {
                     Request::new("sessions.update", Method::PATCH, url.clone())
@@ -368,7 +373,7 @@ impl Client {
         let base = &self.inner.endpoints.rendering;
         let response = match self.api_version() {
             ApiVersion::V2021_01_01 => {
-                let url = v2021::stop_url(base, account, id);
+                let url = self.inner.sessions.stop(id);
                 self.execute(|| Request::new("sessions.stop", Method::POST, url.clone()).subject(id))
                     .await?
             }
@@ -392,7 +397,7 @@ impl Client {
         let base = &self.inner.endpoints.rendering;
         match self.api_version() {
             ApiVersion::V2021_01_01 => {
-                self.list_pages("sessions.list", v2021::list_url(base, account), v2021::decode_list)
+                self.list_pages("sessions.list", self.inner.sessions.list(), v2021::decode_list)
                     .await
             }
             ApiVersion::V1 => {
@@ -474,12 +479,12 @@ impl Client {
     async fn execute(&self, build: impl Fn() -> Request) -> Result<transport::Response> {
         let inner = &self.inner;
         let token = inner.tokens.token(&inner.transport).await?;
-        match inner.transport.send(build().bearer(token.clone())).await {
+        match inner.transport.send(build().bearer(token.bearer.clone())).await {
             Err(e) if e.http_status() == Some(401) && inner.tokens.can_refresh() => {
                 tracing::debug!(target: "arr_session::auth", "access token refused; refreshing once");
                 inner.tokens.invalidate(&token);
                 let fresh = inner.tokens.token(&inner.transport).await?;
-                inner.transport.send(build().bearer(fresh)).await
+                inner.transport.send(build().bearer(fresh.bearer)).await
             }
             other => other,
         }

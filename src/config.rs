@@ -361,6 +361,34 @@ pub(crate) struct ResolvedEndpoints {
     pub sts: Option<Url>,
 }
 
+impl ResolvedEndpoints {
+    /// Whether any request could need TLS: an `https` endpoint, or a proxy that may itself be `https`.
+    /// When none can (the emulator on plain HTTP, the usual way to develop now), the OS trust store is
+    /// not loaded: parsing it was 81 % of `Client::new` in the attribution run.
+    pub fn may_need_tls(&self, proxy: &ProxySetting) -> bool {
+        let https = |url: &Url| url.scheme() == "https";
+        https(&self.rendering) || self.sts.as_ref().is_some_and(https) || proxy.may_need_tls()
+    }
+}
+
+impl ProxySetting {
+    /// Whether reaching the proxy may need TLS. For `System` that is an `https://` proxy in the
+    /// environment, or, on Windows and macOS, always: the OS setting is not visible from here.
+    fn may_need_tls(&self) -> bool {
+        let https = |url: &str| url.trim().get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        match self {
+            ProxySetting::None => false,
+            ProxySetting::Url(url) => https(url),
+            ProxySetting::System => {
+                cfg!(any(windows, target_os = "macos"))
+                    || ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+                        .iter()
+                        .any(|name| std::env::var(name).is_ok_and(|v| https(&v)))
+            }
+        }
+    }
+}
+
 /// `westus2` → `https://<service>.westus2.mixedreality.azure.com`; a domain → `https://<service>.<domain>`;
 /// a URL stays as it is.
 fn expand_endpoint(value: &str, service: &str) -> String {
@@ -483,6 +511,20 @@ mod tests {
             resolved.sts.unwrap().as_str(),
             "https://sts.westus2.mixedreality.azure.com/"
         );
+    }
+
+    #[test]
+    fn the_trust_store_is_needed_only_where_tls_may_be() {
+        let mut c = config("").unwrap();
+        assert!(c.resolve().unwrap().may_need_tls(&ProxySetting::None), "a region is https");
+        c.endpoint = "http://127.0.0.1:8080".into();
+        c.sts_endpoint = Some("http://127.0.0.1:8080".into());
+        let local = c.resolve().unwrap();
+        assert!(!local.may_need_tls(&ProxySetting::None));
+        assert!(!local.may_need_tls(&ProxySetting::Url("http://127.0.0.1:3128".into())));
+        assert!(local.may_need_tls(&ProxySetting::Url("HTTPS://proxy.example".into())));
+        c.sts_endpoint = Some("https://sts.example".into());
+        assert!(c.resolve().unwrap().may_need_tls(&ProxySetting::None), "an https STS");
     }
 
     #[test]

@@ -10,16 +10,38 @@ use crate::model::{Session, SessionSize, SessionStatus};
 
 pub(crate) const API_VERSION: &str = "2021-01-01";
 
-pub(crate) fn session_url(base: &Url, account_id: &str, session_id: &str) -> Url {
-    with_api_version(join(base, &["accounts", account_id, "sessions", session_id]))
+/// The URLs of one account's sessions, each cut from a prefix built once per client: building them from
+/// the base every call (segments encoded, query formatted) cost ~3.5 k instructions in the attribution run.
+pub(crate) struct SessionUrls {
+    /// `<base>/accounts/<account>/sessions?api-version=2021-01-01`, which is also the list URL.
+    sessions: Url,
 }
 
-pub(crate) fn stop_url(base: &Url, account_id: &str, session_id: &str) -> Url {
-    with_api_version(join(base, &["accounts", account_id, "sessions", session_id, ":stop"]))
-}
+impl SessionUrls {
+    pub fn new(base: &Url, account_id: &str) -> SessionUrls {
+        SessionUrls {
+            sessions: with_api_version(join(base, &["accounts", account_id, "sessions"])),
+        }
+    }
 
-pub(crate) fn list_url(base: &Url, account_id: &str) -> Url {
-    with_api_version(join(base, &["accounts", account_id, "sessions"]))
+    pub fn session(&self, session_id: &str) -> Url {
+        self.below(&[session_id])
+    }
+
+    pub fn stop(&self, session_id: &str) -> Url {
+        self.below(&[session_id, ":stop"])
+    }
+
+    pub fn list(&self) -> Url {
+        self.sessions.clone()
+    }
+
+    /// The prefix with `segments` appended; the query stays.
+    fn below(&self, segments: &[&str]) -> Url {
+        let mut url = self.sessions.clone();
+        url.path_segments_mut().expect("http(s) URLs have a path").extend(segments);
+        url
+    }
 }
 
 fn with_api_version(mut url: Url) -> Url {
@@ -106,14 +128,18 @@ mod tests {
     #[test]
     fn stop_url_keeps_the_colon_literal() {
         let base = Url::parse("https://remoterendering.eastus.mixedreality.azure.com").unwrap();
-        let url = stop_url(&base, "a", "s-1");
+        let url = SessionUrls::new(&base, "a").stop("s-1");
         assert_eq!(url.as_str(), "https://remoterendering.eastus.mixedreality.azure.com/accounts/a/sessions/s-1/:stop?api-version=2021-01-01");
     }
 
     #[test]
     fn base_paths_are_kept() {
-        let base = Url::parse("https://gateway.example/arr").unwrap();
-        assert_eq!(list_url(&base, "a").path(), "/arr/accounts/a/sessions");
+        let urls = SessionUrls::new(&Url::parse("https://gateway.example/arr/").unwrap(), "a");
+        assert_eq!(urls.list().as_str(), "https://gateway.example/arr/accounts/a/sessions?api-version=2021-01-01");
+        assert_eq!(
+            urls.session("s-1").as_str(),
+            "https://gateway.example/arr/accounts/a/sessions/s-1?api-version=2021-01-01"
+        );
     }
 
     #[test]
