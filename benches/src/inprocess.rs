@@ -58,6 +58,7 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str, opt3_library: &Path) -
         .build()
         .map_err(|e| e.to_string())?;
     let handoff = Client::new(core_config(base)).map_err(|e| e.to_string())?;
+    let spawned = Client::new(core_config(base)).map_err(|e| e.to_string())?;
     // The blocking ABI runs on the library's own runtime, called from this plain thread (not inside `rt`).
     let abi = AbiClient::new(&plan.artifacts.join("libarr_session.so"), &abi_config_json(base))?;
     let abi_id = CString::new(session_id).map_err(|e| e.to_string())?;
@@ -92,6 +93,19 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str, opt3_library: &Path) -
         }
         Ok::<_, String>(())
     };
+    // The other way to block a plain thread on the workers (the ABI's since [perf]): spawn the call there
+    // and sleep on a channel, so its wake-ups stay among the workers.
+    let spawned_calls = |n: usize| {
+        for _ in 0..n {
+            let (client, id) = (spawned.clone(), session_id.to_owned());
+            let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+            workers.spawn(async move {
+                let _ = sender.send(client.get_session(&id).await.map(drop).map_err(|e| e.to_string()));
+            });
+            receiver.recv().map_err(|e| e.to_string())??;
+        }
+        Ok::<_, String>(())
+    };
     let abi_calls = |n: usize| {
         for _ in 0..n {
             abi.get_session(&abi_id)?;
@@ -119,16 +133,18 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str, opt3_library: &Path) -
     floor_calls(&mut floor, plan.warmup)?;
     core_calls(plan.warmup)?;
     handoff_calls(plan.warmup)?;
+    spawned_calls(plan.warmup)?;
     abi_calls(plan.warmup)?;
     bare_calls(plan.warmup)?;
     opt3_calls(plan.warmup)?;
     let (mut f, mut c, mut h, mut a) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut b, mut o) = (Vec::new(), Vec::new());
+    let (mut b, mut o, mut s) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..plan.rounds {
         f.push(rate(plan.calls, || floor_calls(&mut floor, plan.calls))?);
         b.push(rate(plan.calls, || bare_calls(plan.calls))?);
         c.push(rate(plan.calls, || core_calls(plan.calls))?);
         h.push(rate(plan.calls, || handoff_calls(plan.calls))?);
+        s.push(rate(plan.calls, || spawned_calls(plan.calls))?);
         a.push(rate(plan.calls, || abi_calls(plan.calls))?);
         if abi_opt3.is_ok() {
             o.push(rate(plan.calls, || opt3_calls(plan.calls))?);
@@ -142,7 +158,10 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str, opt3_library: &Path) -
         .with_note("Client::get_session, sequential");
     let handoff = Figure::from_rounds("core.blocking_handoff", "calls/s", h)
         .relative_to(floor.median)
-        .with_note("diagnostic: core via block_on from a plain thread onto 2 workers, as the ABI runs");
+        .with_note("diagnostic: core via block_on from a plain thread onto 2 workers (the ABI's way before [perf])");
+    let spawned = Figure::from_rounds("core.spawn_handoff", "calls/s", s)
+        .relative_to(floor.median)
+        .with_note("diagnostic: core spawned onto 2 workers, a plain thread waiting on a channel (the ABI's way)");
     let abi = Figure::from_rounds("abi", "calls/s", a)
         .relative_to(floor.median)
         .with_note("blocking arr_client_get_session from a plain thread");
@@ -161,7 +180,7 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str, opt3_library: &Path) -
         Err(reason) => Figure::skipped("abi.opt3", "calls/s", reason.clone()),
     };
     drop(abi_opt3);
-    Ok(vec![floor, bare, core, handoff, abi, opt3])
+    Ok(vec![floor, bare, core, handoff, spawned, abi, opt3])
 }
 
 /// Calls per second of `calls` calls made by `body`.

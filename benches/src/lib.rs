@@ -141,6 +141,7 @@ pub const CASES: &[&str] = &[
     "reqwest",
     "core",
     "core.blocking_handoff",
+    "core.spawn_handoff",
     "abi",
     "abi.opt3",
     "python.sequential",

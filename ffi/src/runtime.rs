@@ -244,10 +244,14 @@ pub(crate) fn as_callback<R>(op: Option<u64>, body: impl FnOnce() -> R) -> R {
 }
 
 /// Runs `work` to completion on the runtime, blocking the calling (host) thread.
-pub(crate) fn block_on<T>(
+///
+/// The work is spawned onto the runtime's workers and this thread sleeps on a channel until the outcome
+/// arrives, rather than polling the work here (`Handle::block_on`): hyper's connection tasks live on the
+/// workers, so polling here bounced every wake-up of a call between threads (see README, Performance).
+pub(crate) fn block_on<T: Send + 'static>(
     owner: u64,
     generation: u64,
-    work: impl Future<Output = Result<T, FfiError>>,
+    work: impl Future<Output = Result<T, FfiError>> + Send + 'static,
 ) -> Result<T, FfiError> {
     if in_callback() {
         return Err(FfiError::new(
@@ -257,13 +261,21 @@ pub(crate) fn block_on<T>(
     }
     let (id, cancel, handle) = begin(owner, generation, Kind::Call)?;
     let _registration = Registration(id);
-    handle.block_on(async {
-        tokio::select! {
+    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+    handle.spawn(async move {
+        // A panic in the work becomes the call's outcome, as for the _async form.
+        let work = AssertUnwindSafe(work).catch_unwind();
+        let outcome = tokio::select! {
             biased;
             () = cancel.cancelled() => Err(FfiError::cancelled()),
-            result = work => result,
-        }
-    })
+            result = work => result.unwrap_or_else(|payload| Err(panic_error(payload))),
+        };
+        let _ = sender.send(outcome);
+    });
+    // The sender is dropped unsent only if the task is dropped, i.e. the runtime is being shut down.
+    receiver
+        .recv()
+        .unwrap_or_else(|_| Err(FfiError::new(ArrStatus::Shutdown, "the library was shut down during the call")))
 }
 
 /// Delivers an operation's outcome exactly once, on a callback thread; if it is dropped undelivered
