@@ -124,7 +124,9 @@ impl Client {
     /// A currently valid access token (exchanged at the STS if needed, and cached). For handing to a
     /// renderer or a backend; never log it.
     pub async fn access_token(&self) -> Result<Secret> {
-        let token = self.until_closed(self.inner.tokens.token(&self.inner.transport)).await?;
+        let token = self
+            .until_closed(self.inner.tokens.token(&self.inner.transport))
+            .await?;
         Ok(token.secret)
     }
 

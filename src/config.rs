@@ -516,7 +516,10 @@ mod tests {
     #[test]
     fn the_trust_store_is_needed_only_where_tls_may_be() {
         let mut c = config("").unwrap();
-        assert!(c.resolve().unwrap().may_need_tls(&ProxySetting::None), "a region is https");
+        assert!(
+            c.resolve().unwrap().may_need_tls(&ProxySetting::None),
+            "a region is https"
+        );
         c.endpoint = "http://127.0.0.1:8080".into();
         c.sts_endpoint = Some("http://127.0.0.1:8080".into());
         let local = c.resolve().unwrap();

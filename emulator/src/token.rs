@@ -131,7 +131,11 @@ mod tests {
         let svc = TokenService::new(TokenService::random_secret(), 0);
         let t = svc.issue("acc", Duration::from_secs(100), 1000);
         assert_eq!(svc.verify(&t, 1001), Ok("acc".to_string()));
-        assert_eq!(svc.verify(&t, 1100), Ok("acc".to_string()), "valid through the second of exp");
+        assert_eq!(
+            svc.verify(&t, 1100),
+            Ok("acc".to_string()),
+            "valid through the second of exp"
+        );
         assert_eq!(svc.verify(&t, 1101), Err(TokenError::Expired));
         let other = TokenService::new(TokenService::random_secret(), 0);
         assert_eq!(other.verify(&t, 1001), Err(TokenError::BadSignature));

@@ -273,9 +273,12 @@ pub(crate) fn block_on<T: Send + 'static>(
         let _ = sender.send(outcome);
     });
     // The sender is dropped unsent only if the task is dropped, i.e. the runtime is being shut down.
-    receiver
-        .recv()
-        .unwrap_or_else(|_| Err(FfiError::new(ArrStatus::Shutdown, "the library was shut down during the call")))
+    receiver.recv().unwrap_or_else(|_| {
+        Err(FfiError::new(
+            ArrStatus::Shutdown,
+            "the library was shut down during the call",
+        ))
+    })
 }
 
 /// Delivers an operation's outcome exactly once, on a callback thread; if it is dropped undelivered

@@ -39,7 +39,9 @@ impl SessionUrls {
     /// The prefix with `segments` appended; the query stays.
     fn below(&self, segments: &[&str]) -> Url {
         let mut url = self.sessions.clone();
-        url.path_segments_mut().expect("http(s) URLs have a path").extend(segments);
+        url.path_segments_mut()
+            .expect("http(s) URLs have a path")
+            .extend(segments);
         url
     }
 }
@@ -135,7 +137,10 @@ mod tests {
     #[test]
     fn base_paths_are_kept() {
         let urls = SessionUrls::new(&Url::parse("https://gateway.example/arr/").unwrap(), "a");
-        assert_eq!(urls.list().as_str(), "https://gateway.example/arr/accounts/a/sessions?api-version=2021-01-01");
+        assert_eq!(
+            urls.list().as_str(),
+            "https://gateway.example/arr/accounts/a/sessions?api-version=2021-01-01"
+        );
         assert_eq!(
             urls.session("s-1").as_str(),
             "https://gateway.example/arr/accounts/a/sessions/s-1?api-version=2021-01-01"
