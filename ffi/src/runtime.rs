@@ -543,6 +543,33 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_in_blocking_work_returns_panic_and_the_registry_is_clean() {
+        let _turn = crate::edge_tests::turn();
+        let (owner, generation) = test_client();
+        let outcome: Result<(), FfiError> = block_on(owner, generation, async { panic!("boom") });
+        assert_eq!(outcome.map_err(|e| e.status), Err(ArrStatus::Panic));
+        assert!(
+            state().ops.values().all(|op| op.owner != owner),
+            "the operation is unregistered"
+        );
+        close_client(owner);
+        remove_client(owner);
+    }
+
+    #[test]
+    fn a_blocking_call_from_a_thread_of_another_tokio_runtime_works() {
+        // Polling the work on the calling thread (Handle::block_on) panicked here: "Cannot start a
+        // runtime from within a runtime". The work now runs on the library's workers.
+        let _turn = crate::edge_tests::turn();
+        let (owner, generation) = test_client();
+        let host = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let outcome = host.block_on(async { block_on(owner, generation, async { Ok(7) }) });
+        assert_eq!(outcome.map_err(|e| e.status), Ok(7));
+        close_client(owner);
+        remove_client(owner);
+    }
+
+    #[test]
     fn the_operation_id_is_known_before_the_work_runs() {
         let _turn = crate::edge_tests::turn();
         let (owner, generation) = test_client();
