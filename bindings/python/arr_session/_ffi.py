@@ -186,7 +186,9 @@ def take_string(pointer: Optional[int]) -> Optional[str]:
     if not pointer:
         return None
     try:
-        return ctypes.string_at(pointer).decode("utf-8")
+        # c_char_p(pointer).value copies up to the NUL as string_at does, without string_at's own foreign
+        # call (it is never None here: `or b""` is for the type checker).
+        return (ctypes.c_char_p(pointer).value or b"").decode("utf-8")
     finally:
         lib.arr_string_free(pointer)
 

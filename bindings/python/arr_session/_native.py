@@ -11,8 +11,7 @@ import json
 import math
 import threading
 from enum import Enum
-from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 from . import _callbacks, _ffi
 from ._ffi import lib
@@ -186,7 +185,10 @@ class NativeClient:
         self._provider_id: Optional[int] = None
         self._busy = 0
         self._closed = False
-        self._cond = threading.Condition()
+        # A plain lock guards _ptr, _busy and _closed. Calls take it on the way in and out, and notify _idle
+        # (what close() waits on) only once the client is closing, so a call never pays for a Condition.
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         if not isinstance(config, Mapping):
             raise TypeError(f"config must be a mapping, not {type(config).__name__}")
         if token_provider is not None and not callable(token_provider) and not isinstance(token_provider, _callbacks.AsyncProvider):
@@ -214,60 +216,73 @@ class NativeClient:
     def closed(self) -> bool:
         return self._closed
 
-    @contextmanager
-    def use(self) -> Iterator[int]:
-        with self._cond:
-            if self._closed or self._ptr is None:
+    def _enter(self) -> int:
+        """Counts a call in and returns the pointer; pair it with ``_exit()`` in a ``finally``. (Plain
+        try/finally rather than a generator @contextmanager: this is on the path of every call.)"""
+        with self._lock:
+            ptr = self._ptr
+            if self._closed or ptr is None:
                 raise RuntimeError("the RemoteRenderingClient is closed")
             self._busy += 1
-        try:
-            yield self._ptr
-        finally:
-            with self._cond:
-                self._busy -= 1
-                self._cond.notify_all()
+        return ptr
+
+    def _exit(self) -> None:
+        with self._lock:
+            self._busy -= 1
+            if self._closed and not self._busy:
+                self._idle.notify_all()  # close() is waiting for the last call in flight
 
     def call(self, function_name: str, *args: Any) -> Optional[str]:
         """A blocking ABI call whose last argument is a ``char **`` out-string: the decoded string, freed."""
         out = ctypes.c_void_p()
-        with self.use() as ptr:
+        ptr = self._enter()
+        try:
             status = getattr(lib, function_name)(ptr, *args, ctypes.byref(out))
             if status != _ffi.OK:
                 raise error_from_json(_ffi.status_name(status), _ffi.last_error())
+        finally:
+            self._exit()
         return _ffi.take_string(out.value)
 
     def call_no_out(self, function_name: str, *args: Any) -> None:
-        with self.use() as ptr:
+        ptr = self._enter()
+        try:
             status = getattr(lib, function_name)(ptr, *args)
             if status != _ffi.OK:
                 raise error_from_json(_ffi.status_name(status), _ffi.last_error())
+        finally:
+            self._exit()
 
     def start(self, function_name: str, *args: Any, handler: _callbacks.Handler) -> int:
         """Starts an ``_async`` call; ``handler(status, json)`` runs once on a library thread."""
-        with self.use() as ptr:
+        ptr = self._enter()
+        try:
             return _callbacks.start(function_name, ptr, *args, handler=handler)
+        finally:
+            self._exit()
 
     def start_stream(self, function_name: str, *args: Any, handler: _callbacks.StreamHandler) -> int:
         """Starts an operation that reports many events (``arr_client_keep_session``); ``handler(status,
         json, last)`` runs on a library thread for each, one at a time, the last call with ``last=True``."""
-        with self.use() as ptr:
+        ptr = self._enter()
+        try:
             return _callbacks.start_stream(function_name, ptr, *args, handler=handler)
+        finally:
+            self._exit()
 
     def cancel(self, operation_id: int) -> bool:
         """Cancels an operation; False if it was no longer in flight (or the client is closed)."""
-        with self._cond:
-            if self._closed or self._ptr is None:
-                return False
-            self._busy += 1
         try:
-            return bool(lib.arr_client_cancel(self._ptr, operation_id) == _ffi.OK)
+            ptr = self._enter()
+        except RuntimeError:
+            return False
+        try:
+            return bool(lib.arr_client_cancel(ptr, operation_id) == _ffi.OK)
         finally:
-            with self._cond:
-                self._busy -= 1
-                self._cond.notify_all()
+            self._exit()
 
     def close(self) -> None:
-        with self._cond:
+        with self._lock:
             if self._closed:
                 return
             self._closed = True  # no new call takes the pointer from here on
@@ -276,9 +291,9 @@ class NativeClient:
             # Interrupts the calls of other threads (and stops owned sessions, if configured); returns once
             # the callbacks of the cancelled operations have run.
             lib.arr_client_close(ptr)
-        with self._cond:
+        with self._lock:
             while self._busy:
-                self._cond.wait()
+                self._idle.wait()
             ptr, self._ptr = self._ptr, None
         lib.arr_client_free(ptr)  # nothing is left in flight; no callback runs after this returns
         if self._provider_id is not None:
