@@ -53,6 +53,11 @@ class _OpenEnum(str, Enum):
 
     @classmethod
     def parse(cls: Type[E], value: Any) -> Union[E, str]:
+        if type(value) is str:
+            # The exact value, as the library sends it: a dict lookup instead of EnumMeta.__call__.
+            member = cls._value2member_map_.get(value)
+            if member is not None:
+                return member  # type: ignore[return-value]
         try:
             return cls(value)
         except ValueError:
@@ -85,12 +90,20 @@ class RenderingSessionSize(_OpenEnum):
 
 
 _FRACTION = re.compile(r"\.(\d+)")
+#: What the library emits (RFC 3339, 7 fraction digits, UTC as +00:00): "2026-11-28T10:12:50.7527947+00:00".
+_LIBRARY_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}\+00:00", re.ASCII)
 
 
 def _parse_time(text: Any) -> Optional[datetime.datetime]:
     # The service sends 0 to 7 fraction digits and ``Z`` or ``+00:00``; fromisoformat takes at most 6.
     if not isinstance(text, str):
         return None
+    if _LIBRARY_TIME.fullmatch(text):
+        # The library's own form (every answer): drop the 7th digit, as the general path below truncates it.
+        try:
+            return datetime.datetime.fromisoformat(text[:26] + "+00:00")
+        except ValueError:  # a well-formed but impossible date (month 13)
+            return None
     text = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
     text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
     try:
@@ -111,6 +124,8 @@ class RemoteRenderingServiceError:
 
     @classmethod
     def from_dict(cls, data: Any) -> Optional["RemoteRenderingServiceError"]:
+        if data is None:  # the usual case, checked first: isinstance against typing.Mapping is slow
+            return None
         if not isinstance(data, Mapping):
             return None
         details = [d for d in (cls.from_dict(item) for item in data.get("details") or []) if d is not None]
