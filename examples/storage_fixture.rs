@@ -6,7 +6,8 @@
 //!     {"config": {<client config for the emulator>}, "settings": {<conversion settings, with SAS>},
 //!      "inputContainer": "...", "outputContainer": "...", "connectionString": "..."}
 //!
-//! Then it waits until stdin closes (a test runner holds it open) and shuts both down.
+//! Then it waits until stdin closes (a test runner holds it open), or for SIGTERM or Ctrl-C, and shuts
+//! both down: Azurite is a node process of its own, which a fixture killed outright would leave running.
 //!
 //!     cargo run --example storage_fixture
 
@@ -59,10 +60,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "connectionString": azurite.connection_string(),
     });
     println!("{line}");
-    // Until the runner closes stdin.
-    let mut sink = Vec::new();
-    let _ = tokio::task::spawn_blocking(move || std::io::stdin().read_to_end(&mut sink)).await;
+    until_stopped().await?;
     emulator.shutdown().await;
     drop(azurite);
+    Ok(())
+}
+
+/// Returns when stdin closes, or at SIGTERM (Unix) or Ctrl-C.
+async fn until_stopped() -> std::io::Result<()> {
+    let (closed, stdin_closed) = tokio::sync::oneshot::channel();
+    // A plain thread, not spawn_blocking: the runtime would wait for a blocking read at exit.
+    std::thread::spawn(move || {
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        let _ = closed.send(());
+    });
+    #[cfg(unix)]
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    #[cfg(unix)]
+    let terminated = terminate.recv();
+    #[cfg(not(unix))]
+    let terminated = std::future::pending::<Option<()>>();
+    tokio::select! {
+        _ = stdin_closed => {}
+        _ = terminated => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
     Ok(())
 }

@@ -66,10 +66,15 @@ start_process() {
   printf -v "$var" '%s' "$url"
 }
 
+# stop_emulators: closes their stdin, which ends them (the storage fixture then stops its Azurite), and
+# kills any still running after 10 s.
 stop_emulators() {
   local fd pid
   for fd in "${EMULATOR_FDS[@]}"; do exec {fd}>&-; done
-  for pid in "${EMULATOR_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${EMULATOR_PIDS[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$pid" 2>/dev/null
+  done
   wait 2>/dev/null
   EMULATOR_FDS=()
   EMULATOR_PIDS=()

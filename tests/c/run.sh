@@ -156,6 +156,16 @@ check "examples/cpp: lifecycle against the emulator" "$BUILD/cpp/lifecycle_cpp" 
 check "examples/cpp (-fno-exceptions): lifecycle against the emulator" "$BUILD/cpp-noexc/lifecycle_cpp" "$(dev_config "$URL")"
 stop_emulators
 
+# stop_emulators_checking_azurite NAME FIXTURE_LINE: stops the emulators, then checks (as NAME) that no
+# process serves the Azurite port of FIXTURE_LINE within 10 s.
+stop_emulators_checking_azurite() {
+  local port
+  port=$(printf '%s' "$2" | sed -n 's/.*BlobEndpoint=http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p')
+  stop_emulators
+  check "$1 (port ${port:-unknown})" bash -c "[ -n '$port' ] && for i in \$(seq 100); do
+      pgrep -f -- '--blobPort $port( |\$)' >/dev/null || exit 0; sleep 0.1; done; exit 1"
+}
+
 # The whole flow (a model uploaded to Azurite, converted, then a session) in C and C++.
 check "build examples/storage_fixture (Azurite + an emulator linked to it)" cargo build -q --example storage_fixture
 if start_storage_fixture FIXTURE; then
@@ -166,6 +176,12 @@ if start_storage_fixture FIXTURE; then
 else
   check "the storage fixture starts (Azurite installed: see scripts/test.sh)" false
 fi
-stop_emulators
+stop_emulators_checking_azurite "the storage fixture's Azurite is gone once the fixture's stdin closes" "$FIXTURE"
+# Azurite is a node process of its own: a fixture stopped with SIGTERM must stop it too.
+FIXTURE=""
+if start_storage_fixture FIXTURE; then
+  kill -TERM "${EMULATOR_PIDS[0]}"
+fi
+stop_emulators_checking_azurite "the storage fixture's Azurite is gone once the fixture got SIGTERM" "$FIXTURE"
 
 summary "C/C++"
