@@ -22,7 +22,6 @@ use arr_bench::proc::{status_field, thread_names};
 use arr_emulator::{DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
 use arr_session::{Client, CreateSessionOptions, SessionSize, WaitOptions};
 use serde_json::json;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// Calls in flight while creating and stopping.
@@ -128,6 +127,9 @@ async fn scale_run(base: &str, sessions: usize, poll: Duration) -> Result<(u64, 
     config.poll_interval = Some(poll);
     let client = Client::new(config).map_err(|e| e.to_string())?;
 
+    // Peak RSS after each phase, to attribute the whole run's peak.
+    let hwm = || status_field("self", "VmHWM");
+    let hwm_ready = hwm();
     let counts0 = control.counts().await?;
     let start = Instant::now();
     let ids = in_flight(sessions, |_| {
@@ -139,6 +141,7 @@ async fn scale_run(base: &str, sessions: usize, poll: Duration) -> Result<(u64, 
     })
     .await?;
     let created = start.elapsed();
+    let hwm_created = hwm();
     let counts1 = control.counts().await?;
 
     let waited_from = Instant::now();
@@ -148,6 +151,7 @@ async fn scale_run(base: &str, sessions: usize, poll: Duration) -> Result<(u64, 
         .await
         .map_err(|e| e.to_string())?;
     let waited = waited_from.elapsed();
+    let hwm_waited = hwm();
     let ready = results.iter().filter(|r| r.is_ok()).count();
     let counts2 = control.counts().await?;
 
@@ -197,31 +201,39 @@ async fn scale_run(base: &str, sessions: usize, poll: Duration) -> Result<(u64, 
             // Ready sessions stay listed; only those that ended (left the list) may cost a GET.
             "getsAllowed": results.len() - ready,
             "threadNamesAtPeak": names,
+            "vmHwmKibAfter": {
+                "clientNew": hwm_ready, "create": hwm_created, "wait": hwm_waited, "stop": hwm(),
+            },
         }),
     ))
 }
 
 /// Runs `make(i)` for `i` in `0..n` with at most [`IN_FLIGHT`] calls at once; results in any order.
+/// Finished calls are collected as they finish: a `JoinSet` keeps a finished task's whole cell (as large
+/// as the call's future, ~10 KiB for a create) until it is joined, which made the 1,000-session run's
+/// peak RSS the harness's, not the client's (16.8 MiB, of which ~10 MiB finished tasks).
 async fn in_flight<T, F, Fut>(n: usize, make: F) -> Result<Vec<T>, String>
 where
     T: Send + 'static,
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = arr_session::Result<T>> + Send + 'static,
 {
-    let limit = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut tasks = JoinSet::new();
-    for i in 0..n {
-        let permit = limit.clone().acquire_owned().await.map_err(|e| e.to_string())?;
-        let call = make(i);
-        tasks.spawn(async move {
-            let result = call.await;
-            drop(permit);
-            result
-        });
-    }
     let mut out = Vec::with_capacity(n);
-    while let Some(joined) = tasks.join_next().await {
+    let mut collect = |joined: Result<arr_session::Result<T>, tokio::task::JoinError>| -> Result<(), String> {
         out.push(joined.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?);
+        Ok(())
+    };
+    for i in 0..n {
+        if tasks.len() == IN_FLIGHT {
+            if let Some(joined) = tasks.join_next().await {
+                collect(joined)?;
+            }
+        }
+        tasks.spawn(make(i));
+    }
+    while let Some(joined) = tasks.join_next().await {
+        collect(joined)?;
     }
     Ok(out)
 }
