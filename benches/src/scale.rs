@@ -149,7 +149,12 @@ fn summarize(plan: &Plan, floor: Option<f64>, d: Value) -> Scale {
         Figure::single("scale.wait.get_requests", "requests", gets)
             .with_note(format!("allowed: one per session that left the list = {gets_allowed}")),
         Figure::single("scale.client_peak_rss", "MiB", rss).with_note(format!(
-            "VmHWM of the client process; the emulator's own: {:.1} MiB",
+            "VmHWM of the client process, after Client::new / creates / wait / stops: {:.1} / {:.1} / {:.1} / \
+             {:.1} MiB; the emulator's own: {:.1} MiB",
+            n(&d["vmHwmKibAfter"]["clientNew"]) / 1024.0,
+            n(&d["vmHwmKibAfter"]["create"]) / 1024.0,
+            n(&d["vmHwmKibAfter"]["wait"]) / 1024.0,
+            n(&d["vmHwmKibAfter"]["stop"]) / 1024.0,
             n(&d["emulatorVmHwmKib"]) / 1024.0
         )),
         Figure::single("scale.client_threads_peak", "threads", threads).with_note(format!(
