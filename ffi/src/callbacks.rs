@@ -41,12 +41,16 @@ fn pool() -> MutexGuard<'static, Pool> {
     POOL.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Runs `job` on a callback thread, starting one if none is idle and fewer than [`MAX_THREADS`] exist.
+/// Runs `job` on a callback thread, starting one if no idle thread is left for it and fewer than
+/// [`MAX_THREADS`] exist.
 pub(crate) fn run(job: Job) {
     let mut pool = pool();
     pool.jobs.push_back(job);
     pool.threads.retain(|t| !t.is_finished());
-    if pool.idle == 0 && pool.threads.len() < MAX_THREADS {
+    // `idle` counts threads waiting, including ones already woken for an earlier job that have not taken
+    // it yet: a new thread is needed when the queued jobs outnumber them (not only when none waits, which
+    // sent a whole burst to the one idle thread, one after another).
+    if pool.jobs.len() > pool.idle && pool.threads.len() < MAX_THREADS {
         let started = std::thread::Builder::new().name("arr-session-callback".into()).spawn({
             let generation = pool.generation;
             move || serve(generation)
@@ -106,4 +110,44 @@ pub(crate) fn stop_and_join() {
         }
     }
     pool().stopping = false;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_burst_of_callbacks_runs_on_more_threads_than_the_one_idle() {
+        let _turn = crate::edge_tests::turn();
+        // One thread, then idle: the steady state of an app between callbacks.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        run(Box::new(move || sender.send(()).unwrap()));
+        receiver.recv_timeout(Duration::from_secs(10)).unwrap();
+        for _ in 0..1000 {
+            if pool().idle > 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Four slow callbacks at once: they must overlap, not queue behind the one idle thread.
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        for _ in 0..4 {
+            let (running, most, sender) = (running.clone(), most.clone(), sender.clone());
+            run(Box::new(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(300));
+                running.fetch_sub(1, Ordering::SeqCst);
+                sender.send(()).unwrap();
+            }));
+        }
+        for _ in 0..4 {
+            receiver.recv_timeout(Duration::from_secs(10)).unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 4, "the callbacks ran one after another");
+    }
 }
