@@ -93,8 +93,8 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str, opt3_library: &Path) -
         }
         Ok::<_, String>(())
     };
-    // The other way to block a plain thread on the workers (the ABI's since [perf]): spawn the call there
-    // and sleep on a channel, so its wake-ups stay among the workers.
+    // The other way to block a plain thread on the workers: spawn the call there and sleep on a channel,
+    // so its wake-ups stay among the workers (ahead on an idle machine, far behind on a busy one).
     let spawned_calls = |n: usize| {
         for _ in 0..n {
             let (client, id) = (spawned.clone(), session_id.to_owned());
@@ -158,10 +158,10 @@ pub fn measure(plan: &Plan, base: &str, session_id: &str, opt3_library: &Path) -
         .with_note("Client::get_session, sequential");
     let handoff = Figure::from_rounds("core.blocking_handoff", "calls/s", h)
         .relative_to(floor.median)
-        .with_note("diagnostic: core via block_on from a plain thread onto 2 workers (the ABI's way before [perf])");
+        .with_note("diagnostic: core via block_on from a plain thread onto 2 workers (the ABI's way)");
     let spawned = Figure::from_rounds("core.spawn_handoff", "calls/s", s)
         .relative_to(floor.median)
-        .with_note("diagnostic: core spawned onto 2 workers, a plain thread waiting on a channel (the ABI's way)");
+        .with_note("diagnostic: core spawned onto 2 workers, a plain thread waiting on a channel (the alternative)");
     let abi = Figure::from_rounds("abi", "calls/s", a)
         .relative_to(floor.median)
         .with_note("blocking arr_client_get_session from a plain thread");
