@@ -245,12 +245,11 @@ pub(crate) fn as_callback<R>(op: Option<u64>, body: impl FnOnce() -> R) -> R {
 
 /// Runs `work` to completion on the runtime, blocking the calling (host) thread.
 ///
-/// The work is polled on the calling thread (`Handle::block_on`): of the two ways measured (README,
-/// Performance: the `core.blocking_handoff` and `core.spawn_handoff` rows) it needs the fewest threads
-/// scheduled per call, and held up far better on a busy machine (0.51 against 0.23 of the floor), where
-/// an app's blocking calls run; spawning was ahead only on an idle one (0.71 against 0.59). On a thread
-/// that already drives a tokio runtime, where `block_on` would panic, the work is spawned onto the
-/// workers and the thread waits on a channel. Either way a panic in the work is the call's outcome.
+/// The work is polled on the calling thread (`Handle::block_on`). The other way, spawning it onto the
+/// workers and sleeping on a channel, was measured beside it (README, Performance: the `core.blocking_handoff`
+/// and `core.spawn_handoff` rows): a little ahead in most runs, far behind in one busy run, and ~7 k
+/// instructions a call dearer; it is used only on a thread that already drives a tokio runtime, where
+/// `block_on` would panic. Either way a panic in the work is the call's outcome.
 pub(crate) fn block_on<T: Send + 'static>(
     owner: u64,
     generation: u64,
