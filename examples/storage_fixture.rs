@@ -7,7 +7,7 @@
 //!      "inputContainer": "...", "outputContainer": "...", "connectionString": "..."}
 //!
 //! Then it waits until stdin closes (a test runner holds it open), or for SIGTERM or Ctrl-C, and shuts
-//! both down: Azurite is a node process of its own, which a fixture killed outright would leave running.
+//! both down: Azurite runs as a separate process, which a fixture killed outright would leave running.
 //!
 //!     cargo run --example storage_fixture
 

@@ -156,9 +156,9 @@ check "examples/cpp: lifecycle against the emulator" "$BUILD/cpp/lifecycle_cpp" 
 check "examples/cpp (-fno-exceptions): lifecycle against the emulator" "$BUILD/cpp-noexc/lifecycle_cpp" "$(dev_config "$URL")"
 stop_emulators
 
-# stop_emulators_checking_azurite NAME FIXTURE_LINE: stops the emulators, then checks (as NAME) that no
+# stop_emulators_checking_storage NAME FIXTURE_LINE: stops the emulators, then checks (as NAME) that no
 # process serves the Azurite port of FIXTURE_LINE within 10 s.
-stop_emulators_checking_azurite() {
+stop_emulators_checking_storage() {
   local port
   port=$(printf '%s' "$2" | sed -n 's/.*BlobEndpoint=http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p')
   stop_emulators
@@ -171,17 +171,17 @@ check "build examples/storage_fixture (Azurite + an emulator linked to it)" carg
 if start_storage_fixture FIXTURE; then
   CONFIG=$(json_field "$FIXTURE" config)
   SETTINGS=$(json_field "$FIXTURE" settings)
-  check "examples/c: conversion then session against the emulator and Azurite" "$BUILD/conversion_c" "$CONFIG" "$SETTINGS"
-  check "examples/cpp: conversion then session against the emulator and Azurite" "$BUILD/cpp/conversion_cpp" "$CONFIG" "$SETTINGS"
+  check "examples/c: conversion then session against the emulator and local blob storage (Azurite)" "$BUILD/conversion_c" "$CONFIG" "$SETTINGS"
+  check "examples/cpp: conversion then session against the emulator and local blob storage (Azurite)" "$BUILD/cpp/conversion_cpp" "$CONFIG" "$SETTINGS"
 else
-  check "the storage fixture starts (Azurite installed: see scripts/test.sh)" false
+  check "the storage fixture is up (it needs Azurite, which scripts/test.sh installs)" false
 fi
-stop_emulators_checking_azurite "the storage fixture's Azurite is gone once the fixture's stdin closes" "$FIXTURE"
-# Azurite is a node process of its own: a fixture stopped with SIGTERM must stop it too.
+stop_emulators_checking_storage "the storage fixture's blob service is gone once the fixture's stdin closes" "$FIXTURE"
+# The blob service is a process of its own: a fixture stopped with SIGTERM must stop it too.
 FIXTURE=""
 if start_storage_fixture FIXTURE; then
   kill -TERM "${EMULATOR_PIDS[0]}"
 fi
-stop_emulators_checking_azurite "the storage fixture's Azurite is gone once the fixture got SIGTERM" "$FIXTURE"
+stop_emulators_checking_storage "the storage fixture's blob service is gone once the fixture got SIGTERM" "$FIXTURE"
 
 summary "C/C++"
