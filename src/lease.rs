@@ -352,10 +352,13 @@ impl Keeper {
         while !self.tracked.is_empty() {
             let delay = match self.observe().await {
                 Ok(seen) => {
+                    let mut delay = self.options.poll_interval;
                     for (id, session) in seen {
-                        self.handle(&id, session).await;
+                        if let Some(asked) = self.handle(&id, session).await {
+                            delay = delay.max(asked);
+                        }
                     }
-                    self.options.poll_interval
+                    delay
                 }
                 Err(e) if stops_the_keeper(&e) => return,
                 Err(e) => self.trouble(None, &e),
@@ -390,16 +393,16 @@ impl Keeper {
         Ok(seen)
     }
 
-    async fn handle(&mut self, id: &str, session: Result<Session>) {
+    /// Acts on one session as the service reported it. Returns how long to wait before the next look
+    /// when the service asked for longer than the poll interval (throttling).
+    #[must_use = "a delay the service asked for must be waited"]
+    async fn handle(&mut self, id: &str, session: Result<Session>) -> Option<Duration> {
         let session = match session {
             Ok(session) => session,
-            Err(e) if is_transient(&e) => {
-                self.trouble(Some(id), &e);
-                return;
-            }
+            Err(e) if is_transient(&e) => return Some(self.trouble(Some(id), &e)),
             Err(e) if stops_the_keeper(&e) => {
                 self.tracked.clear();
-                return;
+                return None;
             }
             Err(e) => {
                 self.emit(
@@ -412,10 +415,11 @@ impl Keeper {
                     },
                 );
                 self.tracked.remove(id);
-                return;
+                return None;
             }
         };
         let mut lease = session.max_lease_time_minutes;
+        let mut delay = None;
         match plan(&session, &self.options) {
             Plan::Ended => {
                 self.emit(
@@ -426,7 +430,7 @@ impl Keeper {
                     },
                 );
                 self.tracked.remove(id);
-                return;
+                return None;
             }
             Plan::Extend { from, to } => match self.client.update_session_applied(id, to).await {
                 Ok((updated, applied)) => {
@@ -438,9 +442,7 @@ impl Keeper {
                     }
                     lease = Some(now);
                 }
-                Err(e) if is_transient(&e) => {
-                    self.trouble(Some(id), &e);
-                }
+                Err(e) if is_transient(&e) => delay = Some(self.trouble(Some(id), &e)),
                 // A session that ended meanwhile is seen as ended at the next poll.
                 Err(e) if matches!(e.kind(), ErrorKind::InvalidArgument | ErrorKind::Conflict) => {}
                 Err(e) => self.emit(id, KeepEventKind::Retrying { message: e.to_string() }),
@@ -453,9 +455,11 @@ impl Keeper {
                 self.emit(id, kind);
             }
         }
+        delay
     }
 
     /// Reports transient trouble and says how long to wait before the next look.
+    #[must_use = "a delay the service asked for must be waited"]
     fn trouble(&self, id: Option<&str>, error: &Error) -> Duration {
         let ids: Vec<String> = match id {
             Some(id) => vec![id.to_owned()],
