@@ -44,9 +44,9 @@ impl ApiVersion {
     }
 }
 
-/// Where requests go through.
+/// Where requests go through. Its `Debug` output hides a proxy URL's user name and password.
 #[non_exhaustive]
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub enum ProxySetting {
     /// `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment (and the OS setting on Windows/macOS).
     #[default]
@@ -55,6 +55,30 @@ pub enum ProxySetting {
     None,
     /// This proxy for every request (`http://user:pass@host:port` accepted).
     Url(String),
+}
+
+impl std::fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxySetting::System => f.write_str("System"),
+            ProxySetting::None => f.write_str("None"),
+            ProxySetting::Url(url) => f.debug_tuple("Url").field(&without_credentials(url)).finish(),
+        }
+    }
+}
+
+/// A proxy URL without its `user:password@` (a URL that does not parse is not shown at all).
+fn without_credentials(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut url) => {
+            if !url.username().is_empty() || url.password().is_some() {
+                let _ = url.set_username("***");
+                let _ = url.set_password(None);
+            }
+            url.to_string()
+        }
+        Err(_) => "<not a URL>".to_owned(),
+    }
 }
 
 /// Everything a [`crate::Client`] needs: [`ClientConfig::new`] then set fields, [`ClientConfig::builder`],
