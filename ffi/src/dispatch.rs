@@ -10,7 +10,9 @@ use std::future::Future;
 use serde_json::json;
 
 use super::client::ArrClient;
+use super::delivery;
 use super::error::FfiError;
+use super::host_ptr::HostPtr;
 use super::runtime;
 use super::status::ArrStatus;
 use super::strings::{into_c_string, str_arg, write_out};
@@ -28,9 +30,43 @@ pub(crate) fn to_json(value: impl serde::Serialize) -> Result<String, FfiError> 
         .map_err(|e| FfiError::new(ArrStatus::Decode, format!("cannot encode the result: {e}")))
 }
 
+/// An `ArrCallback` with its `user_data`, called from library threads.
+#[derive(Clone, Copy)]
+pub(crate) struct HostCallback {
+    callback: CallbackFn,
+    user_data: HostPtr<c_void>,
+}
+
+type CallbackFn = unsafe extern "C" fn(*mut c_void, ArrStatus, *const c_char);
+
+impl HostCallback {
+    pub fn new(callback: ArrCallback, user_data: *mut c_void) -> Result<HostCallback, FfiError> {
+        let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
+        Ok(HostCallback {
+            callback,
+            user_data: HostPtr::new(user_data),
+        })
+    }
+
+    /// Calls the host with a status and JSON (borrowed for the call).
+    pub fn call(self, status: ArrStatus, json: String) {
+        let json = CString::new(json.replace('\0', "\u{FFFD}")).unwrap_or_default();
+        // SAFETY: the host gave us this function and promised user_data is usable from library threads.
+        unsafe { (self.callback)(self.user_data.get(), status, json.as_ptr()) };
+    }
+
+    /// Calls the host with an operation's outcome: OK and the result, or the status and error object.
+    pub fn outcome(self, outcome: Result<String, FfiError>) {
+        match outcome {
+            Ok(json) => self.call(ArrStatus::Ok, json),
+            Err(error) => self.call(error.status, error.to_json()),
+        }
+    }
+}
+
 /// Runs `work` on the calling thread's behalf and writes its JSON to `out`.
 pub(crate) fn run_blocking(client: &ArrClient, work: Work, out: *mut *mut c_char) -> Result<(), FfiError> {
-    let json = runtime::block_on(client.id, client.generation, work)?;
+    let json = runtime::block_on(&client.owner, work)?;
     // SAFETY: `out` was checked by the caller with `require_out`.
     unsafe { write_out(out, into_c_string(json)) };
     Ok(())
@@ -44,25 +80,14 @@ pub(crate) fn run_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> Result<(), FfiError> {
-    let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
-    let user_data = user_data as usize;
-    let out_operation_id = out_operation_id as usize;
-    runtime::spawn(
-        client.id,
-        client.generation,
-        work,
-        move |outcome| {
-            let (status, json) = match outcome {
-                Ok(json) => (ArrStatus::Ok, json),
-                Err(error) => (error.status, error.to_json()),
-            };
-            let json = CString::new(json.replace('\0', "\u{FFFD}")).unwrap_or_default();
-            // SAFETY: the host gave us this function and promised user_data is usable from library threads.
-            unsafe { callback(user_data as *mut c_void, status, json.as_ptr()) };
-        },
+    let callback = HostCallback::new(callback, user_data)?;
+    delivery::spawn(
+        &client.owner,
+        |_| work,
+        move |outcome| callback.outcome(outcome),
         // Written before the work can run: the callback may free the memory that holds it.
         // SAFETY: NULL is allowed (the id is not wanted); otherwise the host gave a writable pointer.
-        |id| unsafe { write_out(out_operation_id as *mut u64, id) },
+        |id| unsafe { write_out(out_operation_id, id) },
     )?;
     Ok(())
 }

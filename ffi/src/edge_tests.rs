@@ -336,3 +336,37 @@ fn the_hosts_own_panic_hook_keeps_working_once_the_library_is_loaded() {
 fn arr_shutdown_from_rust() {
     arr_shutdown();
 }
+
+/// Library threads alive now, by name (tokio workers "arr-session", callback and log threads).
+#[cfg(target_os = "linux")]
+fn library_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with("arr-session"))
+        .count()
+}
+
+#[test]
+fn free_and_shutdown_from_a_thread_inside_another_tokio_runtime_stop_sessions_and_join() {
+    let _turn = turn();
+    let service = Service::start();
+    let client = new_client(&service.config(r#","stopOwnedSessionsOnClose":true"#));
+    create(client);
+    assert_eq!(service.live_sessions(), 1);
+    // A host whose own code runs on a tokio runtime (a Rust app, or a plug-in host that embeds one).
+    let host = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = client as usize;
+    host.block_on(async move { unsafe { arr_client_free(client as *mut ArrClient) } });
+    assert_eq!(service.live_sessions(), 0, "free stopped the owned session");
+
+    let other = new_client(&service.config(""));
+    create(other);
+    host.block_on(async { arr_shutdown() });
+    #[cfg(target_os = "linux")]
+    assert_eq!(library_threads(), 0, "arr_shutdown joined every library thread");
+    unsafe { arr_client_free(other) };
+}

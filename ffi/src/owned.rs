@@ -68,7 +68,7 @@ pub unsafe extern "C" fn arr_client_get_owned_sessions(
     guard(|| {
         let client = client_arg(client)?;
         require_out(out_ids_json, "out_ids_json")?;
-        super::runtime::check_callable(client.id, client.generation)?;
+        super::registry::lock().admit(&client.owner, super::registry::Kind::Call)?;
         write_out(out_ids_json, into_c_string(to_json(client.client.owned_sessions())?));
         Ok(())
     })

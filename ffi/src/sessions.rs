@@ -290,7 +290,7 @@ pub unsafe extern "C" fn arr_client_stop_session(client: *const ArrClient, sessi
     guard(|| {
         let client = client_arg(client)?;
         let work = stop_work(&client.client, session_id)?;
-        runtime::block_on(client.id, client.generation, work).map(drop)
+        runtime::block_on(&client.owner, work).map(drop)
     })
 }
 

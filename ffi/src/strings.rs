@@ -67,7 +67,8 @@ pub(crate) fn require_out<T>(out: *mut T, name: &str) -> Result<(), FfiError> {
     }
 }
 
-/// Frees a string returned by this library. `arr_string_free(NULL)` does nothing.
+/// Frees a string returned by this library. `arr_string_free(NULL)` does nothing. Unlike every other
+/// call, it leaves `arr_last_error()` as it is.
 ///
 /// Ownership: takes back a string the library gave to the caller; do not use it afterwards, and never
 /// pass a string from anywhere else.
@@ -78,7 +79,8 @@ pub(crate) fn require_out<T>(out: *mut T, name: &str) -> Result<(), FfiError> {
 /// `s` must be NULL or a string returned by an `arr_` function and not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn arr_string_free(s: *mut c_char) {
+    // Not through guard_void: freeing a string (the last error's own, often) leaves the last error as it is.
     if !s.is_null() {
-        super::error::guard_void(|| drop(CString::from_raw(s)));
+        let _ = std::panic::catch_unwind(|| drop(CString::from_raw(s)));
     }
 }
