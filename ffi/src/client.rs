@@ -50,7 +50,8 @@ fn next_client_id() -> u64 {
 /// # Safety
 /// `client` must be NULL or a live pointer from `arr_client_new*`.
 pub(crate) unsafe fn client_arg<'a>(client: *const ArrClient) -> Result<&'a ArrClient, FfiError> {
-    client.as_ref().ok_or_else(|| FfiError::null_argument("client"))
+    // SAFETY: NULL or a live client (this function's contract).
+    unsafe { client.as_ref() }.ok_or_else(|| FfiError::null_argument("client"))
 }
 
 /// Creates a client from a JSON configuration, e.g.
@@ -70,7 +71,8 @@ pub(crate) unsafe fn client_arg<'a>(client: *const ArrClient) -> Result<&'a ArrC
 /// `config_json` must be NULL or a NUL-terminated string; `out_client` must be NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn arr_client_new(config_json: *const c_char, out_client: *mut *mut ArrClient) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         require_out(out_client, "out_client")?;
         let config = ClientConfig::from_json(str_arg(config_json, "config_json")?)?;
         write_out(out_client, Box::into_raw(new_client(config, next_client_id())?));
@@ -99,7 +101,8 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
     user_data: *mut c_void,
     out_client: *mut *mut ArrClient,
 ) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         require_out(out_client, "out_client")?;
         let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
         let text = str_arg(config_json, "config_json")?;
@@ -153,7 +156,8 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
 /// `client` must be NULL or a live client.
 #[no_mangle]
 pub unsafe extern "C" fn arr_client_close(client: *const ArrClient) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         let client = client_arg(client)?;
         if registry::lock().is_inherited(&client.owner) {
             return Err(registry::forked_error());
@@ -181,7 +185,8 @@ pub unsafe extern "C" fn arr_client_free(client: *mut ArrClient) {
         if client.is_null() {
             return;
         }
-        let client = Box::from_raw(client);
+        // SAFETY: a pointer from arr_client_new* not freed before (this function's contract).
+        let client = unsafe { Box::from_raw(client) };
         if registry::lock().is_inherited(&client.owner) {
             // Dropping it would deregister sockets from the parent's epoll instance, which the child shares.
             let ArrClient { client, .. } = *client;
@@ -206,7 +211,8 @@ pub unsafe extern "C" fn arr_client_free(client: *mut ArrClient) {
 /// `client` must be NULL or a live client.
 #[no_mangle]
 pub unsafe extern "C" fn arr_client_cancel(client: *const ArrClient, operation_id: u64) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         let client = client_arg(client)?;
         if registry::lock().is_inherited(&client.owner) {
             return Err(registry::forked_error());

@@ -44,7 +44,8 @@ pub unsafe extern "C" fn arr_client_keep_session(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         let handle = client_arg(client)?;
         let callback =
             HostCallback::new(event_callback, user_data).map_err(|_| FfiError::null_argument("event_callback"))?;
@@ -67,8 +68,8 @@ pub unsafe extern "C" fn arr_client_keep_session(
             &handle.owner,
             work,
             move |outcome| callback.outcome(outcome),
-            // SAFETY: NULL is allowed; otherwise the host gave a writable pointer.
-            |op| unsafe { write_out(out_operation_id, op) },
+            // NULL is allowed; otherwise it is writable (this function's contract).
+            |op| write_out(out_operation_id, op),
         )?;
         Ok(())
     })

@@ -12,6 +12,9 @@
 //!   thread, never inside the initiating call; none runs after `arr_client_free` or `arr_shutdown` returns;
 //! - no panic crosses the boundary; the library never prints.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod access_token;
 mod callbacks;
 mod client;

@@ -118,7 +118,8 @@ impl TokenProvider for CallbackTokenProvider {
 /// `request` must be NULL or a request from the token callback that was not answered before.
 #[no_mangle]
 pub unsafe extern "C" fn arr_token_request_complete(request: *mut ArrTokenRequest, token: *const c_char) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         if request.is_null() {
             return Err(FfiError::null_argument("request"));
         }
@@ -151,7 +152,8 @@ pub unsafe extern "C" fn arr_token_request_complete(request: *mut ArrTokenReques
 /// `request` must be NULL or a request from the token callback that was not answered before.
 #[no_mangle]
 pub unsafe extern "C" fn arr_token_request_fail(request: *mut ArrTokenRequest, message: *const c_char) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         if request.is_null() {
             return Err(FfiError::null_argument("request"));
         }
