@@ -141,7 +141,9 @@ impl Store {
             };
         }
         let now = inner.now_global();
-        let ready_at_ns = now.saturating_add(self.start_delay_ns);
+        // The service answers every create with Starting (protocol.md §3.1, §8.3): even at a zero start
+        // delay the session becomes Ready only after the instant of its create, i.e. at the next read.
+        let ready_at_ns = now.saturating_add(self.start_delay_ns.max(1));
         let mut failure = new.startup_failure.map(|(code, message)| Failure {
             code,
             message,
@@ -431,5 +433,51 @@ impl OptionEq for Option<&str> {
             None => true,
             Some(s) => *s == other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(start_delay: std::time::Duration) -> Store {
+        Store::new(
+            &PersistedState::default(),
+            1.0,
+            start_delay,
+            "r".into(),
+            None,
+            None,
+            None,
+        )
+    }
+
+    fn new_session<'a>(id: &'a str, startup_failure: Option<(String, String)>) -> NewSession<'a> {
+        NewSession {
+            account_id: "a",
+            id,
+            size: "Standard",
+            max_lease_minutes: 60,
+            startup_failure,
+        }
+    }
+
+    /// Both APIs' creates go through here: at a zero start delay the create's own view is Starting (even
+    /// for a session planned to fail at its Ready time), and any later read is Ready (or Error).
+    #[test]
+    fn a_create_is_starting_even_at_zero_start_delay() {
+        let store = store(std::time::Duration::ZERO);
+        let CreateOutcome::Created(view) = store.create(new_session("s", None)) else {
+            panic!("not created")
+        };
+        assert_eq!(view.status, Status::Starting);
+        let failing = Some(("X".to_string(), "m".to_string()));
+        let CreateOutcome::Created(view) = store.create(new_session("f", failing)) else {
+            panic!("not created")
+        };
+        assert_eq!(view.status, Status::Starting);
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        assert_eq!(store.get("a", "s").unwrap().status, Status::Ready);
+        assert_eq!(store.get("a", "f").unwrap().status, Status::Error);
     }
 }
