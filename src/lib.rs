@@ -60,6 +60,7 @@ mod lease;
 mod model;
 mod retry;
 mod secret;
+mod session_calls;
 mod transport;
 mod wait;
 mod wire;
@@ -84,4 +85,4 @@ pub use model::{
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use tokio_util::sync::CancellationToken;
-pub use wait::{ConversionProgressFn, ProgressFn, WaitOptions, PREMIUM_POLL_INTERVAL, STANDARD_POLL_INTERVAL};
+pub use wait::{ProgressFn, WaitOptions, PREMIUM_POLL_INTERVAL, STANDARD_POLL_INTERVAL};
