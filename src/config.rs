@@ -388,7 +388,7 @@ pub(crate) struct ResolvedEndpoints {
 impl ResolvedEndpoints {
     /// Whether any request could need TLS: an `https` endpoint, or a proxy that may itself be `https`.
     /// When none can (the emulator on plain HTTP, the usual way to develop now), the OS trust store is
-    /// not loaded: parsing it was 81 % of `Client::new` in the attribution run.
+    /// not loaded (parsing it is most of what `Client::new` costs; README, Performance).
     pub fn may_need_tls(&self, proxy: &ProxySetting) -> bool {
         let https = |url: &Url| url.scheme() == "https";
         https(&self.rendering) || self.sts.as_ref().is_some_and(https) || proxy.may_need_tls()

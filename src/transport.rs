@@ -94,7 +94,7 @@ impl Request {
 }
 
 /// The value of an `Authorization: Bearer …` header, built once per credential or token rather than on
-/// every request (the attribution run found rebuilding it cost ~5 k instructions a call). Marked sensitive:
+/// every request (README, Performance). Marked sensitive:
 /// its `Debug` prints `Sensitive`, never the value.
 #[derive(Clone, Debug)]
 pub(crate) struct Bearer(HeaderValue);
