@@ -5,7 +5,8 @@ use std::sync::Arc;
 use reqwest::Url;
 
 use crate::auth::TokenSource;
-use crate::config::{ApiVersion, ClientConfig, ResolvedEndpoints};
+use crate::config::{ApiVersion, ClientConfig};
+use crate::endpoints::ResolvedEndpoints;
 use crate::error::{Error, ErrorKind, Result};
 use crate::guard::OwnedSessions;
 use crate::model::Response;

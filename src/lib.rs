@@ -46,9 +46,11 @@
 mod auth;
 mod client;
 mod config;
+mod config_sources;
 mod conversion;
 mod conversions;
 mod credentials;
+mod endpoints;
 mod error;
 /// Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`); not part of the supported API.
 #[cfg(any(test, feature = "fuzzing"))]
@@ -58,6 +60,7 @@ mod guard;
 mod json_fields;
 mod lease;
 mod model;
+mod proxy;
 mod retry;
 mod secret;
 mod session_calls;
@@ -69,7 +72,7 @@ mod wire;
 mod property_tests;
 
 pub use client::Client;
-pub use config::{ApiVersion, ClientConfig, ClientConfigBuilder, ProxySetting};
+pub use config::{ApiVersion, ClientConfig, ClientConfigBuilder};
 pub use conversion::{
     AssetConversion, ConversionInputSettings, ConversionOutput, ConversionOutputSettings, ConversionSettings,
     ConversionStatus,
@@ -82,6 +85,7 @@ pub use model::{
     validate_conversion_id, validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize,
     SessionStatus, MAX_LEASE_MINUTES,
 };
+pub use proxy::ProxySetting;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use tokio_util::sync::CancellationToken;

@@ -10,8 +10,9 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYP
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
-use crate::config::{ClientConfig, ProxySetting};
+use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
+use crate::proxy::ProxySetting;
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::secret::Secret;
 
