@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
-use crate::model::{validate_session_id, Session, SessionStatus, MAX_LEASE_MINUTES};
+use crate::resource_id::validate_session_id;
+use crate::session::{Session, SessionStatus, MAX_LEASE_MINUTES};
 use crate::wait::is_transient;
 
 /// How a keeper renews and warns. All durations are minutes of lease, as the service counts them.
@@ -484,7 +485,7 @@ impl Keeper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SessionSize;
+    use crate::session::SessionSize;
 
     fn session(status: SessionStatus, lease: u32, elapsed: u32) -> Session {
         Session {

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{
-    validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize, MAX_LEASE_MINUTES,
-};
+use crate::resource_id::validate_session_id;
+use crate::response::Response;
+use crate::session::{validate_lease, CreateSessionOptions, Session, SessionSize, MAX_LEASE_MINUTES};
 use crate::transport;
 use crate::wait::{Awaited, WaitOptions, PREMIUM_POLL_INTERVAL, STANDARD_POLL_INTERVAL};
 

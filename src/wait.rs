@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Response, Session};
+use crate::response::Response;
+use crate::session::Session;
 use tokio_util::sync::CancellationToken;
 
 /// Poll interval for Standard sessions when none is configured (the .NET and JS SDKs' value).

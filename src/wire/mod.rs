@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::config::ApiVersion;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Session, SessionSize};
+use crate::session::{Session, SessionSize};
 use crate::transport::Request;
 
 /// One wire version of the session API: the requests it sends and how it reads the answers.

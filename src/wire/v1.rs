@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{decode, join, port, SessionWire};
 use crate::error::{Error, ErrorKind, Result, ServiceError};
-use crate::model::{Session, SessionSize, SessionStatus};
+use crate::session::{Session, SessionSize, SessionStatus};
 use crate::transport::Request;
 use arr_wire_time::timespan;
 

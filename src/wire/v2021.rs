@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{decode, join, port, whole_u32, SessionWire};
 use crate::error::{Error, ErrorKind, Result, ServiceError};
-use crate::model::{Session, SessionSize, SessionStatus};
+use crate::session::{Session, SessionSize, SessionStatus};
 use crate::transport::Request;
 
 pub(crate) const API_VERSION: &str = "2021-01-01";
