@@ -22,7 +22,7 @@
 
 // The version of the ABI described by `arr_session.h`. Bumped on any incompatible change; wrappers
 // compare it with `ARR_ABI_VERSION` at load time.
-#define ARR_ABI_VERSION 1
+#define ARR_ABI_VERSION 2
 
 // The longest lease the service accepts, in minutes (24 hours).
 #define ARR_MAX_LEASE_MINUTES 1440
@@ -61,7 +61,8 @@ enum arr_status
   ARR_STATUS_CANCELLED = 11,
   // The service's answer could not be read.
   ARR_STATUS_DECODE = 12,
-  // A wait ended because the session reached Error, Expired or Stopped; the last error has the session.
+  // A wait ended because the session reached Error, Expired or Stopped (the last error has the session);
+  // or, as a keeper's last call, every kept session has ended.
   ARR_STATUS_SESSION_ENDED = 13,
   // A bug: the library panicked. The call was abandoned; the process and the library live on.
   ARR_STATUS_PANIC = 14,
@@ -138,7 +139,9 @@ typedef struct arr_token_request arr_token_request;
 
 // Receives the outcome of an `_async` call, exactly once: `status` is `ARR_STATUS_OK` and `json` the
 // result (a session object, an array, or `null` for stop), or another status and `json` the error object
-// (the same JSON `arr_last_error` gives). `json` is borrowed for the duration of the call.
+// (the same JSON `arr_last_error` gives). For a stream (`arr_client_keep_session`), each event comes with
+// `ARR_STATUS_OK`, and the first call with another status is the last. `json` is borrowed for the
+// duration of the call.
 typedef void (*arr_callback)(void *user_data, arr_status status, const char *json);
 
 // Asks the host for a token: `request` must be answered exactly once (within 60 s).
@@ -454,30 +457,54 @@ char *arr_last_error(void);
 // `{"extendByMinutes": 30, "renewBelowMinutes": 10, "maxTotalMinutes": 1440, "pollIntervalMs": 60000,
 // "warnAtMinutes": [10, 2]}`.
 //
-// `event_callback` receives, in order and one at a time, each event with ARR_STATUS_OK and a JSON object
-// `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`, `{"kind":"expiringSoon",
-// "remaining":9}`, `{"kind":"capReached","lease":240}`, `{"kind":"ended","status":"Expired","error":null}`,
-// `{"kind":"throttled","retryAfterSeconds":15}`, `{"kind":"retrying","message":"..."}`,
-// `{"kind":"failed","message":"...","errorKind":"not_found","httpStatus":404,"code":null}`. Then exactly
-// one last call ends the operation: ARR_STATUS_OK with
-// `null` when the session ended (or the keeper failed, after its event), ARR_STATUS_CANCELLED after
-// `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
-// `arr_shutdown` (the lease stays as it is), or another status with the error JSON. Nothing follows it.
-// Those may be called from anywhere, this callback included: called from inside an event, they end the
-// keeper there (no further event), and the last call comes right after that event's callback returns.
+// A stream: `event_callback` receives each event with ARR_STATUS_OK, in order and one at a time, then
+// exactly one last call, which is the first call with any other status:
+// - events, `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`,
+//   `{"kind":"expiringSoon","remaining":9}`, `{"kind":"capReached","lease":240}`,
+//   `{"kind":"ended","status":"Expired","error":null}`, and with `"error"` the error object of
+//   `arr_last_error` (status, httpStatus, code, message, msCv, retryAfterSeconds): `{"kind":"throttled",
+//   "error":{...}}` and `{"kind":"retrying","error":{...}}` (the keeper carries on), `{"kind":"failed",
+//   "error":{...}}` (it stops keeping that session: unknown session, refused credentials);
+// - the last call: ARR_STATUS_SESSION_ENDED with `null` once no session is left to keep (each one
+//   ended or failed, as its event said); ARR_STATUS_CANCELLED with the error object after
+//   `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
+//   `arr_shutdown` (the lease stays as it is); or another status with the error object. Nothing follows.
+//
+// Cancel, close, free and shutdown may be called from anywhere, this callback included: called from
+// inside an event, they end the keeper there (no further event), and the last call comes right after
+// that event's callback returns.
 //
 // Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
 // Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
 // Blocking: no.
 //
 // # Safety
-// Pointers must be NULL or valid as described; `user_data` must be usable from library threads.
+// Pointers must be NULL or valid as described; `user_data` must be usable from library threads until the
+// last call has returned.
 arr_status arr_client_keep_session(const struct arr_client *client,
                                    const char *session_id,
                                    const char *options_json,
                                    arr_callback event_callback,
                                    void *user_data,
                                    uint64_t *out_operation_id);
+
+// Keeps many sessions alive with one list request per poll (plus a GET for a session the list no longer
+// shows, to learn how it ended). `session_ids_json`: `["a", "b"]`. As `arr_client_keep_session`
+// otherwise: the events name their session (`sessionId`), and the last call, ARR_STATUS_SESSION_ENDED,
+// comes once every one of them has ended or failed.
+//
+// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
+// Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_keep_session`.
+arr_status arr_client_keep_sessions(const struct arr_client *client,
+                                    const char *session_ids_json,
+                                    const char *options_json,
+                                    arr_callback event_callback,
+                                    void *user_data,
+                                    uint64_t *out_operation_id);
 
 // Sends the library's log lines at `max_level` (an `arr_log_level`) or more severe to `callback`; a NULL callback or
 // `ARR_LOG_LEVEL_OFF` turns logging off. Lines name method, path, status, MS-CV and duration of each

@@ -134,12 +134,12 @@ extern "C" inline void trampoline(void *user_data, arr_status status, const char
 #endif
 }
 
-/// The C callback of a stream (arr_client_keep_session): calls the std::function for every event and
-/// deletes it after the last call (a non-OK status, or OK with "null"). noexcept, like `trampoline`: an
+/// The C callback of a stream (arr_client_keep_session[s]): calls the std::function for every event and
+/// deletes it after the last call, the first with a status other than OK. noexcept, like `trampoline`: an
 /// event that cannot be copied (out of memory) is dropped, and the stream goes on.
 extern "C" inline void event_trampoline(void *user_data, arr_status status, const char *json) noexcept {
     auto *callback = static_cast<Callback *>(user_data);
-    const bool last = status != ARR_STATUS_OK || (json != nullptr && std::strcmp(json, "null") == 0);
+    const bool last = status != ARR_STATUS_OK;
 #ifdef ARR_SESSION_HAS_EXCEPTIONS
     try {
 #endif
@@ -153,7 +153,11 @@ extern "C" inline void event_trampoline(void *user_data, arr_status status, cons
     if (last) delete callback;
 }
 
-/// Starts an async call; if starting fails, the callback is destroyed unused and the failure returned.
+/// An optional JSON argument: NULL when empty.
+inline const char *or_null(const std::string &json) noexcept { return json.empty() ? nullptr : json.c_str(); }
+
+/// Starts an async call or a stream; if starting fails, the callback is destroyed unused and the failure
+/// returned.
 template <class Start>
 inline Result<std::uint64_t> start_async(Callback callback, Start start) {
     auto *state = new Callback(std::move(callback));
@@ -207,13 +211,11 @@ class Client {
     }
     /// wait_options_json: empty for defaults, or {"timeoutMs":600000,"pollIntervalMs":2000}.
     Result<std::string> wait_until_ready(const std::string &id, const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
-        return detail::string_call([&](char **out) { return arr_client_wait_until_ready(get(), id.c_str(), options, out); });
+        return detail::string_call([&](char **out) { return arr_client_wait_until_ready(get(), id.c_str(), detail::or_null(wait_options_json), out); });
     }
     /// ids_json: ["a","b"]. Returns one {"id","status","session"|"error"} per id.
     Result<std::string> wait_for_sessions(const std::string &ids_json, const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
-        return detail::string_call([&](char **out) { return arr_client_wait_for_sessions(get(), ids_json.c_str(), options, out); });
+        return detail::string_call([&](char **out) { return arr_client_wait_for_sessions(get(), ids_json.c_str(), detail::or_null(wait_options_json), out); });
     }
 
     /// Asset conversions (api-version 2021-01-01). settings_json is the REST conversion_settings:
@@ -233,9 +235,8 @@ class Client {
     }
     /// Waits until Succeeded, Failed or Cancelled and returns the conversion in that state.
     Result<std::string> wait_for_conversion(const std::string &id, const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
         return detail::string_call(
-            [&](char **out) { return arr_client_wait_for_conversion(get(), id.c_str(), options, out); });
+            [&](char **out) { return arr_client_wait_for_conversion(get(), id.c_str(), detail::or_null(wait_options_json), out); });
     }
 
     /// `{"accessToken":"..."}`: a valid Mixed Reality access token (a secret; never log it).
@@ -264,9 +265,8 @@ class Client {
     }
     Result<std::uint64_t> wait_until_ready_async(const std::string &id, Callback callback,
                                                  const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
-            return arr_client_wait_until_ready_async(get(), id.c_str(), options, detail::trampoline, state, op);
+            return arr_client_wait_until_ready_async(get(), id.c_str(), detail::or_null(wait_options_json), detail::trampoline, state, op);
         });
     }
     Result<std::uint64_t> update_session_async(const std::string &id, std::uint32_t max_lease_minutes,
@@ -287,9 +287,8 @@ class Client {
     }
     Result<std::uint64_t> wait_for_sessions_async(const std::string &ids_json, Callback callback,
                                                   const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
-            return arr_client_wait_for_sessions_async(get(), ids_json.c_str(), options, detail::trampoline, state, op);
+            return arr_client_wait_for_sessions_async(get(), ids_json.c_str(), detail::or_null(wait_options_json), detail::trampoline, state, op);
         });
     }
     Result<std::uint64_t> stop_session_async(const std::string &id, Callback callback) const {
@@ -298,20 +297,25 @@ class Client {
         });
     }
     /// Keeps the session alive (arr_client_keep_session): `on_event` runs for each event (status OK, the
-    /// event JSON), one at a time and in order, then once more to end the operation (OK with "null" when
-    /// the session ended, ARR_STATUS_CANCELLED after cancel()/close). options_json: empty for defaults, or
+    /// event JSON), one at a time and in order, then once more to end the operation, with another status:
+    /// ARR_STATUS_SESSION_ENDED when the session ended, ARR_STATUS_CANCELLED after cancel()/close().
+    /// options_json: empty for defaults, or
     /// {"extendByMinutes":30,"renewBelowMinutes":10,"maxTotalMinutes":240,"warnAtMinutes":[10,2]}.
     Result<std::uint64_t> keep_session(const std::string &id, Callback on_event,
                                        const std::string &options_json = "") const {
-        const char *options = options_json.empty() ? nullptr : options_json.c_str();
-        auto *state = new Callback(std::move(on_event));
-        std::uint64_t operation = 0;
-        arr_status status = arr_client_keep_session(get(), id.c_str(), options, detail::event_trampoline, state, &operation);
-        if (status != ARR_STATUS_OK) {
-            delete state;
-            return Status::from_last_error(status);
-        }
-        return operation;
+        return detail::start_async(std::move(on_event), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_keep_session(get(), id.c_str(), detail::or_null(options_json), detail::event_trampoline,
+                                           state, op);
+        });
+    }
+    /// Keeps many sessions alive with one list request per poll (arr_client_keep_sessions): as keep_session,
+    /// the events naming their session; ids_json: ["a","b"].
+    Result<std::uint64_t> keep_sessions(const std::string &ids_json, Callback on_event,
+                                        const std::string &options_json = "") const {
+        return detail::start_async(std::move(on_event), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_keep_sessions(get(), ids_json.c_str(), detail::or_null(options_json),
+                                            detail::event_trampoline, state, op);
+        });
     }
     Result<std::uint64_t> create_conversion_async(const std::string &id, const std::string &settings_json,
                                                   Callback callback) const {
@@ -332,9 +336,8 @@ class Client {
     }
     Result<std::uint64_t> wait_for_conversion_async(const std::string &id, Callback callback,
                                                     const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
-            return arr_client_wait_for_conversion_async(get(), id.c_str(), options, detail::trampoline, state, op);
+            return arr_client_wait_for_conversion_async(get(), id.c_str(), detail::or_null(wait_options_json), detail::trampoline, state, op);
         });
     }
     /// Closes the client (arr_client_close): every operation is cancelled (blocking calls on other threads

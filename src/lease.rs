@@ -157,26 +157,21 @@ pub enum KeepEventKind {
         /// Its error, for `Error`.
         error: Option<ServiceError>,
     },
-    /// The service throttled a request; the keeper waits as asked and carries on.
+    /// The service throttled a request; the keeper waits as long as it asked and carries on.
     Throttled {
-        /// What the service asked, in seconds.
-        retry_after_seconds: Option<f64>,
+        /// The throttling answer (its `retry_after()` says how long was asked).
+        error: Error,
     },
     /// A request failed in a way that may pass; the keeper carries on.
     Retrying {
         /// What failed.
-        message: String,
+        error: Error,
     },
-    /// The keeper cannot go on (the session is unknown, or credentials were refused); it stops.
+    /// The keeper cannot go on with this session (it is unknown, or credentials were refused) and stops
+    /// keeping it.
     Failed {
         /// Why.
-        message: String,
-        /// The error's kind (`not_found`, `unauthorized`, ...; see [`ErrorKind::as_str`]).
-        error_kind: String,
-        /// The HTTP status, when the service answered.
-        http_status: Option<u16>,
-        /// The service's error code, when it gave one.
-        code: Option<String>,
+        error: Error,
     },
 }
 
@@ -406,15 +401,7 @@ impl Keeper {
                 return None;
             }
             Err(e) => {
-                self.emit(
-                    id,
-                    KeepEventKind::Failed {
-                        message: e.to_string(),
-                        error_kind: e.kind().as_str().to_owned(),
-                        http_status: e.http_status(),
-                        code: e.code().map(str::to_owned),
-                    },
-                );
+                self.emit(id, KeepEventKind::Failed { error: e });
                 self.tracked.remove(id);
                 return None;
             }
@@ -446,7 +433,7 @@ impl Keeper {
                 Err(e) if is_transient(&e) => delay = Some(self.trouble(Some(id), &e)),
                 // A session that ended meanwhile is seen as ended at the next poll.
                 Err(e) if matches!(e.kind(), ErrorKind::InvalidArgument | ErrorKind::Conflict) => {}
-                Err(e) => self.emit(id, KeepEventKind::Retrying { message: e.to_string() }),
+                Err(e) => self.emit(id, KeepEventKind::Retrying { error: e }),
             },
             Plan::Wait => {}
         }
@@ -467,14 +454,11 @@ impl Keeper {
             None => self.tracked.keys().cloned().collect(),
         };
         for id in &ids {
+            let error = error.clone();
             let kind = if error.kind() == ErrorKind::Throttled {
-                KeepEventKind::Throttled {
-                    retry_after_seconds: error.retry_after().map(|d| d.as_secs_f64()),
-                }
+                KeepEventKind::Throttled { error }
             } else {
-                KeepEventKind::Retrying {
-                    message: error.to_string(),
-                }
+                KeepEventKind::Retrying { error }
             };
             self.emit(id, kind);
         }

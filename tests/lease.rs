@@ -164,7 +164,9 @@ async fn a_429_storm_shorter_than_the_margin_loses_nothing() {
     let seen = until(&mut keeper, |k| matches!(k, KeepEventKind::Extended { .. })).await;
     let throttled = seen
         .iter()
-        .filter(|k| matches!(k, KeepEventKind::Throttled { retry_after_seconds: Some(s) } if *s == 1.0))
+        .filter(
+            |k| matches!(k, KeepEventKind::Throttled { error } if error.retry_after() == Some(Duration::from_secs(1))),
+        )
         .count();
     assert_eq!(throttled, 3, "{seen:?}");
     assert_eq!(seen.last(), Some(&KeepEventKind::Extended { from: 60, to: 90 }));
@@ -193,12 +195,10 @@ async fn a_single_session_keeper_waits_as_long_as_retry_after_asks() {
         .keep_session(&id, KeepOptions::new(30).poll_interval(POLL))
         .unwrap();
     let first = next(&mut keeper).await.unwrap();
-    assert_eq!(
-        first.kind,
-        KeepEventKind::Throttled {
-            retry_after_seconds: Some(2.0)
-        }
-    );
+    match first.kind {
+        KeepEventKind::Throttled { error } => assert_eq!(error.retry_after(), Some(Duration::from_secs(2))),
+        other => panic!("a throttled event first, not {other:?}"),
+    }
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         emulator.request_count("sessions.get") - gets_before,

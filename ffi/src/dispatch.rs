@@ -20,7 +20,9 @@ use arr_session::{validate_lease, validate_session_id, Client};
 
 /// Receives the outcome of an `_async` call, exactly once: `status` is `ARR_STATUS_OK` and `json` the
 /// result (a session object, an array, or `null` for stop), or another status and `json` the error object
-/// (the same JSON `arr_last_error` gives). `json` is borrowed for the duration of the call.
+/// (the same JSON `arr_last_error` gives). For a stream (`arr_client_keep_session`), each event comes with
+/// `ARR_STATUS_OK`, and the first call with another status is the last. `json` is borrowed for the
+/// duration of the call.
 pub type ArrCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, status: ArrStatus, json: *const c_char)>;
 
 pub(crate) type Work = std::pin::Pin<Box<dyn Future<Output = Result<String, FfiError>> + Send>>;

@@ -49,7 +49,7 @@ pub use client::{
 pub use conversions::*;
 pub use dispatch::ArrCallback;
 pub use error::arr_last_error;
-pub use lease::arr_client_keep_session;
+pub use lease::{arr_client_keep_session, arr_client_keep_sessions};
 pub use logging::{arr_set_log_callback, ArrLogCallback, ArrLogLevel};
 pub use owned::*;
 pub use sessions::*;
@@ -62,7 +62,7 @@ pub use waits::*;
 
 /// The version of the ABI described by `arr_session.h`. Bumped on any incompatible change; wrappers
 /// compare it with `ARR_ABI_VERSION` at load time.
-pub const ARR_ABI_VERSION: u32 = 1;
+pub const ARR_ABI_VERSION: u32 = 2;
 
 /// The longest lease the service accepts, in minutes (24 hours).
 pub const ARR_MAX_LEASE_MINUTES: u32 = 1440;

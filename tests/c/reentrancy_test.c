@@ -165,7 +165,8 @@ static struct {
 
 static void on_keeper_event(void *user_data, arr_status status, const char *json) {
     (void)user_data;
-    int last = status != ARR_STATUS_OK || strcmp(json, "null") == 0;
+    (void)json;
+    int last = status != ARR_STATUS_OK; /* the stream rule: the first call that is not OK is the last */
     pthread_mutex_lock(&lock);
     if (keeper.last_calls > 0) keeper.calls_after_last++;
     if (last) {

@@ -46,6 +46,8 @@ check "reentrancy_test links statically" \
   gcc "${CFLAGS[@]}" -g tests/c/reentrancy_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/reentrancy_test"
 check "reentrancy_test builds with AddressSanitizer" \
   gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/reentrancy_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/reentrancy_test_asan"
+check "keeper_test links statically" \
+  gcc "${CFLAGS[@]}" -g tests/c/keeper_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/keeper_test"
 check "cpp_callbacks_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
   g++ -std=c++17 -Wall -Wextra -Werror -Iinclude tests/c/cpp_callbacks_test.cpp target/debug/libarr_session.a $native_libs -o "$BUILD/cpp_callbacks_test"
 check "cpp_conversions_keeper_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
@@ -123,6 +125,10 @@ stop_emulators
 start_emulator FAST --start-delay 300ms
 start_emulator SLOW --start-delay 1h
 check "cpp_callbacks_test: exceptions thrown by C++ callbacks never unwind into the library" "$BUILD/cpp_callbacks_test" "$FAST" "$SLOW"
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+check "keeper_test: three sessions kept with one list per poll; failures as error objects (404, 401, 429)" "$BUILD/keeper_test" "$FAST"
 stop_emulators
 
 # Emulated time at 60x (a minute a second) and short conversions, so the keeper's renewals, cap, warning and
