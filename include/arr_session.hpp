@@ -36,7 +36,8 @@ inline std::string take_string(char *s) {
     return owned ? std::string(owned.get()) : std::string();
 }
 
-/// The outcome of a call: a status and, on failure, the error JSON (see arr_last_error).
+/// The outcome of a call: a status and, on failure, the error JSON (see arr_last_error); on success, the
+/// service's answer behind it (see arr_last_response).
 class Status {
   public:
     Status() = default;
@@ -44,16 +45,27 @@ class Status {
 
     /// The failure of the last call on this thread, read from arr_last_error().
     static Status from_last_error(arr_status status) { return Status(status, take_string(arr_last_error())); }
+    /// The success of the last call on this thread, with arr_last_response() (also inside an async
+    /// callback, for its operation).
+    static Status from_last_response() {
+        Status status;
+        status.response_json_ = take_string(arr_last_response());
+        return status;
+    }
 
     bool ok() const noexcept { return status_ == ARR_STATUS_OK; }
     explicit operator bool() const noexcept { return ok(); }
     arr_status code() const noexcept { return status_; }
     /// `{"status":"ARR_STATUS_...","httpStatus":..,"code":..,"message":..,"msCv":..,...}`, empty on success.
     const std::string &error_json() const noexcept { return error_json_; }
+    /// On success, `{"httpStatus":201,"msCv":"..."}` of the service's answer, or empty when the result came
+    /// from no single answer.
+    const std::string &response_json() const noexcept { return response_json_; }
 
   private:
     arr_status status_ = ARR_STATUS_OK;
     std::string error_json_;
+    std::string response_json_;
 };
 
 #ifdef ARR_SESSION_HAS_EXCEPTIONS
@@ -72,7 +84,7 @@ class Error : public std::runtime_error {
 template <class T>
 class Result {
   public:
-    Result(T value) : value_(std::move(value)) {}
+    Result(T value, Status status = Status()) : value_(std::move(value)), status_(std::move(status)) {}
     Result(Status status) : status_(std::move(status)) {}
 
     bool ok() const noexcept { return value_.has_value(); }
@@ -112,7 +124,8 @@ inline Result<std::string> string_call(Call call) {
     char *out = nullptr;
     arr_status status = call(&out);
     if (status != ARR_STATUS_OK) return Status::from_last_error(status);
-    return take_string(out);
+    std::string value = take_string(out);
+    return Result<std::string>(std::move(value), Status::from_last_response());
 }
 
 /// The C callback: hands the outcome to the heap-allocated std::function and deletes it (exactly once).
@@ -125,7 +138,7 @@ extern "C" inline void trampoline(void *user_data, arr_status status, const char
     try {
 #endif
         std::string text = json ? json : "";
-        Status outcome = status == ARR_STATUS_OK ? Status() : Status(status, text);
+        Status outcome = status == ARR_STATUS_OK ? Status::from_last_response() : Status(status, text);
         (*callback)(outcome, text);
 #ifdef ARR_SESSION_HAS_EXCEPTIONS
     } catch (...) {

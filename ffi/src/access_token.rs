@@ -5,15 +5,14 @@ use std::ffi::{c_char, c_void};
 use serde_json::json;
 
 use super::client::ArrClient;
-use super::dispatch::to_json;
-use super::dispatch::{asynchronous, blocking, ArrCallback, Work};
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::error::guard;
 use super::status::ArrStatus;
 use arr_session::Client;
 
 fn token_work(client: &Client) -> Work {
     let client = client.clone();
-    Box::pin(async move { to_json(json!({ "accessToken": client.access_token().await?.expose() })) })
+    Box::pin(async move { Answer::json(json!({ "accessToken": client.access_token().await?.expose() })) })
 }
 
 /// A currently valid Mixed Reality access token (from the cache, or a fresh STS exchange), as JSON

@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_void};
 
 use super::client::ArrClient;
-use super::dispatch::{asynchronous, blocking, to_json, ArrCallback, Work};
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::error::{guard, FfiError};
 use super::options;
 use super::status::ArrStatus;
@@ -38,7 +38,7 @@ unsafe fn create_work(
         .map_err(|e| FfiError::from(e).renaming_argument("settings", "settings_json"))?;
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.create_conversion(&id, &settings).await?.into_value())
+        Answer::of(client.create_conversion(&id, &settings).await?)
     }))
 }
 
@@ -48,14 +48,12 @@ unsafe fn get_work(client: &Client, conversion_id: *const c_char) -> Result<Work
     // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
     let id = unsafe { conversion_id_arg(conversion_id) }?;
     let client = client.clone();
-    Ok(Box::pin(async move {
-        to_json(client.get_conversion(&id).await?.into_value())
-    }))
+    Ok(Box::pin(async move { Answer::of(client.get_conversion(&id).await?) }))
 }
 
 fn list_work(client: &Client) -> Work {
     let client = client.clone();
-    Box::pin(async move { to_json(client.list_conversions().await?.into_value()) })
+    Box::pin(async move { Answer::of(client.list_conversions().await?) })
 }
 
 /// # Safety
@@ -75,7 +73,7 @@ unsafe fn wait_work(
     let options = options::wait_options(options)?;
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.wait_for_conversion(&id, &options).await?.into_value())
+        Answer::of(client.wait_for_conversion(&id, &options).await?)
     }))
 }
 

@@ -122,13 +122,14 @@ impl Events {
 /// Makes the last call of an operation exactly once: with its outcome, or, if dropped before (its task
 /// was dropped or unwound), with a failure, so no host waits forever. The operation stays registered
 /// until that call has returned.
-struct Delivery<D: FnOnce(Result<String, FfiError>) + Send + 'static> {
+struct Delivery<T: Send + 'static, D: FnOnce(Result<T, FfiError>) + Send + 'static> {
     lane: Arc<Lane>,
     deliver: Option<(D, Registration)>,
+    outcome: std::marker::PhantomData<fn(T)>,
 }
 
-impl<D: FnOnce(Result<String, FfiError>) + Send + 'static> Delivery<D> {
-    fn send(&mut self, outcome: Result<String, FfiError>) {
+impl<T: Send + 'static, D: FnOnce(Result<T, FfiError>) + Send + 'static> Delivery<T, D> {
+    fn send(&mut self, outcome: Result<T, FfiError>) {
         let Some((deliver, registration)) = self.deliver.take() else {
             return;
         };
@@ -141,7 +142,7 @@ impl<D: FnOnce(Result<String, FfiError>) + Send + 'static> Delivery<D> {
     }
 }
 
-impl<D: FnOnce(Result<String, FfiError>) + Send + 'static> Drop for Delivery<D> {
+impl<T: Send + 'static, D: FnOnce(Result<T, FfiError>) + Send + 'static> Drop for Delivery<T, D> {
     fn drop(&mut self) {
         let error = if std::thread::panicking() {
             FfiError::new(ArrStatus::Panic, "internal error (panic): the operation was abandoned")
@@ -156,16 +157,17 @@ impl<D: FnOnce(Result<String, FfiError>) + Send + 'static> Drop for Delivery<D> 
 /// outcome reaches `deliver` exactly once, on a callback thread, after every event. The operation id is
 /// handed to `started` before the work can run (so it may be written where the callback could free it),
 /// and returned.
-pub(crate) fn spawn<W, F, D>(
+pub(crate) fn spawn<T, W, F, D>(
     owner: &registry::Owner,
     work: W,
     deliver: D,
     started: impl FnOnce(u64),
 ) -> Result<u64, FfiError>
 where
+    T: Send + 'static,
     W: FnOnce(Events) -> F,
-    F: Future<Output = Result<String, FfiError>> + Send + 'static,
-    D: FnOnce(Result<String, FfiError>) + Send + 'static,
+    F: Future<Output = Result<T, FfiError>> + Send + 'static,
+    D: FnOnce(Result<T, FfiError>) + Send + 'static,
 {
     let (registration, cancel, handle) = registry::lock().begin(owner, Kind::Call)?;
     let op = registration.id();
@@ -177,6 +179,7 @@ where
     let mut delivery = Delivery {
         lane,
         deliver: Some((deliver, registration)),
+        outcome: std::marker::PhantomData,
     };
     started(op);
     handle.spawn(async move {

@@ -13,6 +13,7 @@ use super::client::{client_arg, ArrClient};
 use super::delivery;
 use super::error::FfiError;
 use super::host_ptr::HostPtr;
+use super::last_response::{self, Meta};
 use super::runtime;
 use super::status::ArrStatus;
 use super::strings::{into_c_string, require_out, str_arg, write_out};
@@ -25,7 +26,33 @@ use arr_session::{validate_lease, validate_session_id, Client};
 /// duration of the call.
 pub type ArrCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, status: ArrStatus, json: *const c_char)>;
 
-pub(crate) type Work = std::pin::Pin<Box<dyn Future<Output = Result<String, FfiError>> + Send>>;
+pub(crate) type Work = std::pin::Pin<Box<dyn Future<Output = Result<Answer, FfiError>> + Send>>;
+
+/// What an operation answers: its JSON, and the service's answer behind it (for `arr_last_response`)
+/// when there was one.
+pub(crate) struct Answer {
+    pub json: String,
+    pub meta: Option<Meta>,
+}
+
+impl Answer {
+    /// A service's answer: its value as JSON, with its HTTP status and MS-CV.
+    pub fn of<T: serde::Serialize>(response: arr_session::Response<T>) -> Result<Answer, FfiError> {
+        let meta = Meta::from(&response);
+        Ok(Answer {
+            json: to_json(response.value())?,
+            meta: Some(meta),
+        })
+    }
+
+    /// A result made of many answers, or of none: JSON only.
+    pub fn json(value: impl serde::Serialize) -> Result<Answer, FfiError> {
+        Ok(Answer {
+            json: to_json(value)?,
+            meta: None,
+        })
+    }
+}
 
 pub(crate) fn to_json(value: impl serde::Serialize) -> Result<String, FfiError> {
     serde_json::to_string(&value)
@@ -57,12 +84,22 @@ impl HostCallback {
         unsafe { (self.callback)(self.user_data.get(), status, json.as_ptr()) };
     }
 
-    /// Calls the host with an operation's outcome: OK and the result, or the status and error object.
-    pub fn outcome(self, outcome: Result<String, FfiError>) {
+    /// Calls the host with an operation's outcome: OK and the result (its response meta in this thread's
+    /// `arr_last_response` meanwhile), or the status and the error object.
+    pub fn answer(self, outcome: Result<Answer, FfiError>) {
         match outcome {
-            Ok(json) => self.call(ArrStatus::Ok, json),
-            Err(error) => self.call(error.status, error.to_json()),
+            Ok(answer) => {
+                last_response::set(answer.meta);
+                self.call(ArrStatus::Ok, answer.json);
+                last_response::set(None);
+            }
+            Err(error) => self.fail(error),
         }
+    }
+
+    /// Calls the host with a failure: its status and error object.
+    pub fn fail(self, error: FfiError) {
+        self.call(error.status, error.to_json());
     }
 }
 
@@ -81,9 +118,10 @@ pub(crate) unsafe fn blocking(
     // SAFETY: `client` is NULL or a live client (this function's contract).
     let client = unsafe { client_arg(client) }?;
     require_out(out, out_name)?;
-    let json = runtime::block_on(&client.owner, build(&client.client)?)?;
+    let answer = runtime::block_on(&client.owner, build(&client.client)?)?;
+    last_response::set(answer.meta);
     // SAFETY: `out` is writable (this function's contract) and not NULL (checked above).
-    unsafe { write_out(out, into_c_string(json)) };
+    unsafe { write_out(out, into_c_string(answer.json)) };
     Ok(())
 }
 
@@ -107,7 +145,7 @@ pub(crate) unsafe fn asynchronous(
     delivery::spawn(
         &client.owner,
         |_| work,
-        move |outcome| callback.outcome(outcome),
+        move |outcome| callback.answer(outcome),
         // Written before the work can run: the callback may free the memory that holds it.
         // SAFETY: NULL is allowed (the id is not wanted); otherwise it is writable (this function's contract).
         |id| unsafe { write_out(out_operation_id, id) },

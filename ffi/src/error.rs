@@ -107,6 +107,7 @@ fn set_last_error(json: Option<String>) {
 pub(crate) fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> ArrStatus {
     let _inside = super::panic_hook::enter();
     set_last_error(None);
+    super::last_response::set(None);
     let error = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return ArrStatus::Ok,
         Ok(Err(error)) => error,
@@ -121,6 +122,7 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> ArrStatus {
 pub(crate) fn guard_void(body: impl FnOnce()) {
     let _inside = super::panic_hook::enter();
     set_last_error(None);
+    super::last_response::set(None);
     let _ = catch_unwind(AssertUnwindSafe(body));
 }
 

@@ -142,7 +142,7 @@ unsafe fn keep(
         // The stream's end is its one call with a status other than OK.
         move |outcome| match outcome {
             Ok(json) => callback.call(ArrStatus::SessionEnded, json),
-            Err(error) => callback.outcome(Err(error)),
+            Err(error) => callback.fail(error),
         },
         // SAFETY: NULL is allowed; otherwise it is writable (this function's contract).
         |op| unsafe { write_out(out_operation_id, op) },

@@ -25,6 +25,7 @@ mod dispatch;
 mod error;
 mod fork;
 mod host_ptr;
+mod last_response;
 mod lease;
 mod logging;
 mod options;
@@ -49,6 +50,7 @@ pub use client::{
 pub use conversions::*;
 pub use dispatch::ArrCallback;
 pub use error::arr_last_error;
+pub use last_response::arr_last_response;
 pub use lease::{arr_client_keep_session, arr_client_keep_sessions};
 pub use logging::{arr_set_log_callback, ArrLogCallback, ArrLogLevel};
 pub use owned::*;

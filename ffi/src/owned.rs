@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void};
 
 use super::client::{client_arg, ArrClient};
-use super::dispatch::{asynchronous, blocking, ArrCallback, Work};
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::dispatch::{outcome_item, to_json};
 use super::error::guard;
 use super::error::FfiError;
@@ -24,7 +24,7 @@ fn stop_owned_work(client: &Client, timeout_ms: u32) -> Result<Work, FfiError> {
             .into_iter()
             .map(|(id, outcome)| outcome_item(&id, outcome.map(|()| None)))
             .collect();
-        to_json(items)
+        Answer::json(items)
     }))
 }
 

@@ -3,10 +3,11 @@
 use std::ffi::{c_char, c_void};
 
 use super::client::{client_arg, ArrClient};
-use super::dispatch::{asynchronous, blocking, ArrCallback, Work};
-use super::dispatch::{lease_arg, session_id_arg, to_json};
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
+use super::dispatch::{lease_arg, session_id_arg};
 use super::error::guard;
 use super::error::FfiError;
+use super::last_response;
 use super::options;
 use super::runtime;
 use super::status::ArrStatus;
@@ -24,9 +25,9 @@ unsafe fn create_work(client: &Client, options_json: *const c_char) -> Result<Wo
         validate_session_id(id)?;
     }
     let client = client.clone();
-    Ok(Box::pin(async move {
-        to_json(client.create_session(&options).await?.into_value())
-    }))
+    Ok(Box::pin(
+        async move { Answer::of(client.create_session(&options).await?) },
+    ))
 }
 
 /// # Safety
@@ -34,9 +35,7 @@ unsafe fn create_work(client: &Client, options_json: *const c_char) -> Result<Wo
 unsafe fn get_work(client: &Client, session_id: *const c_char) -> Result<Work, FfiError> {
     // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
     let (client, id) = (client.clone(), unsafe { session_id_arg(session_id) }?);
-    Ok(Box::pin(
-        async move { to_json(client.get_session(&id).await?.into_value()) },
-    ))
+    Ok(Box::pin(async move { Answer::of(client.get_session(&id).await?) }))
 }
 
 /// # Safety
@@ -46,7 +45,7 @@ unsafe fn update_work(client: &Client, session_id: *const c_char, minutes: u32) 
     let id = unsafe { session_id_arg(session_id) }?;
     let (client, minutes) = (client.clone(), lease_arg(minutes)?);
     Ok(Box::pin(async move {
-        to_json(client.update_session(&id, minutes).await?.into_value())
+        Answer::of(client.update_session(&id, minutes).await?)
     }))
 }
 
@@ -63,7 +62,7 @@ unsafe fn extend_work(client: &Client, session_id: *const c_char, by_minutes: u3
     }
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.extend_session(&id, by_minutes).await?.into_value())
+        Answer::of(client.extend_session(&id, by_minutes).await?)
     }))
 }
 
@@ -72,15 +71,12 @@ unsafe fn extend_work(client: &Client, session_id: *const c_char, by_minutes: u3
 unsafe fn stop_work(client: &Client, session_id: *const c_char) -> Result<Work, FfiError> {
     // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
     let (client, id) = (client.clone(), unsafe { session_id_arg(session_id) }?);
-    Ok(Box::pin(async move {
-        client.stop_session(&id).await?;
-        Ok("null".to_owned())
-    }))
+    Ok(Box::pin(async move { Answer::of(client.stop_session(&id).await?) }))
 }
 
 fn list_work(client: &Client) -> Work {
     let client = client.clone();
-    Box::pin(async move { to_json(client.list_sessions().await?.into_value()) })
+    Box::pin(async move { Answer::of(client.list_sessions().await?) })
 }
 
 /// Creates a session. `options_json`: `{"id": "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`
@@ -291,7 +287,9 @@ pub unsafe extern "C" fn arr_client_stop_session(client: *const ArrClient, sessi
     guard(|| unsafe {
         let client = client_arg(client)?;
         let work = stop_work(&client.client, session_id)?;
-        runtime::block_on(&client.owner, work).map(drop)
+        let answer = runtime::block_on(&client.owner, work)?;
+        last_response::set(answer.meta);
+        Ok(())
     })
 }
 

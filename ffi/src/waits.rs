@@ -5,8 +5,8 @@ use std::ffi::{c_char, c_void};
 use serde_json::json;
 
 use super::client::ArrClient;
-use super::dispatch::{asynchronous, blocking, ArrCallback, Work};
-use super::dispatch::{outcome_item, session_id_arg, to_json};
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
+use super::dispatch::{outcome_item, session_id_arg};
 use super::error::guard;
 use super::error::FfiError;
 use super::options;
@@ -31,7 +31,7 @@ unsafe fn wait_work(
     let options = options::wait_options(options)?;
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.wait_until_ready(&id, &options).await?.into_value())
+        Answer::of(client.wait_until_ready(&id, &options).await?)
     }))
 }
 
@@ -58,7 +58,7 @@ unsafe fn wait_many_work(
             .zip(outcomes)
             .map(|(id, outcome)| outcome_item(id, outcome.map(|session| Some(json!(session)))))
             .collect();
-        to_json(items)
+        Answer::json(items)
     }))
 }
 

@@ -210,6 +210,20 @@ int main(int argc, char **argv) {
     });
     check(again.ok() && fine.wait_for(1, 20) && fine.last == ARR_STATUS_OK && seen.find("cpp-throw") != std::string::npos,
           "an async call works after the throws");
+
+    // A success's HTTP status and MS-CV: on the result of a blocking call, on the Status of a callback.
+    auto got = client.get_session("cpp-throw");
+    check(got.ok() && got.status().response_json().find("\"httpStatus\":200") != std::string::npos &&
+              got.status().response_json().find("\"msCv\":\"") != std::string::npos,
+          "a blocking get's result has HTTP status 200 and the MS-CV");
+    Counter answered;
+    std::string response;
+    client.get_session_async("cpp-throw", [&answered, &response](const arr::Status &status, const std::string &) {
+        response = status.response_json();
+        answered.hit(status.code());
+    });
+    check(answered.wait_for(1, 20) && response.find("\"httpStatus\":200") != std::string::npos,
+          "an async get's Status has HTTP status 200 and the MS-CV");
     check(client.stop_session("cpp-throw").ok(), "stop_session");
 
     // 6. The stream trampoline (keeper events) runs out of memory copying an event: nothing unwinds into
