@@ -50,7 +50,8 @@ pub struct ClientConfig {
     /// The account GUID.
     pub account_id: String,
     /// The account domain (`westus2.mixedreality.azure.com`, or a bare region); the STS is
-    /// `https://sts.<accountDomain>`. Needed for credentials that go through the STS unless `sts_endpoint` is set.
+    /// `https://sts.<accountDomain>`. A URL here is the STS itself (the emulator's base URL, say). Needed for
+    /// credentials that go through the STS unless `sts_endpoint` is set.
     pub account_domain: Option<String>,
     /// A full STS URL that overrides the one derived from `account_domain`.
     pub sts_endpoint: Option<String>,

@@ -24,9 +24,17 @@ impl ClientConfig {
         );
         let sts = match (&self.sts_endpoint, &self.account_domain) {
             (Some(url), _) => Some(self.checked_url("stsEndpoint", url)?),
+            // A URL is the STS itself (our extension: Microsoft's SDKs would build `https://sts.<URL>`, which
+            // cannot work, so nothing that worked there changes meaning). It lets one value point every
+            // surface at the emulator, whose STS is at its base URL.
+            (None, Some(url)) if url.contains("://") => Some(self.checked_url("accountDomain", url)?),
             (None, Some(domain)) => {
-                let domain = expand_domain(domain)
-                    .ok_or_else(|| Error::invalid_argument("accountDomain", "must be a domain or a region name"))?;
+                let domain = expand_domain(domain).ok_or_else(|| {
+                    Error::invalid_argument(
+                        "accountDomain",
+                        "must be a domain (westus2.mixedreality.azure.com), a region (westus2) or the STS's URL",
+                    )
+                })?;
                 Some(self.checked_url("accountDomain", &format!("https://sts.{domain}"))?)
             }
             (None, None) if needs_sts => {
@@ -191,6 +199,18 @@ mod tests {
         assert!(local.may_need_tls(&ProxySetting::Url("HTTPS://proxy.example".into())));
         c.sts_endpoint = Some("https://sts.example".into());
         assert!(c.resolve().unwrap().may_need_tls(&ProxySetting::None), "an https STS");
+    }
+
+    #[test]
+    fn an_account_domain_given_as_a_url_is_the_sts() {
+        let mut c = config("").unwrap();
+        c.account_domain = Some("http://127.0.0.1:8440".into());
+        assert_eq!(c.resolve().unwrap().sts.unwrap().as_str(), "http://127.0.0.1:8440/");
+        c.account_domain = Some("http://sts.example.com".into());
+        let error = c.resolve().unwrap_err();
+        assert!(error.message().starts_with("accountDomain: plain http"), "{error}");
+        c.account_domain = Some("not a domain".into());
+        assert!(c.resolve().unwrap_err().message().contains("or the STS's URL"));
     }
 
     #[test]

@@ -691,6 +691,21 @@ static void test_session_guard(void) {
     arr_client_free(observer);
 }
 
+/* An account domain given as a URL is the STS itself: the emulator's URL works there too. */
+static void test_account_domain_as_url(void) {
+    char cfg[800];
+    snprintf(cfg, sizeof cfg,
+             "{\"endpoint\":\"%s\",\"accountDomain\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\","
+             "\"accountKey\":\"YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==\"}",
+             fast_url, fast_url);
+    arr_client *client = NULL;
+    char *json = NULL;
+    check(arr_client_new(cfg, &client) == ARR_STATUS_OK && arr_client_list_sessions(client, &json) == ARR_STATUS_OK,
+          "accountDomain given as the emulator's URL is its STS (a key is exchanged there)");
+    arr_string_free(json);
+    arr_client_free(client);
+}
+
 /* Every call clears the last error on entry, the functions without a status included; only freeing a
  * string (and reading the last error) leaves it. */
 static int cleared_by(void (*call)(void)) {
@@ -722,6 +737,7 @@ int main(int argc, char **argv) {
 
     test_version();
     test_client_new_errors();
+    test_account_domain_as_url();
     arr_client *client = new_client("");
     check(client != NULL, "client_new");
     lifecycle(client, 0);
