@@ -43,12 +43,15 @@ pub mod azurite;
 mod blob;
 mod config;
 mod control;
+mod control_access;
 mod control_error;
 mod conversion;
+mod dashboard;
 mod faults;
 mod lenient;
 mod logging;
 mod ratelimit;
+mod request_log;
 mod respond;
 mod router;
 mod server;
@@ -60,7 +63,7 @@ mod sts;
 mod timefmt;
 mod token;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
@@ -214,7 +217,7 @@ impl Emulator {
             faults: faults::FaultEngine::new(config.faults.clone()),
             rate: config.rate_limit.map(ratelimit::RateLimiter::new),
             counts: Mutex::new(BTreeMap::new()),
-            log: Mutex::new(VecDeque::new()),
+            log: request_log::RequestLog::default(),
             base_url,
             config,
             storage,
@@ -333,7 +336,7 @@ impl Emulator {
 
     /// One line per counted request, oldest first (the last 10 000). Never contains credentials.
     pub fn request_log(&self) -> Vec<String> {
-        self.shared.log.lock().unwrap().iter().cloned().collect()
+        self.shared.log.lines()
     }
 
     /// Stops accepting, lets in-flight requests finish (briefly), and flushes the state file.

@@ -141,6 +141,10 @@ struct Args {
     /// Emulated time a conversion spends Running before its result shows (scaled by --time-scale).
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     conversion_duration: Duration,
+    /// Let other machines use the control hooks and the dashboard (/_emulator/); by default they answer
+    /// clients on this machine only. They have no authentication: use it on trusted networks only.
+    #[arg(long)]
+    allow_remote_control: bool,
     /// Exit when stdin reaches end-of-file (ties the emulator's life to a parent test process).
     #[arg(long)]
     exit_on_stdin_eof: bool,
@@ -209,6 +213,7 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         storage,
         conversion_start_delay: args.conversion_start_delay,
         conversion_duration: args.conversion_duration,
+        allow_remote_control: args.allow_remote_control,
     })
 }
 

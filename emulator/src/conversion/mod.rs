@@ -29,6 +29,7 @@ pub use codes::{
     LINKED_STORAGE_MESSAGE, OUTPUT_CONTAINER_ERROR,
 };
 pub(crate) use hooks::{cancel_outcome, fail_outcome, force, snapshots};
+pub(crate) use record::format_z;
 pub use record::{Conversion, ConversionSnapshot};
 pub(crate) use table::ConversionTable;
 pub(crate) use worker::worker;
