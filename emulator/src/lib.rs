@@ -14,8 +14,10 @@
 //! * The legacy v1 session API under `/v1/accounts/{a}/sessions/...`.
 //! * A control surface for out-of-process tests under `/_emulator/` (`counts`, `faults`, `sessions`,
 //!   `revoke-tokens`, `log`, `health`, `clock`, `clock/advance`, `sessions/{id}/fail`,
-//!   `sessions/{id}/expire`, `sessions/{id}/set-field`, `conversions`, `conversions/{id}/fail`,
-//!   `conversions/{id}/cancel`), mirrored by methods of [`Emulator`].
+//!   `sessions/{id}/expire`, `sessions/{id}/stop`, `sessions/{id}/set-field`, `conversions`,
+//!   `conversions/{id}/fail`, `conversions/{id}/cancel`, `overview`), mostly mirrored by methods of
+//!   [`Emulator`], and a dashboard page at `/_emulator/` that shows everything live and calls those hooks.
+//!   Loopback clients only unless [`EmulatorConfig::allow_remote_control`].
 //!
 //! Session status is computed from timestamps on every read (Starting for
 //! [`EmulatorConfig::start_delay`], then Ready until the lease runs out, scaled by

@@ -144,7 +144,7 @@ function updateSessionRow(tr, s) {
   bar.firstChild.style.width = `${Math.round(share * 100)}%`;
   bar.title = `${Math.round(share * 100)}% of the lease left`;
   fill(c[5], el("div", { class: "lease" }, bar, el("span", { text: `${Math.floor(s.remainingSeconds / 60)} min left` })));
-  c[6].className = "mono";
+  c[6].className = "mono host";
   fill(c[6], s.hostname ? `${s.hostname} : ${s.handshakePort}/${s.arrInspectorPort}` : "–");
   fill(c[7], localTime(s.creationTime));
   c[8].className = "error-text";
