@@ -14,8 +14,10 @@
 //! * The legacy v1 session API under `/v1/accounts/{a}/sessions/...`.
 //! * A control surface for out-of-process tests under `/_emulator/` (`counts`, `faults`, `sessions`,
 //!   `revoke-tokens`, `log`, `health`, `clock`, `clock/advance`, `sessions/{id}/fail`,
-//!   `sessions/{id}/expire`, `sessions/{id}/set-field`, `conversions`, `conversions/{id}/fail`,
-//!   `conversions/{id}/cancel`), mirrored by methods of [`Emulator`].
+//!   `sessions/{id}/expire`, `sessions/{id}/stop`, `sessions/{id}/set-field`, `conversions`,
+//!   `conversions/{id}/fail`, `conversions/{id}/cancel`, `overview`), mostly mirrored by methods of
+//!   [`Emulator`], and a dashboard page at `/_emulator/` that shows everything live and calls those hooks.
+//!   Loopback clients only unless [`EmulatorConfig::allow_remote_control`].
 //!
 //! Session status is computed from timestamps on every read (Starting for
 //! [`EmulatorConfig::start_delay`], then Ready until the lease runs out, scaled by
@@ -43,12 +45,15 @@ pub mod azurite;
 mod blob;
 mod config;
 mod control;
+mod control_access;
 mod control_error;
 mod conversion;
+mod dashboard;
 mod faults;
 mod lenient;
 mod logging;
 mod ratelimit;
+mod request_log;
 mod respond;
 mod router;
 mod server;
@@ -60,7 +65,7 @@ mod sts;
 mod timefmt;
 mod token;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
@@ -76,7 +81,9 @@ pub use control::{FAIL_CODE, FAIL_MESSAGE};
 pub use control_error::ControlError;
 pub use conversion::{
     ConversionSnapshot, CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE, INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE,
-    LINKED_STORAGE_ERROR, LINKED_STORAGE_MESSAGE, OUTPUT_CONTAINER_ERROR,
+    LINKED_STORAGE_ERROR, LINKED_STORAGE_MESSAGE, OUTPUT_CONTAINER_ERROR, RESULT_INPUT_INVALID_CODE,
+    RESULT_INPUT_INVALID_TITLE, RESULT_SETTINGS_INVALID_CODE, RESULT_SETTINGS_INVALID_TITLE,
+    RESULT_UNSUPPORTED_FORMAT_CODE, RESULT_UNSUPPORTED_FORMAT_TITLE,
 };
 pub use faults::{FaultKind, FaultRates, ScriptedFault, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
 pub use store::CAPACITY_CODE;
@@ -214,7 +221,7 @@ impl Emulator {
             faults: faults::FaultEngine::new(config.faults.clone()),
             rate: config.rate_limit.map(ratelimit::RateLimiter::new),
             counts: Mutex::new(BTreeMap::new()),
-            log: Mutex::new(VecDeque::new()),
+            log: request_log::RequestLog::default(),
             base_url,
             config,
             storage,
@@ -333,7 +340,7 @@ impl Emulator {
 
     /// One line per counted request, oldest first (the last 10 000). Never contains credentials.
     pub fn request_log(&self) -> Vec<String> {
-        self.shared.log.lock().unwrap().iter().cloned().collect()
+        self.shared.log.lines()
     }
 
     /// Stops accepting, lets in-flight requests finish (briefly), and flushes the state file.

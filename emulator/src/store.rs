@@ -320,6 +320,11 @@ impl Store {
         })
     }
 
+    /// Stops a live session now, as `:stop` does (a control hook: the session is named by id alone).
+    pub(crate) fn stop_live(&self, id: &str, account: Option<&str>) -> Result<View, ControlError> {
+        self.change_live(id, account, |s, now| s.stopped_at_ns = Some(now))
+    }
+
     /// Moves this session's clock to the end of its lease (a Starting session first becomes Ready), so
     /// it reads Expired with the full lease elapsed.
     pub(crate) fn expire(&self, id: &str, account: Option<&str>) -> Result<View, ControlError> {

@@ -69,6 +69,7 @@ pub(crate) async fn create(
             done_at_ns: running_at_ns.saturating_add(emulated(config.conversion_duration)),
             outcome: None,
             forced: None,
+            forced_at_ns: None,
             planned_failure: planned_failure.map(|(code, message)| Outcome::failed(&code, message)),
         };
         table.next_seq += 1;

@@ -14,3 +14,17 @@ pub const OUTPUT_CONTAINER_ERROR: &str = "OutputContainerError";
 pub const CONVERSION_FAIL_CODE: &str = "ConversionProcessFailed";
 /// Default message of `POST /_emulator/conversions/{id}/fail` (the 2021-2022 service's text).
 pub const CONVERSION_FAIL_MESSAGE: &str = "Invalid input provided. Check logs in output container for details.";
+
+/// Result-file error code of an input the converter cannot open: the code and title the service wrote
+/// for a referenced file it could not open (ARR issue #82, 2022); used for a missing input (inferred).
+pub const RESULT_INPUT_INVALID_CODE: &str = "2007";
+/// Title of [`RESULT_INPUT_INVALID_CODE`] (recorded, ARR issue #82).
+pub const RESULT_INPUT_INVALID_TITLE: &str = "The input asset is not valid.";
+/// Result-file error code of an input in a format or version the service does not convert (inferred).
+pub const RESULT_UNSUPPORTED_FORMAT_CODE: &str = "2008";
+/// Title of [`RESULT_UNSUPPORTED_FORMAT_CODE`] (inferred).
+pub const RESULT_UNSUPPORTED_FORMAT_TITLE: &str = "The input asset format is not supported.";
+/// Result-file error code of a `<model>.ConversionSettings.json` the service refuses (inferred).
+pub const RESULT_SETTINGS_INVALID_CODE: &str = "1001";
+/// Title of [`RESULT_SETTINGS_INVALID_CODE`] (inferred).
+pub const RESULT_SETTINGS_INVALID_TITLE: &str = "The conversion settings are not valid.";

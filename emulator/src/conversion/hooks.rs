@@ -34,6 +34,7 @@ pub(crate) fn force(
             );
         }
         c.forced = Some(outcome);
+        c.forced_at_ns = Some(now);
         (Ok(c.snapshot(now)), true)
     })
 }

@@ -49,6 +49,9 @@ pub struct Conversion {
     /// A result forced by `POST /_emulator/conversions/{id}/fail|cancel`; wins over `outcome`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) forced: Option<Outcome>,
+    /// When `forced` was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) forced_at_ns: Option<u64>,
     /// A failure planned at create (scripted `sessionError` fault): the outcome instead of the storage work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) planned_failure: Option<Outcome>,
@@ -67,6 +70,16 @@ impl Conversion {
             Some(o) if now >= self.done_at_ns => (&o.status, Some(o)),
             _ => (STATUS_RUNNING, None),
         }
+    }
+
+    /// Emulated seconds from the create to the end (or to `now`, while it runs).
+    pub(crate) fn elapsed_secs(&self, now: u64, time_scale: f64) -> u64 {
+        let end = match (self.forced_at_ns, self.state(now).0) {
+            (Some(at), _) => at,
+            (None, STATUS_NOT_STARTED | STATUS_RUNNING) => now,
+            (None, _) => self.done_at_ns.min(now),
+        };
+        (end.saturating_sub(self.created_at_ns) as f64 * time_scale / 1e9) as u64
     }
 
     pub(super) fn is_terminal(&self, now: u64) -> bool {
@@ -96,7 +109,7 @@ impl Conversion {
         Value::Object(m)
     }
 
-    pub(super) fn snapshot(&self, now: u64) -> ConversionSnapshot {
+    pub(crate) fn snapshot(&self, now: u64) -> ConversionSnapshot {
         let (status, outcome) = self.state(now);
         let i = &self.settings.input_location;
         ConversionSnapshot {
@@ -135,7 +148,7 @@ pub struct ConversionSnapshot {
 }
 
 /// `2022-09-14T01:02:25.3744317Z`: the conversions' `creationTime` form (seven fraction digits, `Z`).
-pub(super) fn format_z(unix_nanos: u64) -> String {
+pub(crate) fn format_z(unix_nanos: u64) -> String {
     let offset_form = crate::timefmt::format_creation_time(unix_nanos);
     match offset_form.strip_suffix("+00:00") {
         Some(base) => format!("{base}Z"),

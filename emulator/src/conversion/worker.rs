@@ -1,15 +1,23 @@
-//! The storage work of one conversion: read the input, write the output files, record the result.
+//! The storage work of one conversion: read the input and its settings file, check them, write the
+//! output files (asset, result file, info file, log; a failure leaves its result file and log), and
+//! record the result.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-use super::codes::{INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE, OUTPUT_CONTAINER_ERROR};
+use super::codes::{
+    CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE, INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE,
+    OUTPUT_CONTAINER_ERROR, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE, RESULT_SETTINGS_INVALID_CODE,
+    RESULT_SETTINGS_INVALID_TITLE, RESULT_UNSUPPORTED_FORMAT_CODE, RESULT_UNSUPPORTED_FORMAT_TITLE,
+};
+use super::input_checks::{check_format, check_settings};
 use super::record::{Outcome, STATUS_NOT_STARTED, STATUS_RUNNING, STATUS_SUCCEEDED};
+use super::result_files::{info_file, result_file, InfoInput, ResultError};
 use super::settings::Settings;
 use super::storage::{blob_url, send};
-use crate::blob::sas_permissions;
+use crate::blob::{sas_permissions, StorageAccount};
 use crate::shared::Shared;
 
 /// Waits until the conversion is Running, does its storage work, and records the result. Started for
@@ -81,67 +89,185 @@ async fn run(shared: &Shared, id: &str, settings: &Settings) -> Result<(), Outco
         return Ok(());
     };
     let input_blob = settings.input_blob();
-    let input_url = blob_url(&input.storage_container_uri, &input_blob);
-    let resp = send(
+    let container = &input.storage_container_uri;
+    let read_sas = input.storage_container_read_list_sas.as_deref();
+    let (dir, file_name) = input_blob
+        .rsplit_once('/')
+        .map_or(("", input_blob.as_str()), |(d, f)| (d, f));
+    let dir = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    // The service's own id for the run, unrelated to the conversion's id (docs: result file).
+    let run = Run {
         shared,
         account,
-        "GET",
-        &input_url,
-        input.storage_container_read_list_sas.as_deref(),
-        None,
-    )
-    .await;
-    let bytes = match resp {
-        Ok((200, body)) => body,
-        Ok((404, _)) => return Err(Outcome::failed(INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE)),
-        Ok((status, _)) => {
-            return Err(input_refused(&format!(
-                "reading {input_blob} was refused with HTTP {status}"
-            )))
+        id,
+        settings,
+        conversion_id: uuid::Uuid::new_v4().to_string(),
+    };
+    let Some(bytes) = read_blob(shared, account, container, &input_blob, read_sas).await? else {
+        let error = ResultError {
+            code: RESULT_INPUT_INVALID_CODE,
+            title: RESULT_INPUT_INVALID_TITLE,
+            details: json!({ "import error": format!("could not open the input file \"{input_blob}\"") }),
+        };
+        run.write_failure(&error).await;
+        return Err(Outcome::failed(INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE));
+    };
+    let model_stem = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
+    let mut settings_file = None;
+    for name in [
+        format!("{dir}{model_stem}.ConversionSettings.json"),
+        format!("{dir}conversionSettings.json"),
+    ] {
+        if let Some(content) = read_blob(shared, account, container, &name, read_sas).await? {
+            settings_file = Some((name, content));
+            break;
         }
-        Err(e) => return Err(input_refused(&format!("the storage account could not be reached: {e}"))),
+    }
+    let conversion_settings = match &settings_file {
+        None => json!({}),
+        Some((name, content)) => match check_settings(content) {
+            Ok(value) => value,
+            Err(problem) => {
+                let error = ResultError {
+                    code: RESULT_SETTINGS_INVALID_CODE,
+                    title: RESULT_SETTINGS_INVALID_TITLE,
+                    details: json!({ "file": name, "path": problem.path, "problem": problem.problem }),
+                };
+                run.write_failure(&error).await;
+                return Err(Outcome::failed(CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE));
+            }
+        },
+    };
+    let format = match check_format(file_name, &bytes) {
+        Ok(format) => format,
+        Err(detail) => {
+            let error = ResultError {
+                code: RESULT_UNSUPPORTED_FORMAT_CODE,
+                title: RESULT_UNSUPPORTED_FORMAT_TITLE,
+                details: json!({ "import error": detail }),
+            };
+            run.write_failure(&error).await;
+            return Err(Outcome::failed(CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE));
+        }
     };
     let name = &output.output_asset_filename;
-    let stem = name
-        .strip_suffix(".arrAsset")
-        .unwrap_or(name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s));
     let now = crate::blob::iso_seconds(SystemTime::now());
     let asset = format!(
         "ARR-EMULATOR ASSET\nThis is not a real .arrAsset: it was made by arr-emulator, the local emulator of Azure Remote Rendering.\nconversion: {id}\ninput: {}/{input_blob}\ninput size: {} bytes\ncreated: {now}\n",
         input.storage_container_uri.trim_end_matches('/'),
         bytes.len()
     );
-    let result = serde_json::to_vec_pretty(&json!([{ "result": "succeeded" }])).expect("JSON serialises");
+    let default_name = format!("{model_stem}.arrAsset");
+    let info = info_file(&InfoInput {
+        input_name: file_name,
+        custom_output_name: (*name != default_name).then_some(name.as_str()),
+        conversion_settings: &conversion_settings,
+        format: &format,
+        input_bytes: &bytes,
+    });
     let log = format!(
         "{now} arr-emulator conversion {id}\n{now} read {input_blob} ({} bytes)\n{now} wrote {}\n{now} conversion succeeded\n",
         bytes.len(),
         settings.output_blob(name)
     );
-    let files: [(String, Vec<u8>, &str); 3] = [
+    let stem = run.output_stem();
+    run.write(&[
         (name.clone(), asset.into_bytes(), "application/octet-stream"),
-        (format!("{stem}.result.json"), result, "application/json"),
+        (
+            format!("{stem}.result.json"),
+            result_file(&run.conversion_id, None),
+            "application/json",
+        ),
+        (format!("{stem}.info.json"), info, "application/json"),
         (format!("{stem}.log"), log.into_bytes(), "text/plain"),
-    ];
-    for (file, content, content_type) in files {
-        let blob = settings.output_blob(&file);
-        let url = blob_url(&output.storage_container_uri, &blob);
-        let sas = output.storage_container_write_sas.as_deref();
-        match send(shared, account, "PUT", &url, sas, Some((content, content_type))).await {
-            Ok((200..=299, _)) => {}
-            Ok((404, _)) => return Err(output_refused("the output container does not exist")),
-            Ok((status, _)) => {
-                return Err(output_refused(&format!(
-                    "writing {blob} was refused with HTTP {status}"
-                )))
-            }
-            Err(e) => {
-                return Err(output_refused(&format!(
-                    "the storage account could not be reached: {e}"
-                )))
-            }
+    ])
+    .await
+}
+
+/// One conversion's storage work against real storage.
+struct Run<'a> {
+    shared: &'a Shared,
+    account: &'a StorageAccount,
+    id: &'a str,
+    settings: &'a Settings,
+    conversion_id: String,
+}
+
+impl Run<'_> {
+    /// `outputAssetFilename` without `.arrAsset`: the name of the files beside the asset.
+    fn output_stem(&self) -> &str {
+        let name = &self.settings.output_location.output_asset_filename;
+        name.strip_suffix(".arrAsset")
+            .unwrap_or(name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s))
+    }
+
+    /// A failed conversion leaves its result file and log (no asset, no info file). A failure to write
+    /// them changes nothing: the conversion failed already.
+    async fn write_failure(&self, error: &ResultError) {
+        let now = crate::blob::iso_seconds(SystemTime::now());
+        let log = format!(
+            "{now} arr-emulator conversion {}\n{now} conversion failed: error {} ({}): {}\n",
+            self.id, error.code, error.title, error.details
+        );
+        let stem = self.output_stem();
+        let files = [
+            (
+                format!("{stem}.result.json"),
+                result_file(&self.conversion_id, Some(error)),
+                "application/json",
+            ),
+            (format!("{stem}.log"), log.into_bytes(), "text/plain"),
+        ];
+        if let Err(e) = self.write(&files).await {
+            tracing::debug!(target: "arr_emulator::request", "conversion {}: result file not written: {e:?}", self.id);
         }
     }
-    Ok(())
+
+    /// PUTs each file into the output container, under `blobPrefix`.
+    async fn write(&self, files: &[(String, Vec<u8>, &str)]) -> Result<(), Outcome> {
+        let output = &self.settings.output_location;
+        for (file, content, content_type) in files {
+            let blob = self.settings.output_blob(file);
+            let url = blob_url(&output.storage_container_uri, &blob);
+            let sas = output.storage_container_write_sas.as_deref();
+            let body = Some((content.clone(), *content_type));
+            match send(self.shared, self.account, "PUT", &url, sas, body).await {
+                Ok((200..=299, _)) => {}
+                Ok((404, _)) => return Err(output_refused("the output container does not exist")),
+                Ok((status, _)) => {
+                    return Err(output_refused(&format!(
+                        "writing {blob} was refused with HTTP {status}"
+                    )))
+                }
+                Err(e) => {
+                    return Err(output_refused(&format!(
+                        "the storage account could not be reached: {e}"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A blob of the input container: its bytes, None when it does not exist, or the refusal.
+async fn read_blob(
+    shared: &Shared,
+    account: &StorageAccount,
+    container: &str,
+    blob: &str,
+    sas: Option<&str>,
+) -> Result<Option<Vec<u8>>, Outcome> {
+    match send(shared, account, "GET", &blob_url(container, blob), sas, None).await {
+        Ok((200, body)) => Ok(Some(body)),
+        Ok((404, _)) => Ok(None),
+        Ok((status, _)) => Err(input_refused(&format!("reading {blob} was refused with HTTP {status}"))),
+        Err(e) => Err(input_refused(&format!("the storage account could not be reached: {e}"))),
+    }
 }
 
 fn input_refused(detail: &str) -> Outcome {
