@@ -8,6 +8,7 @@
 #define ARR_SESSION_HPP
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -134,10 +135,11 @@ extern "C" inline void trampoline(void *user_data, arr_status status, const char
 }
 
 /// The C callback of a stream (arr_client_keep_session): calls the std::function for every event and
-/// deletes it after the last call (a non-OK status, or OK with "null"). noexcept, like `trampoline`.
+/// deletes it after the last call (a non-OK status, or OK with "null"). noexcept, like `trampoline`: an
+/// event that cannot be copied (out of memory) is dropped, and the stream goes on.
 extern "C" inline void event_trampoline(void *user_data, arr_status status, const char *json) noexcept {
     auto *callback = static_cast<Callback *>(user_data);
-    bool last = status != ARR_STATUS_OK || (json != nullptr && std::string(json) == "null");
+    const bool last = status != ARR_STATUS_OK || (json != nullptr && std::strcmp(json, "null") == 0);
 #ifdef ARR_SESSION_HAS_EXCEPTIONS
     try {
 #endif

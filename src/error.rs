@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Session;
+use crate::session::Session;
 
 /// What went wrong, in the terms a caller acts on.
 #[non_exhaustive]

@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
-use crate::model::{validate_session_id, Session, SessionStatus, MAX_LEASE_MINUTES};
+use crate::resource_id::validate_session_id;
+use crate::session::{Session, SessionStatus, MAX_LEASE_MINUTES};
 use crate::wait::is_transient;
 
 /// How a keeper renews and warns. All durations are minutes of lease, as the service counts them.
@@ -352,10 +353,13 @@ impl Keeper {
         while !self.tracked.is_empty() {
             let delay = match self.observe().await {
                 Ok(seen) => {
+                    let mut delay = self.options.poll_interval;
                     for (id, session) in seen {
-                        self.handle(&id, session).await;
+                        if let Some(asked) = self.handle(&id, session).await {
+                            delay = delay.max(asked);
+                        }
                     }
-                    self.options.poll_interval
+                    delay
                 }
                 Err(e) if stops_the_keeper(&e) => return,
                 Err(e) => self.trouble(None, &e),
@@ -390,16 +394,16 @@ impl Keeper {
         Ok(seen)
     }
 
-    async fn handle(&mut self, id: &str, session: Result<Session>) {
+    /// Acts on one session as the service reported it. Returns how long to wait before the next look
+    /// when the service asked for longer than the poll interval (throttling).
+    #[must_use = "a delay the service asked for must be waited"]
+    async fn handle(&mut self, id: &str, session: Result<Session>) -> Option<Duration> {
         let session = match session {
             Ok(session) => session,
-            Err(e) if is_transient(&e) => {
-                self.trouble(Some(id), &e);
-                return;
-            }
+            Err(e) if is_transient(&e) => return Some(self.trouble(Some(id), &e)),
             Err(e) if stops_the_keeper(&e) => {
                 self.tracked.clear();
-                return;
+                return None;
             }
             Err(e) => {
                 self.emit(
@@ -412,10 +416,11 @@ impl Keeper {
                     },
                 );
                 self.tracked.remove(id);
-                return;
+                return None;
             }
         };
         let mut lease = session.max_lease_time_minutes;
+        let mut delay = None;
         match plan(&session, &self.options) {
             Plan::Ended => {
                 self.emit(
@@ -426,7 +431,7 @@ impl Keeper {
                     },
                 );
                 self.tracked.remove(id);
-                return;
+                return None;
             }
             Plan::Extend { from, to } => match self.client.update_session_applied(id, to).await {
                 Ok((updated, applied)) => {
@@ -438,9 +443,7 @@ impl Keeper {
                     }
                     lease = Some(now);
                 }
-                Err(e) if is_transient(&e) => {
-                    self.trouble(Some(id), &e);
-                }
+                Err(e) if is_transient(&e) => delay = Some(self.trouble(Some(id), &e)),
                 // A session that ended meanwhile is seen as ended at the next poll.
                 Err(e) if matches!(e.kind(), ErrorKind::InvalidArgument | ErrorKind::Conflict) => {}
                 Err(e) => self.emit(id, KeepEventKind::Retrying { message: e.to_string() }),
@@ -453,9 +456,11 @@ impl Keeper {
                 self.emit(id, kind);
             }
         }
+        delay
     }
 
     /// Reports transient trouble and says how long to wait before the next look.
+    #[must_use = "a delay the service asked for must be waited"]
     fn trouble(&self, id: Option<&str>, error: &Error) -> Duration {
         let ids: Vec<String> = match id {
             Some(id) => vec![id.to_owned()],
@@ -480,7 +485,7 @@ impl Keeper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SessionSize;
+    use crate::session::SessionSize;
 
     fn session(status: SessionStatus, lease: u32, elapsed: u32) -> Session {
         Session {

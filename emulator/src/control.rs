@@ -10,11 +10,12 @@ use axum::http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
 use serde_json::{json, Value};
 
-use crate::conversions;
+use crate::control_error::ControlError;
+use crate::conversion;
 use crate::faults::ScriptedFault;
 use crate::respond::{empty, error_v1, json as json_resp, percent_decode_path, query_param, Resp};
+use crate::session::View;
 use crate::shared::Shared;
-use crate::store::{ControlError, View};
 
 /// Default code and message of `POST /_emulator/sessions/{id}/fail` (inferred).
 pub const FAIL_CODE: &str = "SessionFailed";
@@ -36,7 +37,7 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
             json_resp(StatusCode::OK, &json!(counts))
         }
         (&Method::GET, ["sessions"]) => json_resp(StatusCode::OK, &json!(shared.snapshots())),
-        (&Method::GET, ["conversions"]) => json_resp(StatusCode::OK, &json!(conversions::snapshots(shared))),
+        (&Method::GET, ["conversions"]) => json_resp(StatusCode::OK, &json!(conversion::snapshots(shared))),
         (&Method::POST, ["conversions", id, action @ ("fail" | "cancel")]) => {
             let body = match object(&body) {
                 Ok(b) => b,
@@ -45,14 +46,14 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
             let text =
                 |name: &str, default: &str| body.get(name).and_then(Value::as_str).unwrap_or(default).to_string();
             let outcome = if *action == "fail" {
-                conversions::fail_outcome(
-                    &text("code", conversions::CONVERSION_FAIL_CODE),
-                    &text("message", conversions::CONVERSION_FAIL_MESSAGE),
+                conversion::fail_outcome(
+                    &text("code", conversion::CONVERSION_FAIL_CODE),
+                    &text("message", conversion::CONVERSION_FAIL_MESSAGE),
                 )
             } else {
-                conversions::cancel_outcome()
+                conversion::cancel_outcome()
             };
-            match conversions::force(shared, id, account.as_deref(), outcome) {
+            match conversion::force(shared, id, account.as_deref(), outcome) {
                 Ok(snapshot) => json_resp(StatusCode::OK, &json!(snapshot)),
                 Err(e) => control_error(&e),
             }

@@ -43,7 +43,8 @@ pub mod azurite;
 mod blob;
 mod config;
 mod control;
-mod conversions;
+mod control_error;
+mod conversion;
 mod faults;
 mod lenient;
 mod logging;
@@ -51,7 +52,9 @@ mod ratelimit;
 mod respond;
 mod router;
 mod server;
+mod session;
 mod shared;
+mod state_file;
 mod store;
 mod sts;
 mod timefmt;
@@ -70,16 +73,18 @@ use tokio::task::JoinHandle;
 pub use blob::StorageAccount;
 pub use config::EmulatorConfig;
 pub use control::{FAIL_CODE, FAIL_MESSAGE};
-pub use conversions::{
+pub use control_error::ControlError;
+pub use conversion::{
     ConversionSnapshot, CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE, INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE,
     LINKED_STORAGE_ERROR, LINKED_STORAGE_MESSAGE, OUTPUT_CONTAINER_ERROR,
 };
 pub use faults::{FaultKind, FaultRates, ScriptedFault, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
-pub use store::{ControlError, CAPACITY_CODE};
+pub use store::CAPACITY_CODE;
 pub use timefmt::parse_duration;
 
 use shared::Shared;
-use store::{load_state, Store};
+use state_file::load_state;
+use store::Store;
 use token::TokenService;
 
 /// The well-known development account id accepted by default.
@@ -226,7 +231,7 @@ impl Emulator {
         let server = runtime.spawn(server::run(listener, tls, shared.clone(), shutdown_rx));
         // Conversions loaded from the state file that had not finished resume their storage work.
         for (account, id) in unfinished {
-            runtime.spawn(conversions::worker(shared.clone(), account, id));
+            runtime.spawn(conversion::worker(shared.clone(), account, id));
         }
         Ok(Emulator {
             shared,
@@ -305,18 +310,18 @@ impl Emulator {
 
     /// All conversions of all accounts in creation order, with their status now.
     pub fn conversions(&self) -> Vec<ConversionSnapshot> {
-        conversions::snapshots(&self.shared)
+        conversion::snapshots(&self.shared)
     }
 
     /// Makes conversion `id` (NotStarted or Running) `Failed` now, with this `error.code` and
     /// `error.message` (defaults: [`CONVERSION_FAIL_CODE`], [`CONVERSION_FAIL_MESSAGE`]).
     pub fn fail_conversion(&self, id: &str, code: &str, message: &str) -> Result<ConversionSnapshot, ControlError> {
-        conversions::force(&self.shared, id, None, conversions::fail_outcome(code, message))
+        conversion::force(&self.shared, id, None, conversion::fail_outcome(code, message))
     }
 
     /// Makes conversion `id` (NotStarted or Running) `Cancelled` now (`error` stays null).
     pub fn cancel_conversion(&self, id: &str) -> Result<ConversionSnapshot, ControlError> {
-        conversions::force(&self.shared, id, None, conversions::cancel_outcome())
+        conversion::force(&self.shared, id, None, conversion::cancel_outcome())
     }
 
     fn snapshot(&self, id: &str) -> Result<SessionSnapshot, ControlError> {

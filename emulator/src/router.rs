@@ -16,7 +16,7 @@ use crate::respond::{
     empty, error_2021, error_v1, finish, new_ms_cv, percent_decode_path, status_fault, Family, Resp, JSON_CONTENT_TYPE,
 };
 use crate::shared::Shared;
-use crate::{api_2021, api_v1, control, conversions, logging, sts};
+use crate::{api_2021, api_v1, control, conversion, logging, sts};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RouteKind {
@@ -275,10 +275,10 @@ async fn process(shared: &Arc<Shared>, route: &Route, req: Request<Incoming>, ms
     let startup_failure = match &fault {
         Some(FaultKind::SessionError { code, message }) if route.kind == RouteKind::ConversionCreate => Some((
             code.clone()
-                .unwrap_or_else(|| conversions::CONVERSION_FAIL_CODE.to_string()),
+                .unwrap_or_else(|| conversion::CONVERSION_FAIL_CODE.to_string()),
             message
                 .clone()
-                .unwrap_or_else(|| conversions::CONVERSION_FAIL_MESSAGE.to_string()),
+                .unwrap_or_else(|| conversion::CONVERSION_FAIL_MESSAGE.to_string()),
         )),
         Some(FaultKind::SessionError { code, message }) => Some((
             code.clone().unwrap_or_else(|| SESSION_ERROR_CODE.to_string()),
@@ -341,9 +341,9 @@ async fn dispatch(
         RouteKind::V1Update => api_v1::update(shared, account, session, body),
         RouteKind::V1Properties => api_v1::get_properties(shared, account, session),
         RouteKind::V1Stop => api_v1::delete(shared, account, session),
-        RouteKind::ConversionCreate => conversions::create(shared, account, session, body, startup_failure).await,
-        RouteKind::ConversionGet => conversions::get(shared, account, session),
-        RouteKind::ConversionList => conversions::list(
+        RouteKind::ConversionCreate => conversion::create(shared, account, session, body, startup_failure).await,
+        RouteKind::ConversionGet => conversion::get(shared, account, session),
+        RouteKind::ConversionList => conversion::list(
             shared,
             account,
             parts.uri.path(),

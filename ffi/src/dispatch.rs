@@ -1,5 +1,5 @@
 //! How the exported operations run: each is built once as a `Work` from checked arguments, then run
-//! blocking (`run_blocking`) or with a callback (`run_async`).
+//! blocking ([`blocking`]) or with a callback ([`asynchronous`]).
 //!
 //! Arguments are checked in the initiating call: a bad argument is returned as a status at once (and no
 //! callback follows). Only what happens after that (network, service) reaches the callback.
@@ -9,12 +9,14 @@ use std::future::Future;
 
 use serde_json::json;
 
-use super::client::ArrClient;
+use super::client::{client_arg, ArrClient};
+use super::delivery;
 use super::error::FfiError;
+use super::host_ptr::HostPtr;
 use super::runtime;
 use super::status::ArrStatus;
-use super::strings::{into_c_string, str_arg, write_out};
-use arr_session::{validate_lease, validate_session_id};
+use super::strings::{into_c_string, require_out, str_arg, write_out};
+use arr_session::{validate_lease, validate_session_id, Client};
 
 /// Receives the outcome of an `_async` call, exactly once: `status` is `ARR_STATUS_OK` and `json` the
 /// result (a session object, an array, or `null` for stop), or another status and `json` the error object
@@ -28,47 +30,94 @@ pub(crate) fn to_json(value: impl serde::Serialize) -> Result<String, FfiError> 
         .map_err(|e| FfiError::new(ArrStatus::Decode, format!("cannot encode the result: {e}")))
 }
 
-/// Runs `work` on the calling thread's behalf and writes its JSON to `out`.
-pub(crate) fn run_blocking(client: &ArrClient, work: Work, out: *mut *mut c_char) -> Result<(), FfiError> {
-    let json = runtime::block_on(client.id, client.generation, work)?;
-    // SAFETY: `out` was checked by the caller with `require_out`.
+/// An `ArrCallback` with its `user_data`, called from library threads.
+#[derive(Clone, Copy)]
+pub(crate) struct HostCallback {
+    callback: CallbackFn,
+    user_data: HostPtr<c_void>,
+}
+
+type CallbackFn = unsafe extern "C" fn(*mut c_void, ArrStatus, *const c_char);
+
+impl HostCallback {
+    pub fn new(callback: ArrCallback, user_data: *mut c_void) -> Result<HostCallback, FfiError> {
+        let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
+        Ok(HostCallback {
+            callback,
+            user_data: HostPtr::new(user_data),
+        })
+    }
+
+    /// Calls the host with a status and JSON (borrowed for the call).
+    pub fn call(self, status: ArrStatus, json: String) {
+        let json = CString::new(json.replace('\0', "\u{FFFD}")).unwrap_or_default();
+        // SAFETY: the host gave us this function and promised user_data is usable from library threads.
+        unsafe { (self.callback)(self.user_data.get(), status, json.as_ptr()) };
+    }
+
+    /// Calls the host with an operation's outcome: OK and the result, or the status and error object.
+    pub fn outcome(self, outcome: Result<String, FfiError>) {
+        match outcome {
+            Ok(json) => self.call(ArrStatus::Ok, json),
+            Err(error) => self.call(error.status, error.to_json()),
+        }
+    }
+}
+
+/// A blocking operation of an exported function: checks the client and the out-parameter `out` (named
+/// `out_name` in errors), builds the work with `build` (which checks the other arguments), runs it, and
+/// writes its JSON to `out`.
+///
+/// # Safety
+/// `client` must be NULL or a live client, `out` NULL or writable.
+pub(crate) unsafe fn blocking(
+    client: *const ArrClient,
+    out: *mut *mut c_char,
+    out_name: &str,
+    build: impl FnOnce(&Client) -> Result<Work, FfiError>,
+) -> Result<(), FfiError> {
+    // SAFETY: `client` is NULL or a live client (this function's contract).
+    let client = unsafe { client_arg(client) }?;
+    require_out(out, out_name)?;
+    let json = runtime::block_on(&client.owner, build(&client.client)?)?;
+    // SAFETY: `out` is writable (this function's contract) and not NULL (checked above).
     unsafe { write_out(out, into_c_string(json)) };
     Ok(())
 }
 
-/// Starts `work` and arranges for `callback` to receive its outcome.
-pub(crate) fn run_async(
-    client: &ArrClient,
-    work: Work,
+/// The `_async` form of an operation: checks the client, builds the work with `build` (which checks the
+/// other arguments), and starts it; `callback` receives its outcome exactly once.
+///
+/// # Safety
+/// `client` must be NULL or a live client, `out_operation_id` NULL or writable, and `user_data` usable
+/// from library threads until the callback has run.
+pub(crate) unsafe fn asynchronous(
+    client: *const ArrClient,
     callback: ArrCallback,
     user_data: *mut c_void,
     out_operation_id: *mut u64,
+    build: impl FnOnce(&Client) -> Result<Work, FfiError>,
 ) -> Result<(), FfiError> {
-    let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
-    let user_data = user_data as usize;
-    let out_operation_id = out_operation_id as usize;
-    runtime::spawn(
-        client.id,
-        client.generation,
-        work,
-        move |outcome| {
-            let (status, json) = match outcome {
-                Ok(json) => (ArrStatus::Ok, json),
-                Err(error) => (error.status, error.to_json()),
-            };
-            let json = CString::new(json.replace('\0', "\u{FFFD}")).unwrap_or_default();
-            // SAFETY: the host gave us this function and promised user_data is usable from library threads.
-            unsafe { callback(user_data as *mut c_void, status, json.as_ptr()) };
-        },
+    // SAFETY: `client` is NULL or a live client (this function's contract).
+    let client = unsafe { client_arg(client) }?;
+    let work = build(&client.client)?;
+    let callback = HostCallback::new(callback, user_data)?;
+    delivery::spawn(
+        &client.owner,
+        |_| work,
+        move |outcome| callback.outcome(outcome),
         // Written before the work can run: the callback may free the memory that holds it.
-        // SAFETY: NULL is allowed (the id is not wanted); otherwise the host gave a writable pointer.
-        |id| unsafe { write_out(out_operation_id as *mut u64, id) },
+        // SAFETY: NULL is allowed (the id is not wanted); otherwise it is writable (this function's contract).
+        |id| unsafe { write_out(out_operation_id, id) },
     )?;
     Ok(())
 }
 
+/// # Safety
+/// `ptr` must be NULL or a NUL-terminated string valid for the call.
 pub(crate) unsafe fn session_id_arg(ptr: *const c_char) -> Result<String, FfiError> {
-    let id = str_arg(ptr, "session_id")?;
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (this function's contract).
+    let id = unsafe { str_arg(ptr, "session_id") }?;
     validate_session_id(id)?;
     Ok(id.to_owned())
 }

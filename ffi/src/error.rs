@@ -129,9 +129,11 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> ArrStatus {
     error.status
 }
 
-/// Like [`guard`] for functions without a status: a panic is swallowed (and logged by the hook).
+/// Like [`guard`] for functions without a status: clears the last error, and a panic is swallowed (and
+/// logged by the hook).
 pub(crate) fn guard_void(body: impl FnOnce()) {
     let _inside = super::panic_hook::enter();
+    set_last_error(None);
     let _ = catch_unwind(AssertUnwindSafe(body));
 }
 
@@ -146,7 +148,8 @@ pub(crate) fn panic_error(payload: Box<dyn std::any::Any + Send>) -> FfiError {
 
 /// Details of the last failed `arr_` call on this thread, as JSON, e.g.
 /// `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...","msCv":"...","retryAfterSeconds":null,"details":[]}`.
-/// Returns NULL if the last call on this thread succeeded (every guarded call clears it on entry).
+/// Returns NULL if the last call on this thread succeeded (every call but `arr_string_free` and this one
+/// clears it on entry).
 ///
 /// Ownership: the caller owns the returned string and frees it with `arr_string_free`.
 /// Thread-safety: per thread; any thread may call it.

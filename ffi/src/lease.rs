@@ -1,14 +1,12 @@
 //! The lease keeper through the C ABI: events as JSON through a callback, in order, until the session
 //! ends or the operation is cancelled.
 
-use std::ffi::{c_char, c_void, CString};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::ffi::{c_char, c_void};
 
 use super::client::{client_arg, ArrClient};
-use super::dispatch::{session_id_arg, to_json, ArrCallback};
+use super::delivery::{self, Events};
+use super::dispatch::{session_id_arg, to_json, ArrCallback, HostCallback};
 use super::error::{guard, FfiError};
-use super::runtime;
 use super::status::ArrStatus;
 use super::strings::{optional_str_arg, write_out};
 use arr_session::KeepOptions;
@@ -28,6 +26,8 @@ use arr_session::KeepOptions;
 /// `null` when the session ended (or the keeper failed, after its event), ARR_STATUS_CANCELLED after
 /// `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
 /// `arr_shutdown` (the lease stays as it is), or another status with the error JSON. Nothing follows it.
+/// Those may be called from anywhere, this callback included: called from inside an event, they end the
+/// keeper there (no further event), and the last call comes right after that event's callback returns.
 ///
 /// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
 /// Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
@@ -44,9 +44,11 @@ pub unsafe extern "C" fn arr_client_keep_session(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         let handle = client_arg(client)?;
-        let callback = event_callback.ok_or_else(|| FfiError::null_argument("event_callback"))?;
+        let callback =
+            HostCallback::new(event_callback, user_data).map_err(|_| FfiError::null_argument("event_callback"))?;
         let id = session_id_arg(session_id)?;
         let options = match optional_str_arg(options_json, "options_json")? {
             Some(text) => KeepOptions::from_json(text)
@@ -54,52 +56,20 @@ pub unsafe extern "C" fn arr_client_keep_session(
             None => KeepOptions::default(),
         };
         let client = handle.client.clone();
-        let user_data = user_data as usize;
-        let operation = Arc::new(AtomicU64::new(0));
-        let known = operation.clone();
-        let call = move |status: ArrStatus, json: String| {
-            let json = CString::new(json.replace('\0', "\u{FFFD}")).unwrap_or_default();
-            // SAFETY: the host gave us this function and promised user_data is usable from library threads.
-            unsafe { callback(user_data as *mut c_void, status, json.as_ptr()) };
-        };
-        // Events and the last call are delivered under one gate: once the last call is made, an event
-        // still queued (its operation was cancelled while it waited for a thread) is dropped, and the
-        // last call waits for an event being delivered. So nothing reaches the host after the last call.
-        let ended = Arc::new(Mutex::new(false));
-        let ended_for_last = ended.clone();
-        let work = async move {
+        let work = move |events: Events| async move {
             let mut keeper = client.keep_session(&id, options)?;
             while let Some(event) = keeper.next_event().await {
                 let json = to_json(&event)?;
-                let ended = ended.clone();
-                runtime::call_host(operation.load(Ordering::SeqCst), move || {
-                    let ended = ended.lock().unwrap_or_else(|p| p.into_inner());
-                    if !*ended {
-                        call(ArrStatus::Ok, json);
-                    }
-                })
-                .await;
+                events.call(move || callback.call(ArrStatus::Ok, json)).await;
             }
             Ok("null".to_owned())
         };
-        let out = out_operation_id as usize;
-        runtime::spawn(
-            handle.id,
-            handle.generation,
+        delivery::spawn(
+            &handle.owner,
             work,
-            move |outcome| {
-                let mut ended = ended_for_last.lock().unwrap_or_else(|p| p.into_inner());
-                *ended = true;
-                match outcome {
-                    Ok(json) => call(ArrStatus::Ok, json),
-                    Err(error) => call(error.status, error.to_json()),
-                }
-            },
-            move |op| {
-                known.store(op, Ordering::SeqCst);
-                // SAFETY: NULL is allowed; otherwise the host gave a writable pointer.
-                unsafe { write_out(out as *mut u64, op) };
-            },
+            move |outcome| callback.outcome(outcome),
+            // NULL is allowed; otherwise it is writable (this function's contract).
+            |op| write_out(out_operation_id, op),
         )?;
         Ok(())
     })

@@ -44,6 +44,9 @@ pub enum ArrStatus {
     BlockingInCallback = 16,
     /// The client was closed (`arr_client_close`); only `arr_client_free` is left to call.
     Closed = 17,
+    /// The client was created in the parent process before `fork()`; create a new client in this process.
+    /// Freeing it is safe and touches nothing the parent uses.
+    Forked = 18,
 }
 
 impl ArrStatus {
@@ -68,6 +71,7 @@ impl ArrStatus {
             ArrStatus::Shutdown => "ARR_STATUS_SHUTDOWN",
             ArrStatus::BlockingInCallback => "ARR_STATUS_BLOCKING_IN_CALLBACK",
             ArrStatus::Closed => "ARR_STATUS_CLOSED",
+            ArrStatus::Forked => "ARR_STATUS_FORKED",
         }
     }
 }

@@ -671,6 +671,26 @@ static void test_session_guard(void) {
     arr_client_free(observer);
 }
 
+/* Every call clears the last error on entry, the functions without a status included; only freeing a
+ * string (and reading the last error) leaves it. */
+static int cleared_by(void (*call)(void)) {
+    arr_client *none = NULL;
+    if (arr_client_new("{not json", &none) != ARR_STATUS_INVALID_ARGUMENT) return 0;
+    call();
+    char *error = arr_last_error();
+    arr_string_free(error);
+    return error == NULL;
+}
+
+static void free_null_string(void) { arr_string_free(NULL); }
+static void free_null_client(void) { arr_client_free(NULL); }
+
+static void test_last_error_cleared_by_every_call(void) {
+    check(cleared_by(free_null_client), "arr_client_free clears the last error");
+    check(cleared_by(arr_shutdown), "arr_shutdown clears the last error");
+    check(!cleared_by(free_null_string), "arr_string_free leaves the last error");
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: abi_test BASE_URL SLOW_URL [--quick]\n");
@@ -708,6 +728,7 @@ int main(int argc, char **argv) {
     arr_string_free(json);
     arr_client_free(after);
 #endif
+    test_last_error_cleared_by_every_call();
     arr_shutdown();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 && passed > 0 ? 0 : 1;
