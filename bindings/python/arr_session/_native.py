@@ -190,8 +190,9 @@ class NativeClient:
         self._busy = 0
         self._closed = False  # no new call takes the pointer
         self._close_started = False  # close() has begun (it runs once)
-        # A plain lock guards _ptr, _busy and _closed. Calls take it on the way in and out, and notify _idle
-        # (what close() waits on) only once the client is closing, so a call never pays for a Condition.
+        # A plain lock guards _ptr, _busy and _closed (close_from_finalizer sets _closed without it: a finalizer
+        # takes no lock). Calls take it on the way in and out, and notify _idle (what close() waits on) only
+        # once the client is closing, so a call never pays for a Condition.
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         if not isinstance(config, Mapping):

@@ -238,30 +238,38 @@ def _fails_as_forked(call: Callable[[], Any], what: str) -> str:
 
 
 def fork_with_a_client_of_the_parent(url: str) -> None:
-    """multiprocessing's fork start method: a client made and used in the parent, with a wait in flight; in
-    the child new clients work, the inherited client and its wait fail with ArrForkedError, closing it
-    returns; the parent's client and wait carry on."""
-    client = RemoteRenderingClient(url, DEV_ID, None, AzureKeyCredential(DEV_KEY), authentication_endpoint_url=url)
+    """multiprocessing's fork start method: a client made and used in the parent (stop-on-close), with a wait
+    and a keeper in flight; in the child new clients work, the inherited client, its wait and its keeper fail
+    with ArrForkedError, and closing it returns and stops nothing; the parent's client, wait and keeper carry
+    on, and its close stops the session."""
+    client = RemoteRenderingClient(url, DEV_ID, None, AzureKeyCredential(DEV_KEY), authentication_endpoint_url=url,
+                                   stop_owned_sessions_on_close=True)
     session_id = client.create_rendering_session(new_id(), "Standard", 5).id  # stays Starting (--start-delay 1h)
     poller = client.get_rendering_session_poller(session_id=session_id)  # a wait in flight at fork
+    keeper = client.keep_rendering_session(session_id, polling_interval=0.2)  # a stream in flight at fork
 
     def child() -> Dict[str, Any]:
         report = _new_clients_work(url)
         report["inherited"] = _fails_as_forked(lambda: client.get_rendering_session(session_id), "a call on the inherited client")
         report["wait"] = _fails_as_forked(lambda: poller.result(timeout=BOUND), "the wait in flight at fork")
+        report["keeper"] = _fails_as_forked(lambda: list(keeper), "the keeper in flight at fork")
         client.close()  # frees this process's copy of the handle; returns
         assert client.closed
+        report["status after close"] = status_of(url, session_id)
         return report
 
     report = _run_child(child)
     assert "create a new client" in report["inherited"], report["inherited"]
+    assert report["status after close"] == "Starting", f"closing the inherited client stopped nothing: {report}"
     # The parent is unaffected.
     assert client.get_rendering_session(session_id).id == session_id
     assert session_id in [s.id for s in client.list_rendering_sessions()]
     assert not poller.done(), "the parent's wait goes on"
+    assert not keeper.done(), "the parent's keeper goes on"
     poller.cancel()
-    client.stop_rendering_session(session_id)
+    keeper.close()
     client.close()
+    assert status_of(url, session_id) == "Stopped", "the parent's close stopped its owned session"
 
 
 def fork_while_the_package_is_busy(url: str) -> None:

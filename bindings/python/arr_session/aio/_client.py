@@ -101,7 +101,7 @@ class RemoteRenderingClient(ClientBase):
         return box.loop if box is not None else None
 
     @_loop.setter
-    def _loop(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _loop(self, loop: Optional[asyncio.AbstractEventLoop]) -> None:
         if self._loop_box is None:
             self._loop_box = _LoopBox()
         self._loop_box.loop = loop
