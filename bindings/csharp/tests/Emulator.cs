@@ -100,12 +100,23 @@ namespace ArrSession.Tests
             Http("POST", "/_emulator/revoke-tokens", "{}");
         }
 
+        /// <summary>
+        /// A fresh access token from the emulator's STS, fetched without the library (for token providers
+        /// that must work while the library shuts down).
+        /// </summary>
+        internal string StsToken()
+        {
+            string json = Http("GET", "/Accounts/" + AccountId + "/token", null, "Bearer " + AccountId + ":" + AccountKey);
+            return Json.ParseObject(json).GetString("AccessToken");
+        }
+
         /// <summary>One HTTP/1.0 exchange over a plain socket (mono's HttpWebRequest proved flaky here).</summary>
-        internal string Http(string method, string path, string body)
+        internal string Http(string method, string path, string body, string authorization = null)
         {
             var uri = new Uri(BaseUrl);
             byte[] payload = Encoding.UTF8.GetBytes(body ?? string.Empty);
             string head = method + " " + path + " HTTP/1.0\r\nHost: " + uri.Authority + "\r\n"
+                + (authorization != null ? "Authorization: " + authorization + "\r\n" : string.Empty)
                 + (body != null ? "Content-Type: application/json\r\n" : string.Empty)
                 + "Content-Length: " + payload.Length + "\r\n\r\n";
             using (var tcp = new TcpClient())

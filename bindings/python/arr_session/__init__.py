@@ -21,6 +21,7 @@ from .credentials import AccessToken, AzureKeyCredential
 from .exceptions import (
     ArrCancelledError,
     ArrError,
+    ArrForkedError,
     ArrInvalidArgumentError,
     ArrTimeoutError,
     ClientAuthenticationError,
@@ -85,6 +86,7 @@ __all__ = [
     "ServiceRequestError",
     "ArrTimeoutError",
     "ArrCancelledError",
+    "ArrForkedError",
     "SessionEndedError",
     "refresh_log_level",
     "shutdown",

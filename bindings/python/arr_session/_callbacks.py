@@ -6,13 +6,18 @@ alive per call except the registry entry (removed when the callback has fired).
 
 No exception may escape into ctypes (it would be printed and dropped): each callback catches everything
 and forwards it, to the waiting side where there is one, and always to the ``arr_session`` logger.
+
+After ``fork()``, the child gets a fresh lock, and the operations that were in flight in the parent end in
+the child with ``ARR_STATUS_FORKED`` (the library never calls back for them there).
 """
 
 from __future__ import annotations
 
 import ctypes
 import itertools
+import json
 import logging
+import os
 import threading
 import asyncio
 import concurrent.futures
@@ -27,7 +32,9 @@ _log = logging.getLogger("arr_session")
 #: Receives ``(status, json)`` of one ``_async`` call, on a library thread.
 Handler = Callable[[int, Optional[str]], None]
 
-_lock = threading.Lock()
+# Re-entrant: the garbage collector may run a finalizer at any allocation, so while this lock is held, and a
+# finalizer may take it again (a client closed in an application's __del__ forgets its token provider).
+_lock = threading.RLock()
 _ids = itertools.count(1)
 _pending: Dict[int, Handler] = {}
 
@@ -256,3 +263,42 @@ def add_provider(provider: Provider) -> int:
 def remove_provider(token: int) -> None:
     with _lock:
         _providers.pop(token, None)
+
+
+# --- fork --------------------------------------------------------------------------------------------
+
+_FORKED_JSON = json.dumps({
+    "status": "ARR_STATUS_FORKED",
+    "message": "the operation was started in the parent process before fork(); it does not go on in this "
+               "process (create a new client here)",
+})
+
+
+def _end_forked(handlers: "list[Handler]", streams: "list[StreamHandler]") -> None:
+    for handler in handlers:
+        try:
+            handler(_ffi.FORKED, _FORKED_JSON)
+        except BaseException:  # noqa: BLE001 - as in _on_complete
+            _log.exception("arr_session: an exception was raised while ending an operation inherited across fork")
+    for stream in streams:
+        try:
+            stream(_ffi.FORKED, _FORKED_JSON, True)
+        except BaseException:  # noqa: BLE001 - as in _on_event
+            _log.exception("arr_session: an exception was raised while ending a stream inherited across fork")
+
+
+def _after_fork_in_child() -> None:
+    # Another thread of the parent may have held the lock at the fork; it does not exist here. The operations
+    # in flight are the parent's: their callbacks never come in this process, so end them here, on a thread of
+    # their own (they run code of the application, as on a library thread).
+    global _lock
+    _lock = threading.RLock()
+    handlers, streams = list(_pending.values()), list(_streams.values())
+    _pending.clear()
+    _streams.clear()
+    if handlers or streams:
+        threading.Thread(target=_end_forked, args=(handlers, streams), name="arr-session-forked", daemon=True).start()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

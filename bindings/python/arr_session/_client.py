@@ -86,8 +86,10 @@ class RemoteRenderingClient(ClientBase):
         self.close()
 
     def __del__(self) -> None:
+        # Never blocks: the close (and stop-on-close) happens on the package's closing thread (see _closer).
         try:
-            self.close()
+            if self._native is not None:
+                self._native.close_from_finalizer()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 

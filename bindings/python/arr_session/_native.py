@@ -9,11 +9,13 @@ from __future__ import annotations
 import ctypes
 import json
 import math
+import os
 import threading
+import weakref
 from enum import Enum
 from typing import Any, Callable, Dict, Mapping, Optional
 
-from . import _callbacks, _ffi
+from . import _callbacks, _closer, _ffi
 from ._ffi import lib
 from .credentials import Resolved, resolve, sts_scope
 from .exceptions import error_from_json
@@ -178,15 +180,19 @@ class NativeClient:
     configured. Calls are counted while they hold the pointer, so ``arr_client_free`` never runs while
     another thread is inside a call with it (the ABI forbids that): ``close()`` then waits for those calls
     to return, which they now do promptly.
+
+    ``close_from_finalizer()`` is the finalizers' form: it never blocks and takes no lock (see ``_closer``).
     """
 
     def __init__(self, config: Mapping[str, Any], token_provider: Optional[_callbacks.Provider], token_kind: str) -> None:
         self._ptr: Optional[int] = None
         self._provider_id: Optional[int] = None
         self._busy = 0
-        self._closed = False
-        # A plain lock guards _ptr, _busy and _closed. Calls take it on the way in and out, and notify _idle
-        # (what close() waits on) only once the client is closing, so a call never pays for a Condition.
+        self._closed = False  # no new call takes the pointer
+        self._close_started = False  # close() has begun (it runs once)
+        # A plain lock guards _ptr, _busy and _closed (close_from_finalizer sets _closed without it: a finalizer
+        # takes no lock). Calls take it on the way in and out, and notify _idle (what close() waits on) only
+        # once the client is closing, so a call never pays for a Condition.
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         if not isinstance(config, Mapping):
@@ -196,6 +202,7 @@ class NativeClient:
         if token_kind not in TOKEN_KINDS:
             raise ValueError(f"token_kind must be one of {sorted(TOKEN_KINDS)}, not {token_kind!r}")
         _callbacks.sync_log_level()
+        _closer.ensure_started()
         text = _ffi.encode(json.dumps(dict(config)))
         out = ctypes.c_void_p()
         if token_provider is None:
@@ -211,10 +218,17 @@ class NativeClient:
                 _callbacks.remove_provider(self._provider_id)
             raise error
         self._ptr = out.value
+        _live.add(self)
 
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def _reset_after_fork(self) -> None:
+        """In a child after ``fork()``: the threads that held this lock or were inside calls are not there."""
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._busy = 0
 
     def _enter(self) -> int:
         """Counts a call in and returns the pointer; pair it with ``_exit()`` in a ``finally``. (Plain
@@ -281,10 +295,20 @@ class NativeClient:
         finally:
             self._exit()
 
+    def close_from_finalizer(self) -> None:
+        """What a client's ``__del__`` does: refuses new calls at once and has the close and free done on the
+        package's closing thread. Never blocks and takes no lock: a finalizer may run on an event loop's
+        thread, a library thread, or while its own thread holds a lock."""
+        if self._close_started or self._ptr is None:
+            return
+        self._closed = True
+        _closer.submit(self)
+
     def close(self) -> None:
         with self._lock:
-            if self._closed:
+            if self._close_started:
                 return
+            self._close_started = True
             self._closed = True  # no new call takes the pointer from here on
             ptr = self._ptr
         if ptr is not None:
@@ -298,6 +322,19 @@ class NativeClient:
         lib.arr_client_free(ptr)  # nothing is left in flight; no callback runs after this returns
         if self._provider_id is not None:
             _callbacks.remove_provider(self._provider_id)
+
+
+#: Every client of this process, for the reset after fork.
+_live: "weakref.WeakSet[NativeClient]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for native in list(_live):
+        native._reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def conversion_id_arg(conversion_id: Any) -> bytes:

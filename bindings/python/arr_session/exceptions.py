@@ -32,6 +32,7 @@ __all__ = [
     "ServiceRequestError",
     "ArrTimeoutError",
     "ArrCancelledError",
+    "ArrForkedError",
     "SessionEndedError",
     "ArrInvalidArgumentError",
     "AZURE_CORE_EXCEPTIONS",
@@ -162,6 +163,12 @@ class ArrCancelledError(ArrError):
     library refuses because its client was already closed (``ARR_STATUS_CLOSED``) raises it too."""
 
 
+class ArrForkedError(ArrError):
+    """The client was created in the parent process before ``fork()`` (``ARR_STATUS_FORKED``): it cannot be
+    used in the child. Create a new client in the child; ``close()`` the inherited one (it frees only the
+    child's copy). Operations that were in flight at the fork end with it in the child, too."""
+
+
 class ArrInvalidArgumentError(ArrError, ValueError):
     """An argument the library refused (ARR_STATUS_INVALID_ARGUMENT / NULL_ARGUMENT without an HTTP status).
     It is a ``ValueError``; no request was sent."""
@@ -182,6 +189,7 @@ _BY_STATUS = {
     "ARR_STATUS_CANCELLED": ArrCancelledError,
     "ARR_STATUS_CLOSED": ArrCancelledError,
     "ARR_STATUS_SESSION_ENDED": SessionEndedError,
+    "ARR_STATUS_FORKED": ArrForkedError,
 }
 
 

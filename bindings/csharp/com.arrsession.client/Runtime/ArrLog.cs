@@ -15,11 +15,19 @@ namespace ArrSession
     /// </summary>
     public static class ArrLog
     {
+        // Guards the fields below only. Never held across arr_set_log_callback: that call waits for a line
+        // being delivered, and the sink delivering it may itself call SetSink (or create a client, or shut
+        // the library down), which takes this lock.
         private static readonly object Lock = new object();
         private static readonly ArrLogCallback LogCallback = OnLog;
         private static volatile IArrLogSink _sink;
         private static ArrLogLevel _level = ArrLogLevel.Off;
+        // Whether the callback should be registered: false after Uninstall until SetSink/EnsureInstalled.
+        private static bool _wanted;
+        // Whether the callback is registered, as the last registration made for the current fields left it.
         private static bool _installed;
+        // Counts changes of the fields above; a registration made for an older value is made again.
+        private static long _version;
 
         /// <summary>The current sink, or null.</summary>
         public static IArrLogSink Sink
@@ -27,7 +35,10 @@ namespace ArrSession
             get { return _sink; }
         }
 
-        /// <summary>Sends lines at <paramref name="maxLevel"/> or more severe to <paramref name="sink"/>; null turns logging off.</summary>
+        /// <summary>
+        /// Sends lines at <paramref name="maxLevel"/> or more severe to <paramref name="sink"/>; null turns logging off.
+        /// May be called from any thread, the sink's own <c>Log</c> included.
+        /// </summary>
         public static void SetSink(IArrLogSink sink, ArrLogLevel maxLevel)
         {
             ArrRuntime.EnsureLoaded();
@@ -35,8 +46,10 @@ namespace ArrSession
             {
                 _sink = sink;
                 _level = sink == null ? ArrLogLevel.Off : maxLevel;
-                Install();
+                _wanted = true;
+                _version++;
             }
+            Apply();
         }
 
         /// <summary>Sends lines to a delegate; see <see cref="SetSink(IArrLogSink, ArrLogLevel)"/>.</summary>
@@ -45,29 +58,15 @@ namespace ArrSession
             SetSink(sink == null ? null : new DelegateSink(sink), maxLevel);
         }
 
-        /// <summary>Re-registers the callback (after <see cref="ArrRuntime.Shutdown"/> unregistered it).</summary>
-        internal static void Install()
-        {
-            lock (Lock)
-            {
-                bool on = _sink != null && _level != ArrLogLevel.Off;
-                uint status = NativeMethods.arr_set_log_callback(on ? LogCallback : null, IntPtr.Zero, on ? (uint)_level : 0u);
-                if (status != (uint)ArrStatus.Ok)
-                {
-                    throw Internal.ErrorMapper.FromLastError(status);
-                }
-                _installed = on;
-            }
-        }
-
         /// <summary>Unregisters the native callback without forgetting the sink (before a domain unload).</summary>
         internal static void Uninstall()
         {
             lock (Lock)
             {
-                NativeMethods.arr_set_log_callback(null, IntPtr.Zero, 0u);
-                _installed = false;
+                _wanted = false;
+                _version++;
             }
+            Apply();
         }
 
         /// <summary>Registers the callback again if a sink is set but the callback is not (after a shutdown).</summary>
@@ -75,9 +74,46 @@ namespace ArrSession
         {
             lock (Lock)
             {
-                if (!_installed && _sink != null && _level != ArrLogLevel.Off)
+                if (_installed || _sink == null || _level == ArrLogLevel.Off)
                 {
-                    Install();
+                    return;
+                }
+                _wanted = true;
+                _version++;
+            }
+            Apply();
+        }
+
+        /// <summary>
+        /// Makes the native registration match the fields, without holding the lock across the native call.
+        /// Calls racing on several threads may register in any order, but each checks afterwards that nothing
+        /// changed meanwhile and registers again if it did, so the last registration is always the current one.
+        /// </summary>
+        private static void Apply()
+        {
+            while (true)
+            {
+                bool on;
+                uint level;
+                long version;
+                lock (Lock)
+                {
+                    on = _wanted && _sink != null && _level != ArrLogLevel.Off;
+                    level = on ? (uint)_level : 0u;
+                    version = _version;
+                }
+                uint status = NativeMethods.arr_set_log_callback(on ? LogCallback : null, IntPtr.Zero, level);
+                if (status != (uint)ArrStatus.Ok)
+                {
+                    throw Internal.ErrorMapper.FromLastError(status);
+                }
+                lock (Lock)
+                {
+                    if (version == _version)
+                    {
+                        _installed = on;
+                        return;
+                    }
                 }
             }
         }

@@ -86,8 +86,7 @@ namespace ArrSession
         {
             try
             {
-                ArrLog.Uninstall();
-                NativeMethods.arr_shutdown();
+                ShutdownNative();
             }
             catch (Exception)
             {
@@ -103,13 +102,30 @@ namespace ArrSession
         /// concurrently, each client within its close timeout — then unregisters the log callback and joins
         /// the library's threads. Clients created before answer <see cref="ArrStatus.Shutdown"/> afterwards;
         /// new clients work normally. Runs by itself at process exit; Unity calls it on quit and before every
-        /// domain reload. Safe to call more than once, from any thread.
+        /// domain reload. Safe to call more than once, from any thread. While it runs, token providers are
+        /// called on a thread-pool thread, not on their <see cref="RemoteRenderingClientOptions.TokenProviderContext"/>
+        /// (whose thread is usually the one blocked here), so the stops can get a token.
         /// </summary>
         public static void Shutdown()
         {
             EnsureLoaded();
+            ShutdownNative();
+        }
+
+        private static void ShutdownNative()
+        {
             ArrLog.Uninstall();
-            NativeMethods.arr_shutdown();
+            // Token requests of the stop-on-close skip TokenProviderContext meanwhile: this usually runs on
+            // that context's thread (Unity's main thread), blocked until the sessions are stopped.
+            Internal.TokenBridge.BeginShutdown();
+            try
+            {
+                NativeMethods.arr_shutdown();
+            }
+            finally
+            {
+                Internal.TokenBridge.EndShutdown();
+            }
         }
 
         /// <summary>

@@ -35,6 +35,11 @@ namespace ArrSession
         BlockingInCallback = 16,
         /// <summary>The client was disposed (<c>arr_client_close</c>); mapped to <see cref="System.ObjectDisposedException"/>.</summary>
         Closed = 17,
+        /// <summary>
+        /// The client was created in the parent process before <c>fork()</c>; create a new client in this
+        /// process (the parent's client is unaffected).
+        /// </summary>
+        Forked = 18,
     }
 
     /// <summary>Log levels (<c>arr_log_level</c>), from most to least severe.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using System.Threading;
 
 namespace ArrSession.Native
 {
@@ -13,6 +14,7 @@ namespace ArrSession.Native
         // Forgets state the native side reaches through user_data (the token provider), once
         // arr_client_free has returned.
         private Action _onReleased;
+        private int _closing;
 
         public ClientHandle()
             : base(IntPtr.Zero, ownsHandle: true)
@@ -29,8 +31,20 @@ namespace ArrSession.Native
             _onReleased = action;
         }
 
+        /// <summary>The binding is closing this client (Dispose, or release): see <c>TokenBridge</c>.</summary>
+        internal bool IsClosing
+        {
+            get { return Volatile.Read(ref _closing) != 0; }
+        }
+
+        internal void MarkClosing()
+        {
+            Volatile.Write(ref _closing, 1);
+        }
+
         protected override bool ReleaseHandle()
         {
+            MarkClosing();
             // Blocks until the callbacks of this client's cancelled operations have returned; afterwards
             // none of them runs.
             NativeMethods.arr_client_free(handle);

@@ -18,7 +18,8 @@ namespace ArrSession.Internal
         /// <summary>
         /// The exception for <paramref name="status"/> and its error JSON. Argument errors found before
         /// any request (no HTTP status) become <see cref="ArgumentException"/>s; a cancelled blocking call
-        /// an <see cref="OperationCanceledException"/>; a disposed client an <see cref="ObjectDisposedException"/>; everything else a <see cref="RemoteRenderingException"/>.
+        /// an <see cref="OperationCanceledException"/>; a disposed client an <see cref="ObjectDisposedException"/>; everything else a <see cref="RemoteRenderingException"/>
+        /// (a client shut down or inherited across <c>fork()</c> too: <see cref="ArrStatus.Shutdown"/>, <see cref="ArrStatus.Forked"/>).
         /// </summary>
         internal static Exception FromJson(ArrStatus status, string json)
         {

@@ -225,7 +225,9 @@ namespace ArrSession
         /// Closes the client (<c>arr_client_close</c>), then releases it: every operation in flight is
         /// interrupted, on any thread (tasks complete as cancelled, blocking calls throw
         /// <see cref="OperationCanceledException"/>); with <see cref="RemoteRenderingClientOptions.StopOwnedSessionsOnClose"/>
-        /// the owned sessions are stopped (within the close timeout); no callback runs after this returns;
+        /// the owned sessions are stopped (within the close timeout; the token provider is then called on a
+        /// thread-pool thread, not on <see cref="RemoteRenderingClientOptions.TokenProviderContext"/>, whose
+        /// thread may be the one disposing); no callback runs after this returns;
         /// later calls throw <see cref="ObjectDisposedException"/>. Idempotent.
         /// </summary>
         public void Dispose()
@@ -240,6 +242,9 @@ namespace ArrSession
             {
                 return;
             }
+            // From here on the stop-on-close's token requests skip TokenProviderContext: Dispose may be
+            // running on that context's thread.
+            _handle.MarkClosing();
             try
             {
                 // The interrupt: other threads inside calls on this client return now. The handle itself is

@@ -71,6 +71,12 @@ namespace ArrSession
         /// <summary>
         /// Where a token provider runs (e.g. the UI thread's context, which an interactive sign-in needs).
         /// Null: on a library thread. Never block that context's thread on a call that needs a token.
+        /// Exception: while the client is being disposed, or the library shut down (<see cref="ArrRuntime.Shutdown"/>:
+        /// Unity's quit and domain reload), the provider is called on a thread-pool thread instead, because
+        /// those calls usually block this context's thread until the owned sessions are stopped (see
+        /// <see cref="StopOwnedSessionsOnClose"/>). A provider that can run only on this thread then fails
+        /// or never answers, and that stop fails (Unauthorized) or gives up at <see cref="CloseTimeout"/>;
+        /// one that answers from a token cache works.
         /// </summary>
         public SynchronizationContext TokenProviderContext { get; set; }
 

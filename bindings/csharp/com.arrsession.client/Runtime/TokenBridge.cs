@@ -23,11 +23,23 @@ namespace ArrSession.Internal
     /// Connects a host token provider to <c>arr_client_new_with_token_provider</c>. Every request is
     /// answered exactly once: with the token, or at once with a failure naming what went wrong (the
     /// provider threw, returned no task, failed, was cancelled, or gave an empty or unusable token).
+    /// <para>
+    /// A request is posted to the client's <c>TokenProviderContext</c>, except while the binding itself is
+    /// closing the client (<c>Dispose</c>, its <c>SafeHandle</c> released) or shutting the library down
+    /// (<see cref="ArrRuntime.Shutdown"/>: Unity's quit and domain reload). Those calls usually run on the
+    /// context's own thread (Unity's main thread) and block it until the owned sessions are stopped, and the
+    /// stop may need a token: posted there, the request would wait for the blocked thread until the close
+    /// timeout, and the sessions would keep running. So then the provider runs on a thread-pool thread.
+    /// </para>
     /// </summary>
     internal sealed class TokenBridge
     {
         private static readonly ArrTokenCallback Callback = OnTokenRequested;
         private static readonly SendOrPostCallback RunPosted = state => ((Request)state).Ask();
+        private static readonly WaitCallback RunPooled = state => ((Request)state).Ask();
+
+        // How many ArrRuntime.Shutdown calls are in progress (on any thread).
+        private static int _shuttingDown;
 
         // user_data is a key into this table rather than a GCHandle: a key that is no longer present (the
         // client was freed) is answered with a failure instead of touching freed state.
@@ -35,6 +47,7 @@ namespace ArrSession.Internal
         private static long _nextKey;
         private readonly Func<Task<string>> _provider;
         private readonly SynchronizationContext _context;
+        private ClientHandle _handle;
 
         private TokenBridge(Func<Task<string>> provider, SynchronizationContext context)
         {
@@ -67,8 +80,33 @@ namespace ArrSession.Internal
                     Forget(key);
                 }
             }
+            lock (Live)
+            {
+                Live[key]._handle = handle;
+            }
             handle.OnReleased(() => Forget(key));
             return handle;
+        }
+
+        /// <summary>Brackets <c>arr_shutdown</c>: token requests made meanwhile skip the providers' contexts.</summary>
+        internal static void BeginShutdown()
+        {
+            Interlocked.Increment(ref _shuttingDown);
+        }
+
+        internal static void EndShutdown()
+        {
+            Interlocked.Decrement(ref _shuttingDown);
+        }
+
+        /// <summary>Whether the binding is closing this client or shutting the library down.</summary>
+        private bool Closing
+        {
+            get
+            {
+                ClientHandle handle = _handle;
+                return Volatile.Read(ref _shuttingDown) != 0 || (handle != null && handle.IsClosing);
+            }
         }
 
         private static void Forget(long key)
@@ -100,6 +138,11 @@ namespace ArrSession.Internal
                 if (bridge._context == null)
                 {
                     pending.Ask();
+                }
+                else if (bridge.Closing)
+                {
+                    // The context's thread may be the one blocked in Dispose or Shutdown (see above).
+                    ThreadPool.QueueUserWorkItem(RunPooled, pending);
                 }
                 else
                 {

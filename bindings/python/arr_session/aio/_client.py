@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import weakref
 from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from .. import _callbacks, _ffi
@@ -62,6 +61,15 @@ def _settle(future: "asyncio.Future[T]", status: int, text: Optional[str], parse
             raise
 
 
+class _LoopBox:
+    """The event loop of a client's latest call, shared by the client and its async token provider."""
+
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+
+
 def _session(text: Optional[str]) -> RenderingSession:
     return RenderingSession.from_json(text)
 
@@ -84,7 +92,19 @@ class RemoteRenderingClient(ClientBase):
     """
 
     _ALLOW_ASYNC_CREDENTIAL = True
-    _loop: Optional[asyncio.AbstractEventLoop] = None
+    _loop_box: Optional[_LoopBox] = None
+
+    @property
+    def _loop(self) -> Optional[asyncio.AbstractEventLoop]:
+        """The event loop of the client's latest call (where an async credential is awaited)."""
+        box = self._loop_box
+        return box.loop if box is not None else None
+
+    @_loop.setter
+    def _loop(self, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+        if self._loop_box is None:
+            self._loop_box = _LoopBox()
+        self._loop_box.loop = loop
 
     def _provider(self, resolved: Resolved) -> Optional[_callbacks.Provider]:
         get_token = resolved.get_token
@@ -94,13 +114,10 @@ class RemoteRenderingClient(ClientBase):
         async def fetch() -> str:
             return token_text(await get_token())
 
-        client = weakref.ref(self)  # the provider registry must not keep the client alive
-
-        def loop() -> Optional[asyncio.AbstractEventLoop]:
-            alive = client()
-            return alive._loop if alive is not None else None
-
-        return _callbacks.AsyncProvider(fetch, loop)
+        # The provider shares the box, not the client: the registry must not keep the client alive, and a
+        # client being collected (its weak references already cleared) may still need a token to close.
+        box = self._loop_box = _LoopBox()
+        return _callbacks.AsyncProvider(fetch, lambda: box.loop)
 
     async def close(self) -> None:
         """Closes and frees the native client (idempotent, ``arr_client_close`` then ``arr_client_free``);
@@ -121,9 +138,11 @@ class RemoteRenderingClient(ClientBase):
         await self.close()
 
     def __del__(self) -> None:
+        # Never blocks: this may run on the event loop's thread, which an async credential needs free to fetch
+        # the token of a stop-on-close. The close happens on the package's closing thread (see _closer).
         try:
             if self._native is not None:
-                self._native.close()
+                self._native.close_from_finalizer()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
