@@ -323,7 +323,7 @@ impl ClientConfig {
     }
 
     /// Parses a URL and applies the plain-http rule.
-    fn checked_url(&self, field: &str, text: &str) -> Result<Url> {
+    pub(crate) fn checked_url(&self, field: &str, text: &str) -> Result<Url> {
         let mut url = Url::parse(text).map_err(|e| Error::invalid_argument(field, format_args!("not a URL: {e}")))?;
         match url.scheme() {
             "https" => {}
@@ -374,7 +374,7 @@ impl ResolvedEndpoints {
 impl ProxySetting {
     /// Whether reaching the proxy may need TLS. For `System` that is an `https://` proxy in the
     /// environment, or, on Windows and macOS, always: the OS setting is not visible from here.
-    fn may_need_tls(&self) -> bool {
+    pub(crate) fn may_need_tls(&self) -> bool {
         let https = |url: &str| url.trim().get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
         match self {
             ProxySetting::None => false,

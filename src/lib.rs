@@ -58,6 +58,7 @@ mod guard;
 mod json_fields;
 mod lease;
 mod model;
+mod preflight;
 mod retry;
 mod secret;
 mod transport;
@@ -80,6 +81,10 @@ pub use lease::{KeepEvent, KeepEventKind, KeepOptions, SessionKeeper};
 pub use model::{
     validate_conversion_id, validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize,
     SessionStatus, MAX_LEASE_MINUTES,
+};
+pub use preflight::{
+    check_settings, has_errors, ContainerSas, ConversionResults, Finding, InputLint, LintOptions, ResultMessage,
+    ResultsOptions, SasPurpose, SettingsFileKind, Severity, DEFAULT_SAS_LIFETIME, DEFAULT_SCAN_BYTES,
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;
