@@ -4,7 +4,12 @@
 //! model (`car.glb`), starts arr-emulator linked to that storage, and prints one JSON line:
 //!
 //!     {"config": {<client config for the emulator>}, "settings": {<conversion settings, with SAS>},
-//!      "inputContainer": "...", "outputContainer": "...", "connectionString": "..."}
+//!      "inputContainer": "...", "outputContainer": "...", "connectionString": "...",
+//!      "failing": {"settings": {<settings of a conversion that fails: its input is missing>},
+//!                  "resultsOptions": {"outputSas": "..."}, "code": "...", "title": "..."}}
+//!
+//! `failing` is what the preflight tests of each language need: a conversion the emulator fails, the
+//! options to read its result file back, and the error code and title that file holds.
 //!
 //! Then it waits until stdin closes (a test runner holds it open), or for SIGTERM or Ctrl-C, and shuts
 //! both down: Azurite runs as a separate process, which a fixture killed outright would leave running.
@@ -37,6 +42,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     let url = emulator.base_url();
+    let output_sas = azurite.container_sas("assets", "rwl");
+    // The result file of a failed conversion, in the documented shape (get-information.md), written here
+    // until the emulator writes its own for failures.
+    let (code, title) = ("1001", "Input asset not found");
+    azurite.put_blob(
+        "assets",
+        "failed/missing.result.json",
+        json!([{"error": code, "title": title, "details": {"asset": "missing.glb"}}, {"result": "failed"}])
+            .to_string()
+            .as_bytes(),
+    )?;
     let line = json!({
         "config": {
             "endpoint": url, "stsEndpoint": url, "accountId": DEV_ACCOUNT_ID, "accountKey": DEV_ACCOUNT_KEY,
@@ -58,6 +74,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "inputContainer": azurite.container_url("models"),
         "outputContainer": azurite.container_url("assets"),
         "connectionString": azurite.connection_string(),
+        "failing": {
+            "settings": {
+                "inputLocation": {
+                    "storageContainerUri": azurite.container_url("models"),
+                    "storageContainerReadListSas": azurite.container_sas("models", "rl"),
+                    "blobPrefix": "vehicles",
+                    "relativeInputAssetPath": "missing.glb",
+                },
+                "outputLocation": {
+                    "storageContainerUri": azurite.container_url("assets"),
+                    "storageContainerWriteSas": output_sas,
+                    "blobPrefix": "failed",
+                },
+            },
+            "resultsOptions": {"outputSas": output_sas},
+            "code": code,
+            "title": title,
+        },
     });
     println!("{line}");
     until_stopped().await?;

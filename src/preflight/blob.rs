@@ -36,12 +36,21 @@ pub(crate) struct Container {
 
 impl Container {
     /// `field` names the container URI in errors. Plain `http` only for loopback hosts unless the client
-    /// allows insecure HTTP, as for the rendering endpoint.
-    pub fn new(config: &ClientConfig, field: &str, container_uri: &str, sas: Option<Secret>) -> Result<Container> {
+    /// allows insecure HTTP, as for the rendering endpoint. `max_retries` caps the client's retry policy
+    /// (a check before creating is not worth a long wait; reading results is).
+    pub fn new(
+        config: &ClientConfig,
+        field: &str,
+        container_uri: &str,
+        sas: Option<Secret>,
+        max_retries: u32,
+    ) -> Result<Container> {
         let url = config.checked_url(field, container_uri)?;
         let may_need_tls = url.scheme() == "https" || config.proxy.may_need_tls();
+        let mut config = config.clone();
+        config.retry.max_retries = config.retry.max_retries.min(max_retries);
         Ok(Container {
-            transport: Transport::new(config, may_need_tls)?,
+            transport: Transport::new(&config, may_need_tls)?,
             url,
             sas,
         })

@@ -29,6 +29,8 @@ const WINDOWS_MAX_PATH: usize = 259;
 const WINDOWS_PATH_MARGIN: usize = 200;
 /// Findings of one naming rule listed one by one before the rest are counted in one line.
 const NAMES_LISTED: usize = 10;
+/// Retries when looking at the input: a check is not worth a long wait (it is skipped, with a warning).
+const LOOK_RETRIES: u32 = 1;
 /// A token signed from the account key to look at the input lives this long.
 const LOOK_SAS_LIFETIME: Duration = Duration::from_secs(3600);
 
@@ -43,6 +45,24 @@ pub struct LintOptions {
     pub storage_account_name: Option<String>,
     /// How much of a model is read to find the files it refers to ([`DEFAULT_SCAN_BYTES`]).
     pub scan_bytes: u64,
+}
+
+impl LintOptions {
+    /// The options as the C ABI and the bindings pass them: `{"storageAccountKey"?: "...",
+    /// "storageAccountName"?: "...", "scanBytes"?: 16777216}`. Unknown keys are refused.
+    pub fn from_json(text: &str) -> Result<LintOptions> {
+        let mut map = crate::json_fields::object(text, "lintOptions")?;
+        let mut fields = crate::json_fields::Fields::new(&mut map, "");
+        let options = LintOptions {
+            storage_account_key: fields.optional_string("storageAccountKey")?.map(Secret::new),
+            storage_account_name: fields.optional_string("storageAccountName")?,
+            scan_bytes: fields
+                .optional_u64("scanBytes", 1024, 1 << 32)?
+                .unwrap_or(DEFAULT_SCAN_BYTES),
+        };
+        fields.reject_unknown()?;
+        Ok(options)
+    }
 }
 
 impl Default for LintOptions {
@@ -183,6 +203,7 @@ async fn lint(client: &Client, settings: &ConversionSettings, options: &LintOpti
         "inputLocation.storageContainerUri",
         &input.storage_container_uri,
         Some(access),
+        LOOK_RETRIES,
     )?;
     let listing = match container.list(&prefix).await {
         Ok(listing) => listing,
@@ -208,6 +229,17 @@ async fn lint(client: &Client, settings: &ConversionSettings, options: &LintOpti
                 &input.storage_container_uri,
                 "",
                 format!("the input container {what} {with}: {e}"),
+            ));
+            sort(findings);
+            return Ok(report);
+        }
+        Err(e) if matches!(e.kind(), ErrorKind::Network | ErrorKind::Timeout) => {
+            findings.push(Finding::new(
+                Severity::Warning,
+                "storage-unreachable",
+                &input.storage_container_uri,
+                "",
+                format!("the input container could not be reached, so the files were not checked: {e}"),
             ));
             sort(findings);
             return Ok(report);

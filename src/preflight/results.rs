@@ -94,6 +94,22 @@ pub struct ResultsOptions {
     pub storage_account_name: Option<String>,
 }
 
+impl ResultsOptions {
+    /// The options as the C ABI and the bindings pass them: `{"outputSas"?: "?sv=...",
+    /// "storageAccountKey"?: "...", "storageAccountName"?: "..."}`. Unknown keys are refused.
+    pub fn from_json(text: &str) -> Result<ResultsOptions> {
+        let mut map = crate::json_fields::object(text, "resultsOptions")?;
+        let mut fields = crate::json_fields::Fields::new(&mut map, "");
+        let options = ResultsOptions {
+            output_sas: fields.optional_string("outputSas")?.map(Secret::new),
+            storage_account_key: fields.optional_string("storageAccountKey")?.map(Secret::new),
+            storage_account_name: fields.optional_string("storageAccountName")?,
+        };
+        fields.reject_unknown()?;
+        Ok(options)
+    }
+}
+
 impl Client {
     /// Reads the result and info files the service wrote for a conversion that ended (Succeeded or
     /// Failed) from its output container: beside the asset, named after the asset (the input's name
@@ -153,6 +169,7 @@ async fn read_results(
         "outputLocation.storageContainerUri",
         &output.storage_container_uri,
         Some(sas),
+        u32::MAX,
     )?;
     let prefix = match output
         .blob_prefix

@@ -71,6 +71,30 @@ impl ContainerSas {
         }
     }
 
+    /// A token described as the C ABI and the bindings pass it: `{"purpose": "input"|"output",
+    /// "permissions"?: "r", "validForSeconds"?: 86400, "accountName"?: "..."}`. Unknown keys are refused.
+    pub fn from_json(container_uri: impl Into<String>, text: &str) -> Result<ContainerSas> {
+        let mut map = crate::json_fields::object(text, "sasOptions")?;
+        let mut fields = crate::json_fields::Fields::new(&mut map, "");
+        let purpose = match fields.required_string("purpose")?.as_str() {
+            "input" => SasPurpose::Input,
+            "output" => SasPurpose::Output,
+            _ => return Err(Error::invalid_argument("purpose", "must be \"input\" or \"output\"")),
+        };
+        let mut sas = ContainerSas::new(container_uri, purpose);
+        if let Some(permissions) = fields.optional_string("permissions")? {
+            sas = sas.permissions(permissions);
+        }
+        if let Some(seconds) = fields.optional_u64("validForSeconds", 1, 365 * 86_400)? {
+            sas = sas.valid_for(Duration::from_secs(seconds));
+        }
+        if let Some(name) = fields.optional_string("accountName")? {
+            sas = sas.account_name(name);
+        }
+        fields.reject_unknown()?;
+        Ok(sas)
+    }
+
     /// Other permissions than the purpose's (letters of `racwdl`), e.g. `r` for a read-only token.
     pub fn permissions(mut self, permissions: impl Into<String>) -> ContainerSas {
         self.permissions = permissions.into();
@@ -416,6 +440,36 @@ mod tests {
                 .expose()
                 .contains("sp=rl")
         );
+    }
+
+    #[test]
+    fn options_from_json_name_their_keys() {
+        let sas = ContainerSas::from_json(
+            "https://a.blob.core.windows.net/c",
+            r#"{"purpose":"output","permissions":"w","validForSeconds":3600}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            parse_sas(sas.sign(&Secret::new(KEY)).unwrap().expose())
+                .permissions
+                .as_deref(),
+            Some("w")
+        );
+        let e = ContainerSas::from_json("https://a.blob.core.windows.net/c", r#"{"purpose":"both"}"#).unwrap_err();
+        assert_eq!(e.argument(), Some("purpose"));
+        let e =
+            ContainerSas::from_json("https://a.blob.core.windows.net/c", r#"{"purpose":"input","ttl":1}"#).unwrap_err();
+        assert_eq!(e.argument(), Some("ttl"));
+        let lint = crate::LintOptions::from_json(r#"{"storageAccountKey":"k","scanBytes":4096}"#).unwrap();
+        assert_eq!(
+            (lint.storage_account_key.unwrap().expose(), lint.scan_bytes),
+            ("k", 4096)
+        );
+        assert!(crate::ResultsOptions::from_json(r#"{"outputSas":5}"#).is_err());
+        assert!(crate::ResultsOptions::from_json(r#"{"outputSas":"?sig=x"}"#)
+            .unwrap()
+            .output_sas
+            .is_some());
     }
 
     #[test]
