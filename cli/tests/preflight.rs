@@ -129,7 +129,7 @@ fn create_stops_before_sending_on_an_absolute_texture_and_reports_the_ampersand(
     assert!(run.stderr.contains("nothing was sent"), "{}", run.stderr);
     assert!(emu.emulator().conversions().is_empty(), "no conversion was created");
     assert_eq!(emu.emulator().request_count("conversions.create"), 0);
-    assert!(!run.all_output().contains("sig="));
+    assert!(!run.all_output().contains("sig=") && !run.all_output().contains(ACCOUNT_KEY));
 
     // `conversion check` without files says the same, and --no-check sends it anyway.
     let run = emu
@@ -247,6 +247,8 @@ fn storage_sas_signs_least_permission_tokens_the_emulator_can_use() {
             .args(extra)
             .run();
         run.ok();
+        assert!(run.stderr.is_empty(), "the token goes to stdout only: {}", run.stderr);
+        assert!(!run.stdout.contains(ACCOUNT_KEY));
         run.stdout.trim().to_owned()
     };
     let input = sas("input", "models-in", &[]);

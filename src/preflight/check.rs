@@ -173,17 +173,14 @@ impl Checker<'_> {
             let Some(field) = fields.iter().find(|f| f.key == key) else {
                 let known: Vec<&str> = fields.iter().map(|f| f.key).collect();
                 let hint = match closest(key, &known) {
-                    Some(near) => format!(" (did you mean \"{near}\"?)"),
-                    None => String::new(),
+                    Some(near) => format!("did you mean \"{near}\"?"),
+                    None => format!("known: {}", known.join(", ")),
                 };
                 self.push(
                     Severity::Error,
                     "unknown-key",
                     &at,
-                    format!(
-                        "\"{key}\" is not a known key{hint}: the service refuses unknown keys; known: {}",
-                        known.join(", ")
-                    ),
+                    format!("\"{key}\" is not a known key (the service refuses unknown keys); {hint}"),
                 );
                 continue;
             };
