@@ -338,3 +338,133 @@ async fn a_failed_conversion_comes_back_with_the_result_files_error_code_and_tit
     assert_eq!(json["results"]["messages"][0]["title"], "Input asset not found");
     assert_eq!(json["results"]["resultFile"], "out/gone.result.json");
 }
+
+#[tokio::test]
+async fn the_lint_reads_settings_files_beside_the_model_and_reports_storage_failures() {
+    let azurite = azurite();
+    azurite.create_container("lintin").unwrap();
+    azurite.create_container("lintout").unwrap();
+    let glb_with = |json: &[u8]| {
+        let mut json = json.to_vec();
+        while json.len() % 4 != 0 {
+            json.push(b' ');
+        }
+        let mut glb = b"glTF".to_vec();
+        glb.extend(2u32.to_le_bytes());
+        glb.extend((20 + json.len() as u32).to_le_bytes());
+        glb.extend((json.len() as u32).to_le_bytes());
+        glb.extend(b"JSON");
+        glb.extend(json);
+        glb
+    };
+    // A GLB whose texture is found only by dropping a folder; settings in both the model's file and the
+    // deprecated one; a material-override file named by the deprecated key that is not there; a
+    // MaterialOverrides file whose name differs in case.
+    azurite
+        .put_blob(
+            "lintin",
+            "m/ship.glb",
+            &glb_with(br#"{"images":[{"uri":"maps/hull.png"}]}"#),
+        )
+        .unwrap();
+    azurite.put_blob("lintin", "m/hull.png", b"png").unwrap();
+    azurite
+        .put_blob(
+            "lintin",
+            "m/ship.ConversionSettings.json",
+            br#"{"material-override": "ship_mats.json"}"#,
+        )
+        .unwrap();
+    azurite
+        .put_blob("lintin", "m/conversionSettings.json", br#"{"scaling": 1}"#)
+        .unwrap();
+    azurite
+        .put_blob("lintin", "m/ship.materialoverrides.json", b"[]")
+        .unwrap();
+    azurite.put_blob("lintin", "m/empty.fbx", b"").unwrap();
+    let emulator = with_storage(&azurite).await;
+    let client = client_for(&emulator, ApiVersion::V2021_01_01);
+    let mut settings = ConversionSettings::new(
+        azurite.container_url("lintin"),
+        "ship.glb",
+        azurite.container_url("lintout"),
+    );
+    settings.input_location.blob_prefix = Some("m/".into());
+    settings.input_location.storage_container_read_list_sas = Some(sign(&azurite, "lintin", SasPurpose::Input));
+    let lint = client
+        .lint_conversion_input(&settings, &LintOptions::default())
+        .await
+        .unwrap();
+    let rules: Vec<(&str, &str, &str)> = lint
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.file.as_str(), f.path.as_str()))
+        .collect();
+    for expected in [
+        ("reference-suffix", "m/ship.glb", "/images/0/uri"),
+        (
+            "reference-missing",
+            "m/ship.ConversionSettings.json",
+            "/material-override",
+        ),
+        ("deprecated", "m/ship.ConversionSettings.json", "/material-override"),
+        ("deprecated-file-name", "m/conversionSettings.json", ""),
+        ("settings-file-both", "m/conversionSettings.json", ""),
+        ("settings-file-name", "m/ship.materialoverrides.json", ""),
+    ] {
+        assert!(rules.contains(&expected), "{expected:?} missing in {rules:#?}");
+    }
+    assert_eq!(
+        lint.settings_files,
+        ["m/ship.ConversionSettings.json", "m/conversionSettings.json"]
+    );
+
+    settings.input_location.relative_input_asset_path = "empty.fbx".into();
+    let lint = client
+        .lint_conversion_input(&settings, &LintOptions::default())
+        .await
+        .unwrap();
+    assert!(lint
+        .findings
+        .iter()
+        .any(|f| f.rule == "input-empty" && f.severity == Severity::Error));
+
+    let mut elsewhere = settings.clone();
+    elsewhere.input_location.storage_container_uri = azurite.container_url("no-such-container");
+    elsewhere.input_location.storage_container_read_list_sas =
+        Some(sign(&azurite, "no-such-container", SasPurpose::Input));
+    let lint = client
+        .lint_conversion_input(&elsewhere, &LintOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        lint.findings.iter().any(|f| f.rule == "container-missing"),
+        "{:#?}",
+        lint.findings
+    );
+
+    // Storage that does not answer: the checks are skipped with a warning, not an error.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    elsewhere.input_location.storage_container_uri = format!("http://127.0.0.1:{closed}/devstoreaccount1/lintin");
+    let lint = client
+        .lint_conversion_input(&elsewhere, &LintOptions::default())
+        .await
+        .unwrap();
+    assert!(!lint.listed && !lint.has_errors());
+    assert!(lint
+        .findings
+        .iter()
+        .any(|f| f.rule == "storage-unreachable" && f.severity == Severity::Warning));
+
+    // Plain http to another host is refused, as for the rendering endpoint.
+    elsewhere.input_location.storage_container_uri = "http://storage.example/devstoreaccount1/lintin".into();
+    let error = client
+        .lint_conversion_input(&elsewhere, &LintOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.argument(), Some("inputLocation.storageContainerUri"));
+}

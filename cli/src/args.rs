@@ -326,7 +326,8 @@ pub enum ConversionCommand {
         #[command(flatten)]
         flags: Box<ConversionFlags>,
     },
-    /// Show a conversion (and with --wait, wait until it finishes).
+    /// Show a conversion (and with --wait, wait until it finishes). Once it has ended, its result file is
+    /// read and its errors and warnings printed when ARR_OUTPUT_SAS or the storage key is set.
     Get {
         id: String,
         /// Wait until the conversion finishes.

@@ -36,9 +36,22 @@ pub async fn run(command: ConversionCommand, settings: &Settings, client: &Clien
             sign_sas,
         } => create(&flags, wait, !no_check, sign_sas, settings, client).await,
         ConversionCommand::Check { files, flags } => preflight::check(&files, &flags, settings, client).await,
-        ConversionCommand::Get { id, wait: true } => wait_one(&id, None, settings, client).await,
+        ConversionCommand::Get { id, wait: true } => {
+            let results = preflight::results_access_from_env(settings);
+            wait_one(&id, results.as_ref(), settings, client).await
+        }
         ConversionCommand::Get { id, wait: false } => {
-            output::conversion(&client.get_conversion(&id).await?.into_value(), format);
+            let mut conversion = client.get_conversion(&id).await?.into_value();
+            if let (Some(options), true) = (
+                preflight::results_access_from_env(settings),
+                conversion.status.is_terminal(),
+            ) {
+                preflight::read_results(&mut conversion, &options, client).await;
+            }
+            output::conversion(&conversion, format);
+            if let (OutputFormat::Table, Some(results)) = (format, &conversion.results) {
+                preflight::print_results(results);
+            }
             Ok(Exit::Ok)
         }
         ConversionCommand::List => {

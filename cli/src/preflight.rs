@@ -148,6 +148,16 @@ pub fn results_access(
     Ok((options.output_sas.is_some() || options.storage_account_key.is_some()).then_some(options))
 }
 
+/// For `conversion get`: the output SAS and storage key from the environment (ARR_OUTPUT_SAS, ARR_STORAGE_KEY
+/// or AZURE_STORAGE_KEY), when either is set.
+pub fn results_access_from_env(settings: &Settings) -> Option<ResultsOptions> {
+    let mut options = ResultsOptions::default();
+    options.output_sas = settings.output_sas.clone();
+    options.storage_account_key = settings.storage_key.clone();
+    options.storage_account_name = settings.conversion_file().storage_account_name.clone();
+    (options.output_sas.is_some() || options.storage_account_key.is_some()).then_some(options)
+}
+
 /// Reads the result files of a conversion that ended, into `conversion.results`; a failure to read them
 /// is a note on stderr, not the command's failure.
 pub async fn read_results(conversion: &mut AssetConversion, options: &ResultsOptions, client: &Client) {

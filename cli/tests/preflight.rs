@@ -222,6 +222,19 @@ fn a_failed_conversion_prints_the_result_files_error_code_and_title() {
     let conversion = run.json();
     assert_eq!(conversion["results"]["messages"][0]["code"], "1001");
     assert_eq!(conversion["results"]["messages"][0]["title"], "Input asset not found");
+    // `conversion get` reads it too, with the storage key from the environment.
+    let id = conversion["id"].as_str().unwrap();
+    let run = emu
+        .arr()
+        .env("ARR_STORAGE_KEY", ACCOUNT_KEY)
+        .args(["conversion", "get", id])
+        .run();
+    run.ok();
+    assert!(
+        run.stderr.contains("  error 1001: Input asset not found"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -401,7 +401,9 @@ mod tests {
         let to_sign = "rl\n2026-11-28T08:32:21Z\n2026-11-29T08:47:21Z\n/blob/devstoreaccount1/input\n\n\n\n2021-08-06\nc\n\n\n\n\n\n\n";
         let key = hmac::Key::new(hmac::HMAC_SHA256, &STANDARD.decode(KEY).unwrap());
         let sig = STANDARD.encode(hmac::sign(&key, to_sign.as_bytes()).as_ref());
-        let fields: Vec<(String, String)> = url::form_urlencoded::parse(&text.as_bytes()[1..]).into_owned().collect();
+        let fields: Vec<(String, String)> = url::form_urlencoded::parse(&text.as_bytes()[1..])
+            .into_owned()
+            .collect();
         assert!(fields.contains(&("sig".into(), sig)));
     }
 
