@@ -11,6 +11,9 @@
 mod blob;
 mod check;
 mod lint;
+mod lint_model;
+mod lint_names;
+mod lint_settings;
 mod references;
 mod results;
 mod rules;
