@@ -89,6 +89,8 @@ suite "main job: quickstart against the embedded emulator (2021-01-01 and v1), a
 suite "c and c++" timeout 2400 bash tests/c/run.sh
 suite "python" python_suite
 suite "c#" timeout 1200 bash bindings/csharp/run-tests.sh
+# Installs Debian's chromium and playwright-core (under target/playwright) itself; about 3 minutes fresh.
+suite "emulator dashboard in headless chromium" timeout 900 bash emulator/tests/browser/run.sh
 
 for i in "${!FAILED_SUITES[@]}"; do
   echo

@@ -9,8 +9,9 @@ use crate::respond::{
     bad_request, canonical_size, empty, error_2021, int_field, json as json_resp, json_object, no_store, query_param,
     string_field, Resp, API_SUPPORTED_VERSIONS,
 };
+use crate::session::{Status, View, MAX_LEASE_MINUTES};
 use crate::shared::Shared;
-use crate::store::{CreateOutcome, NewSession, Status, UpdateError, View, MAX_LEASE_MINUTES};
+use crate::store::{CreateOutcome, NewSession, UpdateError};
 use crate::timefmt::format_creation_time;
 
 const SUPPORTED: [&str; 3] = ["2021-01-01", "2021-01-01-preview", "2021-08-01-preview"];

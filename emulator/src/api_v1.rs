@@ -5,8 +5,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use serde_json::{json, Value};
 
 use crate::respond::{canonical_size, empty, error_v1, json as json_resp, json_object, string_field, Resp};
+use crate::session::{Status, View, MAX_LEASE_MINUTES};
 use crate::shared::Shared;
-use crate::store::{CreateOutcome, NewSession, Status, UpdateError, View, MAX_LEASE_MINUTES};
+use crate::store::{CreateOutcome, NewSession, UpdateError};
 use crate::timefmt::{format_timespan, parse_timespan};
 
 /// v1 `session_properties`: every field present, null where unknown (the v1 service emitted `message: null`).

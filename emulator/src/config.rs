@@ -63,6 +63,9 @@ pub struct EmulatorConfig {
     pub conversion_start_delay: Duration,
     /// Emulated time a conversion spends `Running`; default 60 s (inferred from a 2022 recording).
     pub conversion_duration: Duration,
+    /// Let clients on other machines use the control surface (`/_emulator/`: hooks and dashboard). Default
+    /// false: it answers loopback clients, addressed by a loopback name, only.
+    pub allow_remote_control: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -90,6 +93,7 @@ impl Default for EmulatorConfig {
             storage: None,
             conversion_start_delay: Duration::from_secs(5),
             conversion_duration: Duration::from_secs(60),
+            allow_remote_control: false,
         }
     }
 }

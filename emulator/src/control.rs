@@ -10,11 +10,13 @@ use axum::http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
 use serde_json::{json, Value};
 
-use crate::conversions;
+use crate::control_error::ControlError;
+use crate::conversion;
+use crate::dashboard;
 use crate::faults::ScriptedFault;
-use crate::respond::{empty, error_v1, json as json_resp, percent_decode_path, query_param, Resp};
+use crate::respond::{empty, error_v1, json as json_resp, no_store, percent_decode_path, query_param, Resp};
+use crate::session::View;
 use crate::shared::Shared;
-use crate::store::{ControlError, View};
 
 /// Default code and message of `POST /_emulator/sessions/{id}/fail` (inferred).
 pub const FAIL_CODE: &str = "SessionFailed";
@@ -30,13 +32,18 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
     let segs: Vec<String> = path.split('/').skip(2).map(percent_decode_path).collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     match (&method, segs.as_slice()) {
+        (&Method::GET, [name @ ("" | "dashboard.js" | "dashboard.css")]) => {
+            dashboard::asset(name).expect("known asset")
+        }
+        (&Method::GET, []) => dashboard::asset("").expect("known asset"),
+        (&Method::GET, ["overview"]) => no_store(json_resp(StatusCode::OK, &dashboard::overview(shared))),
         (&Method::GET, ["health"]) => json_resp(StatusCode::OK, &json!({ "status": "ok" })),
         (&Method::GET, ["counts"]) => {
             let counts = shared.counts.lock().unwrap().clone();
             json_resp(StatusCode::OK, &json!(counts))
         }
         (&Method::GET, ["sessions"]) => json_resp(StatusCode::OK, &json!(shared.snapshots())),
-        (&Method::GET, ["conversions"]) => json_resp(StatusCode::OK, &json!(conversions::snapshots(shared))),
+        (&Method::GET, ["conversions"]) => json_resp(StatusCode::OK, &json!(conversion::snapshots(shared))),
         (&Method::POST, ["conversions", id, action @ ("fail" | "cancel")]) => {
             let body = match object(&body) {
                 Ok(b) => b,
@@ -45,21 +52,23 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
             let text =
                 |name: &str, default: &str| body.get(name).and_then(Value::as_str).unwrap_or(default).to_string();
             let outcome = if *action == "fail" {
-                conversions::fail_outcome(
-                    &text("code", conversions::CONVERSION_FAIL_CODE),
-                    &text("message", conversions::CONVERSION_FAIL_MESSAGE),
+                conversion::fail_outcome(
+                    &text("code", conversion::CONVERSION_FAIL_CODE),
+                    &text("message", conversion::CONVERSION_FAIL_MESSAGE),
                 )
             } else {
-                conversions::cancel_outcome()
+                conversion::cancel_outcome()
             };
-            match conversions::force(shared, id, account.as_deref(), outcome) {
+            match conversion::force(shared, id, account.as_deref(), outcome) {
                 Ok(snapshot) => json_resp(StatusCode::OK, &json!(snapshot)),
                 Err(e) => control_error(&e),
             }
         }
-        (&Method::GET, ["log"]) => {
-            let lines: Vec<String> = shared.log.lock().unwrap().iter().cloned().collect();
-            json_resp(StatusCode::OK, &json!(lines))
+        (&Method::GET, ["log"]) => json_resp(StatusCode::OK, &json!(shared.log.lines())),
+        (&Method::GET, ["faults"]) => json_resp(StatusCode::OK, &json!(shared.faults.pending())),
+        (&Method::DELETE, ["faults"]) => {
+            shared.faults.clear();
+            empty(StatusCode::NO_CONTENT)
         }
         (&Method::POST, ["faults"]) => match serde_json::from_slice::<ScriptedFault>(&body) {
             Ok(fault) => {
@@ -99,6 +108,9 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
             );
             session_result(shared, result)
         }
+        (&Method::POST, ["sessions", id, "stop"]) => {
+            session_result(shared, shared.store.stop_live(id, account.as_deref()))
+        }
         (&Method::POST, ["sessions", id, "expire"]) => {
             session_result(shared, shared.store.expire(id, account.as_deref()))
         }
@@ -135,10 +147,11 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
             }
             session_result(shared, result)
         }
-        (_, ["health" | "counts" | "sessions" | "conversions" | "log" | "faults" | "revoke-tokens" | "clock"])
+        (_, [] | ["" | "dashboard.js" | "dashboard.css" | "overview"])
+        | (_, ["health" | "counts" | "sessions" | "conversions" | "log" | "faults" | "revoke-tokens" | "clock"])
         | (_, ["conversions", _, "fail" | "cancel"])
         | (_, ["clock", "advance"])
-        | (_, ["sessions", _, "fail" | "expire" | "set-field"]) => empty(StatusCode::METHOD_NOT_ALLOWED),
+        | (_, ["sessions", _, "fail" | "expire" | "stop" | "set-field"]) => empty(StatusCode::METHOD_NOT_ALLOWED),
         _ => empty(StatusCode::NOT_FOUND),
     }
 }

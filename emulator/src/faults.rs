@@ -167,6 +167,16 @@ impl FaultEngine {
         }
     }
 
+    /// The scripted faults still armed, oldest first (`times` is what remains of each).
+    pub(crate) fn pending(&self) -> Vec<ScriptedFault> {
+        self.scripted.lock().unwrap().iter().cloned().collect()
+    }
+
+    /// Disarms every scripted fault; random rates stay.
+    pub(crate) fn clear(&self) {
+        self.scripted.lock().unwrap().clear();
+    }
+
     /// Scripted faults first (the oldest matching one is consumed), then the random rates.
     pub(crate) fn next(&self, route: &str) -> Option<FaultKind> {
         {

@@ -14,8 +14,10 @@
 //! * The legacy v1 session API under `/v1/accounts/{a}/sessions/...`.
 //! * A control surface for out-of-process tests under `/_emulator/` (`counts`, `faults`, `sessions`,
 //!   `revoke-tokens`, `log`, `health`, `clock`, `clock/advance`, `sessions/{id}/fail`,
-//!   `sessions/{id}/expire`, `sessions/{id}/set-field`, `conversions`, `conversions/{id}/fail`,
-//!   `conversions/{id}/cancel`), mirrored by methods of [`Emulator`].
+//!   `sessions/{id}/expire`, `sessions/{id}/stop`, `sessions/{id}/set-field`, `conversions`,
+//!   `conversions/{id}/fail`, `conversions/{id}/cancel`, `overview`), mostly mirrored by methods of
+//!   [`Emulator`], and a dashboard page at `/_emulator/` that shows everything live and calls those hooks.
+//!   Loopback clients only unless [`EmulatorConfig::allow_remote_control`].
 //!
 //! Session status is computed from timestamps on every read (Starting for
 //! [`EmulatorConfig::start_delay`], then Ready until the lease runs out, scaled by
@@ -43,21 +45,27 @@ pub mod azurite;
 mod blob;
 mod config;
 mod control;
-mod conversions;
+mod control_access;
+mod control_error;
+mod conversion;
+mod dashboard;
 mod faults;
 mod lenient;
 mod logging;
 mod ratelimit;
+mod request_log;
 mod respond;
 mod router;
 mod server;
+mod session;
 mod shared;
+mod state_file;
 mod store;
 mod sts;
 mod timefmt;
 mod token;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
@@ -70,16 +78,20 @@ use tokio::task::JoinHandle;
 pub use blob::StorageAccount;
 pub use config::EmulatorConfig;
 pub use control::{FAIL_CODE, FAIL_MESSAGE};
-pub use conversions::{
+pub use control_error::ControlError;
+pub use conversion::{
     ConversionSnapshot, CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE, INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE,
-    LINKED_STORAGE_ERROR, LINKED_STORAGE_MESSAGE, OUTPUT_CONTAINER_ERROR,
+    LINKED_STORAGE_ERROR, LINKED_STORAGE_MESSAGE, OUTPUT_CONTAINER_ERROR, RESULT_INPUT_INVALID_CODE,
+    RESULT_INPUT_INVALID_TITLE, RESULT_SETTINGS_INVALID_CODE, RESULT_SETTINGS_INVALID_TITLE,
+    RESULT_UNSUPPORTED_FORMAT_CODE, RESULT_UNSUPPORTED_FORMAT_TITLE,
 };
 pub use faults::{FaultKind, FaultRates, ScriptedFault, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
-pub use store::{ControlError, CAPACITY_CODE};
+pub use store::CAPACITY_CODE;
 pub use timefmt::parse_duration;
 
 use shared::Shared;
-use store::{load_state, Store};
+use state_file::load_state;
+use store::Store;
 use token::TokenService;
 
 /// The well-known development account id accepted by default.
@@ -209,7 +221,7 @@ impl Emulator {
             faults: faults::FaultEngine::new(config.faults.clone()),
             rate: config.rate_limit.map(ratelimit::RateLimiter::new),
             counts: Mutex::new(BTreeMap::new()),
-            log: Mutex::new(VecDeque::new()),
+            log: request_log::RequestLog::default(),
             base_url,
             config,
             storage,
@@ -226,7 +238,7 @@ impl Emulator {
         let server = runtime.spawn(server::run(listener, tls, shared.clone(), shutdown_rx));
         // Conversions loaded from the state file that had not finished resume their storage work.
         for (account, id) in unfinished {
-            runtime.spawn(conversions::worker(shared.clone(), account, id));
+            runtime.spawn(conversion::worker(shared.clone(), account, id));
         }
         Ok(Emulator {
             shared,
@@ -305,18 +317,18 @@ impl Emulator {
 
     /// All conversions of all accounts in creation order, with their status now.
     pub fn conversions(&self) -> Vec<ConversionSnapshot> {
-        conversions::snapshots(&self.shared)
+        conversion::snapshots(&self.shared)
     }
 
     /// Makes conversion `id` (NotStarted or Running) `Failed` now, with this `error.code` and
     /// `error.message` (defaults: [`CONVERSION_FAIL_CODE`], [`CONVERSION_FAIL_MESSAGE`]).
     pub fn fail_conversion(&self, id: &str, code: &str, message: &str) -> Result<ConversionSnapshot, ControlError> {
-        conversions::force(&self.shared, id, None, conversions::fail_outcome(code, message))
+        conversion::force(&self.shared, id, None, conversion::fail_outcome(code, message))
     }
 
     /// Makes conversion `id` (NotStarted or Running) `Cancelled` now (`error` stays null).
     pub fn cancel_conversion(&self, id: &str) -> Result<ConversionSnapshot, ControlError> {
-        conversions::force(&self.shared, id, None, conversions::cancel_outcome())
+        conversion::force(&self.shared, id, None, conversion::cancel_outcome())
     }
 
     fn snapshot(&self, id: &str) -> Result<SessionSnapshot, ControlError> {
@@ -328,7 +340,7 @@ impl Emulator {
 
     /// One line per counted request, oldest first (the last 10 000). Never contains credentials.
     pub fn request_log(&self) -> Vec<String> {
-        self.shared.log.lock().unwrap().iter().cloned().collect()
+        self.shared.log.lines()
     }
 
     /// Stops accepting, lets in-flight requests finish (briefly), and flushes the state file.

@@ -26,12 +26,19 @@ const AFTER_HELP: &str = concat!(
     "  GET  /accounts/{id}/conversions               list conversions (paged, \"@nextLink\": null at the end)\n",
     "  /v1/accounts/{id}/sessions/...                legacy v1 API\n",
     "\n",
-    "Control hooks (no auth, never counted, faulted or throttled; ?account=ID picks among equal ids):\n",
+    "Dashboard: open <base URL>/_emulator/ in a browser: live sessions and conversions, the hooks below as\n",
+    "  buttons, the request log (secrets redacted). Served by the emulator itself, nothing from elsewhere.\n",
+    "\n",
+    "Control hooks (no auth, never counted, faulted or throttled; ?account=ID picks among equal ids;\n",
+    "loopback clients only, unless --allow-remote-control; requests from another web origin are refused):\n",
     "  GET  /_emulator/health | /_emulator/counts | /_emulator/sessions | /_emulator/log | /_emulator/clock\n",
+    "  GET  /_emulator/overview                      everything the dashboard shows, as JSON\n",
     "  POST /_emulator/faults                        scripted fault (JSON below)\n",
+    "  GET|DELETE /_emulator/faults                  the armed scripted faults / disarm them all\n",
     "  POST /_emulator/revoke-tokens                 invalidate every issued token\n",
     "  POST /_emulator/sessions/{id}/fail            {\"code\":\"...\",\"message\":\"...\"} -> status Error\n",
     "  POST /_emulator/sessions/{id}/expire          this session's lease runs out now -> Expired\n",
+    "  POST /_emulator/sessions/{id}/stop            stop it now, as :stop does -> Stopped\n",
     "  POST /_emulator/sessions/{id}/set-field       {\"field\":\"size\"|\"status\",\"value\":\"Tiny\"|null}\n",
     "  POST /_emulator/clock/advance                 {\"minutes\":N}: emulated time moves for all sessions\n",
     "                                                and conversions\n",
@@ -141,6 +148,10 @@ struct Args {
     /// Emulated time a conversion spends Running before its result shows (scaled by --time-scale).
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     conversion_duration: Duration,
+    /// Let other machines use the control hooks and the dashboard (/_emulator/); by default they answer
+    /// clients on this machine only. They have no authentication: use it on trusted networks only.
+    #[arg(long)]
+    allow_remote_control: bool,
     /// Exit when stdin reaches end-of-file (ties the emulator's life to a parent test process).
     #[arg(long)]
     exit_on_stdin_eof: bool,
@@ -209,6 +220,7 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         storage,
         conversion_start_delay: args.conversion_start_delay,
         conversion_duration: args.conversion_duration,
+        allow_remote_control: args.allow_remote_control,
     })
 }
 

@@ -11,12 +11,14 @@ use hyper::body::Incoming;
 use tokio::sync::Notify;
 
 use crate::faults::{FaultKind, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
+use crate::request_log::RequestRecord;
 use crate::respond::DenyReason;
 use crate::respond::{
     empty, error_2021, error_v1, finish, new_ms_cv, percent_decode_path, status_fault, Family, Resp, JSON_CONTENT_TYPE,
 };
+use crate::server::Peer;
 use crate::shared::Shared;
-use crate::{api_2021, api_v1, control, conversions, logging, sts};
+use crate::{api_2021, api_v1, control, control_access, conversion, logging, sts};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RouteKind {
@@ -171,11 +173,17 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>, kill: Ar
 /// why a 401/403 was given; at `trace` the request and response bodies (secrets redacted).
 async fn handle_detached(shared: Arc<Shared>, req: Request<Incoming>) -> Option<Resp> {
     let started = Instant::now();
+    let at_unix_ms = crate::timefmt::unix_nanos_now() / 1_000_000;
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let shown = logging::path_and_query(&path, req.uri().query());
     if path == "/_emulator" || path.starts_with("/_emulator/") {
-        let resp = control::handle(&shared, req).await;
+        let peer = req.extensions().get::<Peer>().map(|p| p.0);
+        let refused = control_access::refusal(peer, req.headers(), shared.config.allow_remote_control);
+        let resp = match refused {
+            Some(resp) => resp,
+            None => control::handle(&shared, req).await,
+        };
         tracing::debug!(
             target: "arr_emulator::control",
             "{method} {shown} -> {} {}ms",
@@ -189,11 +197,21 @@ async fn handle_detached(shared: Arc<Shared>, req: Request<Incoming>) -> Option<
     let ms_cv = new_ms_cv();
     let outcome = process(&shared, &route, req, &ms_cv).await;
     let ms = started.elapsed().as_millis();
+    let record = |status: Option<u16>| RequestRecord {
+        at_unix_ms,
+        method: method.to_string(),
+        path: path.clone(),
+        shown: shown.clone(),
+        route: route.kind.name().to_string(),
+        status,
+        duration_ms: ms as u64,
+        ms_cv: ms_cv.clone(),
+    };
     match outcome {
         Some(resp) => {
             let mut resp = finish(resp, route.kind.family(), &ms_cv);
             let status = resp.status().as_u16();
-            shared.remember(format!("{method} {path} {status} {ms}ms ms-cv={ms_cv}"));
+            shared.log.push(record(Some(status)));
             if tracing::enabled!(target: "arr_emulator::request", tracing::Level::DEBUG) {
                 let reason = resp
                     .extensions()
@@ -221,9 +239,9 @@ async fn handle_detached(shared: Arc<Shared>, req: Request<Incoming>) -> Option<
             Some(resp)
         }
         None => {
-            let line = format!("{method} {path} dropped {ms}ms ms-cv={ms_cv}");
-            tracing::info!(target: "arr_emulator::request", "{line}");
-            shared.remember(line);
+            let record = record(None);
+            tracing::info!(target: "arr_emulator::request", "{}", record.line());
+            shared.log.push(record);
             None
         }
     }
@@ -275,10 +293,10 @@ async fn process(shared: &Arc<Shared>, route: &Route, req: Request<Incoming>, ms
     let startup_failure = match &fault {
         Some(FaultKind::SessionError { code, message }) if route.kind == RouteKind::ConversionCreate => Some((
             code.clone()
-                .unwrap_or_else(|| conversions::CONVERSION_FAIL_CODE.to_string()),
+                .unwrap_or_else(|| conversion::CONVERSION_FAIL_CODE.to_string()),
             message
                 .clone()
-                .unwrap_or_else(|| conversions::CONVERSION_FAIL_MESSAGE.to_string()),
+                .unwrap_or_else(|| conversion::CONVERSION_FAIL_MESSAGE.to_string()),
         )),
         Some(FaultKind::SessionError { code, message }) => Some((
             code.clone().unwrap_or_else(|| SESSION_ERROR_CODE.to_string()),
@@ -341,9 +359,9 @@ async fn dispatch(
         RouteKind::V1Update => api_v1::update(shared, account, session, body),
         RouteKind::V1Properties => api_v1::get_properties(shared, account, session),
         RouteKind::V1Stop => api_v1::delete(shared, account, session),
-        RouteKind::ConversionCreate => conversions::create(shared, account, session, body, startup_failure).await,
-        RouteKind::ConversionGet => conversions::get(shared, account, session),
-        RouteKind::ConversionList => conversions::list(
+        RouteKind::ConversionCreate => conversion::create(shared, account, session, body, startup_failure).await,
+        RouteKind::ConversionGet => conversion::get(shared, account, session),
+        RouteKind::ConversionList => conversion::list(
             shared,
             account,
             parts.uri.path(),

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +19,10 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::router;
 use crate::shared::Shared;
+
+/// The address of the client that sent a request, attached to every request as an extension.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(pub SocketAddr);
 
 /// How long in-flight requests get to finish after shutdown starts.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
@@ -85,8 +89,8 @@ pub(crate) async fn run(
         tokio::select! {
             _ = stopped(&mut shutdown) => break,
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Typically EMFILE; back off instead of spinning.
                         tracing::warn!("accept failed: {e}");
@@ -101,10 +105,10 @@ pub(crate) async fn run(
                 let tls = tls.clone();
                 tokio::spawn(async move {
                     match tls {
-                        None => serve_connection(stream, shared, shutdown).await,
+                        None => serve_connection(stream, peer, shared, shutdown).await,
                         Some(acceptor) => {
                             match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                                Ok(Ok(tls_stream)) => serve_connection(tls_stream, shared, shutdown).await,
+                                Ok(Ok(tls_stream)) => serve_connection(tls_stream, peer, shared, shutdown).await,
                                 Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
                                 Err(_) => tracing::debug!("TLS handshake timed out"),
                             }
@@ -120,14 +124,15 @@ pub(crate) async fn run(
     let _ = tokio::time::timeout(DRAIN_TIMEOUT + Duration::from_secs(1), alive_rx.recv()).await;
 }
 
-async fn serve_connection<I>(io: I, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
+async fn serve_connection<I>(io: I, peer: SocketAddr, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let kill = Arc::new(Notify::new());
     let service = {
         let kill = kill.clone();
-        service_fn(move |req| {
+        service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(Peer(peer));
             let shared = shared.clone();
             let kill = kill.clone();
             async move { Ok::<_, Infallible>(router::handle(shared, req, kill).await) }

@@ -1,6 +1,6 @@
 //! State shared by every connection of one emulator instance.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -8,13 +8,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use crate::config::EmulatorConfig;
 use crate::faults::FaultEngine;
 use crate::ratelimit::RateLimiter;
+use crate::request_log::RequestLog;
 use crate::respond::{bearer, deny, Resp};
 use crate::store::Store;
 use crate::token::{TokenError, TokenService};
 use crate::SessionSnapshot;
-
-/// The request log keeps this many lines; older ones are dropped so a long-running binary stays bounded.
-const LOG_CAPACITY: usize = 10_000;
 
 pub(crate) struct Shared {
     pub config: EmulatorConfig,
@@ -25,7 +23,7 @@ pub(crate) struct Shared {
     pub faults: FaultEngine,
     pub rate: Option<RateLimiter>,
     pub counts: Mutex<BTreeMap<String, u64>>,
-    pub log: Mutex<VecDeque<String>>,
+    pub log: RequestLog,
     /// `http(s)://host:port`, no trailing slash.
     pub base_url: String,
     /// The linked storage account (`--storage`); None = simulated storage.
@@ -37,15 +35,6 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn count(&self, route: &str) {
         *self.counts.lock().unwrap().entry(route.to_string()).or_insert(0) += 1;
-    }
-
-    /// Appends a line to the in-memory request log (`GET /_emulator/log`).
-    pub(crate) fn remember(&self, line: String) {
-        let mut log = self.log.lock().unwrap();
-        if log.len() == LOG_CAPACITY {
-            log.pop_front();
-        }
-        log.push_back(line);
     }
 
     pub(crate) fn now_secs() -> u64 {

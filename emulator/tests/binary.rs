@@ -145,6 +145,10 @@ fn help_documents_the_dev_account_and_flags() {
         "/_emulator/counts",
         "/_emulator/log",
         "/_emulator/health",
+        "/_emulator/overview",
+        "/_emulator/sessions/{id}/stop",
+        "--allow-remote-control",
+        "Dashboard",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");
     }

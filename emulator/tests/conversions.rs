@@ -748,11 +748,16 @@ async fn azurite_linked_storage_and_sas_conversions_write_the_outputs() {
             .expect("result.json"),
     )
     .unwrap();
-    assert_eq!(result, json!([{"result": "succeeded"}]));
+    assert_eq!(result[1], json!({"result": "succeeded"}), "{result}");
     assert!(azurite.get_blob("output", "linked/box.log").unwrap().is_some());
     assert_eq!(
         azurite.list_blobs("output", "linked/").unwrap(),
-        ["linked/box.arrAsset", "linked/box.log", "linked/box.result.json"]
+        [
+            "linked/box.arrAsset",
+            "linked/box.info.json",
+            "linked/box.log",
+            "linked/box.result.json"
+        ]
     );
 
     // SAS on both sides (the SAS is used: see the read-only case in the next test).
@@ -795,7 +800,8 @@ async fn azurite_failures_missing_input_read_only_sas_and_missing_container() {
     let token = token(&emu, &client).await;
     let (input, output) = (azurite.container_url("input"), azurite.container_url("output"));
 
-    // Missing input: Failed with the 2024 code and message, nothing written.
+    // Missing input: Failed with the 2024 code and message; its result file and log only (the result
+    // file's shape: azurite_result_and_info_files_in_the_services_shapes).
     let body = settings(&input, "nothere.fbx", &output).to_string();
     assert_eq!(put(&emu, &client, &token, "missing", &body).await.status(), 201);
     let failed = wait_terminal(&emu, &client, &token, "missing").await;
@@ -803,7 +809,10 @@ async fn azurite_failures_missing_input_read_only_sas_and_missing_container() {
         failed["error"],
         json!({"code": INPUT_CONTAINER_ERROR, "message": INPUT_MISSING_MESSAGE})
     );
-    assert!(azurite.list_blobs("output", "").unwrap().is_empty());
+    assert_eq!(
+        azurite.list_blobs("output", "").unwrap(),
+        ["nothere.log", "nothere.result.json"]
+    );
 
     // A read-only SAS for the output: Failed, nothing written (Shared Key would have worked).
     let body = json!({"settings": {
@@ -818,7 +827,7 @@ async fn azurite_failures_missing_input_read_only_sas_and_missing_container() {
     assert_eq!(failed["status"], "Failed");
     assert_eq!(failed["error"]["code"], OUTPUT_CONTAINER_ERROR, "{failed}");
     assert!(failed["error"]["message"].as_str().unwrap().contains("403"), "{failed}");
-    assert!(azurite.list_blobs("output", "").unwrap().is_empty());
+    assert!(azurite.list_blobs("output", "box").unwrap().is_empty());
 
     // A read SAS without 'r' on the input: Failed with InputContainerError.
     let body = json!({"settings": {
@@ -874,4 +883,210 @@ async fn azurite_failures_missing_input_read_only_sas_and_missing_container() {
     .await;
     assert_eq!(resp.status(), 403);
     assert_eq!(json_of(resp).await, linked_refusal);
+}
+
+/// The result and info files a conversion leaves, in the service's shapes (docs "Get information about
+/// conversions"; codes and titles of the failures as emulator/README.md records them): a success, a
+/// missing input, an unsupported format version, and three settings files the service refuses.
+#[tokio::test]
+async fn azurite_result_and_info_files_in_the_services_shapes() {
+    use arr_emulator::{
+        CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE,
+        RESULT_SETTINGS_INVALID_CODE, RESULT_SETTINGS_INVALID_TITLE, RESULT_UNSUPPORTED_FORMAT_CODE,
+        RESULT_UNSUPPORTED_FORMAT_TITLE,
+    };
+    let azurite = azurite();
+    azurite.create_container("input").unwrap();
+    azurite.create_container("output").unwrap();
+    let fbx = |version: u32| {
+        let mut b = b"Kaydara FBX Binary  \0\x1a\0".to_vec();
+        b.extend_from_slice(&version.to_le_bytes());
+        b.extend_from_slice(b"rest of the model");
+        b
+    };
+    azurite.put_blob("input", "ok/box.fbx", &fbx(7400)).unwrap();
+    azurite
+        .put_blob(
+            "input",
+            "ok/box.ConversionSettings.json",
+            br#"{"scaling": 0.01, "axis": ["+x", "+z", "-y"], "material-override": "m.json"}"#,
+        )
+        .unwrap();
+    azurite.put_blob("input", "old/box.fbx", &fbx(6100)).unwrap();
+    for (dir, settings) in [
+        ("axis", r#"{"axis": ["Default", "+z", "-y"]}"#),
+        ("unknown", r#"{"scaling": 1, "recenter": true}"#),
+        ("unreadable", r#"{"scaling": 1,"#),
+    ] {
+        azurite
+            .put_blob("input", &format!("{dir}/box.fbx"), &fbx(7400))
+            .unwrap();
+        azurite
+            .put_blob(
+                "input",
+                &format!("{dir}/box.ConversionSettings.json"),
+                settings.as_bytes(),
+            )
+            .unwrap();
+    }
+    // The deprecated name is read too.
+    azurite
+        .put_blob("input", "deprecated/car.glb", b"glTF\x02\0\0\0rest")
+        .unwrap();
+    azurite
+        .put_blob("input", "deprecated/conversionSettings.json", br#"{"axis": ["+x"]}"#)
+        .unwrap();
+    let emu = linked(&azurite).await;
+    let client = client();
+    let token = token(&emu, &client).await;
+    let (input, output) = (azurite.container_url("input"), azurite.container_url("output"));
+    let convert = |id: &'static str, prefix: &'static str, file: &'static str| {
+        let body = json!({"settings": {
+            "inputLocation": {"storageContainerUri": input, "blobPrefix": prefix, "relativeInputAssetPath": file},
+            "outputLocation": {"storageContainerUri": output, "blobPrefix": id}
+        }});
+        let (emu, client, token) = (&emu, &client, &token);
+        async move {
+            assert_eq!(put(emu, client, token, id, &body.to_string()).await.status(), 201);
+            wait_terminal(emu, client, token, id).await
+        }
+    };
+    let json_blob = |name: &str| -> Value {
+        let bytes = azurite
+            .get_blob("output", name)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name} missing"));
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let is_guid = |v: &Value| v.as_str().is_some_and(|s| s.len() == 36 && s.matches('-').count() == 4);
+
+    // Success: result file and info file.
+    assert_eq!(convert("ok", "ok", "box.fbx").await["status"], "Succeeded");
+    let result = json_blob("ok/box.result.json");
+    assert_eq!(result.as_array().unwrap().len(), 2, "{result}");
+    assert!(is_guid(&result[0]["conversionId"]), "{result}");
+    assert_ne!(result[0]["conversionId"], "ok", "an internal id, not the conversion's");
+    assert_eq!(result[1], json!({"result": "succeeded"}));
+    let info = json_blob("ok/box.info.json");
+    assert_eq!(info["files"], json!({"input": "box.fbx"}));
+    assert_eq!(
+        info["conversionSettings"],
+        json!({"scaling": 0.01, "axis": ["+x", "+z", "-y"], "material-override": "m.json"})
+    );
+    assert_eq!(
+        info["inputInfo"],
+        json!({"sourceAssetExtension": ".fbx", "sourceAssetFormat": "Autodesk FBX Importer",
+               "sourceAssetFormatVersion": "7400", "sourceAssetGenerator": ""})
+    );
+    assert_eq!(info["inputStatistics"]["numFaces"], 0);
+    assert_eq!(
+        info["materialOverrides"],
+        json!({"numOverrides": 0, "numOverriddenMaterials": 0})
+    );
+    assert_eq!(info["outputInfo"]["conversionHash"].as_str().unwrap().len(), 16);
+    assert_eq!(info["outputStatistics"]["recenteringOffset"], json!([0.0, 0.0, 0.0]));
+    assert_eq!(
+        azurite.list_blobs("output", "ok/").unwrap(),
+        [
+            "ok/box.arrAsset",
+            "ok/box.info.json",
+            "ok/box.log",
+            "ok/box.result.json"
+        ]
+    );
+
+    // A failure: the conversion's error, and a result file with the error (no asset, no info file).
+    let check_failed =
+        |id: &str, stem: &str, done: &Value, code: &str, message: &str, result_code: &str, title: &str| {
+            assert_eq!(done["status"], "Failed", "{id}: {done}");
+            assert_eq!(done["error"], json!({"code": code, "message": message}), "{id}");
+            let result = json_blob(&format!("{id}/{stem}.result.json"));
+            let entries = result.as_array().unwrap();
+            assert_eq!(entries.len(), 3, "{id}: {result}");
+            assert!(is_guid(&entries[0]["conversionId"]));
+            assert_eq!(
+                (entries[1]["error"].as_str(), entries[1]["title"].as_str()),
+                (Some(result_code), Some(title)),
+                "{id}"
+            );
+            assert_eq!(entries[2], json!({"result": "failed"}), "{id}");
+            let written = azurite.list_blobs("output", &format!("{id}/")).unwrap();
+            assert!(
+                written
+                    .iter()
+                    .all(|b| b.ends_with(".result.json") || b.ends_with(".log")),
+                "{id}: {written:?}"
+            );
+            entries[1]["details"].clone()
+        };
+    let done = convert("missing", "ok", "nothere.fbx").await;
+    let details = check_failed(
+        "missing",
+        "nothere",
+        &done,
+        INPUT_CONTAINER_ERROR,
+        INPUT_MISSING_MESSAGE,
+        RESULT_INPUT_INVALID_CODE,
+        RESULT_INPUT_INVALID_TITLE,
+    );
+    assert_eq!(
+        details,
+        json!({"import error": "could not open the input file \"ok/nothere.fbx\""})
+    );
+
+    let done = convert("old", "old", "box.fbx").await;
+    let details = check_failed(
+        "old",
+        "box",
+        &done,
+        CONVERSION_FAIL_CODE,
+        CONVERSION_FAIL_MESSAGE,
+        RESULT_UNSUPPORTED_FORMAT_CODE,
+        RESULT_UNSUPPORTED_FORMAT_TITLE,
+    );
+    assert!(
+        details["import error"]
+            .as_str()
+            .unwrap()
+            .contains("FBX file version 6100 is not supported"),
+        "{details}"
+    );
+
+    for (id, path, problem) in [
+        (
+            "axis",
+            "axis[0]",
+            "\"Default\" is not one of default, +x, -x, +y, -y, +z, -z",
+        ),
+        ("unknown", "recenter", "'recenter' is not a conversion setting"),
+        ("unreadable", "", "not valid JSON"),
+    ] {
+        let done = convert(id, id, "box.fbx").await;
+        let details = check_failed(
+            id,
+            "box",
+            &done,
+            CONVERSION_FAIL_CODE,
+            CONVERSION_FAIL_MESSAGE,
+            RESULT_SETTINGS_INVALID_CODE,
+            RESULT_SETTINGS_INVALID_TITLE,
+        );
+        assert_eq!(details["file"], format!("{id}/box.ConversionSettings.json"), "{id}");
+        assert_eq!(details["path"], path, "{id}");
+        assert!(
+            details["problem"].as_str().unwrap().contains(problem),
+            "{id}: {details}"
+        );
+    }
+    let done = convert("deprecated", "deprecated", "car.glb").await;
+    let details = check_failed(
+        "deprecated",
+        "car",
+        &done,
+        CONVERSION_FAIL_CODE,
+        CONVERSION_FAIL_MESSAGE,
+        RESULT_SETTINGS_INVALID_CODE,
+        RESULT_SETTINGS_INVALID_TITLE,
+    );
+    assert_eq!(details["file"], "deprecated/conversionSettings.json");
 }

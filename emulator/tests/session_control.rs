@@ -194,13 +194,15 @@ async fn a_scripted_session_error_fails_exactly_the_next_create() {
         },
         times: 1,
     });
+    // The create answers Starting, as every create does; the failure shows from the next read on.
     let (status, body) = create(&emu, &client, &token, "s1", BODY).await;
     assert_eq!(status, 201);
-    let body = body.unwrap();
+    assert_eq!(body.unwrap()["status"], "Starting");
+    let body = get_session(&emu, &client, &token, "s1").await;
     assert_eq!(body["status"], "Error");
     assert_eq!(body["error"]["code"], "NoGpu");
-    let (_, body) = create(&emu, &client, &token, "s2", BODY).await;
-    assert_eq!(body.unwrap()["status"], "Ready");
+    assert_eq!(create(&emu, &client, &token, "s2", BODY).await.0, 201);
+    assert_eq!(get_session(&emu, &client, &token, "s2").await["status"], "Ready");
 }
 
 #[tokio::test]
@@ -218,9 +220,8 @@ async fn capacity_beyond_max_active_sessions_ends_in_error() {
     let token = token(&emu, &client).await;
     assert_eq!(create(&emu, &client, &token, "c1", BODY).await.0, 201);
     assert_eq!(create(&emu, &client, &token, "c2", BODY).await.0, 201);
-    let (status, body) = create(&emu, &client, &token, "c3", BODY).await;
-    assert_eq!(status, 201);
-    let body = body.unwrap();
+    assert_eq!(create(&emu, &client, &token, "c3", BODY).await.0, 201);
+    let body = get_session(&emu, &client, &token, "c3").await;
     assert_eq!(body["status"], "Error");
     assert_eq!(body["error"]["code"], CAPACITY_CODE);
     let message = body["error"]["message"].as_str().unwrap();
@@ -233,8 +234,8 @@ async fn capacity_beyond_max_active_sessions_ends_in_error() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 204);
-    let (_, body) = create(&emu, &client, &token, "c4", BODY).await;
-    assert_eq!(body.unwrap()["status"], "Ready");
+    assert_eq!(create(&emu, &client, &token, "c4", BODY).await.0, 201);
+    assert_eq!(get_session(&emu, &client, &token, "c4").await["status"], "Ready");
     // The limit is per account.
     let other = client
         .get(format!("{}/Accounts/other/token", emu.base_url()))
@@ -247,6 +248,13 @@ async fn capacity_beyond_max_active_sessions_ends_in_error() {
         .put(format!("{}/accounts/other/sessions/o1?{API}", emu.base_url()))
         .bearer_auth(&other_token)
         .body(BODY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let resp = client
+        .get(format!("{}/accounts/other/sessions/o1?{API}", emu.base_url()))
+        .bearer_auth(&other_token)
         .send()
         .await
         .unwrap();

@@ -582,3 +582,29 @@ async fn percent_encoded_stop_and_unknown_paths() {
     assert_eq!(emu.request_count("sessions.stop"), 1);
     assert_eq!(emu.request_count("sessions.create"), 1);
 }
+
+/// The service answers every create with `Starting` (protocol.md §3.1's example, §8.3): a zero start
+/// delay means Ready at the next read, never in the create's own answer.
+#[tokio::test]
+async fn create_at_zero_start_delay_answers_starting_and_the_next_get_ready() {
+    let emu = start(fast_config()).await;
+    let client = client();
+    let token = token(&emu, &client).await;
+    let (status, body) = create(&emu, &client, &token, "instant", STANDARD_4H).await;
+    let body = body.unwrap();
+    assert_eq!(status, 201);
+    assert_eq!(body["status"], "Starting", "{body}");
+    for absent in ["hostname", "handshakePort", "arrInspectorPort", "teraflops", "error"] {
+        assert!(body.get(absent).is_none(), "{absent} in a Starting answer: {body}");
+    }
+    let resp = client
+        .get(session_url(&emu, "instant"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = json_of(resp).await;
+    assert_eq!(body["status"], "Ready", "{body}");
+    assert!(body["hostname"].is_string(), "{body}");
+}

@@ -224,3 +224,38 @@ async fn v1_validation_and_auth() {
     assert_eq!(emu.sessions()[0].size, "Premium");
     assert_eq!(emu.sessions()[0].max_lease_time_minutes, 240);
 }
+
+/// A v1 create at a zero start delay is accepted (202, which carries only the id) while the session is
+/// Starting, as the service does; the next properties read answers Ready.
+#[tokio::test]
+async fn v1_create_at_zero_start_delay_is_ready_at_the_next_read() {
+    let emu = start(fast_config()).await;
+    let client = client();
+    let token = token(&emu, &client).await;
+    let resp = client
+        .post(v1(&emu, "/create"))
+        .bearer_auth(&token)
+        .body(r#"{"size":"Standard","maxLeaseTime":"1:0:0"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    let body = json_of(resp).await;
+    assert_eq!(keys_of(&body), ["sessionId"], "{body}");
+    let sid = body["sessionId"].as_str().unwrap();
+    let props = json_of(
+        client
+            .get(v1(&emu, &format!("/{sid}/properties")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(props["sessionStatus"], "Ready", "{props}");
+    assert!(props["sessionHostname"].is_string(), "{props}");
+}
+
+fn keys_of(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}

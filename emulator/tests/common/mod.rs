@@ -8,7 +8,8 @@ use serde_json::Value;
 
 pub const API: &str = "api-version=2021-01-01";
 
-/// Fast defaults: sessions become Ready immediately.
+/// Fast defaults: no start delay, so a session is Ready from the first read after its create (the
+/// create itself answers Starting, as the service does).
 pub fn fast_config() -> EmulatorConfig {
     EmulatorConfig {
         start_delay: Duration::ZERO,

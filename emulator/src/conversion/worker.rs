@@ -1,0 +1,285 @@
+//! The storage work of one conversion: read the input and its settings file, check them, write the
+//! output files (asset, result file, info file, log; a failure leaves its result file and log), and
+//! record the result.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+
+use super::codes::{
+    CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE, INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE,
+    OUTPUT_CONTAINER_ERROR, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE, RESULT_SETTINGS_INVALID_CODE,
+    RESULT_SETTINGS_INVALID_TITLE, RESULT_UNSUPPORTED_FORMAT_CODE, RESULT_UNSUPPORTED_FORMAT_TITLE,
+};
+use super::input_checks::{check_format, check_settings};
+use super::record::{Outcome, STATUS_NOT_STARTED, STATUS_RUNNING, STATUS_SUCCEEDED};
+use super::result_files::{info_file, result_file, InfoInput, ResultError};
+use super::settings::Settings;
+use super::storage::{blob_url, send};
+use crate::blob::{sas_permissions, StorageAccount};
+use crate::shared::Shared;
+
+/// Waits until the conversion is Running, does its storage work, and records the result. Started for
+/// each new conversion, and at start-up for every unfinished one loaded from the state file.
+pub(crate) async fn worker(shared: Arc<Shared>, account: String, id: String) {
+    let key = (account, id);
+    let (settings, planned) = loop {
+        let phase = shared.store.with_conversions(|table, now| {
+            let phase = table.map.get(&key).map(|c| {
+                let status = c.state(now).0.to_string();
+                let work = (c.settings.clone(), c.planned_failure.clone());
+                (status, c.running_at_ns.saturating_sub(now), work)
+            });
+            (phase, false)
+        });
+        match phase {
+            Some((status, wait_ns, _)) if status == STATUS_NOT_STARTED => {
+                // Short naps, so that a clock advance is noticed quickly.
+                tokio::time::sleep(Duration::from_nanos(wait_ns).min(Duration::from_millis(50))).await;
+            }
+            Some((status, _, work)) if status == STATUS_RUNNING => break work,
+            _ => return,
+        }
+    };
+    let outcome = match planned {
+        Some(failure) => failure,
+        None => match run(&shared, &key.1, &settings).await {
+            Ok(()) => Outcome {
+                status: STATUS_SUCCEEDED.into(),
+                code: None,
+                message: None,
+            },
+            Err(failure) => failure,
+        },
+    };
+    tracing::debug!(target: "arr_emulator::request", "conversion {}: {:?}", key.1, outcome);
+    shared.store.with_conversions(|table, _| match table.map.get_mut(&key) {
+        Some(c) if c.outcome.is_none() && c.forced.is_none() => {
+            c.outcome = Some(outcome);
+            ((), true)
+        }
+        _ => ((), false),
+    });
+}
+
+/// What a conversion does to storage. Simulated without `--storage`.
+async fn run(shared: &Shared, id: &str, settings: &Settings) -> Result<(), Outcome> {
+    let input = &settings.input_location;
+    let output = &settings.output_location;
+    let Some(account) = &shared.storage else {
+        // Simulated storage: a missing input is one whose path says so; SAS permissions are honoured.
+        if settings.input_blob().to_ascii_lowercase().contains("missing") {
+            return Err(Outcome::failed(INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE));
+        }
+        if let Some(sas) = &input.storage_container_read_list_sas {
+            if !sas_permissions(sas).is_some_and(|p| p.contains('r')) {
+                return Err(input_refused(
+                    "the storageContainerReadListSas does not grant read access (sp=r)",
+                ));
+            }
+        }
+        if let Some(sas) = &output.storage_container_write_sas {
+            if !sas_permissions(sas).is_some_and(|p| p.contains('w') || p.contains('c')) {
+                return Err(output_refused(
+                    "the storageContainerWriteSas does not grant write access (sp=w)",
+                ));
+            }
+        }
+        return Ok(());
+    };
+    let input_blob = settings.input_blob();
+    let container = &input.storage_container_uri;
+    let read_sas = input.storage_container_read_list_sas.as_deref();
+    let (dir, file_name) = input_blob
+        .rsplit_once('/')
+        .map_or(("", input_blob.as_str()), |(d, f)| (d, f));
+    let dir = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    // The service's own id for the run, unrelated to the conversion's id (docs: result file).
+    let run = Run {
+        shared,
+        account,
+        id,
+        settings,
+        conversion_id: uuid::Uuid::new_v4().to_string(),
+    };
+    let Some(bytes) = read_blob(shared, account, container, &input_blob, read_sas).await? else {
+        let error = ResultError {
+            code: RESULT_INPUT_INVALID_CODE,
+            title: RESULT_INPUT_INVALID_TITLE,
+            details: json!({ "import error": format!("could not open the input file \"{input_blob}\"") }),
+        };
+        run.write_failure(&error).await;
+        return Err(Outcome::failed(INPUT_CONTAINER_ERROR, INPUT_MISSING_MESSAGE));
+    };
+    let model_stem = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
+    let mut settings_file = None;
+    for name in [
+        format!("{dir}{model_stem}.ConversionSettings.json"),
+        format!("{dir}conversionSettings.json"),
+    ] {
+        if let Some(content) = read_blob(shared, account, container, &name, read_sas).await? {
+            settings_file = Some((name, content));
+            break;
+        }
+    }
+    let conversion_settings = match &settings_file {
+        None => json!({}),
+        Some((name, content)) => match check_settings(content) {
+            Ok(value) => value,
+            Err(problem) => {
+                let error = ResultError {
+                    code: RESULT_SETTINGS_INVALID_CODE,
+                    title: RESULT_SETTINGS_INVALID_TITLE,
+                    details: json!({ "file": name, "path": problem.path, "problem": problem.problem }),
+                };
+                run.write_failure(&error).await;
+                return Err(Outcome::failed(CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE));
+            }
+        },
+    };
+    let format = match check_format(file_name, &bytes) {
+        Ok(format) => format,
+        Err(detail) => {
+            let error = ResultError {
+                code: RESULT_UNSUPPORTED_FORMAT_CODE,
+                title: RESULT_UNSUPPORTED_FORMAT_TITLE,
+                details: json!({ "import error": detail }),
+            };
+            run.write_failure(&error).await;
+            return Err(Outcome::failed(CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE));
+        }
+    };
+    let name = &output.output_asset_filename;
+    let now = crate::blob::iso_seconds(SystemTime::now());
+    let asset = format!(
+        "ARR-EMULATOR ASSET\nThis is not a real .arrAsset: it was made by arr-emulator, the local emulator of Azure Remote Rendering.\nconversion: {id}\ninput: {}/{input_blob}\ninput size: {} bytes\ncreated: {now}\n",
+        input.storage_container_uri.trim_end_matches('/'),
+        bytes.len()
+    );
+    let default_name = format!("{model_stem}.arrAsset");
+    let info = info_file(&InfoInput {
+        input_name: file_name,
+        custom_output_name: (*name != default_name).then_some(name.as_str()),
+        conversion_settings: &conversion_settings,
+        format: &format,
+        input_bytes: &bytes,
+    });
+    let log = format!(
+        "{now} arr-emulator conversion {id}\n{now} read {input_blob} ({} bytes)\n{now} wrote {}\n{now} conversion succeeded\n",
+        bytes.len(),
+        settings.output_blob(name)
+    );
+    let stem = run.output_stem();
+    run.write(&[
+        (name.clone(), asset.into_bytes(), "application/octet-stream"),
+        (
+            format!("{stem}.result.json"),
+            result_file(&run.conversion_id, None),
+            "application/json",
+        ),
+        (format!("{stem}.info.json"), info, "application/json"),
+        (format!("{stem}.log"), log.into_bytes(), "text/plain"),
+    ])
+    .await
+}
+
+/// One conversion's storage work against real storage.
+struct Run<'a> {
+    shared: &'a Shared,
+    account: &'a StorageAccount,
+    id: &'a str,
+    settings: &'a Settings,
+    conversion_id: String,
+}
+
+impl Run<'_> {
+    /// `outputAssetFilename` without `.arrAsset`: the name of the files beside the asset.
+    fn output_stem(&self) -> &str {
+        let name = &self.settings.output_location.output_asset_filename;
+        name.strip_suffix(".arrAsset")
+            .unwrap_or(name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s))
+    }
+
+    /// A failed conversion leaves its result file and log (no asset, no info file). A failure to write
+    /// them changes nothing: the conversion failed already.
+    async fn write_failure(&self, error: &ResultError) {
+        let now = crate::blob::iso_seconds(SystemTime::now());
+        let log = format!(
+            "{now} arr-emulator conversion {}\n{now} conversion failed: error {} ({}): {}\n",
+            self.id, error.code, error.title, error.details
+        );
+        let stem = self.output_stem();
+        let files = [
+            (
+                format!("{stem}.result.json"),
+                result_file(&self.conversion_id, Some(error)),
+                "application/json",
+            ),
+            (format!("{stem}.log"), log.into_bytes(), "text/plain"),
+        ];
+        if let Err(e) = self.write(&files).await {
+            tracing::debug!(target: "arr_emulator::request", "conversion {}: result file not written: {e:?}", self.id);
+        }
+    }
+
+    /// PUTs each file into the output container, under `blobPrefix`.
+    async fn write(&self, files: &[(String, Vec<u8>, &str)]) -> Result<(), Outcome> {
+        let output = &self.settings.output_location;
+        for (file, content, content_type) in files {
+            let blob = self.settings.output_blob(file);
+            let url = blob_url(&output.storage_container_uri, &blob);
+            let sas = output.storage_container_write_sas.as_deref();
+            let body = Some((content.clone(), *content_type));
+            match send(self.shared, self.account, "PUT", &url, sas, body).await {
+                Ok((200..=299, _)) => {}
+                Ok((404, _)) => return Err(output_refused("the output container does not exist")),
+                Ok((status, _)) => {
+                    return Err(output_refused(&format!(
+                        "writing {blob} was refused with HTTP {status}"
+                    )))
+                }
+                Err(e) => {
+                    return Err(output_refused(&format!(
+                        "the storage account could not be reached: {e}"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A blob of the input container: its bytes, None when it does not exist, or the refusal.
+async fn read_blob(
+    shared: &Shared,
+    account: &StorageAccount,
+    container: &str,
+    blob: &str,
+    sas: Option<&str>,
+) -> Result<Option<Vec<u8>>, Outcome> {
+    match send(shared, account, "GET", &blob_url(container, blob), sas, None).await {
+        Ok((200, body)) => Ok(Some(body)),
+        Ok((404, _)) => Ok(None),
+        Ok((status, _)) => Err(input_refused(&format!("reading {blob} was refused with HTTP {status}"))),
+        Err(e) => Err(input_refused(&format!("the storage account could not be reached: {e}"))),
+    }
+}
+
+fn input_refused(detail: &str) -> Outcome {
+    Outcome::failed(
+        INPUT_CONTAINER_ERROR,
+        format!("Could not read the input from the storage account: {detail}. Please make sure the input container exists and can be read and listed with the given storageContainerReadListSas or the linked storage account."),
+    )
+}
+
+fn output_refused(detail: &str) -> Outcome {
+    Outcome::failed(
+        OUTPUT_CONTAINER_ERROR,
+        format!("Could not write the conversion output to the storage account: {detail}. Please make sure the output container exists and can be written with the given storageContainerWriteSas or the linked storage account."),
+    )
+}
