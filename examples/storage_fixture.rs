@@ -20,7 +20,9 @@ use std::io::Read;
 use std::time::Duration;
 
 use arr_emulator::azurite::Azurite;
-use arr_emulator::{Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+use arr_emulator::{
+    Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE,
+};
 use serde_json::json;
 
 #[tokio::main]
@@ -39,16 +41,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .await?;
     let url = emulator.base_url();
     let output_sas = azurite.container_sas("assets", "rwl");
-    // The result file of a failed conversion, in the documented shape (get-information.md), written here
-    // until the emulator writes its own for failures.
-    let (code, title) = ("1001", "Input asset not found");
-    azurite.put_blob(
-        "assets",
-        "failed/missing.result.json",
-        json!([{"error": code, "title": title, "details": {"asset": "missing.glb"}}, {"result": "failed"}])
-            .to_string()
-            .as_bytes(),
-    )?;
+    // The emulator fails a conversion whose input is missing, with this error in its result file.
+    let (code, title) = (RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE);
     let line = json!({
         "config": {
             "endpoint": url, "stsEndpoint": url, "accountId": DEV_ACCOUNT_ID, "accountKey": DEV_ACCOUNT_KEY,

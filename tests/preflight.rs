@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use arr_emulator::azurite::{Azurite, ACCOUNT_KEY};
-use arr_emulator::{Emulator, EmulatorConfig};
+use arr_emulator::{Emulator, EmulatorConfig, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE};
 use arr_session::{
     ApiVersion, ContainerSas, ConversionSettings, ConversionStatus, ErrorKind, Finding, LintOptions, ResultsOptions,
     SasPurpose, Secret, Severity, WaitOptions,
@@ -299,15 +299,6 @@ async fn a_failed_conversion_comes_back_with_the_result_files_error_code_and_tit
     azurite.create_container("output").unwrap();
     let emulator = with_storage(&azurite).await;
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
-    // The documented shape of a failed conversion's result file (written here until the emulator
-    // writes its own for failures).
-    azurite
-        .put_blob(
-            "output",
-            "out/gone.result.json",
-            br#"[{"conversionId":"0000"},{"error":"1001","title":"Input asset not found","details":{"asset":"gone.fbx"}},{"result":"failed"}]"#,
-        )
-        .unwrap();
     let mut settings = ConversionSettings::new(
         azurite.container_url("input"),
         "gone.fbx",
@@ -331,11 +322,12 @@ async fn a_failed_conversion_comes_back_with_the_result_files_error_code_and_tit
     let error = results.error().expect("the result file's error");
     assert_eq!(
         (error.code.as_str(), error.title.as_str()),
-        ("1001", "Input asset not found")
+        (RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE)
     );
+    assert!(results.internal_conversion_id.is_some());
     assert_eq!(results.outcome.as_deref(), Some("failed"));
     let json = serde_json::to_value(&failed).unwrap();
-    assert_eq!(json["results"]["messages"][0]["title"], "Input asset not found");
+    assert_eq!(json["results"]["messages"][0]["title"], RESULT_INPUT_INVALID_TITLE);
     assert_eq!(json["results"]["resultFile"], "out/gone.result.json");
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use arr_emulator::azurite::{Azurite, ACCOUNT_KEY};
-use arr_emulator::EmulatorConfig;
+use arr_emulator::{EmulatorConfig, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE};
 use common::Emu;
 
 fn azurite() -> Azurite {
@@ -161,15 +161,6 @@ fn a_failed_conversion_prints_the_result_files_error_code_and_title() {
     let azurite = azurite();
     azurite.create_container("models-in").unwrap();
     azurite.create_container("assets-out").unwrap();
-    // The documented shape of a failed conversion's result file (written here until the emulator writes
-    // its own for failures).
-    azurite
-        .put_blob(
-            "assets-out",
-            "gone.result.json",
-            br#"[{"error":"1001","title":"Input asset not found","details":{"asset":"gone.fbx"}},{"result":"failed"}]"#,
-        )
-        .unwrap();
     let emu = linked(&azurite);
     let args = [
         "--input-container",
@@ -206,12 +197,8 @@ fn a_failed_conversion_prints_the_result_files_error_code_and_title() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr
-            .contains("  error 1001: Input asset not found {\"asset\":\"gone.fbx\"}"),
-        "{}",
-        run.stderr
-    );
+    let line = format!("  error {RESULT_INPUT_INVALID_CODE}: {RESULT_INPUT_INVALID_TITLE}");
+    assert!(run.stderr.contains(&line), "{}", run.stderr);
     let run = emu
         .arr()
         .env("ARR_STORAGE_KEY", ACCOUNT_KEY)
@@ -220,8 +207,11 @@ fn a_failed_conversion_prints_the_result_files_error_code_and_title() {
         .run();
     run.code(1);
     let conversion = run.json();
-    assert_eq!(conversion["results"]["messages"][0]["code"], "1001");
-    assert_eq!(conversion["results"]["messages"][0]["title"], "Input asset not found");
+    assert_eq!(conversion["results"]["messages"][0]["code"], RESULT_INPUT_INVALID_CODE);
+    assert_eq!(
+        conversion["results"]["messages"][0]["title"],
+        RESULT_INPUT_INVALID_TITLE
+    );
     // `conversion get` reads it too, with the storage key from the environment.
     let id = conversion["id"].as_str().unwrap();
     let run = emu
@@ -230,11 +220,7 @@ fn a_failed_conversion_prints_the_result_files_error_code_and_title() {
         .args(["conversion", "get", id])
         .run();
     run.ok();
-    assert!(
-        run.stderr.contains("  error 1001: Input asset not found"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains(&line), "{}", run.stderr);
 }
 
 #[test]
