@@ -83,7 +83,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let id = format!("example-{}", uuid::Uuid::new_v4().simple());
     client.create_conversion(&id, &settings).await?;
     println!("conversion {id} started");
-    let options = WaitOptions::default().on_conversion_progress(|c| println!("      ... {}", c.status));
+    let options =
+        WaitOptions::default().on_progress(|c: &arr_session::AssetConversion| println!("      ... {}", c.status));
     let done = client.wait_for_conversion(&id, &options).await?.into_value();
     if done.status != ConversionStatus::Succeeded {
         return Err(format!("the conversion ended {}: {:?}", done.status, done.error).into());

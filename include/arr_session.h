@@ -22,7 +22,7 @@
 
 // The version of the ABI described by `arr_session.h`. Bumped on any incompatible change; wrappers
 // compare it with `ARR_ABI_VERSION` at load time.
-#define ARR_ABI_VERSION 1
+#define ARR_ABI_VERSION 2
 
 // The longest lease the service accepts, in minutes (24 hours).
 #define ARR_MAX_LEASE_MINUTES 1440
@@ -61,7 +61,8 @@ enum arr_status
   ARR_STATUS_CANCELLED = 11,
   // The service's answer could not be read.
   ARR_STATUS_DECODE = 12,
-  // A wait ended because the session reached Error, Expired or Stopped; the last error has the session.
+  // A wait ended because the session reached Error, Expired or Stopped (the last error has the session);
+  // or, as a keeper's last call, every kept session has ended.
   ARR_STATUS_SESSION_ENDED = 13,
   // A bug: the library panicked. The call was abandoned; the process and the library live on.
   ARR_STATUS_PANIC = 14,
@@ -71,6 +72,9 @@ enum arr_status
   ARR_STATUS_BLOCKING_IN_CALLBACK = 16,
   // The client was closed (`arr_client_close`); only `arr_client_free` is left to call.
   ARR_STATUS_CLOSED = 17,
+  // The client was created in the parent process before `fork()`; create a new client in this process.
+  // Freeing it is safe and touches nothing the parent uses.
+  ARR_STATUS_FORKED = 18,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -135,7 +139,9 @@ typedef struct arr_token_request arr_token_request;
 
 // Receives the outcome of an `_async` call, exactly once: `status` is `ARR_STATUS_OK` and `json` the
 // result (a session object, an array, or `null` for stop), or another status and `json` the error object
-// (the same JSON `arr_last_error` gives). `json` is borrowed for the duration of the call.
+// (the same JSON `arr_last_error` gives). For a stream (`arr_client_keep_session`), each event comes with
+// `ARR_STATUS_OK`, and the first call with another status is the last. `json` is borrowed for the
+// duration of the call.
 typedef void (*arr_callback)(void *user_data, arr_status status, const char *json);
 
 // Asks the host for a token: `request` must be answered exactly once (within 60 s).
@@ -166,18 +172,26 @@ const char *arr_version(void);
 uint32_t arr_abi_version(void);
 
 // Closes every client (as `arr_client_close`: operations cancelled, callbacks awaited, and with
-// `"stopOwnedSessionsOnClose": true` their owned sessions stopped, each within its `closeTimeoutMs`),
-// then stops the library's threads and joins them (workers, callback and log threads). Call it before
-// unloading the library (Unity: before a domain reload and on quit). Clients created before it answer
-// `ARR_STATUS_SHUTDOWN` afterwards (free them as usual); clients created after it work normally. A
-// second call while one runs waits for it. From inside a callback it works, but the calling thread
-// cannot join itself: do not unload the library right after that. Managed hosts (Mono, .NET, Python)
+// `"stopOwnedSessionsOnClose": true` their owned sessions stopped, each within its `closeTimeoutMs`;
+// also for a client another thread is closing or freeing at the time), then stops the library's threads
+// and joins them (workers, callback and log threads). Call it before unloading the library (Unity:
+// before a domain reload and on quit). Clients created before it answer `ARR_STATUS_SHUTDOWN` afterwards
+// (free them as usual); clients created after it work normally. Managed hosts (Mono, .NET, Python)
 // should call it before the process exits: the runtime waits for threads that have run managed callbacks.
 //
+// From inside callbacks: it may be called from any thread, a library callback included, and returns.
+// It does not wait for what would wait for the calling thread (see `arr_client_close`): the callback it
+// is called from keeps running on its thread, which cannot join itself (it takes no later work and the
+// next `arr_shutdown` joins it; do not unload the library right after a shutdown made from a callback).
+// A second call while one runs waits for it, unless the first waits for the calling thread (a callback
+// calling it during a shutdown): then it returns at once, and the first finishes after that callback
+// returns. A thread still inside a callback `JOIN_TIMEOUT` (10 s) after the threads were asked to stop is
+// not joined; a warning in the log says how many.
+//
 // Ownership: clients stay owned by the caller.
-// Thread-safety: any thread.
-// Blocking: yes, until owned sessions are stopped (if configured), callbacks have returned and the
-// threads have ended.
+// Thread-safety: any thread, a library callback included.
+// Blocking: yes, until owned sessions are stopped (if configured), callbacks have returned (except as
+// above) and the threads have ended.
 void arr_shutdown(void);
 
 #if defined(ARR_SESSION_TEST_HOOKS)
@@ -252,31 +266,42 @@ arr_status arr_client_new_with_token_provider(const char *config_json,
                                               struct arr_client **out_client);
 
 // Closes a client: cancels every operation of it (blocking calls in other threads return
-// ARR_STATUS_CANCELLED; async callbacks run with ARR_STATUS_CANCELLED unless they had finished) and waits
-// for their callbacks; then, with `"stopOwnedSessionsOnClose": true`, waits for creates still at the
-// service (a service carries out a create it accepted, so its outcome decides whether there is a
-// session to stop) and stops every session the client owns, all within `closeTimeoutMs` (default 10 s).
-// From then on every call on the client returns ARR_STATUS_CLOSED, and no callback of it (token
-// callbacks included) starts. Calling it again returns ARR_STATUS_OK at once. `arr_client_free` calls
-// it when it was not called.
+// ARR_STATUS_CANCELLED; async callbacks run with ARR_STATUS_CANCELLED unless they had finished; a keeper
+// ends with its last call, ARR_STATUS_CANCELLED) and waits for their callbacks; then, with
+// `"stopOwnedSessionsOnClose": true`, waits for creates still at the service (a service carries out a
+// create it accepted, so its outcome decides whether there is a session to stop) and stops every session
+// the client owns, all within `closeTimeoutMs` (default 10 s). From then on every call on the client
+// returns ARR_STATUS_CLOSED, and no callback of it (token callbacks included) starts. Called again, or
+// while another thread closes the client (`arr_shutdown` included), it waits for that close and returns
+// ARR_STATUS_OK. `arr_client_free` calls it when it was not called.
+//
+// From inside callbacks: it may be called from any library callback (of this client or another; a
+// session, conversion, keeper, token or log callback), by many threads at once, and it returns. It never
+// waits for what would wait for the calling thread: the callback it is called from, and a callback running
+// on a thread that is itself in `arr_client_close`, `arr_client_free` or `arr_shutdown` waiting, directly
+// or through others, for the calling thread (two callbacks closing each other's clients). Those callbacks
+// may still be running when it returns, and a keeper whose event callback that is makes its last call
+// (ARR_STATUS_CANCELLED) right after that callback returns; nothing else of the client runs afterwards.
 //
 // Ownership: the client stays owned by the caller; release it with `arr_client_free`.
-// Thread-safety: any thread, also while other threads are inside blocking calls on the same client;
-// also from inside one of the client's own callbacks (that callback is not waited for).
-// Blocking: yes, until the cancelled operations' callbacks have returned and owned sessions are stopped
-// (if configured), at most about `closeTimeoutMs` for the latter.
+// Thread-safety: any thread, a library callback included (see above), also while other threads are
+// inside blocking calls on the same client. A client inherited through `fork()` answers
+// ARR_STATUS_FORKED.
+// Blocking: yes, until the cancelled operations' callbacks have returned (except as above) and owned
+// sessions are stopped (if configured), at most about `closeTimeoutMs` for the latter.
 //
 // # Safety
 // `client` must be NULL or a live client.
 arr_status arr_client_close(const struct arr_client *client);
 
-// Frees a client, closing it first if `arr_client_close` was not called (see there: operations
-// cancelled, their callbacks awaited, owned sessions stopped when configured). No callback of the client
-// runs after this returns. `arr_client_free(NULL)` does nothing. May be called from inside one of the
-// client's own callbacks.
+// Frees a client, closing it first if it was not closed (see `arr_client_close`, whose rules for calls
+// from inside callbacks apply here too). No callback of the client runs after this returns, except the
+// ones `arr_client_close` names. `arr_client_free(NULL)` does nothing. A client inherited from the
+// parent process through `fork()` is freed without touching anything the parent still uses (its
+// connections and threads are the parent's).
 //
 // Ownership: takes back the client; do not use it afterwards (no other thread may be using it).
-// Thread-safety: any thread, but only once per client.
+// Thread-safety: any thread, a library callback included, but only once per client.
 // Blocking: as `arr_client_close`.
 //
 // # Safety
@@ -418,12 +443,24 @@ arr_status arr_client_wait_for_conversion_async(const struct arr_client *client,
 
 // Details of the last failed `arr_` call on this thread, as JSON, e.g.
 // `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...","msCv":"...","retryAfterSeconds":null,"details":[]}`.
-// Returns NULL if the last call on this thread succeeded (every guarded call clears it on entry).
+// Returns NULL if the last call on this thread succeeded (every call but `arr_string_free` and this one
+// clears it on entry).
 //
 // Ownership: the caller owns the returned string and frees it with `arr_string_free`.
 // Thread-safety: per thread; any thread may call it.
 // Blocking: no.
 char *arr_last_error(void);
+
+// The HTTP status and MS-CV of the service's answer to the last call that succeeded on this thread, as
+// JSON `{"httpStatus":201,"msCv":"k3F...A.0"}`: after a blocking call, on the thread that made it; inside
+// an async callback, of that callback's operation (call it there). NULL when that call's result came
+// from no single answer (a wait for many sessions, stopping owned sessions, a token) or failed (see
+// `arr_last_error`). Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
+//
+// Ownership: the caller owns the returned string and frees it with `arr_string_free`.
+// Thread-safety: per thread; any thread may call it.
+// Blocking: no.
+char *arr_last_response(void);
 
 // Keeps a session alive: renews its lease (absolute totals computed from the service's own
 // `elapsedTimeMinutes`/`maxLeaseTimeMinutes`, so two keepers or a restart never add twice), never beyond
@@ -431,22 +468,30 @@ char *arr_last_error(void);
 // `{"extendByMinutes": 30, "renewBelowMinutes": 10, "maxTotalMinutes": 1440, "pollIntervalMs": 60000,
 // "warnAtMinutes": [10, 2]}`.
 //
-// `event_callback` receives, in order and one at a time, each event with ARR_STATUS_OK and a JSON object
-// `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`, `{"kind":"expiringSoon",
-// "remaining":9}`, `{"kind":"capReached","lease":240}`, `{"kind":"ended","status":"Expired","error":null}`,
-// `{"kind":"throttled","retryAfterSeconds":15}`, `{"kind":"retrying","message":"..."}`,
-// `{"kind":"failed","message":"...","errorKind":"not_found","httpStatus":404,"code":null}`. Then exactly
-// one last call ends the operation: ARR_STATUS_OK with
-// `null` when the session ended (or the keeper failed, after its event), ARR_STATUS_CANCELLED after
-// `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
-// `arr_shutdown` (the lease stays as it is), or another status with the error JSON. Nothing follows it.
+// A stream: `event_callback` receives each event with ARR_STATUS_OK, in order and one at a time, then
+// exactly one last call, which is the first call with any other status:
+// - events, `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`,
+//   `{"kind":"expiringSoon","remaining":9}`, `{"kind":"capReached","lease":240}`,
+//   `{"kind":"ended","status":"Expired","error":null}`, and with `"error"` the error object of
+//   `arr_last_error` (status, httpStatus, code, message, msCv, retryAfterSeconds): `{"kind":"throttled",
+//   "error":{...}}` and `{"kind":"retrying","error":{...}}` (the keeper carries on), `{"kind":"failed",
+//   "error":{...}}` (it stops keeping that session: unknown session, refused credentials);
+// - the last call: ARR_STATUS_SESSION_ENDED with `null` once no session is left to keep (each one
+//   ended or failed, as its event said); ARR_STATUS_CANCELLED with the error object after
+//   `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
+//   `arr_shutdown` (the lease stays as it is); or another status with the error object. Nothing follows.
+//
+// Cancel, close, free and shutdown may be called from anywhere, this callback included: called from
+// inside an event, they end the keeper there (no further event), and the last call comes right after
+// that event's callback returns.
 //
 // Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
 // Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
 // Blocking: no.
 //
 // # Safety
-// Pointers must be NULL or valid as described; `user_data` must be usable from library threads.
+// Pointers must be NULL or valid as described; `user_data` must be usable from library threads until the
+// last call has returned.
 arr_status arr_client_keep_session(const struct arr_client *client,
                                    const char *session_id,
                                    const char *options_json,
@@ -454,13 +499,32 @@ arr_status arr_client_keep_session(const struct arr_client *client,
                                    void *user_data,
                                    uint64_t *out_operation_id);
 
+// Keeps many sessions alive with one list request per poll (plus a GET for a session the list no longer
+// shows, to learn how it ended). `session_ids_json`: `["a", "b"]`. As `arr_client_keep_session`
+// otherwise: the events name their session (`sessionId`), and the last call, ARR_STATUS_SESSION_ENDED,
+// comes once every one of them has ended or failed.
+//
+// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
+// Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_keep_session`.
+arr_status arr_client_keep_sessions(const struct arr_client *client,
+                                    const char *session_ids_json,
+                                    const char *options_json,
+                                    arr_callback event_callback,
+                                    void *user_data,
+                                    uint64_t *out_operation_id);
+
 // Sends the library's log lines at `max_level` (an `arr_log_level`) or more severe to `callback`; a NULL callback or
 // `ARR_LOG_LEVEL_OFF` turns logging off. Lines name method, path, status, MS-CV and duration of each
 // request; account keys, tokens and Authorization headers never appear.
 //
 // Lines are delivered in order from one library thread (never a runtime worker); the callback may call
 // `arr_set_log_callback` itself. When this function returns, a line being delivered to the previous
-// callback has been delivered (unless called from inside the log callback), so its `user_data` may go.
+// callback has been delivered, so its `user_data` may go; called from inside a library callback (the log
+// callback included), it does not wait for that.
 //
 // Ownership: `user_data` is passed back untouched and must stay valid until logging is turned off.
 // Thread-safety: the callback is called from the library's log thread; set the callback from any thread.
@@ -787,7 +851,8 @@ arr_status arr_client_list_sessions_async(const struct arr_client *client,
                                           void *user_data,
                                           uint64_t *out_operation_id);
 
-// Frees a string returned by this library. `arr_string_free(NULL)` does nothing.
+// Frees a string returned by this library. `arr_string_free(NULL)` does nothing. Unlike every other
+// call, it leaves `arr_last_error()` as it is.
 //
 // Ownership: takes back a string the library gave to the caller; do not use it afterwards, and never
 // pass a string from anywhere else.

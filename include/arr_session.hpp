@@ -8,6 +8,7 @@
 #define ARR_SESSION_HPP
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,7 +36,8 @@ inline std::string take_string(char *s) {
     return owned ? std::string(owned.get()) : std::string();
 }
 
-/// The outcome of a call: a status and, on failure, the error JSON (see arr_last_error).
+/// The outcome of a call: a status and, on failure, the error JSON (see arr_last_error); on success, the
+/// service's answer behind it (see arr_last_response).
 class Status {
   public:
     Status() = default;
@@ -43,16 +45,27 @@ class Status {
 
     /// The failure of the last call on this thread, read from arr_last_error().
     static Status from_last_error(arr_status status) { return Status(status, take_string(arr_last_error())); }
+    /// The success of the last call on this thread, with arr_last_response() (also inside an async
+    /// callback, for its operation).
+    static Status from_last_response() {
+        Status status;
+        status.response_json_ = take_string(arr_last_response());
+        return status;
+    }
 
     bool ok() const noexcept { return status_ == ARR_STATUS_OK; }
     explicit operator bool() const noexcept { return ok(); }
     arr_status code() const noexcept { return status_; }
     /// `{"status":"ARR_STATUS_...","httpStatus":..,"code":..,"message":..,"msCv":..,...}`, empty on success.
     const std::string &error_json() const noexcept { return error_json_; }
+    /// On success, `{"httpStatus":201,"msCv":"..."}` of the service's answer, or empty when the result came
+    /// from no single answer.
+    const std::string &response_json() const noexcept { return response_json_; }
 
   private:
     arr_status status_ = ARR_STATUS_OK;
     std::string error_json_;
+    std::string response_json_;
 };
 
 #ifdef ARR_SESSION_HAS_EXCEPTIONS
@@ -71,7 +84,7 @@ class Error : public std::runtime_error {
 template <class T>
 class Result {
   public:
-    Result(T value) : value_(std::move(value)) {}
+    Result(T value, Status status = Status()) : value_(std::move(value)), status_(std::move(status)) {}
     Result(Status status) : status_(std::move(status)) {}
 
     bool ok() const noexcept { return value_.has_value(); }
@@ -111,7 +124,8 @@ inline Result<std::string> string_call(Call call) {
     char *out = nullptr;
     arr_status status = call(&out);
     if (status != ARR_STATUS_OK) return Status::from_last_error(status);
-    return take_string(out);
+    std::string value = take_string(out);
+    return Result<std::string>(std::move(value), Status::from_last_response());
 }
 
 /// The C callback: hands the outcome to the heap-allocated std::function and deletes it (exactly once).
@@ -124,7 +138,7 @@ extern "C" inline void trampoline(void *user_data, arr_status status, const char
     try {
 #endif
         std::string text = json ? json : "";
-        Status outcome = status == ARR_STATUS_OK ? Status() : Status(status, text);
+        Status outcome = status == ARR_STATUS_OK ? Status::from_last_response() : Status(status, text);
         (*callback)(outcome, text);
 #ifdef ARR_SESSION_HAS_EXCEPTIONS
     } catch (...) {
@@ -133,11 +147,12 @@ extern "C" inline void trampoline(void *user_data, arr_status status, const char
 #endif
 }
 
-/// The C callback of a stream (arr_client_keep_session): calls the std::function for every event and
-/// deletes it after the last call (a non-OK status, or OK with "null"). noexcept, like `trampoline`.
+/// The C callback of a stream (arr_client_keep_session[s]): calls the std::function for every event and
+/// deletes it after the last call, the first with a status other than OK. noexcept, like `trampoline`: an
+/// event that cannot be copied (out of memory) is dropped, and the stream goes on.
 extern "C" inline void event_trampoline(void *user_data, arr_status status, const char *json) noexcept {
     auto *callback = static_cast<Callback *>(user_data);
-    bool last = status != ARR_STATUS_OK || (json != nullptr && std::string(json) == "null");
+    const bool last = status != ARR_STATUS_OK;
 #ifdef ARR_SESSION_HAS_EXCEPTIONS
     try {
 #endif
@@ -151,7 +166,11 @@ extern "C" inline void event_trampoline(void *user_data, arr_status status, cons
     if (last) delete callback;
 }
 
-/// Starts an async call; if starting fails, the callback is destroyed unused and the failure returned.
+/// An optional JSON argument: NULL when empty.
+inline const char *or_null(const std::string &json) noexcept { return json.empty() ? nullptr : json.c_str(); }
+
+/// Starts an async call or a stream; if starting fails, the callback is destroyed unused and the failure
+/// returned.
 template <class Start>
 inline Result<std::uint64_t> start_async(Callback callback, Start start) {
     auto *state = new Callback(std::move(callback));
@@ -205,13 +224,11 @@ class Client {
     }
     /// wait_options_json: empty for defaults, or {"timeoutMs":600000,"pollIntervalMs":2000}.
     Result<std::string> wait_until_ready(const std::string &id, const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
-        return detail::string_call([&](char **out) { return arr_client_wait_until_ready(get(), id.c_str(), options, out); });
+        return detail::string_call([&](char **out) { return arr_client_wait_until_ready(get(), id.c_str(), detail::or_null(wait_options_json), out); });
     }
     /// ids_json: ["a","b"]. Returns one {"id","status","session"|"error"} per id.
     Result<std::string> wait_for_sessions(const std::string &ids_json, const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
-        return detail::string_call([&](char **out) { return arr_client_wait_for_sessions(get(), ids_json.c_str(), options, out); });
+        return detail::string_call([&](char **out) { return arr_client_wait_for_sessions(get(), ids_json.c_str(), detail::or_null(wait_options_json), out); });
     }
 
     /// Asset conversions (api-version 2021-01-01). settings_json is the REST conversion_settings:
@@ -231,9 +248,8 @@ class Client {
     }
     /// Waits until Succeeded, Failed or Cancelled and returns the conversion in that state.
     Result<std::string> wait_for_conversion(const std::string &id, const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
         return detail::string_call(
-            [&](char **out) { return arr_client_wait_for_conversion(get(), id.c_str(), options, out); });
+            [&](char **out) { return arr_client_wait_for_conversion(get(), id.c_str(), detail::or_null(wait_options_json), out); });
     }
 
     /// `{"accessToken":"..."}`: a valid Mixed Reality access token (a secret; never log it).
@@ -262,9 +278,8 @@ class Client {
     }
     Result<std::uint64_t> wait_until_ready_async(const std::string &id, Callback callback,
                                                  const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
-            return arr_client_wait_until_ready_async(get(), id.c_str(), options, detail::trampoline, state, op);
+            return arr_client_wait_until_ready_async(get(), id.c_str(), detail::or_null(wait_options_json), detail::trampoline, state, op);
         });
     }
     Result<std::uint64_t> update_session_async(const std::string &id, std::uint32_t max_lease_minutes,
@@ -285,9 +300,8 @@ class Client {
     }
     Result<std::uint64_t> wait_for_sessions_async(const std::string &ids_json, Callback callback,
                                                   const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
-            return arr_client_wait_for_sessions_async(get(), ids_json.c_str(), options, detail::trampoline, state, op);
+            return arr_client_wait_for_sessions_async(get(), ids_json.c_str(), detail::or_null(wait_options_json), detail::trampoline, state, op);
         });
     }
     Result<std::uint64_t> stop_session_async(const std::string &id, Callback callback) const {
@@ -296,20 +310,25 @@ class Client {
         });
     }
     /// Keeps the session alive (arr_client_keep_session): `on_event` runs for each event (status OK, the
-    /// event JSON), one at a time and in order, then once more to end the operation (OK with "null" when
-    /// the session ended, ARR_STATUS_CANCELLED after cancel()/close). options_json: empty for defaults, or
+    /// event JSON), one at a time and in order, then once more to end the operation, with another status:
+    /// ARR_STATUS_SESSION_ENDED when the session ended, ARR_STATUS_CANCELLED after cancel()/close().
+    /// options_json: empty for defaults, or
     /// {"extendByMinutes":30,"renewBelowMinutes":10,"maxTotalMinutes":240,"warnAtMinutes":[10,2]}.
     Result<std::uint64_t> keep_session(const std::string &id, Callback on_event,
                                        const std::string &options_json = "") const {
-        const char *options = options_json.empty() ? nullptr : options_json.c_str();
-        auto *state = new Callback(std::move(on_event));
-        std::uint64_t operation = 0;
-        arr_status status = arr_client_keep_session(get(), id.c_str(), options, detail::event_trampoline, state, &operation);
-        if (status != ARR_STATUS_OK) {
-            delete state;
-            return Status::from_last_error(status);
-        }
-        return operation;
+        return detail::start_async(std::move(on_event), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_keep_session(get(), id.c_str(), detail::or_null(options_json), detail::event_trampoline,
+                                           state, op);
+        });
+    }
+    /// Keeps many sessions alive with one list request per poll (arr_client_keep_sessions): as keep_session,
+    /// the events naming their session; ids_json: ["a","b"].
+    Result<std::uint64_t> keep_sessions(const std::string &ids_json, Callback on_event,
+                                        const std::string &options_json = "") const {
+        return detail::start_async(std::move(on_event), [&](Callback *state, std::uint64_t *op) {
+            return arr_client_keep_sessions(get(), ids_json.c_str(), detail::or_null(options_json),
+                                            detail::event_trampoline, state, op);
+        });
     }
     Result<std::uint64_t> create_conversion_async(const std::string &id, const std::string &settings_json,
                                                   Callback callback) const {
@@ -330,9 +349,8 @@ class Client {
     }
     Result<std::uint64_t> wait_for_conversion_async(const std::string &id, Callback callback,
                                                     const std::string &wait_options_json = "") const {
-        const char *options = wait_options_json.empty() ? nullptr : wait_options_json.c_str();
         return detail::start_async(std::move(callback), [&](Callback *state, std::uint64_t *op) {
-            return arr_client_wait_for_conversion_async(get(), id.c_str(), options, detail::trampoline, state, op);
+            return arr_client_wait_for_conversion_async(get(), id.c_str(), detail::or_null(wait_options_json), detail::trampoline, state, op);
         });
     }
     /// Closes the client (arr_client_close): every operation is cancelled (blocking calls on other threads

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Session;
+use crate::session::Session;
 
 /// What went wrong, in the terms a caller acts on.
 #[non_exhaustive]
@@ -47,22 +47,23 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// A stable lower-case name, used in logs and by the CLI's JSON output.
+    /// The kind's name in every JSON the library writes (error objects, keeper events, the CLI's JSON) and
+    /// in the C ABI's status constants: `ARR_STATUS_NOT_FOUND`.
     pub fn as_str(self) -> &'static str {
         match self {
-            ErrorKind::InvalidArgument => "invalid_argument",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::Unauthorized => "unauthorized",
-            ErrorKind::Forbidden => "forbidden",
-            ErrorKind::Throttled => "throttled",
-            ErrorKind::Service => "service",
-            ErrorKind::Network => "network",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Cancelled => "cancelled",
-            ErrorKind::Decode => "decode",
-            ErrorKind::SessionEnded => "session_ended",
-            ErrorKind::Closed => "closed",
+            ErrorKind::InvalidArgument => "ARR_STATUS_INVALID_ARGUMENT",
+            ErrorKind::NotFound => "ARR_STATUS_NOT_FOUND",
+            ErrorKind::Conflict => "ARR_STATUS_CONFLICT",
+            ErrorKind::Unauthorized => "ARR_STATUS_UNAUTHORIZED",
+            ErrorKind::Forbidden => "ARR_STATUS_FORBIDDEN",
+            ErrorKind::Throttled => "ARR_STATUS_THROTTLED",
+            ErrorKind::Service => "ARR_STATUS_SERVICE_ERROR",
+            ErrorKind::Network => "ARR_STATUS_NETWORK",
+            ErrorKind::Timeout => "ARR_STATUS_TIMEOUT",
+            ErrorKind::Cancelled => "ARR_STATUS_CANCELLED",
+            ErrorKind::Decode => "ARR_STATUS_DECODE",
+            ErrorKind::SessionEnded => "ARR_STATUS_SESSION_ENDED",
+            ErrorKind::Closed => "ARR_STATUS_CLOSED",
         }
     }
 
@@ -340,6 +341,62 @@ impl fmt::Debug for Error {
             .field("retry_after", &self.inner.retry_after)
             .field("session", &self.inner.session.as_ref().map(|s| &s.id))
             .finish()
+    }
+}
+
+/// Two errors are equal when they say the same: kind, message, HTTP status, service error, MS-CV,
+/// `Retry-After` and argument (not the underlying cause).
+impl PartialEq for Error {
+    fn eq(&self, other: &Error) -> bool {
+        let (a, b) = (&self.inner, &other.inner);
+        (
+            a.kind,
+            &a.message,
+            a.http_status,
+            &a.service_error,
+            &a.ms_cv,
+            a.retry_after,
+            &a.argument,
+        ) == (
+            b.kind,
+            &b.message,
+            b.http_status,
+            &b.service_error,
+            &b.ms_cv,
+            b.retry_after,
+            &b.argument,
+        )
+    }
+}
+
+/// The error object every JSON the library writes uses (the C ABI's `arr_last_error`, async callbacks,
+/// keeper events, the CLI): `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...",
+/// "argument":null,"msCv":"...","retryAfterSeconds":null,"details":[]}`, plus `target`, `innerError` and
+/// `session` when known.
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let inner = &self.inner;
+        let service = inner.service_error.as_ref();
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("status", inner.kind.as_str())?;
+        map.serialize_entry("httpStatus", &inner.http_status)?;
+        map.serialize_entry("code", &self.code())?;
+        map.serialize_entry("message", &inner.message)?;
+        map.serialize_entry("argument", &inner.argument)?;
+        map.serialize_entry("msCv", &inner.ms_cv)?;
+        map.serialize_entry("retryAfterSeconds", &inner.retry_after.map(|d| d.as_secs_f64()))?;
+        map.serialize_entry("details", service.map_or(&[][..], |s| &s.details))?;
+        if let Some(target) = service.and_then(|s| s.target.as_ref()) {
+            map.serialize_entry("target", target)?;
+        }
+        if let Some(inner_error) = service.and_then(|s| s.inner_error.as_ref()) {
+            map.serialize_entry("innerError", inner_error)?;
+        }
+        if let Some(session) = &inner.session {
+            map.serialize_entry("session", session)?;
+        }
+        map.end()
     }
 }
 

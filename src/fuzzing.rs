@@ -2,7 +2,7 @@
 //! client does and must never panic, whatever the input. Not part of the supported API.
 
 use crate::error::{Result, ServiceError};
-use crate::model::Session;
+use crate::session::Session;
 
 /// The config parser and the checks `Client::new` runs.
 pub fn config(text: &str) -> Result<()> {

@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
-use crate::model::{validate_session_id, Session, SessionStatus, MAX_LEASE_MINUTES};
+use crate::resource_id::validate_session_id;
+use crate::session::{Session, SessionStatus, MAX_LEASE_MINUTES};
 use crate::wait::is_transient;
 
 /// How a keeper renews and warns. All durations are minutes of lease, as the service counts them.
@@ -156,26 +157,21 @@ pub enum KeepEventKind {
         /// Its error, for `Error`.
         error: Option<ServiceError>,
     },
-    /// The service throttled a request; the keeper waits as asked and carries on.
+    /// The service throttled a request; the keeper waits as long as it asked and carries on.
     Throttled {
-        /// What the service asked, in seconds.
-        retry_after_seconds: Option<f64>,
+        /// The throttling answer (its `retry_after()` says how long was asked).
+        error: Error,
     },
     /// A request failed in a way that may pass; the keeper carries on.
     Retrying {
         /// What failed.
-        message: String,
+        error: Error,
     },
-    /// The keeper cannot go on (the session is unknown, or credentials were refused); it stops.
+    /// The keeper cannot go on with this session (it is unknown, or credentials were refused) and stops
+    /// keeping it.
     Failed {
         /// Why.
-        message: String,
-        /// The error's kind (`not_found`, `unauthorized`, ...; see [`ErrorKind::as_str`]).
-        error_kind: String,
-        /// The HTTP status, when the service answered.
-        http_status: Option<u16>,
-        /// The service's error code, when it gave one.
-        code: Option<String>,
+        error: Error,
     },
 }
 
@@ -352,10 +348,13 @@ impl Keeper {
         while !self.tracked.is_empty() {
             let delay = match self.observe().await {
                 Ok(seen) => {
+                    let mut delay = self.options.poll_interval;
                     for (id, session) in seen {
-                        self.handle(&id, session).await;
+                        if let Some(asked) = self.handle(&id, session).await {
+                            delay = delay.max(asked);
+                        }
                     }
-                    self.options.poll_interval
+                    delay
                 }
                 Err(e) if stops_the_keeper(&e) => return,
                 Err(e) => self.trouble(None, &e),
@@ -390,32 +389,25 @@ impl Keeper {
         Ok(seen)
     }
 
-    async fn handle(&mut self, id: &str, session: Result<Session>) {
+    /// Acts on one session as the service reported it. Returns how long to wait before the next look
+    /// when the service asked for longer than the poll interval (throttling).
+    #[must_use = "a delay the service asked for must be waited"]
+    async fn handle(&mut self, id: &str, session: Result<Session>) -> Option<Duration> {
         let session = match session {
             Ok(session) => session,
-            Err(e) if is_transient(&e) => {
-                self.trouble(Some(id), &e);
-                return;
-            }
+            Err(e) if is_transient(&e) => return Some(self.trouble(Some(id), &e)),
             Err(e) if stops_the_keeper(&e) => {
                 self.tracked.clear();
-                return;
+                return None;
             }
             Err(e) => {
-                self.emit(
-                    id,
-                    KeepEventKind::Failed {
-                        message: e.to_string(),
-                        error_kind: e.kind().as_str().to_owned(),
-                        http_status: e.http_status(),
-                        code: e.code().map(str::to_owned),
-                    },
-                );
+                self.emit(id, KeepEventKind::Failed { error: e });
                 self.tracked.remove(id);
-                return;
+                return None;
             }
         };
         let mut lease = session.max_lease_time_minutes;
+        let mut delay = None;
         match plan(&session, &self.options) {
             Plan::Ended => {
                 self.emit(
@@ -426,7 +418,7 @@ impl Keeper {
                     },
                 );
                 self.tracked.remove(id);
-                return;
+                return None;
             }
             Plan::Extend { from, to } => match self.client.update_session_applied(id, to).await {
                 Ok((updated, applied)) => {
@@ -438,12 +430,10 @@ impl Keeper {
                     }
                     lease = Some(now);
                 }
-                Err(e) if is_transient(&e) => {
-                    self.trouble(Some(id), &e);
-                }
+                Err(e) if is_transient(&e) => delay = Some(self.trouble(Some(id), &e)),
                 // A session that ended meanwhile is seen as ended at the next poll.
                 Err(e) if matches!(e.kind(), ErrorKind::InvalidArgument | ErrorKind::Conflict) => {}
-                Err(e) => self.emit(id, KeepEventKind::Retrying { message: e.to_string() }),
+                Err(e) => self.emit(id, KeepEventKind::Retrying { error: e }),
             },
             Plan::Wait => {}
         }
@@ -453,23 +443,22 @@ impl Keeper {
                 self.emit(id, kind);
             }
         }
+        delay
     }
 
     /// Reports transient trouble and says how long to wait before the next look.
+    #[must_use = "a delay the service asked for must be waited"]
     fn trouble(&self, id: Option<&str>, error: &Error) -> Duration {
         let ids: Vec<String> = match id {
             Some(id) => vec![id.to_owned()],
             None => self.tracked.keys().cloned().collect(),
         };
         for id in &ids {
+            let error = error.clone();
             let kind = if error.kind() == ErrorKind::Throttled {
-                KeepEventKind::Throttled {
-                    retry_after_seconds: error.retry_after().map(|d| d.as_secs_f64()),
-                }
+                KeepEventKind::Throttled { error }
             } else {
-                KeepEventKind::Retrying {
-                    message: error.to_string(),
-                }
+                KeepEventKind::Retrying { error }
             };
             self.emit(id, kind);
         }
@@ -480,7 +469,7 @@ impl Keeper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SessionSize;
+    use crate::session::SessionSize;
 
     fn session(status: SessionStatus, lease: u32, elapsed: u32) -> Session {
         Session {

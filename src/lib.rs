@@ -46,21 +46,27 @@
 mod auth;
 mod client;
 mod config;
+mod config_sources;
 mod conversion;
-mod conversions;
+mod conversion_calls;
 mod credentials;
+mod endpoints;
 mod error;
 /// Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`); not part of the supported API.
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
-mod guard;
 mod json_fields;
 mod lease;
-mod model;
+mod owned_sessions;
 mod preflight;
+mod proxy;
+mod resource_id;
+mod response;
 mod retry;
 mod secret;
+mod session;
+mod session_calls;
 mod transport;
 mod wait;
 mod wire;
@@ -69,24 +75,24 @@ mod wire;
 mod property_tests;
 
 pub use client::Client;
-pub use config::{ApiVersion, ClientConfig, ClientConfigBuilder, ProxySetting};
+pub use config::{ApiVersion, ClientConfig, ClientConfigBuilder};
 pub use conversion::{
     AssetConversion, ConversionInputSettings, ConversionOutput, ConversionOutputSettings, ConversionSettings,
     ConversionStatus,
 };
-pub use conversions::CONVERSION_POLL_INTERVAL;
+pub use conversion_calls::CONVERSION_POLL_INTERVAL;
 pub use credentials::{Credential, TokenProvider};
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub use lease::{KeepEvent, KeepEventKind, KeepOptions, SessionKeeper};
-pub use model::{
-    validate_conversion_id, validate_lease, validate_session_id, CreateSessionOptions, Response, Session, SessionSize,
-    SessionStatus, MAX_LEASE_MINUTES,
-};
 pub use preflight::{
     check_settings, has_errors, ContainerSas, ConversionResults, Finding, InputLint, LintOptions, ResultMessage,
     ResultsOptions, SasPurpose, SettingsFileKind, Severity, DEFAULT_SAS_LIFETIME, DEFAULT_SCAN_BYTES,
 };
+pub use proxy::ProxySetting;
+pub use resource_id::{validate_conversion_id, validate_session_id};
+pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use session::{validate_lease, CreateSessionOptions, Session, SessionSize, SessionStatus, MAX_LEASE_MINUTES};
 pub use tokio_util::sync::CancellationToken;
-pub use wait::{ConversionProgressFn, ProgressFn, WaitOptions, PREMIUM_POLL_INTERVAL, STANDARD_POLL_INTERVAL};
+pub use wait::{ProgressFn, WaitOptions, PREMIUM_POLL_INTERVAL, STANDARD_POLL_INTERVAL};

@@ -10,8 +10,9 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYP
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
-use crate::config::{ClientConfig, ProxySetting};
+use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
+use crate::proxy::ProxySetting;
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::secret::Secret;
 
@@ -114,7 +115,7 @@ impl Request {
 }
 
 /// The value of an `Authorization: Bearer …` header, built once per credential or token rather than on
-/// every request (the attribution run found rebuilding it cost ~5 k instructions a call). Marked sensitive:
+/// every request (README, Performance). Marked sensitive:
 /// its `Debug` prints `Sensitive`, never the value.
 #[derive(Clone, Debug)]
 pub(crate) struct Bearer(HeaderValue);

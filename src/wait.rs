@@ -1,4 +1,5 @@
-//! Waiting for sessions to become Ready: one session by polling it, many sessions with one list per poll.
+//! Waiting: one engine for sessions (until Ready) and conversions (until they finish), for one resource by
+//! polling it and for many with one list per poll. What "done" means is the [`Awaited`] resource's to say.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -7,7 +8,8 @@ use std::time::Duration;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{validate_session_id, Response, Session, SessionSize};
+use crate::response::Response;
+use crate::session::Session;
 use tokio_util::sync::CancellationToken;
 
 /// Poll interval for Standard sessions when none is configured (the .NET and JS SDKs' value).
@@ -15,43 +17,60 @@ pub const STANDARD_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// Poll interval for Premium (and unknown) sizes, which start more slowly.
 pub const PREMIUM_POLL_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Called with each session state seen while waiting (for progress displays).
-pub type ProgressFn = Arc<dyn Fn(&Session) + Send + Sync>;
+/// Called with each state seen while waiting (for progress displays): a [`Session`] or an
+/// [`crate::AssetConversion`].
+pub type ProgressFn<T = Session> = Arc<dyn Fn(&T) + Send + Sync>;
 
-/// Called with each conversion state seen while waiting.
-pub type ConversionProgressFn = Arc<dyn Fn(&crate::conversion::AssetConversion) + Send + Sync>;
-
-/// How long and how often to wait.
+/// How long and how often to wait, for a session (`WaitOptions`) or a conversion
+/// (`WaitOptions<AssetConversion>`).
 #[non_exhaustive]
-#[derive(Clone, Default)]
-pub struct WaitOptions {
-    /// Give up after this long with [`ErrorKind::Timeout`]. `None` waits until a terminal state.
+pub struct WaitOptions<T = Session> {
+    /// Give up after this long with [`ErrorKind::Timeout`]. `None` waits until the end.
     pub timeout: Option<Duration>,
     /// Overrides the client's poll interval.
     pub poll_interval: Option<Duration>,
-    /// Cancelling it ends the wait with [`ErrorKind::Cancelled`] (the session keeps running).
+    /// Cancelling it ends the wait with [`ErrorKind::Cancelled`] (what is waited for carries on).
     pub cancel: Option<CancellationToken>,
     /// Called with each state seen.
-    pub on_progress: Option<ProgressFn>,
-    /// Called with each conversion state seen while waiting for conversions.
-    pub on_conversion_progress: Option<ConversionProgressFn>,
+    pub on_progress: Option<ProgressFn<T>>,
 }
 
-impl std::fmt::Debug for WaitOptions {
+impl<T> Default for WaitOptions<T> {
+    fn default() -> WaitOptions<T> {
+        WaitOptions {
+            timeout: None,
+            poll_interval: None,
+            cancel: None,
+            on_progress: None,
+        }
+    }
+}
+
+impl<T> Clone for WaitOptions<T> {
+    fn clone(&self) -> WaitOptions<T> {
+        WaitOptions {
+            timeout: self.timeout,
+            poll_interval: self.poll_interval,
+            cancel: self.cancel.clone(),
+            on_progress: self.on_progress.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for WaitOptions<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WaitOptions")
             .field("timeout", &self.timeout)
             .field("poll_interval", &self.poll_interval)
             .field("cancel", &self.cancel.is_some())
             .field("on_progress", &self.on_progress.is_some())
-            .field("on_conversion_progress", &self.on_conversion_progress.is_some())
             .finish()
     }
 }
 
-impl WaitOptions {
+impl<T> WaitOptions<T> {
     /// Waits at most `timeout`.
-    pub fn with_timeout(timeout: Duration) -> WaitOptions {
+    pub fn with_timeout(timeout: Duration) -> WaitOptions<T> {
         WaitOptions {
             timeout: Some(timeout),
             ..WaitOptions::default()
@@ -60,7 +79,7 @@ impl WaitOptions {
 
     /// Reads the JSON form the C ABI and the bindings pass: `{"timeoutMs"?: 600000, "pollIntervalMs"?:
     /// 2000}`. Unknown keys and bad values are refused with an error naming the key.
-    pub fn from_json(text: &str) -> Result<WaitOptions> {
+    pub fn from_json(text: &str) -> Result<WaitOptions<T>> {
         let mut map = crate::json_fields::object(text, "waitOptions")?;
         let mut fields = crate::json_fields::Fields::new(&mut map, "");
         let options = WaitOptions {
@@ -77,55 +96,77 @@ impl WaitOptions {
     }
 
     /// Polls every `interval` instead of the client's interval.
-    pub fn poll_interval(mut self, interval: Duration) -> WaitOptions {
+    pub fn poll_interval(mut self, interval: Duration) -> WaitOptions<T> {
         self.poll_interval = Some(interval);
         self
     }
 
     /// Ends the wait when `token` is cancelled.
-    pub fn cancel(mut self, token: CancellationToken) -> WaitOptions {
+    pub fn cancel(mut self, token: CancellationToken) -> WaitOptions<T> {
         self.cancel = Some(token);
         self
     }
 
-    /// Calls `progress` with each conversion state seen (conversion waits).
-    pub fn on_conversion_progress(
-        mut self,
-        progress: impl Fn(&crate::conversion::AssetConversion) + Send + Sync + 'static,
-    ) -> WaitOptions {
-        self.on_conversion_progress = Some(Arc::new(progress));
-        self
-    }
-
     /// Calls `progress` with each state seen.
-    pub fn on_progress(mut self, progress: impl Fn(&Session) + Send + Sync + 'static) -> WaitOptions {
+    pub fn on_progress(mut self, progress: impl Fn(&T) + Send + Sync + 'static) -> WaitOptions<T> {
         self.on_progress = Some(Arc::new(progress));
         self
     }
 }
 
+/// What a wait waits for: a resource of the service, read by id (one) or listed (many), whose state says
+/// when waiting is over.
+pub(crate) trait Awaited: Clone + Send + Sync + 'static {
+    /// What it is called in messages: `"session"`.
+    const NOUN: &'static str;
+    /// What the wait is for: `"become Ready"`.
+    const GOAL: &'static str;
+
+    fn validate_id(id: &str) -> Result<()>;
+    fn id(&self) -> &str;
+    /// How the wait ends in this state (`ms_cv`: the answer's, for the error), or `None` to go on.
+    fn outcome(&self, ms_cv: Option<String>) -> Option<Result<Self>>;
+    /// The poll interval when neither the wait nor the client sets one (`None`: nothing seen yet).
+    fn default_interval(seen: Option<&Self>) -> Duration;
+    /// A wait-timeout error, with what was last seen where the error can carry it.
+    fn timed_out(error: Error, last_seen: Option<Self>) -> Error;
+    fn get(client: &Client, id: &str) -> impl Future<Output = Result<Response<Self>>> + Send;
+    fn list(client: &Client) -> impl Future<Output = Result<Vec<Self>>> + Send;
+}
+
 impl Client {
-    /// Polls the session until it is Ready. Fails with [`ErrorKind::SessionEnded`] (carrying the session and
-    /// its `error`) when it reaches Error, Expired or Stopped; with `Timeout` or `Cancelled` per `options`.
-    /// Throttling and transient failures do not end the wait: it backs off (honouring `Retry-After`) and
-    /// polls again. Cancelling or timing out stops waiting only; the session keeps running.
-    pub async fn wait_until_ready(&self, id: &str, options: &WaitOptions) -> Result<Response<Session>> {
-        validate_session_id(id)?;
-        let last_seen: Mutex<Option<Session>> = Mutex::new(None);
+    fn interval<T: Awaited>(&self, options: &WaitOptions<T>, seen: Option<&T>) -> Duration {
+        options
+            .poll_interval
+            .or(self.config().poll_interval)
+            .unwrap_or_else(|| T::default_interval(seen))
+    }
+
+    /// After a transient failure: the service's `Retry-After` if it asked for longer, else the interval.
+    fn backoff<T: Awaited>(&self, options: &WaitOptions<T>, error: &Error) -> Duration {
+        let interval = self.interval(options, None);
+        error.retry_after().map_or(interval, |after| after.max(interval))
+    }
+
+    /// Polls `id` until its state ends the wait (see [`Awaited::outcome`]). Throttling and transient
+    /// failures do not end it: it backs off (honouring `Retry-After`) and polls again. The timeout and
+    /// cancellation of `options` end it (never what is waited for), as does closing the client.
+    pub(crate) async fn wait_one<T: Awaited>(&self, id: &str, options: &WaitOptions<T>) -> Result<Response<T>> {
+        T::validate_id(id)?;
+        let last_seen: Mutex<Option<T>> = Mutex::new(None);
         let polling = async {
             loop {
-                let delay = match self.get_session(id).await {
+                let delay = match T::get(self, id).await {
                     Ok(response) => {
                         if let Some(progress) = &options.on_progress {
                             progress(&response.value);
                         }
-                        if response.value.status.is_ready() {
-                            return Ok(response);
+                        match response.value.outcome(response.ms_cv.clone()) {
+                            Some(Ok(_)) => return Ok(response),
+                            Some(Err(e)) => return Err(e),
+                            None => {}
                         }
-                        if response.value.status.is_terminal() {
-                            return Err(Error::session_ended(response.value, response.ms_cv));
-                        }
-                        let delay = self.poll_interval(options, &response.value.size);
+                        let delay = self.interval(options, Some(&response.value));
                         *last_seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(response.value);
                         delay
                     }
@@ -135,79 +176,66 @@ impl Client {
                 tokio::time::sleep(delay).await;
             }
         };
-        self.until_closed(bounded(
-            polling,
-            options,
-            || last_seen.lock().unwrap_or_else(|p| p.into_inner()).take(),
-            id,
-            "become Ready",
-        ))
-        .await
+        let what = format!("{} {id}", T::NOUN);
+        let last_seen = || last_seen.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.until_closed(bounded(polling, options, &what, T::GOAL, last_seen))
+            .await
     }
 
-    /// Waits for many sessions at once. Each poll costs one listing of the account plus one GET for each
-    /// awaited session that is no longer listed (the list shows only Starting and Ready sessions), so
-    /// waiting for hundreds of sessions does not multiply requests.
+    /// Waits for many at once. Each poll costs one list plus one GET for each awaited id the list does not
+    /// show (a session list shows only Starting and Ready sessions), so waiting for hundreds does not
+    /// multiply requests.
     ///
-    /// Returns one result per id, in the order given: the Ready session, or why it will not be Ready
-    /// (`SessionEnded`, `NotFound`, `InvalidArgument`, or `Timeout` for those still starting when the
-    /// timeout ran out). Cancellation fails the whole call with `Cancelled`.
-    pub async fn wait_for_sessions<I>(&self, ids: I, options: &WaitOptions) -> Result<Vec<Result<Session>>>
-    where
-        I: IntoIterator,
-        I::Item: AsRef<str>,
-    {
-        let ids: Vec<String> = ids.into_iter().map(|id| id.as_ref().to_owned()).collect();
-        let ids = ids.as_slice();
-        let results: Mutex<Vec<Option<Result<Session>>>> = Mutex::new(vec![None; ids.len()]);
-        let finish = |index: usize, outcome: Result<Session>| {
+    /// Returns one result per id, in the order given (the same id given twice gets the same outcome): the
+    /// outcome of [`Awaited::outcome`], why there is none (`NotFound`, `InvalidArgument`), or `Timeout`
+    /// for those still going when the timeout ran out. Cancellation fails the whole call.
+    pub(crate) async fn wait_many<T: Awaited>(
+        &self,
+        ids: &[String],
+        options: &WaitOptions<T>,
+    ) -> Result<Vec<Result<T>>> {
+        let results: Mutex<Vec<Option<Result<T>>>> = Mutex::new(vec![None; ids.len()]);
+        let finish = |index: usize, outcome: Result<T>| {
             results.lock().unwrap_or_else(|p| p.into_inner())[index] = Some(outcome);
         };
-        // Several entries may name the same id; they share one outcome.
-        let mut pending: BTreeMap<&str, (Vec<usize>, SessionSize)> = BTreeMap::new();
+        // Each pending id: where its outcome goes, and what was last seen of it (for the poll interval).
+        let mut pending: BTreeMap<&str, (Vec<usize>, Option<T>)> = BTreeMap::new();
         for (index, id) in ids.iter().enumerate() {
-            match validate_session_id(id) {
-                Ok(()) => pending
-                    .entry(id.as_str())
-                    .or_insert_with(|| (Vec::new(), SessionSize::Standard))
-                    .0
-                    .push(index),
+            match T::validate_id(id) {
+                Ok(()) => pending.entry(id.as_str()).or_default().0.push(index),
                 Err(e) => finish(index, Err(e)),
             }
         }
         let polling = async {
             while !pending.is_empty() {
-                let listed = match self.list_sessions().await {
-                    Ok(list) => list.value,
+                let listed = match T::list(self).await {
+                    Ok(listed) => listed,
                     Err(e) if is_transient(&e) => {
                         tokio::time::sleep(self.backoff(options, &e)).await;
                         continue;
                     }
                     Err(e) => return Err(e),
                 };
-                let listed: HashMap<&str, &Session> = listed.iter().map(|s| (s.id.as_str(), s)).collect();
-                let mut settled = Vec::new();
-                let mut unlisted = Vec::new();
-                for (id, (_, size)) in pending.iter_mut() {
-                    match listed.get(id) {
-                        Some(session) => {
-                            *size = session.size.clone();
-                            if let Some(outcome) = self.settle(session, options) {
-                                settled.push((*id, outcome));
+                let listed: HashMap<&str, &T> = listed.iter().map(|item| (item.id(), item)).collect();
+                let mut settled: Vec<(&str, Result<T>)> = Vec::new();
+                for (id, (_, last_seen)) in pending.iter_mut() {
+                    let seen = match listed.get(id) {
+                        Some(item) => (*item).clone(),
+                        None => match T::get(self, id).await {
+                            Ok(response) => response.into_value(),
+                            Err(e) if is_transient(&e) => continue,
+                            Err(e) => {
+                                settled.push((id, Err(e)));
+                                continue;
                             }
-                        }
-                        None => unlisted.push(*id),
+                        },
+                    };
+                    if let Some(progress) = &options.on_progress {
+                        progress(&seen);
                     }
-                }
-                for id in unlisted {
-                    match self.get_session(id).await {
-                        Ok(response) => {
-                            if let Some(outcome) = self.settle(&response.value, options) {
-                                settled.push((id, outcome));
-                            }
-                        }
-                        Err(e) if is_transient(&e) => {}
-                        Err(e) => settled.push((id, Err(e))),
+                    match seen.outcome(None) {
+                        Some(outcome) => settled.push((id, outcome)),
+                        None => *last_seen = Some(seen),
                     }
                 }
                 for (id, outcome) in settled {
@@ -217,70 +245,39 @@ impl Client {
                         }
                     }
                 }
-                if pending.is_empty() {
-                    break;
-                }
                 let interval = pending
                     .values()
-                    .map(|(_, size)| self.poll_interval(options, size))
-                    .min()
-                    .unwrap_or(STANDARD_POLL_INTERVAL);
-                tokio::time::sleep(interval).await;
+                    .map(|(_, seen)| self.interval(options, seen.as_ref()))
+                    .min();
+                if let Some(interval) = interval {
+                    tokio::time::sleep(interval).await;
+                }
             }
             Ok(())
         };
-        let timed_out = match self
-            .until_closed(bounded(polling, options, || None, "sessions", "become Ready"))
+        let what = format!("the {}s", T::NOUN);
+        match self
+            .until_closed(bounded(polling, options, &what, T::GOAL, || None))
             .await
         {
-            Ok(()) => false,
-            Err(e) if e.is_wait_timeout() => true,
+            Ok(()) => {}
+            Err(e) if e.is_wait_timeout() => {}
             Err(e) => return Err(e),
-        };
+        }
         let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
         Ok(results
             .into_iter()
             .zip(ids)
             .map(|(outcome, id)| {
                 outcome.unwrap_or_else(|| {
-                    debug_assert!(timed_out);
                     Err(Error::wait_timeout(format!(
-                        "session {id} was not Ready before the timeout"
+                        "{} {id} did not {} before the timeout",
+                        T::NOUN,
+                        T::GOAL
                     )))
                 })
             })
             .collect())
-    }
-
-    /// `Some(outcome)` if `session` is Ready or terminal; `None` while it is still starting.
-    fn settle(&self, session: &Session, options: &WaitOptions) -> Option<Result<Session>> {
-        if let Some(progress) = &options.on_progress {
-            progress(session);
-        }
-        if session.status.is_ready() {
-            Some(Ok(session.clone()))
-        } else if session.status.is_terminal() {
-            Some(Err(Error::session_ended(session.clone(), None)))
-        } else {
-            None
-        }
-    }
-
-    fn poll_interval(&self, options: &WaitOptions, size: &SessionSize) -> Duration {
-        options
-            .poll_interval
-            .or(self.config().poll_interval)
-            .unwrap_or(if *size == SessionSize::Standard {
-                STANDARD_POLL_INTERVAL
-            } else {
-                PREMIUM_POLL_INTERVAL
-            })
-    }
-
-    /// After a transient failure: the service's `Retry-After` if it gave one, else the poll interval.
-    fn backoff(&self, options: &WaitOptions, error: &Error) -> Duration {
-        let interval = self.poll_interval(options, &SessionSize::Standard);
-        error.retry_after().map_or(interval, |after| after.max(interval))
     }
 }
 
@@ -295,12 +292,12 @@ pub(crate) fn is_transient(error: &Error) -> bool {
 }
 
 /// Runs `work` until it finishes, the timeout passes, or the token is cancelled.
-pub(crate) async fn bounded<T>(
+async fn bounded<T, R: Awaited>(
     work: impl Future<Output = Result<T>>,
-    options: &WaitOptions,
-    last_seen: impl FnOnce() -> Option<Session>,
+    options: &WaitOptions<R>,
     what: &str,
     goal: &str,
+    last_seen: impl FnOnce() -> Option<R>,
 ) -> Result<T> {
     let cancelled = async {
         match &options.cancel {
@@ -322,10 +319,7 @@ pub(crate) async fn bounded<T>(
                 "{what} did not {goal} within the wait's timeout of {:?}",
                 options.timeout.unwrap_or_default()
             ));
-            Err(match last_seen() {
-                Some(session) => error.with_session(session),
-                None => error,
-            })
+            Err(R::timed_out(error, last_seen()))
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use arr_emulator::azurite::Azurite;
 use arr_emulator::{Emulator, EmulatorConfig, FaultKind};
-use arr_session::{ApiVersion, Client, ConversionSettings, ConversionStatus, ErrorKind, WaitOptions};
+use arr_session::{ApiVersion, AssetConversion, Client, ConversionSettings, ConversionStatus, ErrorKind, WaitOptions};
 use common::*;
 
 /// Conversions that take a few hundred milliseconds: 5 s NotStarted and 60 s Running at 600x.
@@ -20,7 +20,7 @@ fn fast_conversions() -> EmulatorConfig {
     }
 }
 
-fn wait() -> WaitOptions {
+fn wait() -> WaitOptions<AssetConversion> {
     WaitOptions::with_timeout(Duration::from_secs(60)).poll_interval(Duration::from_millis(50))
 }
 
@@ -125,7 +125,7 @@ async fn progress_is_reported_and_sas_never_leaves_the_request() {
     let created = client.create_conversion(&id, &with_sas).await.unwrap().into_value();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    let options = wait().on_conversion_progress(move |c| log.lock().unwrap().push(c.status.clone()));
+    let options = wait().on_progress(move |c| log.lock().unwrap().push(c.status.clone()));
     let done = client.wait_for_conversion(&id, &options).await.unwrap().into_value();
     assert_eq!(done.status, ConversionStatus::Succeeded);
     assert!(seen.lock().unwrap().contains(&ConversionStatus::Succeeded));

@@ -164,11 +164,47 @@ async fn a_429_storm_shorter_than_the_margin_loses_nothing() {
     let seen = until(&mut keeper, |k| matches!(k, KeepEventKind::Extended { .. })).await;
     let throttled = seen
         .iter()
-        .filter(|k| matches!(k, KeepEventKind::Throttled { retry_after_seconds: Some(s) } if *s == 1.0))
+        .filter(
+            |k| matches!(k, KeepEventKind::Throttled { error } if error.retry_after() == Some(Duration::from_secs(1))),
+        )
         .count();
     assert_eq!(throttled, 3, "{seen:?}");
     assert_eq!(seen.last(), Some(&KeepEventKind::Extended { from: 60, to: 90 }));
     assert_eq!(lease_of(&emulator, &id), 90);
+    keeper.cancel();
+    client.stop_session(&id).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_single_session_keeper_waits_as_long_as_retry_after_asks() {
+    let emulator = start(quick()).await;
+    let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
+    config.retry.max_retries = 0;
+    let client = Client::new(config).unwrap();
+    let id = ready_session(&emulator, &client, 60).await;
+    emulator.inject(fault(
+        "sessions.get",
+        FaultKind::Status {
+            status: 429,
+            retry_after: Some(2),
+        },
+        1,
+    ));
+    let gets_before = emulator.request_count("sessions.get");
+    let mut keeper = client
+        .keep_session(&id, KeepOptions::new(30).poll_interval(POLL))
+        .unwrap();
+    let first = next(&mut keeper).await.unwrap();
+    match first.kind {
+        KeepEventKind::Throttled { error } => assert_eq!(error.retry_after(), Some(Duration::from_secs(2))),
+        other => panic!("a throttled event first, not {other:?}"),
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        emulator.request_count("sessions.get") - gets_before,
+        1,
+        "no look before the 2 s the service asked for (the poll interval is 50 ms)"
+    );
     keeper.cancel();
     client.stop_session(&id).await.unwrap();
 }

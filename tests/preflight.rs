@@ -9,12 +9,12 @@ use std::time::Duration;
 use arr_emulator::azurite::{Azurite, ACCOUNT_KEY};
 use arr_emulator::{Emulator, EmulatorConfig, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE};
 use arr_session::{
-    ApiVersion, ContainerSas, ConversionSettings, ConversionStatus, ErrorKind, Finding, LintOptions, ResultsOptions,
-    SasPurpose, Secret, Severity, WaitOptions,
+    ApiVersion, AssetConversion, ContainerSas, ConversionSettings, ConversionStatus, ErrorKind, Finding, LintOptions,
+    ResultsOptions, SasPurpose, Secret, Severity, WaitOptions,
 };
 use common::*;
 
-fn wait() -> WaitOptions {
+fn wait() -> WaitOptions<AssetConversion> {
     WaitOptions::with_timeout(Duration::from_secs(60)).poll_interval(Duration::from_millis(50))
 }
 

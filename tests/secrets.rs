@@ -5,8 +5,8 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use arr_emulator::{FaultKind, ScriptedFault, DEV_ACCOUNT_KEY};
-use arr_session::{ApiVersion, Client, Credential};
+use arr_emulator::{FaultKind, ScriptedFault, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+use arr_session::{ApiVersion, Client, ClientConfig, Credential, ProxySetting};
 use common::*;
 
 /// Collects everything the subscriber writes.
@@ -103,4 +103,24 @@ async fn trace_logs_error_texts_and_debug_output_hold_no_secret() {
         !all.to_ascii_lowercase().contains("bearer "),
         "an Authorization value leaked"
     );
+}
+
+#[test]
+fn a_proxy_password_appears_in_no_debug_output_or_error() {
+    let mut config = ClientConfig::new(
+        "http://127.0.0.1:9",
+        DEV_ACCOUNT_ID,
+        Credential::AccessToken("token".into()),
+    );
+    config.proxy = ProxySetting::Url("http://alice:proxy-s3cret@127.0.0.1:3128".into());
+    let text = format!("{config:?}");
+    assert!(!text.contains("proxy-s3cret") && !text.contains("alice"), "{text}");
+    assert!(text.contains("127.0.0.1:3128"), "the proxy is still named: {text}");
+    let client = Client::new(config.clone()).unwrap();
+    assert!(!format!("{client:?} {:?}", client.config()).contains("proxy-s3cret"));
+    config.proxy = ProxySetting::Url("http://alice:proxy-s3cret@[::1".into());
+    let text = format!("{config:?}");
+    assert!(!text.contains("proxy-s3cret"), "{text}");
+    let error = Client::new(config).unwrap_err();
+    assert!(!format!("{error} {error:?}").contains("proxy-s3cret"), "{error:?}");
 }

@@ -26,7 +26,8 @@ async fn progress_is_reported_while_starting() {
         .clone();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    let options = WaitOptions::default().on_progress(move |s| log.lock().unwrap().push(s.status.to_string()));
+    let options = WaitOptions::default()
+        .on_progress(move |s: &arr_session::Session| log.lock().unwrap().push(s.status.to_string()));
     client.wait_until_ready(&id, &options).await.unwrap().into_value();
     let seen = seen.lock().unwrap();
     assert_eq!(seen.first().map(String::as_str), Some("Starting"));

@@ -111,7 +111,7 @@ async fn wait_one(id: &str, results: Option<&ResultsOptions>, settings: &Setting
     let seen = last.clone();
     let label = id.to_owned();
     let mut options = wait_options(settings);
-    options.on_conversion_progress = Some(Arc::new(move |c: &AssetConversion| {
+    options.on_progress = Some(Arc::new(move |c: &AssetConversion| {
         handle.set(format!("conversion {label}: {}", c.status));
         *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(c.clone());
     }));
@@ -148,7 +148,7 @@ async fn wait_many(ids: &[String], settings: &Settings, client: &Client) -> Resu
     let seen: Mutex<BTreeMap<String, String>> = Mutex::default();
     let total = ids.len();
     let mut options = wait_options(settings);
-    options.on_conversion_progress = Some(Arc::new(move |c: &AssetConversion| {
+    options.on_progress = Some(Arc::new(move |c: &AssetConversion| {
         let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
         seen.insert(c.id.clone(), c.status.to_string());
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -187,7 +187,7 @@ async fn wait_many(ids: &[String], settings: &Settings, client: &Client) -> Resu
     Ok(exit)
 }
 
-fn wait_options(settings: &Settings) -> WaitOptions {
+fn wait_options(settings: &Settings) -> WaitOptions<AssetConversion> {
     let mut options = WaitOptions::default();
     options.timeout = settings.timeout;
     options.poll_interval = settings.poll_interval;

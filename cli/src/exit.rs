@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use arr_session::{Error, ErrorKind};
-use serde_json::json;
 
 use crate::args::OutputFormat;
 
@@ -56,64 +55,28 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// Prints `error: <message>` with `code:`/`http-status:`/`ms-cv:` lines, and in JSON mode also one JSON
-/// object per error (`{"status","httpStatus","code","message","msCv"}`). Error texts come from the
-/// service's error body and our own messages, never from credentials.
+/// Prints `error: <message>` with `code:`/`http-status:`/`ms-cv:` lines, and in JSON mode also the error
+/// object every JSON of the library uses (`{"status","httpStatus","code","message","msCv",...}`). Error
+/// texts come from the service's error body and our own messages, never from credentials.
 pub fn report(error: &Error, output: OutputFormat) {
-    report_fields(&Fields::of(error), output);
-}
-
-/// What is reported of an error; also built from a keeper's `failed` event, which carries these fields
-/// rather than an [`Error`].
-pub struct Fields<'a> {
-    pub status: &'a str,
-    pub http_status: Option<u16>,
-    pub code: Option<&'a str>,
-    pub message: &'a str,
-    pub ms_cv: Option<&'a str>,
-}
-
-impl<'a> Fields<'a> {
-    pub fn of(error: &'a Error) -> Fields<'a> {
-        Fields {
-            status: error.kind().as_str(),
-            http_status: error.http_status(),
-            code: error.code(),
-            message: error.message(),
-            ms_cv: error.ms_cv(),
-        }
-    }
-}
-
-pub fn report_fields(fields: &Fields<'_>, output: OutputFormat) {
-    eprintln!("error: {}", fields.message);
-    if let Some(code) = fields.code {
+    eprintln!("error: {}", error.message());
+    if let Some(code) = error.code() {
         eprintln!("code: {code}");
     }
-    if let Some(status) = fields.http_status {
+    if let Some(status) = error.http_status() {
         eprintln!("http-status: {status}");
     }
-    if let Some(ms_cv) = fields.ms_cv {
+    if let Some(ms_cv) = error.ms_cv() {
         eprintln!("ms-cv: {ms_cv}");
     }
     if output == OutputFormat::Json {
-        eprintln!("{}", fields_json(fields));
+        eprintln!("{}", error_json(error));
     }
 }
 
-/// The JSON form of an error, as the C ABI's last-error object names its fields.
+/// The error object (the C ABI's last-error shape).
 pub fn error_json(error: &Error) -> serde_json::Value {
-    fields_json(&Fields::of(error))
-}
-
-fn fields_json(fields: &Fields<'_>) -> serde_json::Value {
-    json!({
-        "status": fields.status,
-        "httpStatus": fields.http_status,
-        "code": fields.code,
-        "message": fields.message,
-        "msCv": fields.ms_cv,
-    })
+    serde_json::to_value(error).expect("an error serialises")
 }
 
 #[cfg(test)]
@@ -143,7 +106,7 @@ mod tests {
     #[test]
     fn error_json_has_the_abi_fields() {
         let value = error_json(&Error::new(ErrorKind::NotFound, "no such session"));
-        assert_eq!(value["status"], "not_found");
+        assert_eq!(value["status"], "ARR_STATUS_NOT_FOUND");
         assert_eq!(value["message"], "no such session");
         assert!(value["httpStatus"].is_null() && value["code"].is_null() && value["msCv"].is_null());
     }

@@ -65,12 +65,12 @@ pub async fn keep(id: &str, flags: &KeepFlags, settings: &Settings, client: &Cli
                     settings,
                 ));
             }
-            KeepEventKind::Failed {
-                message,
-                error_kind,
-                http_status,
-                code,
-            } => return Ok(failed(message, error_kind, *http_status, code.as_deref(), settings)),
+            // The keeper gave up: its cause is reported like any failed command's, with its exit code (4
+            // for an unknown session, 3 for refused credentials, ...).
+            KeepEventKind::Failed { error } => {
+                exit::report(error, settings.output);
+                return Ok(Exit::for_error(error));
+            }
             _ => {}
         }
     }
@@ -99,42 +99,6 @@ fn ended(
     Exit::Ended
 }
 
-/// The keeper gave up: report its cause like any failed command and exit with the cause's code (4 for
-/// an unknown session, 3 for refused credentials, ...), 7 when the kind is not one we know.
-fn failed(message: &str, error_kind: &str, http_status: Option<u16>, code: Option<&str>, settings: &Settings) -> Exit {
-    let fields = exit::Fields {
-        status: error_kind,
-        http_status,
-        code,
-        message,
-        ms_cv: None,
-    };
-    exit::report_fields(&fields, settings.output);
-    match kind_named(error_kind) {
-        Some(kind) => Exit::for_error(&Error::new(kind, message)),
-        None => Exit::Other,
-    }
-}
-
-/// The error kind `ErrorKind::as_str` spells `name`.
-fn kind_named(name: &str) -> Option<ErrorKind> {
-    [
-        ErrorKind::InvalidArgument,
-        ErrorKind::NotFound,
-        ErrorKind::Conflict,
-        ErrorKind::Unauthorized,
-        ErrorKind::Forbidden,
-        ErrorKind::Throttled,
-        ErrorKind::Service,
-        ErrorKind::Network,
-        ErrorKind::Timeout,
-        ErrorKind::Decode,
-        ErrorKind::SessionEnded,
-    ]
-    .into_iter()
-    .find(|kind| kind.as_str() == name)
-}
-
 /// One line on stdout: `kind      details`, or the core's event JSON.
 pub fn print(event: &KeepEvent, format: OutputFormat) {
     match format {
@@ -155,12 +119,15 @@ fn line(kind: &KeepEventKind) -> String {
                 None => status.to_string(),
             },
         ),
-        KeepEventKind::Throttled {
-            retry_after_seconds: Some(seconds),
-        } => ("throttled", format!("retry after {seconds} s")),
-        KeepEventKind::Throttled { .. } => ("throttled", "retry at the next poll".to_owned()),
-        KeepEventKind::Retrying { message } => ("retrying", message.clone()),
-        KeepEventKind::Failed { message, .. } => ("failed", message.clone()),
+        KeepEventKind::Throttled { error } => (
+            "throttled",
+            match error.retry_after() {
+                Some(after) => format!("retry after {} s", after.as_secs_f64()),
+                None => "retry at the next poll".to_owned(),
+            },
+        ),
+        KeepEventKind::Retrying { error } => ("retrying", error.to_string()),
+        KeepEventKind::Failed { error } => ("failed", error.to_string()),
         other => ("event", format!("{other:?}")),
     };
     format!("{label:<9} {text}")
@@ -219,12 +186,14 @@ mod tests {
         );
         assert_eq!(
             line(&KeepEventKind::Throttled {
-                retry_after_seconds: Some(15.0)
+                error: Error::new(ErrorKind::Throttled, "slow down")
             }),
-            "throttled retry after 15 s"
+            "throttled retry at the next poll"
         );
         assert_eq!(
-            line(&KeepEventKind::Retrying { message: "boom".into() }),
+            line(&KeepEventKind::Retrying {
+                error: Error::new(ErrorKind::Network, "boom")
+            }),
             "retrying  boom"
         );
         let error = ServiceError {

@@ -22,7 +22,10 @@ fn not_found_exits_4_with_code_message_and_ms_cv() {
             run.code(4);
             assert!(run.stderr.contains("error: "), "{}", run.stderr);
             let error = run.error_json();
-            assert_eq!(error["status"], "not_found", "{version} {command:?}: {error}");
+            assert_eq!(
+                error["status"], "ARR_STATUS_NOT_FOUND",
+                "{version} {command:?}: {error}"
+            );
             assert_eq!(error["httpStatus"], 404);
             assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
             let ms_cv = error["msCv"].as_str().expect("the emulator sends an MS-CV");
@@ -58,7 +61,7 @@ fn bad_credentials_exit_3_without_printing_them() {
             ])
             .run();
         run.code(3);
-        assert_eq!(run.error_json()["status"], "unauthorized");
+        assert_eq!(run.error_json()["status"], "ARR_STATUS_UNAUTHORIZED");
         assert!(!run.all_output().contains(wrong_key));
 
         let other_account = "22222222-2222-2222-2222-222222222222";
@@ -197,7 +200,7 @@ fn unreachable_endpoint_exits_5() {
         .args(["--account-key", ACCOUNT_KEY, "-o", "json", "session", "list"])
         .run();
     run.code(5);
-    assert_eq!(run.error_json()["status"], "network");
+    assert_eq!(run.error_json()["status"], "ARR_STATUS_NETWORK");
     assert!(!run.all_output().contains(ACCOUNT_KEY));
 }
 
@@ -214,7 +217,7 @@ fn wait_timeout_exits_5_and_shows_the_last_state() {
             .args(["-o", "json", "--timeout", "300ms", "session", "get", &id, "--wait"])
             .run();
         run.code(5);
-        assert_eq!(run.error_json()["status"], "timeout");
+        assert_eq!(run.error_json()["status"], "ARR_STATUS_TIMEOUT");
         let last = run.json();
         assert_session_shape(&last);
         assert_eq!(last["status"], "Starting", "{version}");
@@ -243,7 +246,7 @@ fn ended_sessions_exit_1() {
             .run();
         run.code(1);
         assert_eq!(run.json()["status"], "Stopped");
-        assert_eq!(run.error_json()["status"], "session_ended");
+        assert_eq!(run.error_json()["status"], "ARR_STATUS_SESSION_ENDED");
 
         let expiring = create(&mut emu.arr_v(version), &["--lease", "1"]);
         let started = std::time::Instant::now();
@@ -277,7 +280,7 @@ fn conflicting_create_exits_6() {
     let error = run.error_json();
     assert_eq!(
         (error["status"].as_str(), error["httpStatus"].as_u64()),
-        (Some("conflict"), Some(409))
+        (Some("ARR_STATUS_CONFLICT"), Some(409))
     );
     assert!(run.stderr.contains("code: "), "{}", run.stderr);
 }
@@ -299,7 +302,7 @@ fn service_errors_exit_7() {
     let error = run.error_json();
     assert_eq!(
         (error["status"].as_str(), error["httpStatus"].as_u64()),
-        (Some("service"), Some(501))
+        (Some("ARR_STATUS_SERVICE_ERROR"), Some(501))
     );
 }
 

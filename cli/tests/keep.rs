@@ -277,7 +277,7 @@ fn a_session_that_expired_short_of_the_cap_or_failed_exits_1() {
         (Some("ended"), Some("Error"))
     );
     assert_eq!(events[0]["error"]["code"], "InternalError");
-    assert_eq!(run.error_json()["status"], "session_ended");
+    assert_eq!(run.error_json()["status"], "ARR_STATUS_SESSION_ENDED");
 }
 
 #[test]
@@ -302,7 +302,7 @@ fn a_keep_that_fails_exits_with_its_causes_code() {
     let error = run.error_json();
     assert_eq!(
         (error["status"].as_str(), error["httpStatus"].as_u64()),
-        (Some("not_found"), Some(404))
+        (Some("ARR_STATUS_NOT_FOUND"), Some(404))
     );
 
     // Refused credentials: the STS says no, the keeper stops, exit 3.

@@ -25,7 +25,7 @@ fn waiting_on_a_session_that_failed_exits_1_with_its_error() {
         if version != "v1" {
             assert_eq!(session["error"]["code"], "VmLost", "{session}");
         }
-        assert_eq!(run.error_json()["status"], "session_ended", "{version}");
+        assert_eq!(run.error_json()["status"], "ARR_STATUS_SESSION_ENDED", "{version}");
 
         // The text form names the status and the service's message.
         let run = emu.arr_v(version).args(["session", "get", &id, "--wait"]).run();
@@ -52,7 +52,7 @@ fn a_session_failing_while_starting_ends_create_wait_with_exit_1() {
             .args(["-o", "json", "session", "create", "--wait"])
             .run();
         run.code(1);
-        assert_eq!(run.error_json()["status"], "session_ended", "{version}");
+        assert_eq!(run.error_json()["status"], "ARR_STATUS_SESSION_ENDED", "{version}");
         assert!(
             run.all_output().contains(arr_emulator::SESSION_ERROR_MESSAGE),
             "{version}: {}",

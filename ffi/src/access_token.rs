@@ -4,17 +4,15 @@ use std::ffi::{c_char, c_void};
 
 use serde_json::json;
 
-use super::client::{client_arg, ArrClient};
-use super::dispatch::to_json;
-use super::dispatch::{run_async, run_blocking, ArrCallback, Work};
+use super::client::ArrClient;
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::error::guard;
 use super::status::ArrStatus;
-use super::strings::require_out;
 use arr_session::Client;
 
 fn token_work(client: &Client) -> Work {
     let client = client.clone();
-    Box::pin(async move { to_json(json!({ "accessToken": client.access_token().await?.expose() })) })
+    Box::pin(async move { Answer::json(json!({ "accessToken": client.access_token().await?.expose() })) })
 }
 
 /// A currently valid Mixed Reality access token (from the cache, or a fresh STS exchange), as JSON
@@ -31,11 +29,8 @@ pub unsafe extern "C" fn arr_client_get_access_token(
     client: *const ArrClient,
     out_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_json, "out_json")?;
-        run_blocking(client, token_work(&client.client), out_json)
-    })
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe { blocking(client, out_json, "out_json", |client| Ok(token_work(client))) })
 }
 
 /// `arr_client_get_access_token`, completing through `callback`.
@@ -53,14 +48,10 @@ pub unsafe extern "C" fn arr_client_get_access_token_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            token_work(&client.client),
-            callback,
-            user_data,
-            out_operation_id,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            Ok(token_work(client))
+        })
     })
 }

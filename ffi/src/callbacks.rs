@@ -1,90 +1,129 @@
 //! The threads host callbacks run on.
 //!
-//! Host code (completion callbacks, token callbacks) never runs on a runtime worker, and not on tokio's
-//! blocking pool either: that pool also resolves host names, so a slow callback (a GIL, a hop to a UI
-//! thread) would stall new connections. These threads are the library's own: started on demand, at most
-//! [`MAX_THREADS`], reused while there is work, stopped and joined by `arr_shutdown`. When all are busy,
-//! callbacks queue; the runtime keeps running.
+//! Host code (completion callbacks, stream events, token callbacks) never runs on a runtime worker, and
+//! not on tokio's blocking pool either: that pool also resolves host names, so a slow callback (a GIL, a
+//! hop to a UI thread) would stall new connections. These threads are the library's own: started on
+//! demand, at most [`MAX_THREADS`] at work, reused while there is work, stopped and joined by
+//! `arr_shutdown`. When all are busy, callbacks queue; the runtime keeps running. A callback thread blocked
+//! in a close, free or shutdown does not count: the callbacks that close may be waiting for get threads
+//! of their own.
 //!
 //! No crate fits: a thread pool crate (rayon, threadpool) would not let shutdown join every thread except
 //! the calling one, which `arr_shutdown` from inside a callback needs.
 
-use std::collections::VecDeque;
+use std::cell::Cell;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::thread::{JoinHandle, ThreadId};
+use std::time::Instant;
 
-/// Callback threads at most; more callbacks than this at once wait in a queue.
+use super::runtime::JOIN_TIMEOUT;
+
+/// Callback threads at work at most; more callbacks than this at once wait in a queue.
 pub(crate) const MAX_THREADS: usize = 16;
 
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
-struct Pool {
+pub(crate) struct Pool {
     jobs: VecDeque<Job>,
     idle: usize,
+    /// Threads blocked in a lifecycle call made from their callback.
+    blocked: usize,
     threads: Vec<JoinHandle<()>>,
+    /// Threads an earlier stop could not join (the one that called `arr_shutdown` from its callback, or
+    /// one still in a callback): joined by a later stop once they have ended.
+    leftover: Vec<JoinHandle<()>>,
     stopping: bool,
-    /// Bumped by each stop: a thread of an earlier generation (the one that called `arr_shutdown` from a
-    /// callback, and so was not joined) ends when its callback returns.
+    /// Bumped by each stop: a thread of an earlier generation takes no new work and ends.
     generation: u64,
 }
 
 static POOL: Mutex<Pool> = Mutex::new(Pool {
     jobs: VecDeque::new(),
     idle: 0,
+    blocked: 0,
     threads: Vec::new(),
+    leftover: Vec::new(),
     stopping: false,
     generation: 0,
 });
 static WORK: Condvar = Condvar::new();
 
-fn pool() -> MutexGuard<'static, Pool> {
+thread_local! {
+    /// The generation of the pool this thread serves, on callback threads.
+    static SERVES: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+pub(crate) fn lock() -> MutexGuard<'static, Pool> {
     POOL.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Runs `job` on a callback thread, starting one if no idle thread is left for it and fewer than
-/// [`MAX_THREADS`] exist.
+/// Runs `job` on a callback thread, starting one if no idle thread is left for it.
 pub(crate) fn run(job: Job) {
-    let mut pool = pool();
+    let mut pool = lock();
     pool.jobs.push_back(job);
-    pool.threads.retain(|t| !t.is_finished());
-    // `idle` counts threads waiting, including ones already woken for an earlier job that have not taken
-    // it yet: a new thread is needed when the queued jobs outnumber them (not only when none waits, which
-    // sent a whole burst to the one idle thread, one after another).
-    if pool.jobs.len() > pool.idle && pool.threads.len() < MAX_THREADS {
-        let started = std::thread::Builder::new().name("arr-session-callback".into()).spawn({
-            let generation = pool.generation;
-            move || serve(generation)
-        });
-        match started {
-            Ok(thread) => pool.threads.push(thread),
-            // Without a new thread the job waits for a busy one; with none at all, it runs here rather
-            // than never (the caller is a runtime task: better late than a callback lost).
-            Err(_) if pool.threads.is_empty() => {
-                let job = pool.jobs.pop_back().expect("just pushed");
-                drop(pool);
-                job();
-                return;
-            }
-            Err(_) => {}
-        }
+    if !pool.grow() {
+        // Without any thread at all the job runs here rather than never (the caller is a runtime task:
+        // better late than a callback lost).
+        let job = pool.jobs.pop_back().expect("just queued");
+        drop(pool);
+        job();
+        return;
     }
     drop(pool);
     WORK.notify_one();
 }
 
+impl Pool {
+    /// Starts a thread when the queued jobs outnumber the idle threads (`idle` counts threads woken for an
+    /// earlier job that have not taken it yet) and fewer than [`MAX_THREADS`] are at work. False if no
+    /// thread exists and none could be started.
+    fn grow(&mut self) -> bool {
+        self.threads.retain(|t| !t.is_finished());
+        let at_work = self.threads.len().saturating_sub(self.blocked);
+        if self.stopping || self.jobs.len() <= self.idle || at_work >= MAX_THREADS {
+            return true;
+        }
+        let generation = self.generation;
+        let started = std::thread::Builder::new()
+            .name("arr-session-callback".into())
+            .spawn(move || serve(generation));
+        match started {
+            Ok(thread) => self.threads.push(thread),
+            Err(_) => return !self.threads.is_empty(),
+        }
+        true
+    }
+
+    /// Forgets the parent's threads in a child after `fork()` (they do not exist here; joining or
+    /// detaching them would be undefined) and the jobs they had queued.
+    pub fn forget_parent(&mut self) {
+        super::fork::set_aside(std::mem::take(&mut self.threads));
+        super::fork::set_aside(std::mem::take(&mut self.leftover));
+        super::fork::set_aside(std::mem::take(&mut self.jobs));
+        self.idle = 0;
+        self.blocked = 0;
+        self.stopping = false;
+        self.generation += 1;
+    }
+}
+
 fn serve(generation: u64) {
     super::panic_hook::library_thread();
-    let mut pool = pool();
+    SERVES.with(|s| s.set(Some(generation)));
+    let mut pool = lock();
     loop {
+        if pool.generation != generation {
+            return;
+        }
         if let Some(job) = pool.jobs.pop_front() {
             drop(pool);
-            // A panicking job must not take the thread's loop with it (jobs catch their own panics; this
-            // is the last line).
+            // Jobs catch their own panics; this is the last line, so the thread's loop survives.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-            pool = self::pool();
+            pool = lock();
             continue;
         }
-        if pool.stopping || pool.generation != generation {
+        if pool.stopping {
             return;
         }
         pool.idle += 1;
@@ -93,23 +132,85 @@ fn serve(generation: u64) {
     }
 }
 
-/// Stops the callback threads once their queue is empty and joins them, except the calling thread (when
-/// `arr_shutdown` is called from a callback), which ends when its callback returns.
-pub(crate) fn stop_and_join() {
-    let threads = {
-        let mut pool = pool();
-        pool.stopping = true;
-        pool.generation += 1;
-        std::mem::take(&mut pool.threads)
+/// The callback threads that exist now, those of earlier generations not yet joined included.
+pub(crate) fn thread_ids() -> Vec<ThreadId> {
+    let pool = lock();
+    pool.threads
+        .iter()
+        .chain(&pool.leftover)
+        .map(|t| t.thread().id())
+        .collect()
+}
+
+/// Runs `wait` (a lifecycle call blocking this thread). On a callback thread, the thread does not count
+/// as at work meanwhile, so that queued callbacks (those the wait may be for) get threads.
+pub(crate) fn while_blocked<R>(wait: impl FnOnce() -> R) -> R {
+    let counted = {
+        let mut pool = lock();
+        let counted = SERVES.with(Cell::get) == Some(pool.generation);
+        if counted {
+            pool.blocked += 1;
+            let _ = pool.grow();
+        }
+        counted
     };
-    WORK.notify_all();
-    let me = std::thread::current().id();
-    for thread in threads {
-        if thread.thread().id() != me {
-            let _ = thread.join();
+    WORK.notify_one();
+    struct Unblock(bool);
+    impl Drop for Unblock {
+        fn drop(&mut self) {
+            if self.0 {
+                let mut pool = lock();
+                pool.blocked = pool.blocked.saturating_sub(1);
+            }
         }
     }
-    pool().stopping = false;
+    let _unblock = Unblock(counted);
+    wait()
+}
+
+/// Stops the callback threads once their queue is empty and joins them, except the calling thread and
+/// the `busy` ones (still inside a callback that waits for this thread): those end when their callback
+/// returns, take no new work, and are joined by a later stop. A thread that does not end within
+/// [`JOIN_TIMEOUT`] is left the same way, and logged.
+pub(crate) fn stop_and_join(busy: &HashSet<ThreadId>) {
+    let me = std::thread::current().id();
+    let (to_join, mut kept) = {
+        let mut pool = lock();
+        pool.stopping = true;
+        let mut all = std::mem::take(&mut pool.threads);
+        all.append(&mut pool.leftover);
+        all.into_iter()
+            .partition::<Vec<_>, _>(|t| t.thread().id() != me && !busy.contains(&t.thread().id()))
+    };
+    WORK.notify_all();
+    let deadline = Instant::now() + JOIN_TIMEOUT;
+    for thread in to_join {
+        while !thread.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        if thread.is_finished() {
+            let _ = thread.join();
+        } else {
+            kept.push(thread);
+        }
+    }
+    let mut pool = lock();
+    pool.generation += 1;
+    pool.stopping = false;
+    let unfinished = kept
+        .iter()
+        .filter(|t| !t.is_finished() && t.thread().id() != me)
+        .count();
+    pool.leftover = kept;
+    // Jobs queued while stopping (none is expected) get threads of the next generation.
+    let _ = pool.grow();
+    drop(pool);
+    if unfinished > 0 {
+        tracing::warn!(
+            target: "arr_session::runtime",
+            "arr_shutdown: {unfinished} callback thread(s) still inside a callback were not joined; they end when it returns"
+        );
+    }
 }
 
 #[cfg(test)]
@@ -127,7 +228,7 @@ mod tests {
         run(Box::new(move || sender.send(()).unwrap()));
         receiver.recv_timeout(Duration::from_secs(10)).unwrap();
         for _ in 0..1000 {
-            if pool().idle > 0 {
+            if lock().idle > 0 {
                 break;
             }
             std::thread::sleep(Duration::from_millis(1));

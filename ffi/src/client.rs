@@ -4,7 +4,9 @@ use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::closing;
 use super::error::{guard, guard_void, FfiError};
+use super::registry::{self, Owner};
 use super::runtime;
 use super::status::ArrStatus;
 use super::strings::{require_out, str_arg, write_out};
@@ -16,25 +18,27 @@ use arr_session::Credential;
 /// An opaque client handle. Thread-safe: a `const arr_client *` may be used from many threads at once.
 pub struct ArrClient {
     pub(crate) client: Client,
-    /// Identifies the client's operations in the registry.
-    pub(crate) id: u64,
-    /// The runtime generation the client belongs to (see `arr_shutdown`).
-    pub(crate) generation: u64,
+    /// The client in the registry: its id, and the process epoch and runtime generation it was made in.
+    pub(crate) owner: Owner,
 }
 
 static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
 
-fn new_client(
-    config: ClientConfig,
-    id: u64,
-    generation: u64,
-    handle: &tokio::runtime::Handle,
-) -> Result<Box<ArrClient>, FfiError> {
+fn new_client(config: ClientConfig, id: u64) -> Result<Box<ArrClient>, FfiError> {
+    let (epoch, generation, handle) = runtime::current()?;
     // The HTTP stack binds to the runtime it is created in.
     let _entered = handle.enter();
     let client = Client::new(config)?;
-    runtime::add_client(id, generation, client.clone());
-    Ok(Box::new(ArrClient { client, id, generation }))
+    let owner = Owner { id, epoch, generation };
+    let mut registry = registry::lock();
+    if (registry.epoch, registry.generation) != (epoch, generation) {
+        return Err(FfiError::new(
+            ArrStatus::Shutdown,
+            "arr_shutdown ran while the client was being made",
+        ));
+    }
+    registry.add_client(id, client.clone());
+    Ok(Box::new(ArrClient { client, owner }))
 }
 
 fn next_client_id() -> u64 {
@@ -46,7 +50,8 @@ fn next_client_id() -> u64 {
 /// # Safety
 /// `client` must be NULL or a live pointer from `arr_client_new*`.
 pub(crate) unsafe fn client_arg<'a>(client: *const ArrClient) -> Result<&'a ArrClient, FfiError> {
-    client.as_ref().ok_or_else(|| FfiError::null_argument("client"))
+    // SAFETY: NULL or a live client (this function's contract).
+    unsafe { client.as_ref() }.ok_or_else(|| FfiError::null_argument("client"))
 }
 
 /// Creates a client from a JSON configuration, e.g.
@@ -66,14 +71,11 @@ pub(crate) unsafe fn client_arg<'a>(client: *const ArrClient) -> Result<&'a ArrC
 /// `config_json` must be NULL or a NUL-terminated string; `out_client` must be NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn arr_client_new(config_json: *const c_char, out_client: *mut *mut ArrClient) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         require_out(out_client, "out_client")?;
         let config = ClientConfig::from_json(str_arg(config_json, "config_json")?)?;
-        let (generation, handle) = runtime::current()?;
-        write_out(
-            out_client,
-            Box::into_raw(new_client(config, next_client_id(), generation, &handle)?),
-        );
+        write_out(out_client, Box::into_raw(new_client(config, next_client_id())?));
         Ok(())
     })
 }
@@ -99,14 +101,16 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
     user_data: *mut c_void,
     out_client: *mut *mut ArrClient,
 ) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         require_out(out_client, "out_client")?;
         let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
         let text = str_arg(config_json, "config_json")?;
-        let (generation, handle) = runtime::current()?;
+        let (epoch, generation, _) = runtime::current()?;
         let id = next_client_id();
         // The provider knows its client, so arr_client_free also waits for a token callback in progress.
-        let provider = Arc::new(CallbackTokenProvider::new(callback, user_data, id, generation));
+        let owner = Owner { id, epoch, generation };
+        let provider = Arc::new(CallbackTokenProvider::new(callback, user_data, owner));
         let credential = match kind {
             k if k == ArrTokenKind::AccessToken as u32 => Credential::AccessTokenProvider(provider),
             k if k == ArrTokenKind::Aad as u32 => Credential::AadTokenProvider(provider),
@@ -118,57 +122,78 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
             }
         };
         let config = ClientConfig::from_json_with_credential(text, credential)?;
-        write_out(out_client, Box::into_raw(new_client(config, id, generation, &handle)?));
+        write_out(out_client, Box::into_raw(new_client(config, id)?));
         Ok(())
     })
 }
 
 /// Closes a client: cancels every operation of it (blocking calls in other threads return
-/// ARR_STATUS_CANCELLED; async callbacks run with ARR_STATUS_CANCELLED unless they had finished) and waits
-/// for their callbacks; then, with `"stopOwnedSessionsOnClose": true`, waits for creates still at the
-/// service (a service carries out a create it accepted, so its outcome decides whether there is a
-/// session to stop) and stops every session the client owns, all within `closeTimeoutMs` (default 10 s).
-/// From then on every call on the client returns ARR_STATUS_CLOSED, and no callback of it (token
-/// callbacks included) starts. Calling it again returns ARR_STATUS_OK at once. `arr_client_free` calls
-/// it when it was not called.
+/// ARR_STATUS_CANCELLED; async callbacks run with ARR_STATUS_CANCELLED unless they had finished; a keeper
+/// ends with its last call, ARR_STATUS_CANCELLED) and waits for their callbacks; then, with
+/// `"stopOwnedSessionsOnClose": true`, waits for creates still at the service (a service carries out a
+/// create it accepted, so its outcome decides whether there is a session to stop) and stops every session
+/// the client owns, all within `closeTimeoutMs` (default 10 s). From then on every call on the client
+/// returns ARR_STATUS_CLOSED, and no callback of it (token callbacks included) starts. Called again, or
+/// while another thread closes the client (`arr_shutdown` included), it waits for that close and returns
+/// ARR_STATUS_OK. `arr_client_free` calls it when it was not called.
+///
+/// From inside callbacks: it may be called from any library callback (of this client or another; a
+/// session, conversion, keeper, token or log callback), by many threads at once, and it returns. It never
+/// waits for what would wait for the calling thread: the callback it is called from, and a callback running
+/// on a thread that is itself in `arr_client_close`, `arr_client_free` or `arr_shutdown` waiting, directly
+/// or through others, for the calling thread (two callbacks closing each other's clients). Those callbacks
+/// may still be running when it returns, and a keeper whose event callback that is makes its last call
+/// (ARR_STATUS_CANCELLED) right after that callback returns; nothing else of the client runs afterwards.
 ///
 /// Ownership: the client stays owned by the caller; release it with `arr_client_free`.
-/// Thread-safety: any thread, also while other threads are inside blocking calls on the same client;
-/// also from inside one of the client's own callbacks (that callback is not waited for).
-/// Blocking: yes, until the cancelled operations' callbacks have returned and owned sessions are stopped
-/// (if configured), at most about `closeTimeoutMs` for the latter.
+/// Thread-safety: any thread, a library callback included (see above), also while other threads are
+/// inside blocking calls on the same client. A client inherited through `fork()` answers
+/// ARR_STATUS_FORKED.
+/// Blocking: yes, until the cancelled operations' callbacks have returned (except as above) and owned
+/// sessions are stopped (if configured), at most about `closeTimeoutMs` for the latter.
 ///
 /// # Safety
 /// `client` must be NULL or a live client.
 #[no_mangle]
 pub unsafe extern "C" fn arr_client_close(client: *const ArrClient) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         let client = client_arg(client)?;
-        runtime::close_client(client.id);
+        if registry::lock().is_inherited(&client.owner) {
+            return Err(registry::forked_error());
+        }
+        closing::close_client(&client.owner, false);
         Ok(())
     })
 }
 
-/// Frees a client, closing it first if `arr_client_close` was not called (see there: operations
-/// cancelled, their callbacks awaited, owned sessions stopped when configured). No callback of the client
-/// runs after this returns. `arr_client_free(NULL)` does nothing. May be called from inside one of the
-/// client's own callbacks.
+/// Frees a client, closing it first if it was not closed (see `arr_client_close`, whose rules for calls
+/// from inside callbacks apply here too). No callback of the client runs after this returns, except the
+/// ones `arr_client_close` names. `arr_client_free(NULL)` does nothing. A client inherited from the
+/// parent process through `fork()` is freed without touching anything the parent still uses (its
+/// connections and threads are the parent's).
 ///
 /// Ownership: takes back the client; do not use it afterwards (no other thread may be using it).
-/// Thread-safety: any thread, but only once per client.
+/// Thread-safety: any thread, a library callback included, but only once per client.
 /// Blocking: as `arr_client_close`.
 ///
 /// # Safety
 /// `client` must be NULL or a pointer from `arr_client_new*` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn arr_client_free(client: *mut ArrClient) {
-    if client.is_null() {
-        return;
-    }
     guard_void(|| {
-        let client = Box::from_raw(client);
-        runtime::close_client(client.id);
-        runtime::remove_client(client.id);
+        if client.is_null() {
+            return;
+        }
+        // SAFETY: a pointer from arr_client_new* not freed before (this function's contract).
+        let client = unsafe { Box::from_raw(client) };
+        if registry::lock().is_inherited(&client.owner) {
+            // Dropping it would deregister sockets from the parent's epoll instance, which the child shares.
+            let ArrClient { client, .. } = *client;
+            super::fork::set_aside(client);
+            return;
+        }
+        closing::close_client(&client.owner, true);
         drop(client);
     });
 }
@@ -186,9 +211,13 @@ pub unsafe extern "C" fn arr_client_free(client: *mut ArrClient) {
 /// `client` must be NULL or a live client.
 #[no_mangle]
 pub unsafe extern "C" fn arr_client_cancel(client: *const ArrClient, operation_id: u64) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         let client = client_arg(client)?;
-        if runtime::cancel(client.id, operation_id) {
+        if registry::lock().is_inherited(&client.owner) {
+            return Err(registry::forked_error());
+        }
+        if registry::cancel(client.owner.id, operation_id) {
             Ok(())
         } else {
             Err(FfiError::new(

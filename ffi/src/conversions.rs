@@ -3,57 +3,77 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::client::{client_arg, ArrClient};
-use super::dispatch::{run_async, run_blocking, to_json, ArrCallback, Work};
+use super::client::ArrClient;
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::error::{guard, FfiError};
 use super::options;
 use super::status::ArrStatus;
-use super::strings::{optional_str_arg, require_out, str_arg};
+use super::strings::{optional_str_arg, str_arg};
 use arr_session::{validate_conversion_id, Client, ConversionSettings};
 
+/// # Safety
+/// `ptr` must be NULL or a NUL-terminated string valid for the call.
 unsafe fn conversion_id_arg(ptr: *const c_char) -> Result<String, FfiError> {
-    let id = str_arg(ptr, "conversion_id")?;
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let id = unsafe { str_arg(ptr, "conversion_id") }?;
     validate_conversion_id(id).map_err(|e| FfiError::from(e).renaming_argument("conversionId", "conversion_id"))?;
     Ok(id.to_owned())
 }
 
+/// # Safety
+/// Both strings must be NULL or NUL-terminated and valid for the call.
 unsafe fn create_work(
     client: &Client,
     conversion_id: *const c_char,
     settings_json: *const c_char,
 ) -> Result<Work, FfiError> {
-    let id = conversion_id_arg(conversion_id)?;
-    let settings = ConversionSettings::from_json(str_arg(settings_json, "settings_json")?)
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let (id, settings) = unsafe {
+        (
+            conversion_id_arg(conversion_id)?,
+            str_arg(settings_json, "settings_json")?,
+        )
+    };
+    let settings = ConversionSettings::from_json(settings)
         .map_err(|e| FfiError::from(e).renaming_argument("settings", "settings_json"))?;
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.create_conversion(&id, &settings).await?.into_value())
+        Answer::of(client.create_conversion(&id, &settings).await?)
     }))
 }
 
+/// # Safety
+/// `conversion_id` must be NULL or a NUL-terminated string valid for the call.
 unsafe fn get_work(client: &Client, conversion_id: *const c_char) -> Result<Work, FfiError> {
-    let id = conversion_id_arg(conversion_id)?;
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let id = unsafe { conversion_id_arg(conversion_id) }?;
     let client = client.clone();
-    Ok(Box::pin(async move {
-        to_json(client.get_conversion(&id).await?.into_value())
-    }))
+    Ok(Box::pin(async move { Answer::of(client.get_conversion(&id).await?) }))
 }
 
 fn list_work(client: &Client) -> Work {
     let client = client.clone();
-    Box::pin(async move { to_json(client.list_conversions().await?.into_value()) })
+    Box::pin(async move { Answer::of(client.list_conversions().await?) })
 }
 
+/// # Safety
+/// The strings must be NULL or NUL-terminated and valid for the call.
 unsafe fn wait_work(
     client: &Client,
     conversion_id: *const c_char,
     wait_options_json: *const c_char,
 ) -> Result<Work, FfiError> {
-    let id = conversion_id_arg(conversion_id)?;
-    let options = options::wait_options(optional_str_arg(wait_options_json, "wait_options_json")?)?;
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let (id, options) = unsafe {
+        (
+            conversion_id_arg(conversion_id)?,
+            optional_str_arg(wait_options_json, "wait_options_json")?,
+        )
+    };
+    let options = options::wait_options(options)?;
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.wait_for_conversion(&id, &options).await?.into_value())
+        Answer::of(client.wait_for_conversion(&id, &options).await?)
     }))
 }
 
@@ -79,14 +99,11 @@ pub unsafe extern "C" fn arr_client_create_conversion(
     settings_json: *const c_char,
     out_conversion_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_conversion_json, "out_conversion_json")?;
-        run_blocking(
-            client,
-            create_work(&client.client, conversion_id, settings_json)?,
-            out_conversion_json,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_conversion_json, "out_conversion_json", |client| {
+            create_work(client, conversion_id, settings_json)
+        })
     })
 }
 
@@ -108,15 +125,11 @@ pub unsafe extern "C" fn arr_client_create_conversion_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            create_work(&client.client, conversion_id, settings_json)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            create_work(client, conversion_id, settings_json)
+        })
     })
 }
 
@@ -135,10 +148,11 @@ pub unsafe extern "C" fn arr_client_get_conversion(
     conversion_id: *const c_char,
     out_conversion_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_conversion_json, "out_conversion_json")?;
-        run_blocking(client, get_work(&client.client, conversion_id)?, out_conversion_json)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_conversion_json, "out_conversion_json", |client| {
+            get_work(client, conversion_id)
+        })
     })
 }
 
@@ -158,15 +172,11 @@ pub unsafe extern "C" fn arr_client_get_conversion_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            get_work(&client.client, conversion_id)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            get_work(client, conversion_id)
+        })
     })
 }
 
@@ -183,10 +193,11 @@ pub unsafe extern "C" fn arr_client_list_conversions(
     client: *const ArrClient,
     out_conversions_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_conversions_json, "out_conversions_json")?;
-        run_blocking(client, list_work(&client.client), out_conversions_json)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_conversions_json, "out_conversions_json", |client| {
+            Ok(list_work(client))
+        })
     })
 }
 
@@ -205,9 +216,11 @@ pub unsafe extern "C" fn arr_client_list_conversions_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(client, list_work(&client.client), callback, user_data, out_operation_id)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            Ok(list_work(client))
+        })
     })
 }
 
@@ -230,14 +243,11 @@ pub unsafe extern "C" fn arr_client_wait_for_conversion(
     wait_options_json: *const c_char,
     out_conversion_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_conversion_json, "out_conversion_json")?;
-        run_blocking(
-            client,
-            wait_work(&client.client, conversion_id, wait_options_json)?,
-            out_conversion_json,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_conversion_json, "out_conversion_json", |client| {
+            wait_work(client, conversion_id, wait_options_json)
+        })
     })
 }
 
@@ -258,14 +268,10 @@ pub unsafe extern "C" fn arr_client_wait_for_conversion_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            wait_work(&client.client, conversion_id, wait_options_json)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            wait_work(client, conversion_id, wait_options_json)
+        })
     })
 }

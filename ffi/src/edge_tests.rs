@@ -75,6 +75,7 @@ impl Service {
 
 fn new_client(config: &CString) -> *mut ArrClient {
     let mut client = std::ptr::null_mut();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     let status = unsafe { arr_client_new(config.as_ptr(), &mut client) };
     assert_eq!(status, ArrStatus::Ok, "{}", last_error());
     client
@@ -85,7 +86,9 @@ fn last_error() -> String {
     if error.is_null() {
         return String::new();
     }
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     let text = unsafe { CStr::from_ptr(error) }.to_string_lossy().into_owned();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     unsafe { arr_string_free(error) };
     text
 }
@@ -93,9 +96,12 @@ fn last_error() -> String {
 fn create(client: *mut ArrClient) -> String {
     let options = CString::new(r#"{"size":"Standard","maxLeaseTimeMinutes":10}"#).unwrap();
     let mut json = std::ptr::null_mut();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     let status = unsafe { arr_client_create_session(client, options.as_ptr(), &mut json) };
     assert_eq!(status, ArrStatus::Ok, "{}", last_error());
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     let text = unsafe { CStr::from_ptr(json) }.to_string_lossy().into_owned();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     unsafe { arr_string_free(json) };
     let session: serde_json::Value = serde_json::from_str(&text).unwrap();
     session["id"].as_str().unwrap().to_owned()
@@ -109,6 +115,7 @@ fn shutdown_then_free_stops_the_owned_sessions() {
     create(client);
     assert_eq!(service.live_sessions(), 1);
     arr_shutdown();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     unsafe { arr_client_free(client) };
     assert_eq!(
         service.live_sessions(),
@@ -120,7 +127,8 @@ fn shutdown_then_free_stops_the_owned_sessions() {
 /// A callback that sleeps, then records that it finished.
 unsafe extern "C" fn slow_callback(user_data: *mut c_void, _: ArrStatus, _: *const c_char) {
     std::thread::sleep(Duration::from_millis(800));
-    (*(user_data as *const AtomicBool)).store(true, Ordering::SeqCst);
+    // SAFETY: user_data is the leaked AtomicBool the test passed.
+    unsafe { &*(user_data as *const AtomicBool) }.store(true, Ordering::SeqCst);
 }
 
 #[test]
@@ -130,6 +138,7 @@ fn a_second_concurrent_shutdown_returns_only_after_the_first_finished() {
     let client = new_client(&service.config(""));
     let finished = Box::leak(Box::new(AtomicBool::new(false)));
     let id = CString::new("unknown-session").unwrap();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     let status = unsafe {
         arr_client_get_session_async(
             client,
@@ -149,6 +158,7 @@ fn a_second_concurrent_shutdown_returns_only_after_the_first_finished() {
         "the second shutdown returned while the first was still waiting for a callback"
     );
     first.join().unwrap();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     unsafe { arr_client_free(client) };
 }
 
@@ -160,7 +170,8 @@ struct TokenHost {
 }
 
 unsafe extern "C" fn token_callback(user_data: *mut c_void, request: *mut ArrTokenRequest) {
-    let host = &*(user_data as *const TokenHost);
+    // SAFETY: user_data is the leaked TokenHost the test passed.
+    let host = unsafe { &*(user_data as *const TokenHost) };
     host.asked.fetch_add(1, Ordering::SeqCst);
     if host.freed.load(Ordering::SeqCst) {
         host.asked_after_free.fetch_add(1, Ordering::SeqCst);
@@ -176,10 +187,14 @@ struct FreeInCallback {
 }
 
 unsafe extern "C" fn free_in_callback(user_data: *mut c_void, _: ArrStatus, _: *const c_char) {
-    let context = Box::from_raw(user_data as *mut FreeInCallback);
-    arr_client_free(context.client);
-    (*context.host).freed.store(true, Ordering::SeqCst);
-    let _ = context.done.send(());
+    // SAFETY: user_data is the FreeInCallback the test boxed for this one call; its client is live, its
+    // host leaked.
+    unsafe {
+        let context = Box::from_raw(user_data as *mut FreeInCallback);
+        arr_client_free(context.client);
+        (*context.host).freed.store(true, Ordering::SeqCst);
+        let _ = context.done.send(());
+    }
 }
 
 #[test]
@@ -199,6 +214,7 @@ fn no_token_callback_starts_after_free_returns_even_when_freed_from_a_callback()
     ))
     .unwrap();
     let mut client = std::ptr::null_mut();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     let status = unsafe {
         arr_client_new_with_token_provider(
             config.as_ptr(),
@@ -215,6 +231,7 @@ fn no_token_callback_starts_after_free_returns_even_when_freed_from_a_callback()
         std::thread::spawn(move || {
             while let Ok(request) = requests.recv_timeout(Duration::from_secs(10)) {
                 let token = CString::new(tokens.lock().unwrap().clone()).unwrap();
+                // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
                 unsafe { arr_token_request_complete(request as *mut ArrTokenRequest, token.as_ptr()) };
             }
         })
@@ -231,6 +248,7 @@ fn no_token_callback_starts_after_free_returns_even_when_freed_from_a_callback()
     let (done, finished) = mpsc::channel();
     let context = Box::into_raw(Box::new(FreeInCallback { client, host, done }));
     let id = CString::new("unknown-session").unwrap();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     let status = unsafe {
         arr_client_get_session_async(
             client,
@@ -262,14 +280,16 @@ struct LogHost {
 }
 
 unsafe extern "C" fn log_callback(user_data: *mut c_void, _: ArrLogLevel, _: *const c_char, _: *const c_char) {
-    let host = &*(user_data as *const LogHost);
+    // SAFETY: user_data is the leaked LogHost the test passed.
+    let host = unsafe { &*(user_data as *const LogHost) };
     host.lines.fetch_add(1, Ordering::SeqCst);
     if std::thread::current().name() == Some("arr-session") {
         host.on_worker.fetch_add(1, Ordering::SeqCst);
     }
     if !host.reset_once.swap(true, Ordering::SeqCst) {
         // Setting the log callback from inside it must not deadlock.
-        arr_set_log_callback(Some(log_callback), user_data, ArrLogLevel::Debug as u32);
+        // SAFETY: log_callback may be called from any thread; user_data is the leaked LogHost.
+        unsafe { arr_set_log_callback(Some(log_callback), user_data, ArrLogLevel::Debug as u32) };
     }
 }
 
@@ -282,6 +302,7 @@ fn the_log_callback_may_set_the_log_callback_and_never_runs_on_a_worker() {
         on_worker: AtomicUsize::new(0),
         reset_once: AtomicBool::new(false),
     }));
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     let status = unsafe {
         arr_set_log_callback(
             Some(log_callback),
@@ -296,9 +317,12 @@ fn the_log_callback_may_set_the_log_callback_and_never_runs_on_a_worker() {
         let client = new_client(&config);
         for _ in 0..5 {
             let mut json = std::ptr::null_mut();
+            // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
             unsafe { arr_client_list_sessions(client, &mut json) };
+            // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
             unsafe { arr_string_free(json) };
         }
+        // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
         unsafe { arr_client_free(client) };
         let _ = done.send(());
     });
@@ -306,6 +330,7 @@ fn the_log_callback_may_set_the_log_callback_and_never_runs_on_a_worker() {
         .recv_timeout(Duration::from_secs(30))
         .expect("no deadlock: the calls finished");
     std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     unsafe { arr_set_log_callback(None, std::ptr::null_mut(), 0) };
     assert!(host.lines.load(Ordering::SeqCst) >= 6, "one line per request at least");
     assert_eq!(
@@ -327,6 +352,7 @@ fn the_hosts_own_panic_hook_keeps_working_once_the_library_is_loaded() {
     let service = Service::start();
     let client = new_client(&service.config(""));
     let _ = std::thread::spawn(|| panic!("the host's own panic")).join();
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
     unsafe { arr_client_free(client) };
     let ran = HOST_HOOK_RAN.load(Ordering::SeqCst);
     std::panic::set_hook(previous);
@@ -335,4 +361,40 @@ fn the_hosts_own_panic_hook_keeps_working_once_the_library_is_loaded() {
 
 fn arr_shutdown_from_rust() {
     arr_shutdown();
+}
+
+/// Library threads alive now, by name (tokio workers "arr-session", callback and log threads).
+#[cfg(target_os = "linux")]
+fn library_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with("arr-session"))
+        .count()
+}
+
+#[test]
+fn free_and_shutdown_from_a_thread_inside_another_tokio_runtime_stop_sessions_and_join() {
+    let _turn = turn();
+    let service = Service::start();
+    let client = new_client(&service.config(r#","stopOwnedSessionsOnClose":true"#));
+    create(client);
+    assert_eq!(service.live_sessions(), 1);
+    // A host whose own code runs on a tokio runtime (a Rust app, or a plug-in host that embeds one).
+    let host = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = client as usize;
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
+    host.block_on(async move { unsafe { arr_client_free(client as *mut ArrClient) } });
+    assert_eq!(service.live_sessions(), 0, "free stopped the owned session");
+
+    let other = new_client(&service.config(""));
+    create(other);
+    host.block_on(async { arr_shutdown() });
+    #[cfg(target_os = "linux")]
+    assert_eq!(library_threads(), 0, "arr_shutdown joined every library thread");
+    // SAFETY: the arguments are live values of this test (C strings, out-pointers, clients not freed).
+    unsafe { arr_client_free(other) };
 }

@@ -62,36 +62,23 @@ impl FfiError {
         FfiError::new(ArrStatus::Cancelled, "the operation was cancelled")
     }
 
-    /// The error as the JSON object the contract promises:
+    /// The error as the JSON object the contract promises, the core's error object (see
+    /// `arr_session::Error`'s `Serialize`):
     /// `{"status","httpStatus","code","message","argument","msCv","retryAfterSeconds","details"[,"target","innerError","session"]}`.
     pub fn to_json(&self) -> String {
         self.to_value().to_string()
     }
 
     pub fn to_value(&self) -> Value {
-        let source = self.source.as_ref();
-        let service = source.and_then(|e| e.service_error());
-        let mut object = json!({
-            "status": self.status.name(),
-            "httpStatus": source.and_then(|e| e.http_status()),
-            "code": source.and_then(|e| e.code()),
-            "message": self.message,
-            "argument": self.argument,
-            "msCv": source.and_then(|e| e.ms_cv()),
-            "retryAfterSeconds": source.and_then(|e| e.retry_after()).map(|d| d.as_secs_f64()),
-            "details": service.map_or(Value::Array(Vec::new()), |s| json!(s.details)),
-        });
-        if let Some(service) = service {
-            if let Some(target) = &service.target {
-                object["target"] = json!(target);
-            }
-            if let Some(inner) = &service.inner_error {
-                object["innerError"] = json!(inner);
-            }
-        }
-        if let Some(session) = source.and_then(|e| e.session()) {
-            object["session"] = json!(session);
-        }
+        let mut object = match &self.source {
+            Some(error) => serde_json::to_value(error).unwrap_or_else(|_| json!({})),
+            // A failure of the C side itself (NULL argument, shutdown, ...): the same keys, nothing from a service.
+            None => json!({ "httpStatus": null, "code": null, "msCv": null, "retryAfterSeconds": null, "details": [] }),
+        };
+        // The C side may have named the argument by its C name, and has statuses of its own.
+        object["status"] = json!(self.status.name());
+        object["message"] = json!(self.message);
+        object["argument"] = json!(self.argument);
         object
     }
 }
@@ -120,6 +107,7 @@ fn set_last_error(json: Option<String>) {
 pub(crate) fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> ArrStatus {
     let _inside = super::panic_hook::enter();
     set_last_error(None);
+    super::last_response::set(None);
     let error = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return ArrStatus::Ok,
         Ok(Err(error)) => error,
@@ -129,9 +117,12 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> ArrStatus {
     error.status
 }
 
-/// Like [`guard`] for functions without a status: a panic is swallowed (and logged by the hook).
+/// Like [`guard`] for functions without a status: clears the last error, and a panic is swallowed (and
+/// logged by the hook).
 pub(crate) fn guard_void(body: impl FnOnce()) {
     let _inside = super::panic_hook::enter();
+    set_last_error(None);
+    super::last_response::set(None);
     let _ = catch_unwind(AssertUnwindSafe(body));
 }
 
@@ -146,7 +137,8 @@ pub(crate) fn panic_error(payload: Box<dyn std::any::Any + Send>) -> FfiError {
 
 /// Details of the last failed `arr_` call on this thread, as JSON, e.g.
 /// `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...","msCv":"...","retryAfterSeconds":null,"details":[]}`.
-/// Returns NULL if the last call on this thread succeeded (every guarded call clears it on entry).
+/// Returns NULL if the last call on this thread succeeded (every call but `arr_string_free` and this one
+/// clears it on entry).
 ///
 /// Ownership: the caller owns the returned string and frees it with `arr_string_free`.
 /// Thread-safety: per thread; any thread may call it.

@@ -1,17 +1,17 @@
-//! The lease keeper through the C ABI: events as JSON through a callback, in order, until the session
-//! ends or the operation is cancelled.
+//! The lease keeper through the C ABI, for one session or many: events as JSON through a callback, in
+//! order, then one last call.
 
-use std::ffi::{c_char, c_void, CString};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::ffi::{c_char, c_void};
 
 use super::client::{client_arg, ArrClient};
-use super::dispatch::{session_id_arg, to_json, ArrCallback};
+use super::delivery::{self, Events};
+use super::dispatch::{session_id_arg, to_json, ArrCallback, HostCallback};
 use super::error::{guard, FfiError};
-use super::runtime;
+use super::options;
+use super::registry::{self, Kind};
 use super::status::ArrStatus;
-use super::strings::{optional_str_arg, write_out};
-use arr_session::KeepOptions;
+use super::strings::{optional_str_arg, str_arg, write_out};
+use arr_session::{KeepOptions, SessionKeeper};
 
 /// Keeps a session alive: renews its lease (absolute totals computed from the service's own
 /// `elapsedTimeMinutes`/`maxLeaseTimeMinutes`, so two keepers or a restart never add twice), never beyond
@@ -19,22 +19,30 @@ use arr_session::KeepOptions;
 /// `{"extendByMinutes": 30, "renewBelowMinutes": 10, "maxTotalMinutes": 1440, "pollIntervalMs": 60000,
 /// "warnAtMinutes": [10, 2]}`.
 ///
-/// `event_callback` receives, in order and one at a time, each event with ARR_STATUS_OK and a JSON object
-/// `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`, `{"kind":"expiringSoon",
-/// "remaining":9}`, `{"kind":"capReached","lease":240}`, `{"kind":"ended","status":"Expired","error":null}`,
-/// `{"kind":"throttled","retryAfterSeconds":15}`, `{"kind":"retrying","message":"..."}`,
-/// `{"kind":"failed","message":"...","errorKind":"not_found","httpStatus":404,"code":null}`. Then exactly
-/// one last call ends the operation: ARR_STATUS_OK with
-/// `null` when the session ended (or the keeper failed, after its event), ARR_STATUS_CANCELLED after
-/// `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
-/// `arr_shutdown` (the lease stays as it is), or another status with the error JSON. Nothing follows it.
+/// A stream: `event_callback` receives each event with ARR_STATUS_OK, in order and one at a time, then
+/// exactly one last call, which is the first call with any other status:
+/// - events, `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`,
+///   `{"kind":"expiringSoon","remaining":9}`, `{"kind":"capReached","lease":240}`,
+///   `{"kind":"ended","status":"Expired","error":null}`, and with `"error"` the error object of
+///   `arr_last_error` (status, httpStatus, code, message, msCv, retryAfterSeconds): `{"kind":"throttled",
+///   "error":{...}}` and `{"kind":"retrying","error":{...}}` (the keeper carries on), `{"kind":"failed",
+///   "error":{...}}` (it stops keeping that session: unknown session, refused credentials);
+/// - the last call: ARR_STATUS_SESSION_ENDED with `null` once no session is left to keep (each one
+///   ended or failed, as its event said); ARR_STATUS_CANCELLED with the error object after
+///   `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
+///   `arr_shutdown` (the lease stays as it is); or another status with the error object. Nothing follows.
+///
+/// Cancel, close, free and shutdown may be called from anywhere, this callback included: called from
+/// inside an event, they end the keeper there (no further event), and the last call comes right after
+/// that event's callback returns.
 ///
 /// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
 /// Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
 /// Blocking: no.
 ///
 /// # Safety
-/// Pointers must be NULL or valid as described; `user_data` must be usable from library threads.
+/// Pointers must be NULL or valid as described; `user_data` must be usable from library threads until the
+/// last call has returned.
 #[no_mangle]
 pub unsafe extern "C" fn arr_client_keep_session(
     client: *const ArrClient,
@@ -44,63 +52,100 @@ pub unsafe extern "C" fn arr_client_keep_session(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let handle = client_arg(client)?;
-        let callback = event_callback.ok_or_else(|| FfiError::null_argument("event_callback"))?;
-        let id = session_id_arg(session_id)?;
-        let options = match optional_str_arg(options_json, "options_json")? {
-            Some(text) => KeepOptions::from_json(text)
-                .map_err(|e| FfiError::from(e).renaming_argument("keepOptions", "options_json"))?,
-            None => KeepOptions::default(),
-        };
-        let client = handle.client.clone();
-        let user_data = user_data as usize;
-        let operation = Arc::new(AtomicU64::new(0));
-        let known = operation.clone();
-        let call = move |status: ArrStatus, json: String| {
-            let json = CString::new(json.replace('\0', "\u{FFFD}")).unwrap_or_default();
-            // SAFETY: the host gave us this function and promised user_data is usable from library threads.
-            unsafe { callback(user_data as *mut c_void, status, json.as_ptr()) };
-        };
-        // Events and the last call are delivered under one gate: once the last call is made, an event
-        // still queued (its operation was cancelled while it waited for a thread) is dropped, and the
-        // last call waits for an event being delivered. So nothing reaches the host after the last call.
-        let ended = Arc::new(Mutex::new(false));
-        let ended_for_last = ended.clone();
-        let work = async move {
-            let mut keeper = client.keep_session(&id, options)?;
-            while let Some(event) = keeper.next_event().await {
-                let json = to_json(&event)?;
-                let ended = ended.clone();
-                runtime::call_host(operation.load(Ordering::SeqCst), move || {
-                    let ended = ended.lock().unwrap_or_else(|p| p.into_inner());
-                    if !*ended {
-                        call(ArrStatus::Ok, json);
-                    }
-                })
-                .await;
-            }
-            Ok("null".to_owned())
-        };
-        let out = out_operation_id as usize;
-        runtime::spawn(
-            handle.id,
-            handle.generation,
-            work,
-            move |outcome| {
-                let mut ended = ended_for_last.lock().unwrap_or_else(|p| p.into_inner());
-                *ended = true;
-                match outcome {
-                    Ok(json) => call(ArrStatus::Ok, json),
-                    Err(error) => call(error.status, error.to_json()),
-                }
-            },
-            move |op| {
-                known.store(op, Ordering::SeqCst);
-                // SAFETY: NULL is allowed; otherwise the host gave a writable pointer.
-                unsafe { write_out(out as *mut u64, op) };
-            },
-        )?;
-        Ok(())
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        keep(
+            client,
+            event_callback,
+            user_data,
+            options_json,
+            out_operation_id,
+            |client, options| Ok(client.keep_session(&session_id_arg(session_id)?, options)?),
+        )
     })
+}
+
+/// Keeps many sessions alive with one list request per poll (plus a GET for a session the list no longer
+/// shows, to learn how it ended). `session_ids_json`: `["a", "b"]`. As `arr_client_keep_session`
+/// otherwise: the events name their session (`sessionId`), and the last call, ARR_STATUS_SESSION_ENDED,
+/// comes once every one of them has ended or failed.
+///
+/// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
+/// Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
+/// Blocking: no.
+///
+/// # Safety
+/// As for `arr_client_keep_session`.
+#[no_mangle]
+pub unsafe extern "C" fn arr_client_keep_sessions(
+    client: *const ArrClient,
+    session_ids_json: *const c_char,
+    options_json: *const c_char,
+    event_callback: ArrCallback,
+    user_data: *mut c_void,
+    out_operation_id: *mut u64,
+) -> ArrStatus {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        keep(
+            client,
+            event_callback,
+            user_data,
+            options_json,
+            out_operation_id,
+            |client, options| {
+                let ids = options::session_ids(str_arg(session_ids_json, "session_ids_json")?)?;
+                Ok(client.keep_sessions(&ids, options)?)
+            },
+        )
+    })
+}
+
+/// Starts a keeper made by `start` and streams its events to the host.
+///
+/// # Safety
+/// As for `arr_client_keep_session`.
+unsafe fn keep(
+    client: *const ArrClient,
+    event_callback: ArrCallback,
+    user_data: *mut c_void,
+    options_json: *const c_char,
+    out_operation_id: *mut u64,
+    start: impl FnOnce(&arr_session::Client, KeepOptions) -> Result<SessionKeeper, FfiError>,
+) -> Result<(), FfiError> {
+    // SAFETY: NULL or valid pointers (this function's contract).
+    let (handle, options) = unsafe { (client_arg(client)?, optional_str_arg(options_json, "options_json")?) };
+    let callback =
+        HostCallback::new(event_callback, user_data).map_err(|_| FfiError::null_argument("event_callback"))?;
+    let options = match options {
+        Some(text) => KeepOptions::from_json(text)
+            .map_err(|e| FfiError::from(e).renaming_argument("keepOptions", "options_json"))?,
+        None => KeepOptions::default(),
+    };
+    // Started here, on the client's runtime (the keeper is a task of its own), so that a bad id or bad
+    // options fail this call rather than reach the callback.
+    let mut keeper = {
+        let runtime = registry::lock().admit(&handle.owner, Kind::Call)?;
+        let _entered = runtime.enter();
+        start(&handle.client, options)?
+    };
+    let work = move |events: Events| async move {
+        while let Some(event) = keeper.next_event().await {
+            let json = to_json(&event)?;
+            events.call(move || callback.call(ArrStatus::Ok, json)).await;
+        }
+        Ok("null".to_owned())
+    };
+    delivery::spawn(
+        &handle.owner,
+        work,
+        // The stream's end is its one call with a status other than OK.
+        move |outcome| match outcome {
+            Ok(json) => callback.call(ArrStatus::SessionEnded, json),
+            Err(error) => callback.fail(error),
+        },
+        // SAFETY: NULL is allowed; otherwise it is writable (this function's contract).
+        |op| unsafe { write_out(out_operation_id, op) },
+    )?;
+    Ok(())
 }

@@ -12,18 +12,27 @@
 //!   thread, never inside the initiating call; none runs after `arr_client_free` or `arr_shutdown` returns;
 //! - no panic crosses the boundary; the library never prints.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod access_token;
 mod callbacks;
 mod client;
+mod closing;
 mod conversions;
+mod delivery;
 mod dispatch;
 mod error;
+mod fork;
+mod host_ptr;
+mod last_response;
 mod lease;
 mod logging;
 mod options;
 mod owned;
 mod panic_hook;
 mod preflight;
+mod registry;
 mod runtime;
 mod sessions;
 mod status;
@@ -42,7 +51,8 @@ pub use client::{
 pub use conversions::*;
 pub use dispatch::ArrCallback;
 pub use error::arr_last_error;
-pub use lease::arr_client_keep_session;
+pub use last_response::arr_last_response;
+pub use lease::{arr_client_keep_session, arr_client_keep_sessions};
 pub use logging::{arr_set_log_callback, ArrLogCallback, ArrLogLevel};
 pub use owned::*;
 pub use preflight::*;
@@ -56,7 +66,7 @@ pub use waits::*;
 
 /// The version of the ABI described by `arr_session.h`. Bumped on any incompatible change; wrappers
 /// compare it with `ARR_ABI_VERSION` at load time.
-pub const ARR_ABI_VERSION: u32 = 1;
+pub const ARR_ABI_VERSION: u32 = 2;
 
 /// The longest lease the service accepts, in minutes (24 hours).
 pub const ARR_MAX_LEASE_MINUTES: u32 = 1440;
@@ -83,21 +93,29 @@ pub extern "C" fn arr_abi_version() -> u32 {
 }
 
 /// Closes every client (as `arr_client_close`: operations cancelled, callbacks awaited, and with
-/// `"stopOwnedSessionsOnClose": true` their owned sessions stopped, each within its `closeTimeoutMs`),
-/// then stops the library's threads and joins them (workers, callback and log threads). Call it before
-/// unloading the library (Unity: before a domain reload and on quit). Clients created before it answer
-/// `ARR_STATUS_SHUTDOWN` afterwards (free them as usual); clients created after it work normally. A
-/// second call while one runs waits for it. From inside a callback it works, but the calling thread
-/// cannot join itself: do not unload the library right after that. Managed hosts (Mono, .NET, Python)
+/// `"stopOwnedSessionsOnClose": true` their owned sessions stopped, each within its `closeTimeoutMs`;
+/// also for a client another thread is closing or freeing at the time), then stops the library's threads
+/// and joins them (workers, callback and log threads). Call it before unloading the library (Unity:
+/// before a domain reload and on quit). Clients created before it answer `ARR_STATUS_SHUTDOWN` afterwards
+/// (free them as usual); clients created after it work normally. Managed hosts (Mono, .NET, Python)
 /// should call it before the process exits: the runtime waits for threads that have run managed callbacks.
 ///
+/// From inside callbacks: it may be called from any thread, a library callback included, and returns.
+/// It does not wait for what would wait for the calling thread (see `arr_client_close`): the callback it
+/// is called from keeps running on its thread, which cannot join itself (it takes no later work and the
+/// next `arr_shutdown` joins it; do not unload the library right after a shutdown made from a callback).
+/// A second call while one runs waits for it, unless the first waits for the calling thread (a callback
+/// calling it during a shutdown): then it returns at once, and the first finishes after that callback
+/// returns. A thread still inside a callback `JOIN_TIMEOUT` (10 s) after the threads were asked to stop is
+/// not joined; a warning in the log says how many.
+///
 /// Ownership: clients stay owned by the caller.
-/// Thread-safety: any thread.
-/// Blocking: yes, until owned sessions are stopped (if configured), callbacks have returned and the
-/// threads have ended.
+/// Thread-safety: any thread, a library callback included.
+/// Blocking: yes, until owned sessions are stopped (if configured), callbacks have returned (except as
+/// above) and the threads have ended.
 #[no_mangle]
 pub extern "C" fn arr_shutdown() {
-    error::guard_void(runtime::shutdown);
+    error::guard_void(closing::shutdown);
 }
 
 /// Test-only: panics inside the library, to show the panic boundary holds (returns ARR_STATUS_PANIC).

@@ -5,19 +5,22 @@
 //! code never runs on a runtime worker, and no lock is held while it runs (the callback may set the log
 //! callback itself). Spans are not tracked. The library never logs secrets (see `transport`).
 
-use std::cell::Cell;
+use std::collections::HashSet;
 use std::ffi::{c_char, c_void, CString};
 use std::fmt::Write;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Mutex, RwLock};
-use std::thread::JoinHandle;
+use std::sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockWriteGuard};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
 
+use super::delivery;
 use super::error::{guard, FfiError};
-use super::runtime;
+use super::host_ptr::HostPtr;
+use super::runtime::JOIN_TIMEOUT;
 use super::status::ArrStatus;
 
 /// Log levels, from most to least severe.
@@ -45,13 +48,17 @@ pub type ArrLogCallback = Option<
 
 type LogFn = unsafe extern "C" fn(*mut c_void, ArrLogLevel, *const c_char, *const c_char);
 
-struct Sink {
+pub(crate) struct Sink {
     callback: LogFn,
-    user_data: usize,
+    user_data: HostPtr<c_void>,
     max_level: ArrLogLevel,
 }
 
 static SINK: RwLock<Option<Sink>> = RwLock::new(None);
+
+pub(crate) fn lock_sink() -> RwLockWriteGuard<'static, Option<Sink>> {
+    SINK.write().unwrap_or_else(|p| p.into_inner())
+}
 
 /// Lines waiting for the log thread; beyond this many, new lines are dropped rather than blocking I/O.
 const QUEUE_LINES: usize = 4096;
@@ -67,22 +74,38 @@ enum Message {
     Stop,
 }
 
-struct LogThread {
+pub(crate) struct LogThread {
     sender: SyncSender<Message>,
     thread: JoinHandle<()>,
 }
 
 static LOG_THREAD: Mutex<Option<LogThread>> = Mutex::new(None);
-/// Held by the log thread while the host's callback runs, so that turning logging off can wait for a
-/// line being delivered (user_data must stay valid only until then).
-static DELIVERING: Mutex<()> = Mutex::new(());
+/// A log thread an earlier stop could not join (it called `arr_shutdown` from the log callback, or was
+/// still inside it): joined by a later stop once it has ended.
+static LEFTOVER: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
 
-thread_local! {
-    static IS_LOG_THREAD: Cell<bool> = const { Cell::new(false) };
+/// Whether the log thread is inside the host's callback now, so that turning logging off can wait for
+/// the line being delivered (`user_data` must stay valid only until then).
+static DELIVERING: Mutex<bool> = Mutex::new(false);
+static DELIVERED: Condvar = Condvar::new();
+
+pub(crate) fn lock_thread() -> MutexGuard<'static, Option<LogThread>> {
+    LOG_THREAD.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub(crate) fn lock_delivering() -> MutexGuard<'static, bool> {
+    DELIVERING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn set_delivering(value: bool) {
+    *DELIVERING.lock().unwrap_or_else(|p| p.into_inner()) = value;
+    if !value {
+        DELIVERED.notify_all();
+    }
 }
 
 fn enqueue(line: Line) {
-    let mut slot = LOG_THREAD.lock().unwrap_or_else(|p| p.into_inner());
+    let mut slot = lock_thread();
     if slot.as_ref().is_none_or(|t| t.thread.is_finished()) {
         let (sender, receiver) = mpsc::sync_channel(QUEUE_LINES);
         match std::thread::Builder::new()
@@ -101,41 +124,69 @@ fn enqueue(line: Line) {
 }
 
 fn deliver_lines(receiver: Receiver<Message>) {
-    IS_LOG_THREAD.with(|c| c.set(true));
     super::panic_hook::library_thread();
     while let Ok(Message::Line(line)) = receiver.recv() {
-        let _delivering = DELIVERING.lock().unwrap_or_else(|p| p.into_inner());
+        // Marked before the sink is read: a change of callback made after this waits for the line.
+        set_delivering(true);
         let sink = SINK
             .read()
             .ok()
             .and_then(|s| s.as_ref().map(|s| (s.callback, s.user_data, s.max_level)));
-        let Some((callback, user_data, max_level)) = sink else {
-            continue;
-        };
-        if line.level > max_level {
-            continue;
+        if let Some((callback, user_data, _)) = sink.filter(|(_, _, max)| line.level <= *max) {
+            // SAFETY: the host registered this callback as callable from any thread, and user_data stays
+            // valid until logging is turned off, which waits for this delivery.
+            delivery::as_callback(None, || unsafe {
+                callback(user_data.get(), line.level, line.target.as_ptr(), line.message.as_ptr())
+            });
         }
-        runtime::as_callback(None, || unsafe {
-            callback(
-                user_data as *mut c_void,
-                line.level,
-                line.target.as_ptr(),
-                line.message.as_ptr(),
-            )
-        });
+        set_delivering(false);
     }
 }
 
-/// Stops the log thread after the lines already queued, and joins it (unless called from it). Part of
-/// `arr_shutdown`; a later line starts a new one.
-pub(crate) fn stop_and_join() {
-    let log = LOG_THREAD.lock().unwrap_or_else(|p| p.into_inner()).take();
+/// The log thread, and one an earlier stop could not join, if they exist.
+pub(crate) fn thread_ids() -> Vec<ThreadId> {
+    let current = lock_thread().as_ref().map(|t| t.thread.thread().id());
+    let leftover = LEFTOVER
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .map(|t| t.thread().id());
+    current.into_iter().chain(leftover).collect()
+}
+
+/// Stops the log thread after the lines already queued, and joins it, unless it is the calling thread or
+/// one of the `busy` threads (it ends after its line; a later stop joins it), or does not end within
+/// `JOIN_TIMEOUT`. Part of `arr_shutdown`; a later line starts a new one.
+pub(crate) fn stop_and_join(busy: &HashSet<ThreadId>) {
+    let log = lock_thread().take();
+    let leftover = LEFTOVER.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let mut threads: Vec<JoinHandle<()>> = leftover.into_iter().collect();
     if let Some(log) = log {
         let _ = log.sender.send(Message::Stop);
-        if !IS_LOG_THREAD.with(Cell::get) {
-            let _ = log.thread.join();
+        threads.push(log.thread);
+    }
+    let me = std::thread::current().id();
+    let deadline = Instant::now() + JOIN_TIMEOUT;
+    for thread in threads {
+        let id = thread.thread().id();
+        if id != me && !busy.contains(&id) {
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        if thread.is_finished() {
+            let _ = thread.join();
+        } else {
+            *LEFTOVER.lock().unwrap_or_else(|p| p.into_inner()) = Some(thread);
         }
     }
+}
+
+/// Forgets the parent's log thread in a child after `fork()` (it does not exist here).
+pub(crate) fn forget_parent(slot: &mut Option<LogThread>, delivering: &mut bool) {
+    super::fork::set_aside(slot.take());
+    super::fork::set_aside(LEFTOVER.lock().unwrap_or_else(|p| p.into_inner()).take());
+    *delivering = false;
 }
 
 impl ArrLogLevel {
@@ -234,7 +285,8 @@ impl Visit for LineVisitor {
 ///
 /// Lines are delivered in order from one library thread (never a runtime worker); the callback may call
 /// `arr_set_log_callback` itself. When this function returns, a line being delivered to the previous
-/// callback has been delivered (unless called from inside the log callback), so its `user_data` may go.
+/// callback has been delivered, so its `user_data` may go; called from inside a library callback (the log
+/// callback included), it does not wait for that.
 ///
 /// Ownership: `user_data` is passed back untouched and must stay valid until logging is turned off.
 /// Thread-safety: the callback is called from the library's log thread; set the callback from any thread.
@@ -267,13 +319,17 @@ pub unsafe extern "C" fn arr_set_log_callback(
         }
         let sink = callback.filter(|_| max_level != ArrLogLevel::Off).map(|callback| Sink {
             callback,
-            user_data: user_data as usize,
+            user_data: HostPtr::new(user_data),
             max_level,
         });
-        *SINK.write().unwrap_or_else(|p| p.into_inner()) = sink;
+        *lock_sink() = sink;
         tracing::callsite::rebuild_interest_cache();
-        if !IS_LOG_THREAD.with(Cell::get) {
-            drop(DELIVERING.lock().unwrap_or_else(|p| p.into_inner()));
+        // From inside a callback, the line being delivered may be waiting for this very thread.
+        if !delivery::in_callback() {
+            let mut delivering = DELIVERING.lock().unwrap_or_else(|p| p.into_inner());
+            while *delivering {
+                delivering = DELIVERED.wait(delivering).unwrap_or_else(|p| p.into_inner());
+            }
         }
         Ok(())
     })

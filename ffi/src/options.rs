@@ -11,7 +11,7 @@ pub(crate) fn create_options(text: &str) -> Result<CreateSessionOptions, FfiErro
 }
 
 /// `{"timeoutMs"?: 600000, "pollIntervalMs"?: 2000}`; NULL means the defaults (no timeout).
-pub(crate) fn wait_options(text: Option<&str>) -> Result<WaitOptions, FfiError> {
+pub(crate) fn wait_options<T>(text: Option<&str>) -> Result<WaitOptions<T>, FfiError> {
     let options = text.map(WaitOptions::from_json).transpose();
     let options = options.map_err(|e| FfiError::from(e).renaming_argument("waitOptions", "wait_options_json"))?;
     Ok(options.unwrap_or_default())

@@ -3,8 +3,8 @@
 use std::ffi::{c_char, c_void};
 
 use super::client::{client_arg, ArrClient};
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::dispatch::{outcome_item, to_json};
-use super::dispatch::{run_async, run_blocking, ArrCallback, Work};
 use super::error::guard;
 use super::error::FfiError;
 use super::status::ArrStatus;
@@ -24,7 +24,7 @@ fn stop_owned_work(client: &Client, timeout_ms: u32) -> Result<Work, FfiError> {
             .into_iter()
             .map(|(id, outcome)| outcome_item(&id, outcome.map(|()| None)))
             .collect();
-        to_json(items)
+        Answer::json(items)
     }))
 }
 
@@ -45,10 +45,11 @@ pub unsafe extern "C" fn arr_client_stop_owned_sessions(
     timeout_ms: u32,
     out_results_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_results_json, "out_results_json")?;
-        run_blocking(client, stop_owned_work(&client.client, timeout_ms)?, out_results_json)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_results_json, "out_results_json", |client| {
+            stop_owned_work(client, timeout_ms)
+        })
     })
 }
 
@@ -65,10 +66,11 @@ pub unsafe extern "C" fn arr_client_get_owned_sessions(
     client: *const ArrClient,
     out_ids_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         let client = client_arg(client)?;
         require_out(out_ids_json, "out_ids_json")?;
-        super::runtime::check_callable(client.id, client.generation)?;
+        super::registry::lock().admit(&client.owner, super::registry::Kind::Call)?;
         write_out(out_ids_json, into_c_string(to_json(client.client.owned_sessions())?));
         Ok(())
     })
@@ -90,14 +92,10 @@ pub unsafe extern "C" fn arr_client_stop_owned_sessions_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            stop_owned_work(&client.client, timeout_ms)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            stop_owned_work(client, timeout_ms)
+        })
     })
 }

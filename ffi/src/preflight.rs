@@ -5,9 +5,10 @@
 
 use std::ffi::{c_char, c_void, CStr};
 
-use super::client::{client_arg, ArrClient};
-use super::dispatch::{run_async, run_blocking, to_json, ArrCallback, Work};
+use super::client::ArrClient;
+use super::dispatch::{asynchronous, blocking, to_json, Answer, ArrCallback, Work};
 use super::error::{guard, FfiError};
+use super::status::ArrStatus;
 use super::strings::{into_c_string, optional_str_arg, require_out, str_arg, write_out};
 use arr_session::{
     check_settings, validate_conversion_id, Client, ContainerSas, ConversionSettings, LintOptions, ResultsOptions,
@@ -37,24 +38,34 @@ pub unsafe extern "C" fn arr_conversion_check_settings(
     text: *const c_char,
     input_asset: *const c_char,
     out_findings_json: *mut *mut c_char,
-) -> super::status::ArrStatus {
+) -> ArrStatus {
     guard(|| {
         require_out(out_findings_json, "out_findings_json")?;
-        let file_name = str_arg(file_name, "file_name")?;
-        let text = settings_text(text)?;
-        let input_asset = optional_str_arg(input_asset, "input_asset")?;
+        // SAFETY: each string is NULL or NUL-terminated and valid for the call (this function's contract).
+        let (file_name, text, input_asset) = unsafe {
+            (
+                str_arg(file_name, "file_name")?,
+                settings_text(text)?,
+                optional_str_arg(input_asset, "input_asset")?,
+            )
+        };
         let findings = to_json(check_settings(file_name, text, input_asset))?;
-        write_out(out_findings_json, into_c_string(findings));
+        // SAFETY: writable (this function's contract) and not NULL (checked above).
+        unsafe { write_out(out_findings_json, into_c_string(findings)) };
         Ok(())
     })
 }
 
 /// The settings text: like `str_arg`, with a larger limit.
+///
+/// # Safety
+/// `ptr` must be NULL or a NUL-terminated string valid for the call.
 unsafe fn settings_text<'a>(ptr: *const c_char) -> Result<&'a str, FfiError> {
     if ptr.is_null() {
         return Err(FfiError::null_argument("text"));
     }
-    let bytes = CStr::from_ptr(ptr).to_bytes();
+    // SAFETY: not NULL, and NUL-terminated and valid for the call (this function's contract).
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
     if bytes.len() > MAX_SETTINGS_BYTES {
         return Err(FfiError::invalid(
             "text",
@@ -64,21 +75,30 @@ unsafe fn settings_text<'a>(ptr: *const c_char) -> Result<&'a str, FfiError> {
     std::str::from_utf8(bytes).map_err(|e| FfiError::invalid("text", format_args!("not valid UTF-8 ({e})")))
 }
 
+/// # Safety
+/// The strings must be NULL or NUL-terminated and valid for the call.
 unsafe fn lint_work(
     client: &Client,
     settings_json: *const c_char,
     options_json: *const c_char,
 ) -> Result<Work, FfiError> {
-    let settings = ConversionSettings::from_json(str_arg(settings_json, "settings_json")?)
+    // SAFETY: NULL or NUL-terminated strings, valid for the call (the exported function's contract).
+    let (settings, options) = unsafe {
+        (
+            str_arg(settings_json, "settings_json")?,
+            optional_str_arg(options_json, "options_json")?,
+        )
+    };
+    let settings = ConversionSettings::from_json(settings)
         .map_err(|e| FfiError::from(e).renaming_argument("settings", "settings_json"))?;
-    let options = match optional_str_arg(options_json, "options_json")? {
+    let options = match options {
         Some(text) => LintOptions::from_json(text)
             .map_err(|e| FfiError::from(e).renaming_argument("lintOptions", "options_json"))?,
         None => LintOptions::default(),
     };
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.lint_conversion_input(&settings, &options).await?)
+        Answer::json(client.lint_conversion_input(&settings, &options).await?)
     }))
 }
 
@@ -105,15 +125,12 @@ pub unsafe extern "C" fn arr_client_lint_conversion_input(
     settings_json: *const c_char,
     options_json: *const c_char,
     out_lint_json: *mut *mut c_char,
-) -> super::status::ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_lint_json, "out_lint_json")?;
-        run_blocking(
-            client,
-            lint_work(&client.client, settings_json, options_json)?,
-            out_lint_json,
-        )
+) -> ArrStatus {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_lint_json, "out_lint_json", |client| {
+            lint_work(client, settings_json, options_json)
+        })
     })
 }
 
@@ -134,35 +151,39 @@ pub unsafe extern "C" fn arr_client_lint_conversion_input_async(
     callback: ArrCallback,
     user_data: *mut c_void,
     out_operation_id: *mut u64,
-) -> super::status::ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            lint_work(&client.client, settings_json, options_json)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+) -> ArrStatus {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            lint_work(client, settings_json, options_json)
+        })
     })
 }
 
+/// # Safety
+/// The strings must be NULL or NUL-terminated and valid for the call.
 unsafe fn results_work(
     client: &Client,
     conversion_id: *const c_char,
     options_json: *const c_char,
 ) -> Result<Work, FfiError> {
-    let id = str_arg(conversion_id, "conversion_id")?;
+    // SAFETY: NULL or NUL-terminated strings, valid for the call (the exported function's contract).
+    let (id, options) = unsafe {
+        (
+            str_arg(conversion_id, "conversion_id")?,
+            optional_str_arg(options_json, "options_json")?,
+        )
+    };
     validate_conversion_id(id).map_err(|e| FfiError::from(e).renaming_argument("conversionId", "conversion_id"))?;
     let id = id.to_owned();
-    let options = match optional_str_arg(options_json, "options_json")? {
+    let options = match options {
         Some(text) => ResultsOptions::from_json(text)
             .map_err(|e| FfiError::from(e).renaming_argument("resultsOptions", "options_json"))?,
         None => ResultsOptions::default(),
     };
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.get_conversion_with_results(&id, &options).await?.into_value())
+        Answer::of(client.get_conversion_with_results(&id, &options).await?)
     }))
 }
 
@@ -188,15 +209,12 @@ pub unsafe extern "C" fn arr_client_get_conversion_results(
     conversion_id: *const c_char,
     options_json: *const c_char,
     out_conversion_json: *mut *mut c_char,
-) -> super::status::ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_conversion_json, "out_conversion_json")?;
-        run_blocking(
-            client,
-            results_work(&client.client, conversion_id, options_json)?,
-            out_conversion_json,
-        )
+) -> ArrStatus {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_conversion_json, "out_conversion_json", |client| {
+            results_work(client, conversion_id, options_json)
+        })
     })
 }
 
@@ -217,16 +235,12 @@ pub unsafe extern "C" fn arr_client_get_conversion_results_async(
     callback: ArrCallback,
     user_data: *mut c_void,
     out_operation_id: *mut u64,
-) -> super::status::ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            results_work(&client.client, conversion_id, options_json)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+) -> ArrStatus {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            results_work(client, conversion_id, options_json)
+        })
     })
 }
 
@@ -251,18 +265,25 @@ pub unsafe extern "C" fn arr_storage_sign_container_sas(
     account_key: *const c_char,
     options_json: *const c_char,
     out_sas: *mut *mut c_char,
-) -> super::status::ArrStatus {
+) -> ArrStatus {
     guard(|| {
         require_out(out_sas, "out_sas")?;
-        let uri = str_arg(container_uri, "container_uri")?;
-        let key = Secret::new(str_arg(account_key, "account_key")?);
-        let options = str_arg(options_json, "options_json")?;
+        // SAFETY: NULL or NUL-terminated strings, valid for the call (this function's contract).
+        let (uri, key, options) = unsafe {
+            (
+                str_arg(container_uri, "container_uri")?,
+                str_arg(account_key, "account_key")?,
+                str_arg(options_json, "options_json")?,
+            )
+        };
+        let key = Secret::new(key);
         let sas = ContainerSas::from_json(uri, options)
             .map_err(|e| FfiError::from(e).renaming_argument("sasOptions", "options_json"))?;
         let token = sas
             .sign(&key)
             .map_err(|e| FfiError::from(e).renaming_argument("storageAccountKey", "account_key"))?;
-        write_out(out_sas, into_c_string(token.expose().to_owned()));
+        // SAFETY: writable (this function's contract) and not NULL (checked above).
+        unsafe { write_out(out_sas, into_c_string(token.expose().to_owned())) };
         Ok(())
     })
 }

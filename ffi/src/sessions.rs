@@ -3,46 +3,57 @@
 use std::ffi::{c_char, c_void};
 
 use super::client::{client_arg, ArrClient};
-use super::dispatch::{lease_arg, session_id_arg, to_json};
-use super::dispatch::{run_async, run_blocking, ArrCallback, Work};
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
+use super::dispatch::{lease_arg, session_id_arg};
 use super::error::guard;
 use super::error::FfiError;
+use super::last_response;
 use super::options;
 use super::runtime;
 use super::status::ArrStatus;
-use super::strings::require_out;
 use super::strings::str_arg;
 use arr_session::Client;
 use arr_session::{validate_lease, validate_session_id, MAX_LEASE_MINUTES};
 
+/// # Safety
+/// `options_json` must be NULL or a NUL-terminated string valid for the call.
 unsafe fn create_work(client: &Client, options_json: *const c_char) -> Result<Work, FfiError> {
-    let options = options::create_options(str_arg(options_json, "options_json")?)?;
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let options = options::create_options(unsafe { str_arg(options_json, "options_json") }?)?;
     validate_lease(options.max_lease_time_minutes)?;
     if let Some(id) = &options.id {
         validate_session_id(id)?;
     }
     let client = client.clone();
-    Ok(Box::pin(async move {
-        to_json(client.create_session(&options).await?.into_value())
-    }))
-}
-
-unsafe fn get_work(client: &Client, session_id: *const c_char) -> Result<Work, FfiError> {
-    let (client, id) = (client.clone(), session_id_arg(session_id)?);
     Ok(Box::pin(
-        async move { to_json(client.get_session(&id).await?.into_value()) },
+        async move { Answer::of(client.create_session(&options).await?) },
     ))
 }
 
+/// # Safety
+/// `session_id` must be NULL or a NUL-terminated string valid for the call.
+unsafe fn get_work(client: &Client, session_id: *const c_char) -> Result<Work, FfiError> {
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let (client, id) = (client.clone(), unsafe { session_id_arg(session_id) }?);
+    Ok(Box::pin(async move { Answer::of(client.get_session(&id).await?) }))
+}
+
+/// # Safety
+/// `session_id` must be NULL or a NUL-terminated string valid for the call.
 unsafe fn update_work(client: &Client, session_id: *const c_char, minutes: u32) -> Result<Work, FfiError> {
-    let (client, id, minutes) = (client.clone(), session_id_arg(session_id)?, lease_arg(minutes)?);
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let id = unsafe { session_id_arg(session_id) }?;
+    let (client, minutes) = (client.clone(), lease_arg(minutes)?);
     Ok(Box::pin(async move {
-        to_json(client.update_session(&id, minutes).await?.into_value())
+        Answer::of(client.update_session(&id, minutes).await?)
     }))
 }
 
+/// # Safety
+/// `session_id` must be NULL or a NUL-terminated string valid for the call.
 unsafe fn extend_work(client: &Client, session_id: *const c_char, by_minutes: u32) -> Result<Work, FfiError> {
-    let id = session_id_arg(session_id)?;
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let id = unsafe { session_id_arg(session_id) }?;
     if by_minutes == 0 || by_minutes > MAX_LEASE_MINUTES {
         return Err(FfiError::invalid(
             "by_minutes",
@@ -51,21 +62,21 @@ unsafe fn extend_work(client: &Client, session_id: *const c_char, by_minutes: u3
     }
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.extend_session(&id, by_minutes).await?.into_value())
+        Answer::of(client.extend_session(&id, by_minutes).await?)
     }))
 }
 
+/// # Safety
+/// `session_id` must be NULL or a NUL-terminated string valid for the call.
 unsafe fn stop_work(client: &Client, session_id: *const c_char) -> Result<Work, FfiError> {
-    let (client, id) = (client.clone(), session_id_arg(session_id)?);
-    Ok(Box::pin(async move {
-        client.stop_session(&id).await?;
-        Ok("null".to_owned())
-    }))
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let (client, id) = (client.clone(), unsafe { session_id_arg(session_id) }?);
+    Ok(Box::pin(async move { Answer::of(client.stop_session(&id).await?) }))
 }
 
 fn list_work(client: &Client) -> Work {
     let client = client.clone();
-    Box::pin(async move { to_json(client.list_sessions().await?.into_value()) })
+    Box::pin(async move { Answer::of(client.list_sessions().await?) })
 }
 
 /// Creates a session. `options_json`: `{"id": "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`
@@ -85,10 +96,11 @@ pub unsafe extern "C" fn arr_client_create_session(
     options_json: *const c_char,
     out_session_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_session_json, "out_session_json")?;
-        run_blocking(client, create_work(&client.client, options_json)?, out_session_json)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_session_json, "out_session_json", |client| {
+            create_work(client, options_json)
+        })
     })
 }
 
@@ -109,15 +121,11 @@ pub unsafe extern "C" fn arr_client_create_session_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            create_work(&client.client, options_json)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            create_work(client, options_json)
+        })
     })
 }
 
@@ -135,10 +143,11 @@ pub unsafe extern "C" fn arr_client_get_session(
     session_id: *const c_char,
     out_session_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_session_json, "out_session_json")?;
-        run_blocking(client, get_work(&client.client, session_id)?, out_session_json)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_session_json, "out_session_json", |client| {
+            get_work(client, session_id)
+        })
     })
 }
 
@@ -158,15 +167,11 @@ pub unsafe extern "C" fn arr_client_get_session_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            get_work(&client.client, session_id)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            get_work(client, session_id)
+        })
     })
 }
 
@@ -186,14 +191,11 @@ pub unsafe extern "C" fn arr_client_update_session(
     max_lease_time_minutes: u32,
     out_session_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_session_json, "out_session_json")?;
-        run_blocking(
-            client,
-            update_work(&client.client, session_id, max_lease_time_minutes)?,
-            out_session_json,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_session_json, "out_session_json", |client| {
+            update_work(client, session_id, max_lease_time_minutes)
+        })
     })
 }
 
@@ -214,10 +216,11 @@ pub unsafe extern "C" fn arr_client_update_session_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        let work = update_work(&client.client, session_id, max_lease_time_minutes)?;
-        run_async(client, work, callback, user_data, out_operation_id)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            update_work(client, session_id, max_lease_time_minutes)
+        })
     })
 }
 
@@ -237,14 +240,11 @@ pub unsafe extern "C" fn arr_client_extend_session(
     by_minutes: u32,
     out_session_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_session_json, "out_session_json")?;
-        run_blocking(
-            client,
-            extend_work(&client.client, session_id, by_minutes)?,
-            out_session_json,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_session_json, "out_session_json", |client| {
+            extend_work(client, session_id, by_minutes)
+        })
     })
 }
 
@@ -265,15 +265,11 @@ pub unsafe extern "C" fn arr_client_extend_session_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            extend_work(&client.client, session_id, by_minutes)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            extend_work(client, session_id, by_minutes)
+        })
     })
 }
 
@@ -287,10 +283,13 @@ pub unsafe extern "C" fn arr_client_extend_session_async(
 /// Pointers must be NULL or valid as described.
 #[no_mangle]
 pub unsafe extern "C" fn arr_client_stop_session(client: *const ArrClient, session_id: *const c_char) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         let client = client_arg(client)?;
         let work = stop_work(&client.client, session_id)?;
-        runtime::block_on(client.id, client.generation, work).map(drop)
+        let answer = runtime::block_on(&client.owner, work)?;
+        last_response::set(answer.meta);
+        Ok(())
     })
 }
 
@@ -310,15 +309,11 @@ pub unsafe extern "C" fn arr_client_stop_session_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(
-            client,
-            stop_work(&client.client, session_id)?,
-            callback,
-            user_data,
-            out_operation_id,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            stop_work(client, session_id)
+        })
     })
 }
 
@@ -335,10 +330,11 @@ pub unsafe extern "C" fn arr_client_list_sessions(
     client: *const ArrClient,
     out_sessions_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_sessions_json, "out_sessions_json")?;
-        run_blocking(client, list_work(&client.client), out_sessions_json)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_sessions_json, "out_sessions_json", |client| {
+            Ok(list_work(client))
+        })
     })
 }
 
@@ -357,8 +353,10 @@ pub unsafe extern "C" fn arr_client_list_sessions_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        run_async(client, list_work(&client.client), callback, user_data, out_operation_id)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            Ok(list_work(client))
+        })
     })
 }

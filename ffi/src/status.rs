@@ -34,7 +34,8 @@ pub enum ArrStatus {
     Cancelled = 11,
     /// The service's answer could not be read.
     Decode = 12,
-    /// A wait ended because the session reached Error, Expired or Stopped; the last error has the session.
+    /// A wait ended because the session reached Error, Expired or Stopped (the last error has the session);
+    /// or, as a keeper's last call, every kept session has ended.
     SessionEnded = 13,
     /// A bug: the library panicked. The call was abandoned; the process and the library live on.
     Panic = 14,
@@ -44,6 +45,9 @@ pub enum ArrStatus {
     BlockingInCallback = 16,
     /// The client was closed (`arr_client_close`); only `arr_client_free` is left to call.
     Closed = 17,
+    /// The client was created in the parent process before `fork()`; create a new client in this process.
+    /// Freeing it is safe and touches nothing the parent uses.
+    Forked = 18,
 }
 
 impl ArrStatus {
@@ -68,6 +72,7 @@ impl ArrStatus {
             ArrStatus::Shutdown => "ARR_STATUS_SHUTDOWN",
             ArrStatus::BlockingInCallback => "ARR_STATUS_BLOCKING_IN_CALLBACK",
             ArrStatus::Closed => "ARR_STATUS_CLOSED",
+            ArrStatus::Forked => "ARR_STATUS_FORKED",
         }
     }
 }
@@ -90,6 +95,33 @@ impl From<ErrorKind> for ArrStatus {
             ErrorKind::Closed => ArrStatus::Closed,
             // A kind added to the core before the ABI has a status for it: the most general failure.
             _ => ArrStatus::ServiceError,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_kind_has_one_spelling_the_status_name() {
+        let kinds = [
+            ErrorKind::InvalidArgument,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::Unauthorized,
+            ErrorKind::Forbidden,
+            ErrorKind::Throttled,
+            ErrorKind::Service,
+            ErrorKind::Network,
+            ErrorKind::Timeout,
+            ErrorKind::Cancelled,
+            ErrorKind::Decode,
+            ErrorKind::SessionEnded,
+            ErrorKind::Closed,
+        ];
+        for kind in kinds {
+            assert_eq!(ArrStatus::from(kind).name(), kind.as_str());
         }
     }
 }

@@ -15,7 +15,8 @@ pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     if ptr.is_null() {
         return Err(FfiError::null_argument(name));
     }
-    let bytes = CStr::from_ptr(ptr).to_bytes();
+    // SAFETY: not NULL, and NUL-terminated and valid for the call (this function's contract).
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(FfiError::invalid(
             name,
@@ -33,7 +34,8 @@ pub(crate) unsafe fn optional_str_arg<'a>(ptr: *const c_char, name: &str) -> Res
     if ptr.is_null() {
         Ok(None)
     } else {
-        str_arg(ptr, name).map(Some)
+        // SAFETY: as this function's contract.
+        unsafe { str_arg(ptr, name) }.map(Some)
     }
 }
 
@@ -54,7 +56,8 @@ pub(crate) fn into_c_string(value: String) -> *mut c_char {
 /// `out` must be NULL or valid for a write of `T`.
 pub(crate) unsafe fn write_out<T>(out: *mut T, value: T) {
     if !out.is_null() {
-        out.write(value);
+        // SAFETY: not NULL, and valid for a write of `T` (this function's contract).
+        unsafe { out.write(value) };
     }
 }
 
@@ -67,7 +70,8 @@ pub(crate) fn require_out<T>(out: *mut T, name: &str) -> Result<(), FfiError> {
     }
 }
 
-/// Frees a string returned by this library. `arr_string_free(NULL)` does nothing.
+/// Frees a string returned by this library. `arr_string_free(NULL)` does nothing. Unlike every other
+/// call, it leaves `arr_last_error()` as it is.
 ///
 /// Ownership: takes back a string the library gave to the caller; do not use it afterwards, and never
 /// pass a string from anywhere else.
@@ -78,7 +82,9 @@ pub(crate) fn require_out<T>(out: *mut T, name: &str) -> Result<(), FfiError> {
 /// `s` must be NULL or a string returned by an `arr_` function and not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn arr_string_free(s: *mut c_char) {
+    // Not through guard_void: freeing a string (the last error's own, often) leaves the last error as it is.
     if !s.is_null() {
-        super::error::guard_void(|| drop(CString::from_raw(s)));
+        // SAFETY: a string this library returned and that was not freed before (this function's contract).
+        let _ = std::panic::catch_unwind(|| drop(unsafe { CString::from_raw(s) }));
     }
 }

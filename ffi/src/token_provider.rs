@@ -9,8 +9,10 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::callbacks;
+use super::delivery;
 use super::error::{guard, FfiError};
-use super::runtime;
+use super::host_ptr::HostPtr;
+use super::registry::{self, Kind, Owner};
 use super::status::ArrStatus;
 use super::strings::str_arg;
 use arr_session::Secret;
@@ -43,20 +45,17 @@ type TokenFn = unsafe extern "C" fn(*mut c_void, *mut ArrTokenRequest);
 
 pub(crate) struct CallbackTokenProvider {
     callback: TokenFn,
-    /// The host's pointer, kept as an integer: the host promised it may be used from any thread.
-    user_data: usize,
+    user_data: HostPtr<c_void>,
     /// The client it serves, so that its callbacks count as that client's operations.
-    owner: u64,
-    generation: u64,
+    owner: Owner,
 }
 
 impl CallbackTokenProvider {
-    pub fn new(callback: TokenFn, user_data: *mut c_void, owner: u64, generation: u64) -> CallbackTokenProvider {
+    pub fn new(callback: TokenFn, user_data: *mut c_void, owner: Owner) -> CallbackTokenProvider {
         CallbackTokenProvider {
             callback,
-            user_data: user_data as usize,
+            user_data: HostPtr::new(user_data),
             owner,
-            generation,
         }
     }
 }
@@ -66,18 +65,21 @@ impl TokenProvider for CallbackTokenProvider {
         Box::pin(async move {
             // Registered as an operation of the client until the callback returns, so that freeing the
             // client (or arr_shutdown) waits for it: no callback runs after those return.
-            let registration = runtime::track(self.owner, self.generation)
+            let (registration, _, _) = registry::lock()
+                .begin(&self.owner, Kind::HostCallback)
                 .map_err(|_| Error::new(ErrorKind::Cancelled, "the client was freed or the library shut down"))?;
             let (sender, receiver) = oneshot::channel();
-            let request = Box::into_raw(Box::new(ArrTokenRequest { answer: sender })) as usize;
+            let request = HostPtr::new(Box::into_raw(Box::new(ArrTokenRequest { answer: sender })));
             let (callback, user_data) = (self.callback, self.user_data);
             let (asked_sender, asked) = oneshot::channel::<()>();
             // Host code runs on a callback thread, never on a worker.
             callbacks::run(Box::new(move || {
-                // Marked as this registration's callback, so arr_client_close, arr_client_free or
-                // arr_shutdown called from inside it do not wait for themselves.
-                runtime::as_callback(Some(registration.id()), || unsafe {
-                    callback(user_data as *mut c_void, request as *mut ArrTokenRequest)
+                // Recorded as this registration's callback, so a close or shutdown called from inside it
+                // does not wait for itself.
+                // SAFETY: the host registered this callback as callable from any thread; the request is
+                // the host's to answer (and free) exactly once.
+                delivery::as_callback(Some(registration.id()), || unsafe {
+                    callback(user_data.get(), request.get())
                 });
                 drop(registration);
                 let _ = asked_sender.send(());
@@ -116,7 +118,8 @@ impl TokenProvider for CallbackTokenProvider {
 /// `request` must be NULL or a request from the token callback that was not answered before.
 #[no_mangle]
 pub unsafe extern "C" fn arr_token_request_complete(request: *mut ArrTokenRequest, token: *const c_char) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         if request.is_null() {
             return Err(FfiError::null_argument("request"));
         }
@@ -149,7 +152,8 @@ pub unsafe extern "C" fn arr_token_request_complete(request: *mut ArrTokenReques
 /// `request` must be NULL or a request from the token callback that was not answered before.
 #[no_mangle]
 pub unsafe extern "C" fn arr_token_request_fail(request: *mut ArrTokenRequest, message: *const c_char) -> ArrStatus {
-    guard(|| {
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
         if request.is_null() {
             return Err(FfiError::null_argument("request"));
         }

@@ -4,37 +4,52 @@ use std::ffi::{c_char, c_void};
 
 use serde_json::json;
 
-use super::client::{client_arg, ArrClient};
-use super::dispatch::{outcome_item, session_id_arg, to_json};
-use super::dispatch::{run_async, run_blocking, ArrCallback, Work};
+use super::client::ArrClient;
+use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
+use super::dispatch::{outcome_item, session_id_arg};
 use super::error::guard;
 use super::error::FfiError;
 use super::options;
 use super::status::ArrStatus;
-use super::strings::require_out;
 use super::strings::{optional_str_arg, str_arg};
 use arr_session::Client;
 
+/// # Safety
+/// The strings must be NULL or NUL-terminated and valid for the call.
 unsafe fn wait_work(
     client: &Client,
     session_id: *const c_char,
     wait_options_json: *const c_char,
 ) -> Result<Work, FfiError> {
-    let id = session_id_arg(session_id)?;
-    let options = options::wait_options(optional_str_arg(wait_options_json, "wait_options_json")?)?;
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let (id, options) = unsafe {
+        (
+            session_id_arg(session_id)?,
+            optional_str_arg(wait_options_json, "wait_options_json")?,
+        )
+    };
+    let options = options::wait_options(options)?;
     let client = client.clone();
     Ok(Box::pin(async move {
-        to_json(client.wait_until_ready(&id, &options).await?.into_value())
+        Answer::of(client.wait_until_ready(&id, &options).await?)
     }))
 }
 
+/// # Safety
+/// The strings must be NULL or NUL-terminated and valid for the call.
 unsafe fn wait_many_work(
     client: &Client,
     ids_json: *const c_char,
     wait_options_json: *const c_char,
 ) -> Result<Work, FfiError> {
-    let ids = options::session_ids(str_arg(ids_json, "session_ids_json")?)?;
-    let options = options::wait_options(optional_str_arg(wait_options_json, "wait_options_json")?)?;
+    // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
+    let (ids, options) = unsafe {
+        (
+            str_arg(ids_json, "session_ids_json")?,
+            optional_str_arg(wait_options_json, "wait_options_json")?,
+        )
+    };
+    let (ids, options) = (options::session_ids(ids)?, options::wait_options(options)?);
     let client = client.clone();
     Ok(Box::pin(async move {
         let outcomes = client.wait_for_sessions(&ids, &options).await?;
@@ -43,7 +58,7 @@ unsafe fn wait_many_work(
             .zip(outcomes)
             .map(|(id, outcome)| outcome_item(id, outcome.map(|session| Some(json!(session)))))
             .collect();
-        to_json(items)
+        Answer::json(items)
     }))
 }
 
@@ -66,14 +81,11 @@ pub unsafe extern "C" fn arr_client_wait_until_ready(
     wait_options_json: *const c_char,
     out_session_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_session_json, "out_session_json")?;
-        run_blocking(
-            client,
-            wait_work(&client.client, session_id, wait_options_json)?,
-            out_session_json,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_session_json, "out_session_json", |client| {
+            wait_work(client, session_id, wait_options_json)
+        })
     })
 }
 
@@ -94,10 +106,11 @@ pub unsafe extern "C" fn arr_client_wait_until_ready_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        let work = wait_work(&client.client, session_id, wait_options_json)?;
-        run_async(client, work, callback, user_data, out_operation_id)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            wait_work(client, session_id, wait_options_json)
+        })
     })
 }
 
@@ -119,14 +132,11 @@ pub unsafe extern "C" fn arr_client_wait_for_sessions(
     wait_options_json: *const c_char,
     out_results_json: *mut *mut c_char,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        require_out(out_results_json, "out_results_json")?;
-        run_blocking(
-            client,
-            wait_many_work(&client.client, session_ids_json, wait_options_json)?,
-            out_results_json,
-        )
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        blocking(client, out_results_json, "out_results_json", |client| {
+            wait_many_work(client, session_ids_json, wait_options_json)
+        })
     })
 }
 
@@ -147,9 +157,10 @@ pub unsafe extern "C" fn arr_client_wait_for_sessions_async(
     user_data: *mut c_void,
     out_operation_id: *mut u64,
 ) -> ArrStatus {
-    guard(|| {
-        let client = client_arg(client)?;
-        let work = wait_many_work(&client.client, session_ids_json, wait_options_json)?;
-        run_async(client, work, callback, user_data, out_operation_id)
+    // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
+    guard(|| unsafe {
+        asynchronous(client, callback, user_data, out_operation_id, |client| {
+            wait_many_work(client, session_ids_json, wait_options_json)
+        })
     })
 }

@@ -129,7 +129,7 @@ impl Client {
         &self,
         conversion_id: &str,
         options: &ResultsOptions,
-    ) -> Result<crate::model::Response<AssetConversion>> {
+    ) -> Result<crate::response::Response<AssetConversion>> {
         let mut response = self.get_conversion(conversion_id).await?;
         if response.value.status.is_terminal() {
             let results = self.conversion_results(&response.value, options).await?;

@@ -1,9 +1,7 @@
 //! The two wire versions of the session API: URLs, request bodies, and tolerant decoding into [`Session`].
 //!
-//! These modules are pure: they build and read bytes, and never send anything. [`crate::client`] chooses
-//! one per configured API version.
-//!
-//! [`Session`]: crate::model::Session
+//! These modules are pure: they build requests and read bytes, and never send anything. The client holds
+//! one [`SessionWire`], chosen by [`for_version`]: the one place that looks at the configured API version.
 
 pub(crate) mod conversions;
 pub(crate) mod v1;
@@ -12,7 +10,41 @@ pub(crate) mod v2021;
 use reqwest::Url;
 use serde::{Deserialize, Deserializer};
 
+use crate::config::ApiVersion;
 use crate::error::{Error, ErrorKind, Result};
+use crate::session::{Session, SessionSize};
+use crate::transport::Request;
+
+/// One wire version of the session API: the requests it sends and how it reads the answers.
+pub(crate) trait SessionWire: Send + Sync {
+    /// Whether the client chooses session ids. Then a retried create finds the session its first attempt
+    /// made; otherwise (the service chooses) a create is never retried after an ambiguous failure.
+    fn client_chooses_ids(&self) -> bool;
+    /// Whether this version has the asset conversion API.
+    fn speaks_conversions(&self) -> bool;
+    /// The create request; `id` is given exactly when [`SessionWire::client_chooses_ids`].
+    fn create(&self, id: Option<&str>, size: &SessionSize, lease: u32) -> Request;
+    /// The new session, from the create's answer and what was asked.
+    fn created(&self, body: &[u8], size: &SessionSize, lease: u32) -> Result<Session>;
+    fn get(&self, id: &str) -> Request;
+    fn session(&self, body: &[u8]) -> Result<Session>;
+    fn update(&self, id: &str, lease: u32) -> Request;
+    /// The updated session from the update's answer, or `None` if the answer has none (read it back).
+    fn updated(&self, body: &[u8]) -> Option<Result<Session>>;
+    fn stop(&self, id: &str) -> Request;
+    /// The first page of the list.
+    fn list(&self) -> Request;
+    /// One page of the list: its sessions and the link to the next page.
+    fn list_page(&self, body: &[u8]) -> Result<(Vec<Session>, Option<String>)>;
+}
+
+/// The wire of `api` for `account_id` at the rendering endpoint `base`.
+pub(crate) fn for_version(api: ApiVersion, base: &Url, account_id: &str) -> Box<dyn SessionWire> {
+    match api {
+        ApiVersion::V2021_01_01 => Box::new(v2021::Wire::new(base, account_id)),
+        ApiVersion::V1 => Box::new(v1::Wire::new(base, account_id)),
+    }
+}
 
 /// Reads `null` as the type's default (the service wrote `"details": null` in 2021).
 pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> std::result::Result<T, D::Error>

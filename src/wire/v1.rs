@@ -7,14 +7,114 @@
 //! `teraflops` as they are, `message` (set when the session failed) → `error.message` with `error.code`
 //! `"SessionMessage"`. v1 has no `creationTime`.
 
-use reqwest::Url;
+use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{decode, join, port};
+use super::{decode, join, port, SessionWire};
 use crate::error::{Error, ErrorKind, Result, ServiceError};
-use crate::model::{Session, SessionSize, SessionStatus};
+use crate::session::{Session, SessionSize, SessionStatus};
+use crate::transport::Request;
 use arr_wire_time::timespan;
+
+/// The legacy v1 session API: the service chooses session ids, so a create is not idempotent.
+pub(crate) struct Wire {
+    base: Url,
+    account_id: String,
+}
+
+impl Wire {
+    pub fn new(base: &Url, account_id: &str) -> Wire {
+        Wire {
+            base: base.clone(),
+            account_id: account_id.to_owned(),
+        }
+    }
+}
+
+impl SessionWire for Wire {
+    fn client_chooses_ids(&self) -> bool {
+        false
+    }
+
+    fn speaks_conversions(&self) -> bool {
+        // protocol.md §6.2 has the v1 conversion paths but no recording of a real answer to check a client against.
+        false
+    }
+
+    fn create(&self, _: Option<&str>, size: &SessionSize, lease: u32) -> Request {
+        // Not idempotent: a blind retry after an ambiguous failure could start a second billable session.
+        Request::new(
+            "v1.sessions.create",
+            Method::POST,
+            create_url(&self.base, &self.account_id),
+        )
+        .json(&create_body(size, lease))
+        .not_idempotent()
+    }
+
+    /// v1 answers only the id: the session is reported Starting, with the settings asked for.
+    fn created(&self, body: &[u8], size: &SessionSize, lease: u32) -> Result<Session> {
+        Ok(Session {
+            id: decode_created(body)?,
+            status: SessionStatus::Starting,
+            size: size.clone(),
+            max_lease_time_minutes: Some(lease),
+            elapsed_time_minutes: None,
+            hostname: None,
+            handshake_port: None,
+            arr_inspector_port: None,
+            teraflops: None,
+            creation_time: None,
+            error: None,
+        })
+    }
+
+    fn get(&self, id: &str) -> Request {
+        Request::get(
+            "v1.sessions.properties",
+            properties_url(&self.base, &self.account_id, id),
+        )
+        .subject(id)
+    }
+
+    fn session(&self, body: &[u8]) -> Result<Session> {
+        decode_properties(body)
+    }
+
+    fn update(&self, id: &str, lease: u32) -> Request {
+        Request::new(
+            "v1.sessions.update",
+            Method::PATCH,
+            session_url(&self.base, &self.account_id, id),
+        )
+        .json(&update_body(lease))
+        .subject(id)
+    }
+
+    /// v1 answers an update with an empty 200.
+    fn updated(&self, _: &[u8]) -> Option<Result<Session>> {
+        None
+    }
+
+    fn stop(&self, id: &str) -> Request {
+        Request::new(
+            "v1.sessions.stop",
+            Method::DELETE,
+            session_url(&self.base, &self.account_id, id),
+        )
+        .subject(id)
+    }
+
+    fn list(&self) -> Request {
+        Request::get("v1.sessions.list", list_url(&self.base, &self.account_id))
+    }
+
+    /// v1 lists in one page.
+    fn list_page(&self, body: &[u8]) -> Result<(Vec<Session>, Option<String>)> {
+        Ok((decode_list(body)?, None))
+    }
+}
 
 pub(crate) fn create_url(base: &Url, account_id: &str) -> Url {
     join(base, &["v1", "accounts", account_id, "sessions", "create"])

@@ -97,6 +97,7 @@ typedef struct {
     int calls;
     arr_status status;
     char json[4096];
+    char response[512]; /* arr_last_response() read inside the callback */
     pthread_t thread;
     pthread_t caller;
     int after_free; /* set once arr_client_free/arr_shutdown returned: a callback now is a bug */
@@ -123,6 +124,9 @@ static void on_done(void *user_data, arr_status status, const char *json) {
     w->status = status;
     w->thread = pthread_self();
     snprintf(w->json, sizeof w->json, "%s", json ? json : "(null)");
+    char *response = arr_last_response();
+    snprintf(w->response, sizeof w->response, "%s", response ? response : "(null)");
+    arr_string_free(response);
     pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&w->lock);
 }
@@ -187,6 +191,15 @@ static void test_client_new_errors(void) {
     expect(arr_client_new_with_token_provider(NULL, 0, NULL, NULL, &c), ARR_STATUS_NULL_ARGUMENT, NULL, "client_new_with_token_provider: NULL callback");
 }
 
+/* arr_last_response() contains `needle` (and is freed). */
+static int last_response_has(const char *needle) {
+    char *json = arr_last_response();
+    int ok = needle == NULL ? json == NULL : json != NULL && strstr(json, needle) != NULL;
+    if (!ok) printf("     last response: %s (wanted %s)\n", json ? json : "(null)", needle ? needle : "(null)");
+    arr_string_free(json);
+    return ok;
+}
+
 static void lifecycle(arr_client *client, int v1) {
     char *json = NULL;
     char id[300];
@@ -198,6 +211,8 @@ static void lifecycle(arr_client *client, int v1) {
         snprintf(options, sizeof options, "{\"id\":\"c-lifecycle-%ld\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":30}", (long)time(NULL));
     }
     check(arr_client_create_session(client, options, &json) == ARR_STATUS_OK && strstr(json, "\"Starting\""), "create_session");
+    check(last_response_has(v1 ? "\"httpStatus\":202" : "\"httpStatus\":201") && last_response_has("\"msCv\":\""),
+          "arr_last_response: the create's HTTP status (201; v1 202) and MS-CV");
     session_id_of(json, id, sizeof id);
     arr_string_free(json);
     json = NULL;
@@ -206,6 +221,7 @@ static void lifecycle(arr_client *client, int v1) {
           "wait_until_ready");
     arr_string_free(json);
     check(arr_client_get_session(client, id, &json) == ARR_STATUS_OK && strstr(json, "\"hostname\""), "get_session");
+    check(last_response_has("\"httpStatus\":200") && last_response_has("\"msCv\":\""), "arr_last_response: 200 and the get's MS-CV");
     arr_string_free(json);
     check(arr_client_extend_session(client, id, 10, &json) == ARR_STATUS_OK && strstr(json, "\"maxLeaseTimeMinutes\":40"), "extend_session");
     arr_string_free(json);
@@ -216,6 +232,7 @@ static void lifecycle(arr_client *client, int v1) {
     char ids[400];
     snprintf(ids, sizeof ids, "[\"%s\"]", id);
     check(arr_client_wait_for_sessions(client, ids, NULL, &json) == ARR_STATUS_OK && strstr(json, "ARR_STATUS_OK"), "wait_for_sessions");
+    check(last_response_has(NULL), "arr_last_response: none for a result made of many answers");
     arr_string_free(json);
     check(arr_client_get_access_token(client, &json) == ARR_STATUS_OK && strstr(json, "accessToken"), "get_access_token");
     arr_string_free(json);
@@ -223,6 +240,7 @@ static void lifecycle(arr_client *client, int v1) {
     check(arr_client_get_session(client, id, &json) == ARR_STATUS_OK && strstr(json, "\"Stopped\""), "get_session after stop");
     arr_string_free(json);
     expect(arr_client_wait_until_ready(client, id, NULL, &json), ARR_STATUS_SESSION_ENDED, "\"session\"", "wait on a stopped session: SESSION_ENDED with the session");
+    check(last_response_has(NULL), "arr_last_response: none after a failure");
 }
 
 static void test_service_errors(arr_client *client) {
@@ -325,6 +343,8 @@ static void test_async(arr_client *client) {
 
     ASYNC_CASE(arr_client_wait_until_ready_async(client, "c-async", NULL, on_done, &w, NULL), "wait_until_ready_async", "\"Ready\"");
     ASYNC_CASE(arr_client_get_session_async(client, "c-async", on_done, &w, NULL), "get_session_async", "\"Ready\"");
+    check(strstr(w.response, "\"httpStatus\":200") && strstr(w.response, "\"msCv\":\""),
+          "inside the callback, arr_last_response has the operation's status and MS-CV");
     ASYNC_CASE(arr_client_update_session_async(client, "c-async", 20, on_done, &w, NULL), "update_session_async", "\"maxLeaseTimeMinutes\":20");
     ASYNC_CASE(arr_client_extend_session_async(client, "c-async", 5, on_done, &w, NULL), "extend_session_async", "\"maxLeaseTimeMinutes\":25");
     ASYNC_CASE(arr_client_list_sessions_async(client, on_done, &w, NULL), "list_sessions_async", "c-async");
@@ -671,6 +691,41 @@ static void test_session_guard(void) {
     arr_client_free(observer);
 }
 
+/* An account domain given as a URL is the STS itself: the emulator's URL works there too. */
+static void test_account_domain_as_url(void) {
+    char cfg[800];
+    snprintf(cfg, sizeof cfg,
+             "{\"endpoint\":\"%s\",\"accountDomain\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\","
+             "\"accountKey\":\"YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==\"}",
+             fast_url, fast_url);
+    arr_client *client = NULL;
+    char *json = NULL;
+    check(arr_client_new(cfg, &client) == ARR_STATUS_OK && arr_client_list_sessions(client, &json) == ARR_STATUS_OK,
+          "accountDomain given as the emulator's URL is its STS (a key is exchanged there)");
+    arr_string_free(json);
+    arr_client_free(client);
+}
+
+/* Every call clears the last error on entry, the functions without a status included; only freeing a
+ * string (and reading the last error) leaves it. */
+static int cleared_by(void (*call)(void)) {
+    arr_client *none = NULL;
+    if (arr_client_new("{not json", &none) != ARR_STATUS_INVALID_ARGUMENT) return 0;
+    call();
+    char *error = arr_last_error();
+    arr_string_free(error);
+    return error == NULL;
+}
+
+static void free_null_string(void) { arr_string_free(NULL); }
+static void free_null_client(void) { arr_client_free(NULL); }
+
+static void test_last_error_cleared_by_every_call(void) {
+    check(cleared_by(free_null_client), "arr_client_free clears the last error");
+    check(cleared_by(arr_shutdown), "arr_shutdown clears the last error");
+    check(!cleared_by(free_null_string), "arr_string_free leaves the last error");
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: abi_test BASE_URL SLOW_URL [--quick]\n");
@@ -682,6 +737,7 @@ int main(int argc, char **argv) {
 
     test_version();
     test_client_new_errors();
+    test_account_domain_as_url();
     arr_client *client = new_client("");
     check(client != NULL, "client_new");
     lifecycle(client, 0);
@@ -708,6 +764,7 @@ int main(int argc, char **argv) {
     arr_string_free(json);
     arr_client_free(after);
 #endif
+    test_last_error_cleared_by_every_call();
     arr_shutdown();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 && passed > 0 ? 0 : 1;

@@ -20,203 +20,23 @@
 #else
 #define _POSIX_C_SOURCE 200809L
 #endif
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "arr_session.h"
+#include "support.h"
 
 #ifndef CLOSE_TEST_WITHOUT_CLOSE
 #define CLOSE_TEST_WITHOUT_CLOSE 0
 #endif
 
-static int passed, failed;
 static const char *fast_url;
 static const char *slow_url;
 static int quick;
 /* --many: only the 200-operations-then-close test, its full 50 rounds (run under valgrind). */
 static int many_only;
 static long run_tag; /* makes session ids unique per run, so the test can be repeated against one emulator */
-
-/* ---------- small helpers ---------- */
-
-static void sleep_ms(long ms) {
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
-    }
-}
-
-static long long now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        passed++;
-        printf("ok   %s\n", what);
-    } else {
-        failed++;
-        printf("FAIL %s\n", what);
-    }
-    fflush(stdout);
-}
-
-static int last_error_has(const char *needle) {
-    char *json = arr_last_error();
-    int ok = json != NULL && strstr(json, needle) != NULL;
-    if (!ok) printf("     last error: %s (wanted %s)\n", json ? json : "(null)", needle);
-    arr_string_free(json);
-    return ok;
-}
-
-static char *config_for(const char *url, const char *extra) {
-    static const char *fmt =
-        "{\"endpoint\":\"%s\",\"stsEndpoint\":\"%s\","
-        "\"accountId\":\"11111111-1111-1111-1111-111111111111\","
-        "\"accountKey\":\"YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==\","
-        "\"pollIntervalMs\":50,\"retry\":{\"baseDelayMs\":10}%s}";
-    size_t n = strlen(fmt) + 2 * strlen(url) + strlen(extra) + 1;
-    char *s = malloc(n);
-    snprintf(s, n, fmt, url, url, extra);
-    return s;
-}
-
-static arr_client *new_client(const char *url, const char *extra) {
-    char *cfg = config_for(url, extra);
-    arr_client *client = NULL;
-    arr_status st = arr_client_new(cfg, &client);
-    free(cfg);
-    if (st != ARR_STATUS_OK) {
-        printf("     arr_client_new failed: %u\n", (unsigned)st);
-        last_error_has("");
-        return NULL;
-    }
-    return client;
-}
-
-/* ---------- the emulator's control endpoints over a loopback socket ---------- */
-
-/* One HTTP/1.1 request with "Connection: close"; the response body goes to `body` (NUL-terminated,
- * truncated to cap). Returns the HTTP status, or -1 when the request could not be made. */
-static int http(const char *base, const char *method, const char *path, const char *payload, char *body, size_t cap) {
-    char host[256], port[16];
-    const char *p = strstr(base, "://");
-    p = p ? p + 3 : base;
-    const char *colon = strchr(p, ':');
-    if (!colon || (size_t)(colon - p) >= sizeof host) return -1;
-    memcpy(host, p, (size_t)(colon - p));
-    host[colon - p] = 0;
-    size_t plen = strcspn(colon + 1, "/");
-    if (plen == 0 || plen >= sizeof port) return -1;
-    memcpy(port, colon + 1, plen);
-    port[plen] = 0;
-
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, port, &hints, &res) != 0 || !res) return -1;
-    int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-    if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        if (fd >= 0) close(fd);
-        freeaddrinfo(res);
-        return -1;
-    }
-    freeaddrinfo(res);
-    struct timeval tv = {10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-
-    size_t n = payload ? strlen(payload) : 0;
-    char head[512];
-    int hl = snprintf(head, sizeof head,
-                      "%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\nContent-Type: application/json\r\n"
-                      "Content-Length: %zu\r\n\r\n",
-                      method, path, host, port, n);
-    if (write(fd, head, (size_t)hl) != hl || (n > 0 && write(fd, payload, n) != (ssize_t)n)) {
-        close(fd);
-        return -1;
-    }
-    size_t got = 0, room = 65536;
-    char *buf = malloc(room + 1);
-    for (;;) {
-        if (got == room) {
-            room *= 2;
-            buf = realloc(buf, room + 1);
-        }
-        ssize_t r = read(fd, buf + got, room - got);
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[got] = 0;
-    int status = -1;
-    if (sscanf(buf, "HTTP/1.1 %d", &status) != 1) status = -1;
-    const char *start = strstr(buf, "\r\n\r\n");
-    if (body && cap > 0) {
-        snprintf(body, cap, "%s", start ? start + 4 : "");
-    }
-    free(buf);
-    return status;
-}
-
-static char big[1 << 20];
-
-/* Sessions whose id starts with `prefix` that are Starting or Ready (still billed); -1 if unknown. */
-static int live_sessions(const char *url, const char *prefix) {
-    if (http(url, "GET", "/_emulator/sessions", NULL, big, sizeof big) != 200) return -1;
-    int live = 0;
-    char needle[200];
-    snprintf(needle, sizeof needle, "\"id\":\"%s", prefix);
-    for (char *open = strchr(big, '{'); open; open = strchr(open + 1, '{')) {
-        char *end = strchr(open, '}');
-        if (!end) break;
-        *end = 0; /* snapshots have no nested objects */
-        if (strstr(open, needle) && (strstr(open, "\"status\":\"Starting\"") || strstr(open, "\"status\":\"Ready\""))) live++;
-        *end = '}';
-        open = end;
-    }
-    return live;
-}
-
-/* How many requests the emulator counted for `route` (e.g. "sessions.create"); -1 if unknown. */
-static long route_count(const char *url, const char *route) {
-    char body[4096];
-    if (http(url, "GET", "/_emulator/counts", NULL, body, sizeof body) != 200) return -1;
-    char needle[100];
-    snprintf(needle, sizeof needle, "\"%s\":", route);
-    const char *p = strstr(body, needle);
-    return p ? strtol(p + strlen(needle), NULL, 10) : 0;
-}
-
-static long total_count(const char *url) {
-    char body[4096];
-    if (http(url, "GET", "/_emulator/counts", NULL, body, sizeof body) != 200) return -1;
-    long total = 0;
-    for (const char *p = strchr(body, ':'); p; p = strchr(p + 1, ':')) total += strtol(p + 1, NULL, 10);
-    return total;
-}
-
-static int inject(const char *url, const char *fault_json) {
-    char body[1024];
-    int st = http(url, "POST", "/_emulator/faults", fault_json, body, sizeof body);
-    if (st < 200 || st > 299) printf("     fault %s refused: HTTP %d %s\n", fault_json, st, body);
-    return st >= 200 && st <= 299;
-}
 
 /* ---------- callback bookkeeping ---------- */
 

@@ -4,8 +4,12 @@
 // Usage: cpp_callbacks_test BASE_URL SLOW_URL
 //   BASE_URL  an emulator whose sessions start at once; SLOW_URL one whose sessions stay Starting.
 // Prints one line per check and ends with "N passed, N failed"; exits non-zero on any failure.
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <new>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +22,29 @@
 #include <type_traits>
 
 #include "arr_session.hpp"
+
+// Armed, the next allocation made through operator new on a library callback thread throws bad_alloc: the
+// first one a callback of the C++ layer makes is its own (the trampoline copying the JSON), before the
+// user's callable runs.
+static std::atomic<bool> fail_next_callback_allocation{false};
+
+static bool on_callback_thread() {
+    char name[32] = "";
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    return std::strncmp(name, "arr-session-cal", 15) == 0;
+}
+
+void *operator new(std::size_t size) {
+    bool armed = true;
+    if (fail_next_callback_allocation.load() && on_callback_thread() &&
+        fail_next_callback_allocation.compare_exchange_strong(armed, false)) {
+        throw std::bad_alloc();
+    }
+    if (void *p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -183,9 +210,54 @@ int main(int argc, char **argv) {
     });
     check(again.ok() && fine.wait_for(1, 20) && fine.last == ARR_STATUS_OK && seen.find("cpp-throw") != std::string::npos,
           "an async call works after the throws");
+
+    // A success's HTTP status and MS-CV: on the result of a blocking call, on the Status of a callback.
+    auto got = client.get_session("cpp-throw");
+    check(got.ok() && got.status().response_json().find("\"httpStatus\":200") != std::string::npos &&
+              got.status().response_json().find("\"msCv\":\"") != std::string::npos,
+          "a blocking get's result has HTTP status 200 and the MS-CV");
+    Counter answered;
+    std::string response;
+    client.get_session_async("cpp-throw", [&answered, &response](const arr::Status &status, const std::string &) {
+        response = status.response_json();
+        answered.hit(status.code());
+    });
+    check(answered.wait_for(1, 20) && response.find("\"httpStatus\":200") != std::string::npos,
+          "an async get's Status has HTTP status 200 and the MS-CV");
     check(client.stop_session("cpp-throw").ok(), "stop_session");
 
-    // 6. close(): a blocking wait on another thread ends CANCELLED; afterwards calls answer CLOSED and an
+    // 6. The stream trampoline (keeper events) runs out of memory copying an event: nothing unwinds into
+    // the library, and the stream goes on to its last call.
+    {
+        auto kept = client.create_session("{\"id\":\"cpp-keep-oom\",\"size\":\"Standard\",\"maxLeaseTimeMinutes\":10}");
+        check(kept.ok() && client.wait_until_ready("cpp-keep-oom").ok(), "a Ready session to keep");
+        Counter events;
+        std::atomic<arr_status> last{ARR_STATUS_OK};
+        std::atomic<bool> ended{false};
+        fail_next_callback_allocation = true;
+        auto op = client.keep_session(
+            "cpp-keep-oom",
+            [&](const arr::Status &status, const std::string &) {
+                if (status.code() != ARR_STATUS_OK) {
+                    last = status.code();
+                    ended = true;
+                }
+                events.hit(status.code());
+            },
+            "{\"extendByMinutes\":30,\"renewBelowMinutes\":15,\"maxTotalMinutes\":40,\"pollIntervalMs\":50,"
+            "\"warnAtMinutes\":[60]}");
+        check(op.ok(), "keep_session starts with the next callback allocation failing");
+        // Three events in one poll (extended, capReached, expiringSoon): the first is lost to the failed
+        // allocation, the others arrive.
+        check(events.wait_for(2, 20), "later events still arrive");
+        check(!fail_next_callback_allocation.load(), "the allocation failure happened in a callback");
+        if (op.ok()) client.cancel(op.value());
+        for (int i = 0; i < 500 && !ended.load(); i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        check(ended.load() && last.load() == ARR_STATUS_CANCELLED, "the keeper ends with its last call, CANCELLED");
+        client.stop_session("cpp-keep-oom");
+    }
+
+    // 7. close(): a blocking wait on another thread ends CANCELLED; afterwards calls answer CLOSED and an
     // async call is refused at once (its callable released, never called).
     {
         auto m = arr::Client::create(config_for(slow));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The C and C++ side of the suite: header freshness and compilation, the C ABI test (static and shared,
 # under valgrind and AddressSanitizer), the concurrency test, closing clients (close_test, also under
-# valgrind and AddressSanitizer), exceptions in C++ callbacks, loading the shared library with dlopen,
+# valgrind and AddressSanitizer), lifecycle calls from inside callbacks and after fork (reentrancy_test,
+# also under valgrind and AddressSanitizer), exceptions in C++ callbacks, loading the shared library with dlopen,
 # the examples through pkg-config and CMake, and the native-static-libs lock.
 # Needs gcc, g++, cmake, pkg-config, valgrind and cbindgen (scripts/test.sh installs them).
 set -u
@@ -41,6 +42,12 @@ check "close_test links statically" \
   gcc "${CFLAGS[@]}" tests/c/close_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/close_test_static"
 check "close_test builds with AddressSanitizer" \
   gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/close_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/close_test_asan"
+check "reentrancy_test links statically" \
+  gcc "${CFLAGS[@]}" -g tests/c/reentrancy_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/reentrancy_test"
+check "reentrancy_test builds with AddressSanitizer" \
+  gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/reentrancy_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/reentrancy_test_asan"
+check "keeper_test links statically" \
+  gcc "${CFLAGS[@]}" -g tests/c/keeper_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/keeper_test"
 check "cpp_callbacks_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
   g++ -std=c++17 -Wall -Wextra -Werror -Iinclude tests/c/cpp_callbacks_test.cpp target/debug/libarr_session.a $native_libs -o "$BUILD/cpp_callbacks_test"
 check "cpp_conversions_keeper_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
@@ -108,7 +115,22 @@ stop_emulators
 
 start_emulator FAST --start-delay 300ms
 start_emulator SLOW --start-delay 1h
+check "reentrancy_test: close, free and shutdown from inside callbacks, across clients, many at once, after fork" \
+  "$BUILD/reentrancy_test" "$FAST" "$SLOW"
+check "reentrancy_test under valgrind memcheck: no errors, no definite leaks" \
+  valgrind -q --child-silent-after-fork=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+  --show-leak-kinds=definite "$BUILD/reentrancy_test" "$FAST" "$SLOW" --slow
+check "reentrancy_test under AddressSanitizer" \
+  env ASAN_OPTIONS=detect_leaks=1 "$BUILD/reentrancy_test_asan" "$FAST" "$SLOW" --slow
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+start_emulator SLOW --start-delay 1h
 check "cpp_callbacks_test: exceptions thrown by C++ callbacks never unwind into the library" "$BUILD/cpp_callbacks_test" "$FAST" "$SLOW"
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+check "keeper_test: three sessions kept with one list per poll; failures as error objects (404, 401, 429)" "$BUILD/keeper_test" "$FAST"
 stop_emulators
 
 # Emulated time at 60x (a minute a second) and short conversions, so the keeper's renewals, cap, warning and

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, ServiceError};
+use crate::resource_id::validate_session_id;
 
 /// The longest lease the service accepts, in minutes (24 hours).
 pub const MAX_LEASE_MINUTES: u32 = 1440;
@@ -287,63 +288,6 @@ impl CreateSessionOptions {
     }
 }
 
-/// A value together with what the service said about the answer that carried it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Response<T> {
-    pub(crate) value: T,
-    pub(crate) ms_cv: Option<String>,
-    pub(crate) http_status: u16,
-}
-
-impl<T> Response<T> {
-    /// The value.
-    pub fn value(&self) -> &T {
-        &self.value
-    }
-
-    /// The value, taken out.
-    pub fn into_value(self) -> T {
-        self.value
-    }
-
-    /// The `MS-CV` of the (last) response: quote it when reporting a problem.
-    pub fn ms_cv(&self) -> Option<&str> {
-        self.ms_cv.as_deref()
-    }
-
-    /// The HTTP status of the (last) response.
-    pub fn http_status(&self) -> u16 {
-        self.http_status
-    }
-}
-
-/// Checks a session id the way the service does: 1 to 256 of `A-Z a-z 0-9 - _`.
-pub fn validate_session_id(id: &str) -> Result<()> {
-    validate_resource_id(id, "sessionId")
-}
-
-/// Checks a conversion id: the same rule as session ids.
-pub fn validate_conversion_id(id: &str) -> Result<()> {
-    validate_resource_id(id, "conversionId")
-}
-
-/// The service's id rule, naming `field` in the error.
-pub(crate) fn validate_resource_id(id: &str, field: &str) -> Result<()> {
-    if id.is_empty() || id.len() > 256 {
-        return Err(Error::invalid_argument(field, "must be 1 to 256 characters long"));
-    }
-    if let Some(bad) = id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-    {
-        return Err(Error::invalid_argument(
-            field,
-            format_args!("may contain only letters, digits, '-' and '_' (found {bad:?})"),
-        ));
-    }
-    Ok(())
-}
-
 /// Checks a lease for create: 0 to 1440 minutes.
 pub fn validate_lease(minutes: u32) -> Result<()> {
     if minutes > MAX_LEASE_MINUTES {
@@ -369,19 +313,6 @@ mod tests {
         assert_eq!(json, "\"Tiny\"");
         assert!(SessionSize::parse_requested("Tiny").is_err());
         assert_eq!(SessionSize::parse_requested("STANDARD").unwrap().as_str(), "Standard");
-    }
-
-    #[test]
-    fn session_ids_follow_the_service_rule() {
-        assert!(validate_session_id("contoso-session_1").is_ok());
-        assert!(validate_session_id(&"a".repeat(256)).is_ok());
-        assert!(validate_session_id(&"a".repeat(257)).is_err());
-        assert!(validate_session_id("").is_err());
-        assert!(validate_session_id("a/b")
-            .unwrap_err()
-            .message()
-            .starts_with("sessionId"));
-        assert!(validate_session_id("é").is_err());
     }
 
     #[test]

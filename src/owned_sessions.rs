@@ -109,7 +109,7 @@ impl Client {
 
     /// Makes this client responsible for stopping `id` (see [`Client::stop_owned_sessions`]).
     pub fn own_session(&self, id: &str) -> Result<()> {
-        crate::model::validate_session_id(id)?;
+        crate::resource_id::validate_session_id(id)?;
         self.owned().add(id);
         Ok(())
     }
