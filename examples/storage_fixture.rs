@@ -4,7 +4,12 @@
 //! model (`car.glb`), starts arr-emulator linked to that storage, and prints one JSON line:
 //!
 //!     {"config": {<client config for the emulator>}, "settings": {<conversion settings, with SAS>},
-//!      "inputContainer": "...", "outputContainer": "...", "connectionString": "..."}
+//!      "inputContainer": "...", "outputContainer": "...", "connectionString": "...",
+//!      "failing": {"settings": {<settings of a conversion that fails: its input is missing>},
+//!                  "resultsOptions": {"outputSas": "..."}, "code": "...", "title": "..."}}
+//!
+//! `failing` is what the preflight tests of each language need: a conversion the emulator fails, the
+//! options to read its result file back, and the error code and title that file holds.
 //!
 //! Then it waits until stdin closes (a test runner holds it open), or for SIGTERM or Ctrl-C, and shuts
 //! both down: Azurite runs as a separate process, which a fixture killed outright would leave running.
@@ -15,7 +20,9 @@ use std::io::Read;
 use std::time::Duration;
 
 use arr_emulator::azurite::Azurite;
-use arr_emulator::{Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
+use arr_emulator::{
+    Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE,
+};
 use serde_json::json;
 
 #[tokio::main]
@@ -23,11 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let azurite = Azurite::start()?;
     azurite.create_container("models")?;
     azurite.create_container("assets")?;
-    azurite.put_blob(
-        "models",
-        "vehicles/car.glb",
-        b"glTF\x02\x00\x00\x00 a model, as far as the emulator cares",
-    )?;
+    azurite.put_blob("models", "vehicles/car.glb", &minimal_glb())?;
     let emulator = Emulator::start(EmulatorConfig {
         storage: Some(azurite.connection_string()),
         start_delay: Duration::from_millis(300),
@@ -37,6 +40,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     let url = emulator.base_url();
+    let output_sas = azurite.container_sas("assets", "rwl");
+    // The emulator fails a conversion whose input is missing, with this error in its result file.
+    let (code, title) = (RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE);
     let line = json!({
         "config": {
             "endpoint": url, "stsEndpoint": url, "accountId": DEV_ACCOUNT_ID, "accountKey": DEV_ACCOUNT_KEY,
@@ -58,12 +64,47 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "inputContainer": azurite.container_url("models"),
         "outputContainer": azurite.container_url("assets"),
         "connectionString": azurite.connection_string(),
+        "failing": {
+            "settings": {
+                "inputLocation": {
+                    "storageContainerUri": azurite.container_url("models"),
+                    "storageContainerReadListSas": azurite.container_sas("models", "rl"),
+                    "blobPrefix": "vehicles",
+                    "relativeInputAssetPath": "missing.glb",
+                },
+                "outputLocation": {
+                    "storageContainerUri": azurite.container_url("assets"),
+                    "storageContainerWriteSas": output_sas,
+                    "blobPrefix": "failed",
+                },
+            },
+            "resultsOptions": {"outputSas": output_sas},
+            "code": code,
+            "title": title,
+        },
     });
     println!("{line}");
     until_stopped().await?;
     emulator.shutdown().await;
     drop(azurite);
     Ok(())
+}
+
+/// A GLB with nothing in it but its JSON chunk (`{"asset":{"version":"2.0"}}`): enough for the emulator,
+/// and a model the preflight checks can read.
+fn minimal_glb() -> Vec<u8> {
+    let mut json = br#"{"asset":{"version":"2.0"}}"#.to_vec();
+    while json.len() % 4 != 0 {
+        json.push(b' ');
+    }
+    let total = 12 + 8 + json.len();
+    let mut glb = b"glTF".to_vec();
+    glb.extend(2u32.to_le_bytes());
+    glb.extend((total as u32).to_le_bytes());
+    glb.extend((json.len() as u32).to_le_bytes());
+    glb.extend(b"JSON");
+    glb.extend(json);
+    glb
 }
 
 /// Returns when stdin closes, or at SIGTERM (Unix) or Ctrl-C.

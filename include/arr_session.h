@@ -576,6 +576,120 @@ arr_status arr_client_stop_owned_sessions_async(const struct arr_client *client,
                                                 void *user_data,
                                                 uint64_t *out_operation_id);
 
+// Checks one conversion settings file against the service's published rules, locally (nothing is
+// sent). `file_name` decides the kind (`<model>.ConversionSettings.json`, the deprecated
+// `conversionSettings.json`, or `<model>.MaterialOverrides.json`; another name is judged by the content)
+// and names the file in the findings; `text` is its content; `input_asset` (may be NULL) is the model's
+// name, for the point-cloud rules. On success `*out_findings_json` is an array of findings, empty when
+// the file is fine: `[{"severity":"error"|"warning"|"info","rule":"enum","file":"box.ConversionSettings.json",
+// "path":"/axis/0","message":"..."}]`. A file with problems is still ARR_STATUS_OK: the findings say what.
+//
+// Ownership: arguments borrowed for the call; `*out_findings_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread.
+// Blocking: no (no I/O).
+//
+// # Safety
+// Pointers must be NULL (where allowed) or valid NUL-terminated UTF-8; `out_findings_json` writable.
+arr_status arr_conversion_check_settings(const char *file_name,
+                                         const char *text,
+                                         const char *input_asset,
+                                         char **out_findings_json);
+
+// Checks a conversion's input before creating it: its SAS tokens (permissions, expiry), then, listing
+// the input container under the prefix (with the input SAS, or a one-hour read+list SAS signed from
+// `"storageAccountKey"`), the model (exists, supported format), its settings files, the files it refers
+// to (glTF buffers and images, FBX textures: absolute, outside the prefix, missing), names the service
+// mishandles (`&`, Windows path limits) and what the service will download. Nothing is sent to the ARR
+// service. `settings_json` is the create call's (`{"inputLocation": {...}, "outputLocation": {...}}`, SAS
+// included); `options_json` may be NULL or `{"storageAccountKey"?: "...", "storageAccountName"?: "...",
+// "scanBytes"?: 16777216}`. On success `*out_lint_json` is `{"findings": [...], "inputBlob": "models/box.fbx",
+// "inputSize": 1234|null, "listed": true, "blobCount": 3, "totalBytes": 5678, "settingsFiles": [...]}`,
+// errors first; problems are findings, not a failing status.
+//
+// Ownership: arguments borrowed for the call; `*out_lint_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes, for the storage requests; not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL (where allowed) or valid as described.
+arr_status arr_client_lint_conversion_input(const struct arr_client *client,
+                                            const char *settings_json,
+                                            const char *options_json,
+                                            char **out_lint_json);
+
+// `arr_client_lint_conversion_input`, completing through `callback` with the lint JSON.
+// `*out_operation_id` (if not NULL) receives an id for `arr_client_cancel`.
+//
+// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// Pointers must be NULL (where allowed) or valid as described; `user_data` must be usable from library threads.
+arr_status arr_client_lint_conversion_input_async(const struct arr_client *client,
+                                                  const char *settings_json,
+                                                  const char *options_json,
+                                                  arr_callback callback,
+                                                  void *user_data,
+                                                  uint64_t *out_operation_id);
+
+// The conversion as `arr_client_get_conversion` returns it, and, once it has ended (Succeeded, Failed
+// or Cancelled), what the service wrote about it in the output container: `"results": {"resultFile":
+// "out/box.result.json"|null, "outcome": "succeeded"|"failed"|"succeeded with warnings"|null, "messages":
+// [{"kind": "error"|"warning"|"internal error"|"internal warning", "code": "...", "title": "...",
+// "details"?: {...}}], "internalConversionId"?: "...", "infoFile": ...|null, "info": {...}|null (the info
+// file as written: inputStatistics, outputStatistics, ...), "lookedFor": [...]}`. `options_json` (may be
+// NULL) is `{"outputSas"?: "?sv=...", "storageAccountKey"?: "...", "storageAccountName"?: "..."}`: the
+// output SAS needs read (`r`); without either the call fails with ARR_STATUS_INVALID_ARGUMENT naming
+// `outputSas`. A result file the service did not write is not an error (`"resultFile": null`).
+//
+// Ownership: arguments borrowed for the call; `*out_conversion_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes, for the requests; not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL (where allowed) or valid as described.
+arr_status arr_client_get_conversion_results(const struct arr_client *client,
+                                             const char *conversion_id,
+                                             const char *options_json,
+                                             char **out_conversion_json);
+
+// `arr_client_get_conversion_results`, completing through `callback` with the conversion JSON.
+// `*out_operation_id` (if not NULL) receives an id for `arr_client_cancel`.
+//
+// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// Pointers must be NULL (where allowed) or valid as described; `user_data` must be usable from library threads.
+arr_status arr_client_get_conversion_results_async(const struct arr_client *client,
+                                                   const char *conversion_id,
+                                                   const char *options_json,
+                                                   arr_callback callback,
+                                                   void *user_data,
+                                                   uint64_t *out_operation_id);
+
+// Signs a container SAS from a storage account key, with the least permissions a conversion needs:
+// `{"purpose": "input"}` gives read+list (`sp=rl`), `{"purpose": "output"}` write+read (`sp=rw`: write
+// for the service, read to read the result files back). Options: `"permissions"?: "r"` (letters of
+// `racwdl`) instead, `"validForSeconds"?: 86400` (the default, a day; at most 365 days), `"accountName"?`
+// when `container_uri` does not show the account (path-style URLs like Azurite's name it first). On
+// success `*out_sas` is the query string with its leading `?` (`?sv=...&sr=c&...&sig=...`), the form the
+// conversion settings take. The key and the token are never logged or put in an error.
+//
+// Ownership: arguments borrowed for the call; `*out_sas` owned by the caller (`arr_string_free`); treat it
+// like a password.
+// Thread-safety: any thread.
+// Blocking: no (no I/O).
+//
+// # Safety
+// Pointers must be valid NUL-terminated UTF-8; `out_sas` writable.
+arr_status arr_storage_sign_container_sas(const char *container_uri,
+                                          const char *account_key,
+                                          const char *options_json,
+                                          char **out_sas);
+
 // Creates a session. `options_json`: `{"id": "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`
 // (`id` optional: a GUID is chosen when absent; must be absent with api-version v1; `size` Standard or
 // Premium in any case; lease 0 to 1440; `"owned": false` keeps it out of `arr_client_stop_owned_sessions`). On success `*out_session_json` is the session (status Starting).

@@ -282,6 +282,10 @@ pub struct AssetConversion {
     /// As sent (`2022-09-14T01:02:25.3744317Z`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<String>,
+    /// What the service wrote about the conversion in the output container (its result and info files),
+    /// when they were read ([`crate::Client::get_conversion_with_results`]); not part of the REST shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<crate::preflight::ConversionResults>,
 }
 
 #[cfg(test)]

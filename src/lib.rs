@@ -59,6 +59,7 @@ pub mod fuzzing;
 mod json_fields;
 mod lease;
 mod owned_sessions;
+mod preflight;
 mod proxy;
 mod resource_id;
 mod response;
@@ -83,6 +84,10 @@ pub use conversion_calls::CONVERSION_POLL_INTERVAL;
 pub use credentials::{Credential, TokenProvider};
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub use lease::{KeepEvent, KeepEventKind, KeepOptions, SessionKeeper};
+pub use preflight::{
+    check_settings, has_errors, ContainerSas, ConversionResults, Finding, InputLint, LintOptions, ResultMessage,
+    ResultsOptions, SasPurpose, SettingsFileKind, Severity, DEFAULT_SAS_LIFETIME, DEFAULT_SCAN_BYTES,
+};
 pub use proxy::ProxySetting;
 pub use resource_id::{validate_conversion_id, validate_session_id};
 pub use response::Response;

@@ -31,6 +31,11 @@ pub(crate) struct Request {
     pub correlation_vector: bool,
     /// What the request is about (a session id), for error messages.
     pub subject: Option<String>,
+    /// Further headers, none of them secret (e.g. `x-ms-version`, `x-ms-range` for Blob Storage).
+    pub headers: Vec<(&'static str, String)>,
+    /// A SAS query string, added to the URL only as the request leaves: `url` (what logs, errors and
+    /// `Debug` show) never holds it.
+    pub sas: Option<Secret>,
 }
 
 impl Request {
@@ -44,7 +49,20 @@ impl Request {
             idempotency: Idempotency::Idempotent,
             correlation_vector: false,
             subject: None,
+            headers: Vec::new(),
+            sas: None,
         }
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Request {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Authorises with a SAS (`?sv=...` or `sv=...`) instead of a bearer token.
+    pub fn sas(mut self, sas: Option<&Secret>) -> Request {
+        self.sas = sas.cloned();
+        self
     }
 
     pub fn get(route: &'static str, url: Url) -> Request {
@@ -80,6 +98,8 @@ impl Request {
             "sessions.update" | "v1.sessions.update" => "update session",
             "sessions.stop" | "v1.sessions.stop" => "stop session",
             "sessions.list" | "v1.sessions.list" => "list sessions",
+            "storage.list" => "list blobs",
+            "storage.get" => "read blob",
             other => other,
         };
         match &self.subject {
@@ -229,7 +249,14 @@ impl Transport {
     }
 
     async fn send_once(&self, request: &Request, attempt: u32) -> std::result::Result<Response, Failure> {
-        let mut builder = self.http.request(request.method.clone(), request.url.clone());
+        let url = match &request.sas {
+            Some(sas) => with_sas(&request.url, sas),
+            None => request.url.clone(),
+        };
+        let mut builder = self.http.request(request.method.clone(), url);
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
+        }
         if let Some(bearer) = &request.bearer {
             builder = builder.header(AUTHORIZATION, bearer.0.clone());
         }
@@ -248,7 +275,7 @@ impl Transport {
             Ok(r) => r,
             Err(e) => {
                 let request_sent = !e.is_connect();
-                let error = transport_error(e, request.route);
+                let error = transport_error(e, request);
                 log_request(request, attempt, None, None, started);
                 return Err(Failure::Transport { error, request_sent });
             }
@@ -262,7 +289,7 @@ impl Transport {
             Ok(b) => b,
             Err(e) => {
                 log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
-                let error = transport_error(e, request.route).with_ms_cv(ms_cv);
+                let error = transport_error(e, request).with_ms_cv(ms_cv);
                 return Err(Failure::Transport {
                     error,
                     request_sent: true,
@@ -273,7 +300,7 @@ impl Transport {
         if success {
             return Ok(Response { status, ms_cv, body });
         }
-        let service_error = decode_service_error(&body);
+        let service_error = decode_service_error(&body).or_else(|| decode_storage_error(&body));
         Err(Failure::Status(Error::from_response(
             status,
             service_error,
@@ -292,8 +319,22 @@ enum Failure {
     Transport { error: Error, request_sent: bool },
 }
 
-fn transport_error(e: reqwest::Error, route: &str) -> Error {
-    // reqwest's Display may include the URL; ours has no secrets in URLs, but keep the text short and ours.
+/// The URL as sent: `url` with the SAS query appended (`&` after an existing query).
+fn with_sas(url: &Url, sas: &Secret) -> Url {
+    let mut url = url.clone();
+    let sas = sas.expose().trim_start_matches('?');
+    let query = match url.query() {
+        Some(existing) if !existing.is_empty() => format!("{existing}&{sas}"),
+        _ => sas.to_owned(),
+    };
+    url.set_query(Some(&query));
+    url
+}
+
+fn transport_error(e: reqwest::Error, request: &Request) -> Error {
+    let route = request.route;
+    // reqwest's Display may include the URL: ours holds no secret except a SAS, which goes with the URL.
+    let e = if request.sas.is_some() { e.without_url() } else { e };
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else {
@@ -335,6 +376,26 @@ pub(crate) fn decode_service_error(body: &[u8]) -> Option<ServiceError> {
         object @ serde_json::Value::Object(_) => serde_json::from_value(object.clone()).ok(),
         _ => None,
     }
+}
+
+/// Reads Azure Storage's XML error body, `<Error><Code>..</Code><Message>..</Message></Error>`.
+fn decode_storage_error(body: &[u8]) -> Option<ServiceError> {
+    let text = std::str::from_utf8(body).ok()?;
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = start + text[start..].find(&format!("</{name}>"))?;
+        Some(crate::preflight::xml_unescape(text[start..end].trim()))
+    };
+    let code = element("Code")?;
+    let message = element("Message").unwrap_or_default();
+    // The service's message ends with request id and time on further lines; the first line says it.
+    let message = message.lines().next().unwrap_or_default().to_owned();
+    Some(ServiceError {
+        code,
+        message,
+        ..Default::default()
+    })
 }
 
 fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -390,6 +451,24 @@ mod tests {
         assert_eq!(v1.message, "Unable to start");
         assert!(decode_service_error(b"").is_none());
         assert!(decode_service_error(b"<html>").is_none());
+    }
+
+    #[test]
+    fn reads_storage_error_bodies_and_keeps_the_sas_out_of_the_url() {
+        let e = decode_storage_error(
+            b"\xEF\xBB\xBF<?xml version=\"1.0\"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This request is not authorized to perform this operation using this permission.\nRequestId:1\nTime:2024</Message></Error>",
+        )
+        .unwrap();
+        assert_eq!(e.code, "AuthorizationPermissionMismatch");
+        assert!(e.message.ends_with("permission."), "{}", e.message);
+        let url = Url::parse("http://127.0.0.1:10000/acct/in?restype=container").unwrap();
+        let request = Request::get("storage.list", url.clone()).sas(Some(&Secret::new("?sv=1&sig=SECRET")));
+        assert_eq!(
+            with_sas(&url, request.sas.as_ref().unwrap()).query(),
+            Some("restype=container&sv=1&sig=SECRET")
+        );
+        assert!(!format!("{request:?}").contains("SECRET"));
+        assert_eq!(request.url, url);
     }
 
     #[test]

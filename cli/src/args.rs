@@ -23,6 +23,8 @@ else ./arrconfig.json if it exists. Values like \"<fill in ...>\" count as unset
     --output-name outputAssetFileName
   SAS tokens are never read from the file: --input-sas/--output-sas or ARR_INPUT_SAS/ARR_OUTPUT_SAS; without
   them the storage account must be linked to the ARR account. Conversions need api-version 2021-01-01.
+  The storage account key (for checks without a SAS, reading result files, --sign-sas, `arr storage sas`)
+  comes from --storage-key-file, ARR_STORAGE_KEY or AZURE_STORAGE_KEY, and is never printed.
 A bare region such as westus2 expands to https://remoterendering.westus2.mixedreality.azure.com (rendering)
 and https://sts.westus2.mixedreality.azure.com (STS). Without settings, create uses Standard and 4 hours.
 
@@ -30,10 +32,11 @@ Exit codes:
   0  success; for session keep (and create --keep): the session was Stopped, or Expired after the lease
      reached --cap, or Ctrl-C stopped keeping (the lease is left as it is)
   1  a session ended in Error, Expired or Stopped, or a conversion ended Failed or Cancelled, while
-     waiting for it (its error code and message are printed); for session keep: the session ended in
+     waiting for it (its error code and message are printed, and the result file's errors when it can be
+     read); conversion check found an error; for session keep: the session ended in
      Error, or Expired before reaching --cap (renewals kept failing, or it had already expired)
   2  usage error or invalid argument (also a declined or impossible confirmation, a missing conversion
-     setting, or a conversion with --api-version v1)
+     setting, a conversion with --api-version v1, or conversion create stopped by its checks)
   3  authentication failed (unauthorized or forbidden)
   4  not found
   5  network failure or timeout
@@ -115,6 +118,49 @@ pub enum Command {
     },
     /// Print an access token for the account (for backends and tests). Treat it like a password.
     Token,
+    /// Storage helpers for conversions.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StorageCommand {
+    /// Sign a container SAS with the least permissions a conversion needs (input: read+list; output:
+    /// write, plus read for the result files), valid for a day unless --lifetime says otherwise. Prints the
+    /// token (?sv=...) on stdout and nowhere else. The storage account key comes from --storage-key-file,
+    /// ARR_STORAGE_KEY or AZURE_STORAGE_KEY.
+    Sas {
+        /// Which side of a conversion the token is for.
+        #[arg(long = "for", value_enum, value_name = "input|output")]
+        purpose: SasFor,
+        /// The container: a URL, or a name under --blob-endpoint / storageAccountName [default: the
+        /// conversion's input or output container from arrconfig.json].
+        #[arg(long, value_name = "URL|NAME")]
+        container: Option<String>,
+        /// Other permissions (letters of racwdl) instead of the purpose's least ones.
+        #[arg(long, value_name = "LETTERS")]
+        permissions: Option<String>,
+        /// How long the token is valid (e.g. 12h, 90m) [default: 24h].
+        #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
+        lifetime: Option<Duration>,
+        /// A file holding the storage account key (instead of ARR_STORAGE_KEY / AZURE_STORAGE_KEY).
+        #[arg(long, value_name = "PATH")]
+        storage_key_file: Option<PathBuf>,
+        /// Blob service URL that container names are joined to (e.g. Azurite's
+        /// http://127.0.0.1:10000/devstoreaccount1).
+        #[arg(long, value_name = "URL")]
+        blob_endpoint: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SasFor {
+    /// The input container: read and list (rl).
+    Input,
+    /// The output container: write, and read to read the result files back (rw).
+    Output,
 }
 
 #[derive(Args)]
@@ -249,15 +295,39 @@ pub struct WarnAt(pub Vec<u32>);
 #[derive(Subcommand)]
 pub enum ConversionCommand {
     /// Start converting a model (and with --wait, wait until it finishes). Unset values come from
-    /// arrconfig.json's assetConversionSettings.
+    /// arrconfig.json's assetConversionSettings. The input is checked first, as `arr conversion check`
+    /// does: errors stop the create (exit 2, nothing sent), warnings are printed. When a waited-for
+    /// conversion ends, the service's result file is read back (with the output SAS or the storage key)
+    /// and its errors and warnings printed.
     Create {
         #[command(flatten)]
         flags: Box<ConversionFlags>,
         /// Wait until the conversion finishes; prints the output asset's URI on success.
         #[arg(long)]
         wait: bool,
+        /// Do not check the settings files and the input before creating.
+        #[arg(long)]
+        no_check: bool,
+        /// Sign the input and output SAS tokens from the storage account key (read+list and
+        /// write+read, valid for a day) instead of relying on linked storage.
+        #[arg(long)]
+        sign_sas: bool,
     },
-    /// Show a conversion (and with --wait, wait until it finishes).
+    /// Check conversion settings before converting. With files: check each
+    /// <model>.ConversionSettings.json, conversionSettings.json or <model>.MaterialOverrides.json against
+    /// the service's rules (--input names the model, for point-cloud rules). Without files: check the
+    /// conversion the flags and arrconfig.json describe: its SAS tokens, and, listing the input
+    /// container, the model, its settings files, the files it refers to, names the service mishandles
+    /// and what will be downloaded. Exit 1 when an error is found.
+    Check {
+        /// Settings files to check (local paths).
+        #[arg(value_name = "SETTINGS")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        flags: Box<ConversionFlags>,
+    },
+    /// Show a conversion (and with --wait, wait until it finishes). Once it has ended, its result file is
+    /// read and its errors and warnings printed when ARR_OUTPUT_SAS or the storage key is set.
     Get {
         id: String,
         /// Wait until the conversion finishes.
@@ -308,6 +378,10 @@ pub struct ConversionFlags {
     /// https://<storageAccountName>.blob.core.windows.net (e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1).
     #[arg(long, value_name = "URL")]
     pub blob_endpoint: Option<String>,
+    /// A file holding the storage account key (instead of ARR_STORAGE_KEY / AZURE_STORAGE_KEY): used to
+    /// look at the input and read the result files when there is no SAS, and by --sign-sas. Never printed.
+    #[arg(long, value_name = "PATH")]
+    pub storage_key_file: Option<PathBuf>,
 }
 
 fn secret(text: &str) -> Result<Secret, String> {

@@ -30,6 +30,7 @@ pub async fn run(command: Command, settings: &Settings, client: &Client) -> Resu
             Ok(Exit::Ok)
         }
         Command::Conversion { command } => conversions::run(command, settings, client).await,
+        Command::Storage { command } => crate::preflight::storage(command, settings),
         Command::Session(args) => match args.command {
             // RenderingSession.ps1 without switches: create, then poll until Ready.
             None => Ok(create(args.create, true, settings, client).await?.0),

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use arr_session::{
     AssetConversion, Client, ConversionInputSettings, ConversionOutputSettings, ConversionSettings, ConversionStatus,
-    Error, Result, Secret, WaitOptions,
+    Error, Result, ResultsOptions, Secret, WaitOptions,
 };
 use serde_json::json;
 
@@ -14,6 +14,7 @@ use crate::args::{ConversionCommand, ConversionFlags, OutputFormat};
 use crate::arrconfig::ConversionConfig;
 use crate::exit::{self, Exit};
 use crate::output;
+use crate::preflight;
 use crate::settings::Settings;
 use crate::spinner::Spinner;
 
@@ -28,10 +29,29 @@ pub async fn run(command: ConversionCommand, settings: &Settings, client: &Clien
         .await?;
     let format = settings.output;
     match command {
-        ConversionCommand::Create { flags, wait } => create(&flags, wait, settings, client).await,
-        ConversionCommand::Get { id, wait: true } => wait_one(&id, settings, client).await,
+        ConversionCommand::Create {
+            flags,
+            wait,
+            no_check,
+            sign_sas,
+        } => create(&flags, wait, !no_check, sign_sas, settings, client).await,
+        ConversionCommand::Check { files, flags } => preflight::check(&files, &flags, settings, client).await,
+        ConversionCommand::Get { id, wait: true } => {
+            let results = preflight::results_access_from_env(settings);
+            wait_one(&id, results.as_ref(), settings, client).await
+        }
         ConversionCommand::Get { id, wait: false } => {
-            output::conversion(&client.get_conversion(&id).await?.into_value(), format);
+            let mut conversion = client.get_conversion(&id).await?.into_value();
+            if let (Some(options), true) = (
+                preflight::results_access_from_env(settings),
+                conversion.status.is_terminal(),
+            ) {
+                preflight::read_results(&mut conversion, &options, client).await;
+            }
+            output::conversion(&conversion, format);
+            if let (OutputFormat::Table, Some(results)) = (format, &conversion.results) {
+                preflight::print_results(results);
+            }
             Ok(Exit::Ok)
         }
         ConversionCommand::List => {
@@ -42,13 +62,29 @@ pub async fn run(command: ConversionCommand, settings: &Settings, client: &Clien
     }
 }
 
-async fn create(flags: &ConversionFlags, wait: bool, settings: &Settings, client: &Client) -> Result<Exit> {
-    let conversion_settings = resolve(
+async fn create(
+    flags: &ConversionFlags,
+    wait: bool,
+    check: bool,
+    sign_sas: bool,
+    settings: &Settings,
+    client: &Client,
+) -> Result<Exit> {
+    let mut conversion_settings = resolve(
         flags,
         settings.conversion_file(),
         settings.input_sas.clone(),
         settings.output_sas.clone(),
     )?;
+    if sign_sas {
+        preflight::sign_missing(&mut conversion_settings, flags, settings)?;
+    }
+    if check {
+        if let Some(exit) = preflight::before_create(&conversion_settings, flags, settings, client).await? {
+            return Ok(exit);
+        }
+    }
+    let results = preflight::results_access(&conversion_settings, flags, settings)?;
     let id = flags.id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let created = client.create_conversion(&id, &conversion_settings).await?.into_value();
     if !wait {
@@ -62,12 +98,13 @@ async fn create(flags: &ConversionFlags, wait: bool, settings: &Settings, client
             output::input_location(&created.settings)
         );
     }
-    wait_one(&created.id, settings, client).await
+    wait_one(&created.id, results.as_ref(), settings, client).await
 }
 
-/// Waits for one conversion and prints it as it ended; Failed or Cancelled exit 1 with its error. A
+/// Waits for one conversion and prints it as it ended; Failed or Cancelled exit 1 with its error. With
+/// `results`, the service's result files are read once it has ended, and their messages printed. A
 /// timeout prints the conversion as last seen before the error.
-async fn wait_one(id: &str, settings: &Settings, client: &Client) -> Result<Exit> {
+async fn wait_one(id: &str, results: Option<&ResultsOptions>, settings: &Settings, client: &Client) -> Result<Exit> {
     let spinner = Spinner::start(format!("conversion {id}: waiting"));
     let handle = spinner.handle();
     let last: Arc<Mutex<Option<AssetConversion>>> = Arc::default();
@@ -82,13 +119,18 @@ async fn wait_one(id: &str, settings: &Settings, client: &Client) -> Result<Exit
     drop(spinner);
     match result {
         Ok(done) => {
-            let done = done.into_value();
+            let mut done = done.into_value();
+            if let (Some(options), ConversionStatus::Succeeded | ConversionStatus::Failed) = (results, &done.status) {
+                preflight::read_results(&mut done, options, client).await;
+            }
             output::conversion(&done, settings.output);
             if ended(&done) {
                 report_ended(&done, settings.output);
-                return Ok(Exit::Ended);
             }
-            Ok(Exit::Ok)
+            if let (OutputFormat::Table, Some(results)) = (settings.output, &done.results) {
+                preflight::print_results(results);
+            }
+            Ok(if ended(&done) { Exit::Ended } else { Exit::Ok })
         }
         Err(e) => {
             if let Some(last) = last.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
@@ -269,6 +311,34 @@ struct Side<'a> {
     key: &'static str,
     given: Option<&'a str>,
     file_name: Option<&'a str>,
+}
+
+/// A container URL for `arr storage sas`: `given` (a URL or a name), else the file's container name,
+/// joined as for conversions. `side` is `input` or `output`.
+pub fn container_url(
+    flag: &'static str,
+    side: &str,
+    given: Option<&str>,
+    file_name: Option<&str>,
+    endpoint: Option<&str>,
+    account: Option<&str>,
+) -> Result<String> {
+    let key = if side == "input" {
+        "blobInputContainerName"
+    } else {
+        "blobOutputContainerName"
+    };
+    let endpoint = endpoint.map(str::trim).filter(|e| !e.is_empty());
+    container(
+        Side {
+            flag,
+            key,
+            given,
+            file_name,
+        },
+        endpoint,
+        account,
+    )
 }
 
 /// A container URL: the flag's URL as is; else a container name (the flag's, else the file's) joined to

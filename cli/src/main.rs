@@ -9,6 +9,7 @@ mod exit;
 mod keep;
 mod lease;
 mod output;
+mod preflight;
 mod settings;
 mod spinner;
 
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 use arr_session::{Client, Error, ErrorKind};
 use clap::Parser;
 
-use crate::args::Cli;
+use crate::args::{Cli, Command, ConversionCommand};
 use crate::exit::Exit;
 use crate::settings::Settings;
 
@@ -27,7 +28,15 @@ fn main() -> ExitCode {
     let output = cli.global.output;
     let cwd = std::env::current_dir().unwrap_or_default();
     let env = |name: &str| std::env::var(name).ok();
-    let settings = match Settings::resolve(&cli.global, &env, &cwd) {
+    // Checking conversion settings and signing SAS tokens never talk to the ARR service.
+    let needs_service = !matches!(
+        cli.command,
+        Command::Storage { .. }
+            | Command::Conversion {
+                command: ConversionCommand::Check { .. }
+            }
+    );
+    let settings = match Settings::resolve_for(&cli.global, &env, &cwd, needs_service) {
         Ok(settings) => settings,
         Err(e) => return fail(&e, output),
     };

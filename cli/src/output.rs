@@ -249,6 +249,7 @@ mod tests {
             error: None,
             output: None,
             creation_time: None,
+            results: None,
         };
         c.settings.input_location.blob_prefix = Some("models/".into());
         c.settings.output_location.blob_prefix = Some("o".into());

@@ -27,21 +27,37 @@ pub struct Settings {
     /// `ARR_INPUT_SAS` / `ARR_OUTPUT_SAS`, used when `--input-sas` / `--output-sas` are not given.
     pub input_sas: Option<Secret>,
     pub output_sas: Option<Secret>,
+    /// `ARR_STORAGE_KEY`, else `AZURE_STORAGE_KEY` (the az CLI's name), used without `--storage-key-file`.
+    pub storage_key: Option<Secret>,
     file: ArrConfig,
 }
+
+/// Stands in for the ARR account in commands that never talk to the service (`conversion check`,
+/// `storage sas`), when none is configured: the client is only their HTTP stack (proxy, TLS).
+const OFFLINE_ENDPOINT: &str = "http://127.0.0.1:9";
+const OFFLINE_ACCOUNT: &str = "00000000-0000-0000-0000-000000000000";
 
 impl Settings {
     /// Resolves the global flags against `env` and the config file. `cwd` is where `./arrconfig.json` is
     /// looked for when neither `--config` nor `ARR_CONFIG` names a file.
+    #[cfg(test)]
     pub fn resolve(global: &GlobalArgs, env: Lookup<'_>, cwd: &Path) -> Result<Settings> {
+        Settings::resolve_for(global, env, cwd, true)
+    }
+
+    /// [`Settings::resolve`]; with `needs_service` false, an unset endpoint, account or credential is
+    /// not an error (the command does not talk to the ARR service).
+    pub fn resolve_for(global: &GlobalArgs, env: Lookup<'_>, cwd: &Path, needs_service: bool) -> Result<Settings> {
         let get = |name: &str| env(name).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned());
         let file = load_file(global, &get, cwd)?;
+        let offline = |value: &str| (!needs_service).then(|| value.to_owned());
 
         let endpoint = first(
             global.endpoint.clone(),
             get("ARR_ENDPOINT"),
             file.remote_rendering_domain.clone(),
         )
+        .or_else(|| offline(OFFLINE_ENDPOINT))
         .ok_or_else(|| {
             missing(
                 "the rendering endpoint",
@@ -55,6 +71,7 @@ impl Settings {
             get("ARR_ACCOUNT_ID"),
             file.account_id.clone(),
         )
+        .or_else(|| offline(OFFLINE_ACCOUNT))
         .ok_or_else(|| {
             missing(
                 "the account id",
@@ -63,7 +80,10 @@ impl Settings {
                 "accountSettings.arrAccountId",
             )
         })?;
-        let credential = credential(global, &get, &file)?;
+        let credential = match credential(global, &get, &file) {
+            Err(_) if !needs_service => Credential::AccessToken(Secret::new("offline")),
+            other => other?,
+        };
 
         let mut client = ClientConfig::new(endpoint, account_id, credential);
         // The script's arrAccountDomain is a region or "the full url" of the STS.
@@ -94,6 +114,9 @@ impl Settings {
             poll_interval: global.poll_interval,
             input_sas: get("ARR_INPUT_SAS").map(Secret::new),
             output_sas: get("ARR_OUTPUT_SAS").map(Secret::new),
+            storage_key: get("ARR_STORAGE_KEY")
+                .or_else(|| get("AZURE_STORAGE_KEY"))
+                .map(Secret::new),
             file,
         })
     }
@@ -101,6 +124,26 @@ impl Settings {
     /// arrconfig.json's `assetConversionSettings`.
     pub fn conversion_file(&self) -> &ConversionConfig {
         &self.file.conversion
+    }
+
+    /// The storage account key: from `file` when given (trimmed), else from the environment.
+    pub fn storage_key(&self, file: Option<&Path>) -> Result<Option<Secret>> {
+        match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::invalid_argument(
+                        "--storage-key-file",
+                        format_args!("cannot read {}: {e}", path.display()),
+                    )
+                })?;
+                let key = text.trim();
+                if key.is_empty() {
+                    return Err(Error::invalid_argument("--storage-key-file", "the file is empty"));
+                }
+                Ok(Some(Secret::new(key)))
+            }
+            None => Ok(self.storage_key.clone()),
+        }
     }
 
     /// The size to create with when `--size` is not given: the file's vmSize, else Standard.

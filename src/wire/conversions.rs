@@ -117,6 +117,7 @@ impl WireConversion {
                 output_asset_uri: o.output_asset_uri.filter(|u| !u.is_empty()),
             }),
             creation_time: self.creation_time.filter(|t| !t.is_empty()),
+            results: None,
         })
     }
 }

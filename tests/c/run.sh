@@ -52,6 +52,8 @@ check "cpp_callbacks_test links statically (g++ -std=c++17 -Wall -Wextra -Werror
   g++ -std=c++17 -Wall -Wextra -Werror -Iinclude tests/c/cpp_callbacks_test.cpp target/debug/libarr_session.a $native_libs -o "$BUILD/cpp_callbacks_test"
 check "cpp_conversions_keeper_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
   g++ -std=c++17 -Wall -Wextra -Werror -Iinclude tests/c/cpp_conversions_keeper_test.cpp target/debug/libarr_session.a $native_libs -o "$BUILD/cpp_conversions_keeper_test"
+check "preflight_test links statically" \
+  gcc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude tests/c/preflight_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/preflight_test"
 check "dlopen_test builds (C99, -ldl)" \
   gcc -std=c99 -Wall -Wextra -Werror -pedantic -g -Iinclude tests/c/dlopen_test.c -ldl -lpthread -o "$BUILD/dlopen_test"
 check "abi_test links against the shared library" \
@@ -195,6 +197,11 @@ if start_storage_fixture FIXTURE; then
   SETTINGS=$(json_field "$FIXTURE" settings)
   check "examples/c: conversion then session against the emulator and local blob storage (Azurite)" "$BUILD/conversion_c" "$CONFIG" "$SETTINGS"
   check "examples/cpp: conversion then session against the emulator and local blob storage (Azurite)" "$BUILD/cpp/conversion_cpp" "$CONFIG" "$SETTINGS"
+  FAILING=$(json_field "$FIXTURE" failing)
+  check "preflight_test: settings check, SAS, lint, a failed conversion's result file (blocking and async)" \
+    "$BUILD/preflight_test" "$CONFIG" "$(json_field "$FAILING" settings)" "$(json_field "$FAILING" resultsOptions)" \
+    "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["code"])' "$FAILING")" \
+    "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["title"])' "$FAILING")"
 else
   check "the storage fixture is up (it needs Azurite, which scripts/test.sh installs)" false
 fi

@@ -22,6 +22,15 @@ pub fn format_service_time(at: SystemTime) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00.0000000+00:00".to_owned())
 }
 
+/// Formats as Azure Storage writes SAS times (`st`, `se`): UTC, whole seconds, `Z`, e.g.
+/// `2026-11-28T08:47:21Z`.
+pub fn format_utc_seconds(at: SystemTime) -> String {
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    OffsetDateTime::from(at)
+        .format(&format)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +51,16 @@ mod tests {
         );
         assert_eq!(parse_rfc3339("2021-02-30T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn writes_sas_times_in_whole_seconds() {
+        let at = UNIX_EPOCH + Duration::from_millis(1_795_855_641_999);
+        assert_eq!(format_utc_seconds(at), "2026-11-28T08:47:21Z");
+        assert_eq!(
+            parse_rfc3339("2026-11-28T08:47:21Z"),
+            Some(UNIX_EPOCH + Duration::from_secs(1_795_855_641))
+        );
     }
 
     #[test]

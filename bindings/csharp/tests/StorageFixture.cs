@@ -84,6 +84,7 @@ namespace ArrSession.Tests
             Settings = document.GetObject("settings");
             InputContainer = document.GetString("inputContainer");
             OutputContainer = document.GetString("outputContainer");
+            Failing = document.GetObject("failing");
         }
 
         /// <summary>The client config: endpoint, stsEndpoint, accountId, accountKey, pollIntervalMs.</summary>
@@ -91,6 +92,12 @@ namespace ArrSession.Tests
 
         /// <summary>The conversion settings: inputLocation and outputLocation, each with its SAS.</summary>
         internal JsonObject Settings { get; private set; }
+
+        /// <summary>
+        /// A conversion the emulator fails (its input is missing): <c>settings</c>, <c>resultsOptions</c>
+        /// (<c>outputSas</c>), and the <c>code</c> and <c>title</c> of its result file.
+        /// </summary>
+        internal JsonObject Failing { get; private set; }
 
         internal string InputContainer { get; private set; }
 
@@ -122,10 +129,10 @@ namespace ArrSession.Tests
         /// The conversion settings in Microsoft's shape: containers, prefixes, the input path and both SAS
         /// values as the fixture gave them.
         /// </summary>
-        internal AssetConversionOptions ConversionOptions()
+        internal AssetConversionOptions ConversionOptions(JsonObject settings = null)
         {
-            JsonObject input = Settings.GetObject("inputLocation");
-            JsonObject output = Settings.GetObject("outputLocation");
+            JsonObject input = (settings ?? Settings).GetObject("inputLocation");
+            JsonObject output = (settings ?? Settings).GetObject("outputLocation");
             var inputOptions = new AssetConversionInputOptions(new Uri(input.GetString("storageContainerUri")), input.GetString("relativeInputAssetPath"))
             {
                 BlobPrefix = input.GetString("blobPrefix"),

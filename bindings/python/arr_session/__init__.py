@@ -17,6 +17,14 @@ from ._client import RemoteRenderingClient
 from ._keeper import RenderingSessionKeeper
 from ._paging import AssetConversionPager, RenderingSessionPager
 from ._polling import AssetConversionPoller, RenderingSessionPoller
+from ._preflight import (
+    ConversionResults,
+    Finding,
+    InputLint,
+    ResultMessage,
+    check_conversion_settings,
+    sign_container_sas,
+)
 from .credentials import AccessToken, AzureKeyCredential
 from .exceptions import (
     ArrCancelledError,
@@ -88,6 +96,12 @@ __all__ = [
     "ArrCancelledError",
     "ArrForkedError",
     "SessionEndedError",
+    "Finding",
+    "InputLint",
+    "ConversionResults",
+    "ResultMessage",
+    "check_conversion_settings",
+    "sign_container_sas",
     "refresh_log_level",
     "shutdown",
 ]

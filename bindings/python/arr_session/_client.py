@@ -20,6 +20,7 @@ from ._native import (
     wait_options,
 )
 from ._paging import AssetConversionPager, RenderingSessionPager
+from ._preflight import InputLint, lint_options, results_options
 from ._polling import AssetConversionPoller, RenderingSessionPoller
 from .exceptions import ArrError, error_from_json
 from .models import (
@@ -284,6 +285,38 @@ class RemoteRenderingClient(ClientBase):
         args = (session_ids_arg(session_ids), wait_options(timeout, polling_interval))
         text = self._wait("arr_client_wait_for_sessions_async", *args)
         return [SessionWaitResult.from_dict(item) for item in json.loads(text or "[]")]
+
+    def lint_asset_conversion_input(
+        self,
+        input_settings: AssetConversionInputSettings,
+        output_settings: AssetConversionOutputSettings,
+        *,
+        storage_account_key: Optional[str] = None,
+        storage_account_name: Optional[str] = None,
+        scan_bytes: Optional[int] = None,
+    ) -> InputLint:
+        """Checks a conversion before it is created (nothing is sent to the service): its SAS tokens, and,
+        listing the input container under the prefix (with the input SAS, or a short one signed from
+        ``storage_account_key``), the model, its settings files, the files it refers to, names the service
+        mishandles and what will be downloaded. Problems are ``findings``, errors first."""
+        settings = conversion_settings_arg(input_settings, output_settings)
+        options = lint_options(storage_account_key, storage_account_name, scan_bytes)
+        return InputLint.from_json(self._client().call("arr_client_lint_conversion_input", settings, options))
+
+    def get_asset_conversion_results(
+        self,
+        conversion_id: str,
+        *,
+        output_sas: Optional[str] = None,
+        storage_account_key: Optional[str] = None,
+        storage_account_name: Optional[str] = None,
+    ) -> AssetConversion:
+        """The conversion, with ``results`` read from its output container once it has ended: the result
+        file's outcome and messages (code, title, details) and the info file's statistics. Needs the output
+        SAS with read (``r``), or the storage account key."""
+        options = results_options(output_sas, storage_account_key, storage_account_name)
+        text = self._client().call("arr_client_get_conversion_results", conversion_id_arg(conversion_id), options)
+        return AssetConversion.from_json(text)
 
     def get_access_token(self) -> str:
         """A valid Mixed Reality access token (a secret: never log it)."""

@@ -17,6 +17,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._preflight import ConversionResults
     from .exceptions import ArrError
 
 __all__ = [
@@ -358,11 +359,16 @@ class AssetConversion:
     error: Optional[RemoteRenderingServiceError] = field(default=None, compare=False)
     output: Optional[AssetConversionOutput] = None
     created_on: Optional[datetime.datetime] = None
+    #: What the service wrote about it in the output container (result and info files), when read with
+    #: ``get_asset_conversion_results``.
+    results: Optional["ConversionResults"] = field(default=None, compare=False)
     #: The JSON object this was built from, including fields newer than this package.
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "AssetConversion":
+        from ._preflight import ConversionResults
+
         output = data.get("output")
         return cls(
             id=str(data.get("id", "")),
@@ -371,6 +377,7 @@ class AssetConversion:
             error=RemoteRenderingServiceError.from_dict(data.get("error")),
             output=AssetConversionOutput(asset_uri=output.get("outputAssetUri")) if isinstance(output, Mapping) else None,
             created_on=_parse_time(data.get("creationTime")),
+            results=ConversionResults.from_dict(data.get("results")),
             raw=dict(data),
         )
 

@@ -150,6 +150,10 @@ impl Arr {
         self
     }
 
+    pub fn arg_path(&mut self, path: &Path) -> &mut Arr {
+        self.args([path.to_str().expect("a UTF-8 path")])
+    }
+
     pub fn env(&mut self, name: &str, value: &str) -> &mut Arr {
         self.command.env(name, value);
         self

@@ -318,6 +318,12 @@ namespace ArrSession
         /// <summary>When the conversion was created.</summary>
         public DateTimeOffset CreatedOn { get; protected set; }
 
+        /// <summary>
+        /// What the service wrote about it in the output container (result and info files), when read with
+        /// <see cref="RemoteRenderingClient.GetConversionResults"/>; null otherwise.
+        /// </summary>
+        public ConversionResults Results { get; protected set; }
+
         public override string ToString()
         {
             return "AssetConversion(" + ConversionId + ", " + Status + (Output != null ? ", " + Output.OutputAssetUri : string.Empty)
@@ -342,6 +348,7 @@ namespace ArrSession
                 Error = error == null ? null : RemoteRenderingServiceError.FromJson(error),
                 Status = status == null ? default(AssetConversionStatus) : new AssetConversionStatus(status),
                 CreatedOn = createdOn,
+                Results = ConversionResults.FromJson(json.GetObject("results")),
             };
         }
 

@@ -196,5 +196,33 @@ namespace ArrSession.Native
         internal static extern uint arr_client_wait_for_conversion_async(
             ClientHandle client, byte[] conversionId, byte[] waitOptionsJson, ArrCallback callback, IntPtr userData,
             out ulong operationId);
+
+        // Conversion preflight: settings checked locally, the input linted, result files read back, SAS signed.
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_conversion_check_settings(
+            byte[] fileName, byte[] text, byte[] inputAsset, out IntPtr findingsJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_lint_conversion_input(
+            ClientHandle client, byte[] settingsJson, byte[] optionsJson, out IntPtr lintJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_lint_conversion_input_async(
+            ClientHandle client, byte[] settingsJson, byte[] optionsJson, ArrCallback callback, IntPtr userData,
+            out ulong operationId);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_get_conversion_results(
+            ClientHandle client, byte[] conversionId, byte[] optionsJson, out IntPtr conversionJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_get_conversion_results_async(
+            ClientHandle client, byte[] conversionId, byte[] optionsJson, ArrCallback callback, IntPtr userData,
+            out ulong operationId);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_storage_sign_container_sas(
+            byte[] containerUri, byte[] accountKey, byte[] optionsJson, out IntPtr sas);
     }
 }

@@ -26,6 +26,7 @@ from .._native import (
     timeout_ms_arg,
     wait_options,
 )
+from .._preflight import InputLint, lint_options, results_options
 from ..credentials import Resolved, token_text
 from ..exceptions import ArrError, error_from_json
 from ..models import (
@@ -343,6 +344,37 @@ class RemoteRenderingClient(ClientBase):
             "arr_client_wait_for_sessions_async",
             *args,
             parse=lambda text: [SessionWaitResult.from_dict(item) for item in json.loads(text or "[]")],
+        )
+
+    async def lint_asset_conversion_input(
+        self,
+        input_settings: AssetConversionInputSettings,
+        output_settings: AssetConversionOutputSettings,
+        *,
+        storage_account_key: Optional[str] = None,
+        storage_account_name: Optional[str] = None,
+        scan_bytes: Optional[int] = None,
+    ) -> InputLint:
+        """The sync client's ``lint_asset_conversion_input``, awaited."""
+        settings = conversion_settings_arg(input_settings, output_settings)
+        options = lint_options(storage_account_key, storage_account_name, scan_bytes)
+        return await self._run("arr_client_lint_conversion_input_async", settings, options, parse=InputLint.from_json)
+
+    async def get_asset_conversion_results(
+        self,
+        conversion_id: str,
+        *,
+        output_sas: Optional[str] = None,
+        storage_account_key: Optional[str] = None,
+        storage_account_name: Optional[str] = None,
+    ) -> AssetConversion:
+        """The sync client's ``get_asset_conversion_results``, awaited."""
+        options = results_options(output_sas, storage_account_key, storage_account_name)
+        return await self._run(
+            "arr_client_get_conversion_results_async",
+            conversion_id_arg(conversion_id),
+            options,
+            parse=AssetConversion.from_json,
         )
 
     async def get_access_token(self) -> str:
