@@ -20,22 +20,16 @@
 #else
 #define _POSIX_C_SOURCE 200809L
 #endif
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/types.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "portable.h" /* sockets; on POSIX the headers this test always used */
 
 #include "arr_session.h"
 
@@ -133,13 +127,12 @@ static int http(const char *base, const char *method, const char *path, const ch
     if (getaddrinfo(host, port, &hints, &res) != 0 || !res) return -1;
     int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
     if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        if (fd >= 0) close(fd);
+        if (fd >= 0) sock_close(fd);
         freeaddrinfo(res);
         return -1;
     }
     freeaddrinfo(res);
-    struct timeval tv = {10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sock_set_recv_timeout(fd, 10);
 
     size_t n = payload ? strlen(payload) : 0;
     char head[512];
@@ -147,8 +140,8 @@ static int http(const char *base, const char *method, const char *path, const ch
                       "%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\nContent-Type: application/json\r\n"
                       "Content-Length: %zu\r\n\r\n",
                       method, path, host, port, n);
-    if (write(fd, head, (size_t)hl) != hl || (n > 0 && write(fd, payload, n) != (ssize_t)n)) {
-        close(fd);
+    if (sock_write(fd, head, (size_t)hl) != hl || (n > 0 && sock_write(fd, payload, n) != (long)n)) {
+        sock_close(fd);
         return -1;
     }
     size_t got = 0, room = 65536;
@@ -158,11 +151,11 @@ static int http(const char *base, const char *method, const char *path, const ch
             room *= 2;
             buf = realloc(buf, room + 1);
         }
-        ssize_t r = read(fd, buf + got, room - got);
+        long r = sock_read(fd, buf + got, room - got);
         if (r <= 0) break;
         got += (size_t)r;
     }
-    close(fd);
+    sock_close(fd);
     buf[got] = 0;
     int status = -1;
     if (sscanf(buf, "HTTP/1.1 %d", &status) != 1) status = -1;
