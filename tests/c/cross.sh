@@ -11,7 +11,7 @@
 # concurrency_test, cpp_callbacks_test, cpp_conversions_keeper_test (conversions, the keeper), and
 # windows_test (win-x64: LoadLibraryW x20, non-ASCII paths, exit with work in flight) or dlopen_test
 # (linux-arm64). Some link the shared library (DLL through its import library), some the static one.
-# Installs what it needs (apt: wine64 / qemu-user, the cross g++, cmake). Wine's prefix is target/wine.
+# Installs what it needs (apt: wine64 / qemu-user, the cross g++). Wine's prefix is target/wine.
 # Test-only: tests/c/shims/bcryptprimitives.c, built next to the Windows test programs (see that file).
 set -u
 source "$(dirname "$0")/../../scripts/lib.sh"
@@ -28,7 +28,6 @@ mkdir -p "$BUILD"
 
 install_tools() {
   local packages=() need
-  command -v cmake >/dev/null || packages+=(cmake)
   if [ "$rid" = win-x64 ]; then
     for need in /usr/lib/wine/wine64:wine64 x86_64-w64-mingw32-g++-posix:g++-mingw-w64-x86-64-posix; do
       command -v "${need%%:*}" >/dev/null || packages+=("${need#*:}")
@@ -160,4 +159,4 @@ stop_emulators
 
 # Wine's server for this prefix (started by the runs above) lingers a few seconds; end it now.
 [ "$rid" = win-x64 ] && /usr/lib/wine/wineserver -k 2>/dev/null
-summary "C/C++ on $rid $on"
+summary "cross-$rid"
