@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh Debian machine: installs what it needs (compilers, valgrind, cmake,
-# mono, pytest, cbindgen), then runs every suite. Each suite prints its own closing lines (cargo test's,
+# The whole test suite, from a fresh Debian machine: installs what it needs (compilers and cross compilers,
+# Wine, qemu-user, valgrind, cmake, mono, pytest, cbindgen), then runs every suite. Each suite prints its own closing lines (cargo test's,
 # pytest's, or "N passed, N failed"); the last line counts the suites.
 #
 #   bash scripts/test.sh
@@ -23,6 +23,13 @@ install_prerequisites() {
   command -v script >/dev/null || packages+=(bsdutils)
   command -v tinyproxy >/dev/null || packages+=(tinyproxy)
   command -v zip >/dev/null || packages+=(zip)
+  # Cross builds and the runs of their libraries (tests/c/cross.sh, tests/packages/run.sh; scripts/native.sh).
+  command -v x86_64-w64-mingw32-gcc >/dev/null || packages+=(gcc-mingw-w64-x86-64)
+  command -v x86_64-w64-mingw32-g++-posix >/dev/null || packages+=(g++-mingw-w64-x86-64-posix)
+  command -v aarch64-linux-gnu-gcc >/dev/null || packages+=(gcc-aarch64-linux-gnu)
+  command -v aarch64-linux-gnu-g++ >/dev/null || packages+=(g++-aarch64-linux-gnu)
+  command -v /usr/lib/wine/wine64 >/dev/null || packages+=(wine64)
+  command -v qemu-aarch64 >/dev/null || packages+=(qemu-user)
   python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
   python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
   if [ ${#packages[@]} -gt 0 ]; then
@@ -87,6 +94,9 @@ suite "rust: docs (every public item documented, no broken links)" \
 suite "rust: tests (core, ffi, emulator, cli, doctests)" timeout 2400 cargo test -q --workspace
 suite "main job: quickstart against the embedded emulator (2021-01-01 and v1), and the conversion example with Azurite" quickstart_both_versions
 suite "c and c++" timeout 2400 bash tests/c/run.sh
+suite "c and c++ on win-x64, under Wine" timeout 1800 bash tests/c/cross.sh win-x64
+suite "c and c++ on linux-arm64, under qemu-user" timeout 1800 bash tests/c/cross.sh linux-arm64
+suite "packages: every built platform in the C archives, NuGet, Unity and the wheels" timeout 1800 bash tests/packages/run.sh
 suite "python" python_suite
 suite "c#" timeout 1200 bash bindings/csharp/run-tests.sh
 # Installs Debian's chromium and playwright-core (under target/playwright) itself; about 3 minutes fresh.

@@ -13,6 +13,11 @@ Rust sources are:
 ``ARR_SESSION_CARGO`` names the cargo to run (default: ``cargo`` on ``PATH``). The wheel is tagged
 ``py3-none-<platform>``: the package is pure Python over a C ABI, so one wheel serves every Python 3 on a
 platform; ``auditwheel repair`` turns ``linux_*`` into a ``manylinux_*`` tag.
+
+Wheels for other platforms (``scripts/package.sh`` builds ``win_amd64`` and ``linux_aarch64`` on Linux):
+``ARR_SESSION_PREBUILT_LIBRARY`` names an already built library (``target/native/<rid>/...``), which is
+bundled under its own file name instead of running cargo, and ``ARR_SESSION_WHEEL_PLATFORM`` the wheel's
+platform tag (``win_amd64``, ``linux_aarch64``).
 """
 
 from __future__ import annotations
@@ -62,6 +67,12 @@ def rust_workspace() -> "tuple[Path, Path]":
 
 
 def build_native_library() -> Path:
+    prebuilt = os.environ.get("ARR_SESSION_PREBUILT_LIBRARY")
+    if prebuilt:
+        if not Path(prebuilt).is_file():
+            raise SystemExit(f"arr-session: ARR_SESSION_PREBUILT_LIBRARY={prebuilt} is not a file")
+        print(f"arr-session: bundling the prebuilt {prebuilt}", flush=True)
+        return Path(prebuilt)
     root, default_target = rust_workspace()
     target = Path(os.environ.get("CARGO_TARGET_DIR") or default_target)
     cargo = os.environ.get("ARR_SESSION_CARGO", "cargo")
@@ -81,7 +92,7 @@ class BuildPyWithNativeLibrary(build_py):
     def run(self) -> None:
         super().run()
         built = build_native_library()
-        destination = Path(self.build_lib) / "arr_session" / LIBRARY
+        destination = Path(self.build_lib) / "arr_session" / built.name
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(built, destination)
         destination.chmod(0o755)
@@ -116,6 +127,10 @@ class SdistWithRustSources(sdist):
 
 class PlatformWheel(bdist_wheel):
     """``py3-none-<platform>``: not pure (it carries a native library), but independent of the Python ABI."""
+
+    def initialize_options(self) -> None:
+        super().initialize_options()
+        self.plat_name = os.environ.get("ARR_SESSION_WHEEL_PLATFORM") or None
 
     def finalize_options(self) -> None:
         super().finalize_options()

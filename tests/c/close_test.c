@@ -22,8 +22,6 @@
 #endif
 #include <pthread.h>
 #include <sched.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "support.h"
 

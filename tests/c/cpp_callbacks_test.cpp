@@ -4,8 +4,6 @@
 // Usage: cpp_callbacks_test BASE_URL SLOW_URL
 //   BASE_URL  an emulator whose sessions start at once; SLOW_URL one whose sessions stay Starting.
 // Prints one line per check and ends with "N passed, N failed"; exits non-zero on any failure.
-#include <pthread.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -23,16 +21,14 @@
 
 #include "arr_session.hpp"
 
-// Armed, the next allocation made through operator new on a library callback thread throws bad_alloc: the
-// first one a callback of the C++ layer makes is its own (the trampoline copying the JSON), before the
-// user's callable runs.
+// Armed, the next allocation made through operator new off the main thread throws bad_alloc. Off the main
+// thread, only the library's callback threads run C++ (its own threads allocate through Rust, not operator
+// new), and the first allocation a callback of the C++ layer makes is its own (the trampoline copying the
+// JSON), before the user's callable runs.
 static std::atomic<bool> fail_next_callback_allocation{false};
+static const std::thread::id main_thread = std::this_thread::get_id();
 
-static bool on_callback_thread() {
-    char name[32] = "";
-    pthread_getname_np(pthread_self(), name, sizeof name);
-    return std::strncmp(name, "arr-session-cal", 15) == 0;
-}
+static bool on_callback_thread() { return std::this_thread::get_id() != main_thread; }
 
 void *operator new(std::size_t size) {
     bool armed = true;

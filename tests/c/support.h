@@ -4,7 +4,7 @@
  * client library involved, so a test can see the service's side of what the library did).
  *
  * Header-only (static inline), for test programs of one translation unit. Define SUPPORT_NO_SOCKETS before
- * including it where the control endpoints are not needed.
+ * including it where the control endpoints are not needed. Builds for POSIX and Windows (portable.h).
  */
 #ifndef ARR_TEST_SUPPORT_H
 #define ARR_TEST_SUPPORT_H
@@ -16,14 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#ifndef SUPPORT_NO_SOCKETS
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/types.h>
-#include <unistd.h>
-#endif
+#include "portable.h" /* sockets for POSIX and Windows (mingw-w64); getpid, _exit */
 
 #include "arr_session.h"
 
@@ -120,13 +113,12 @@ static inline int http(const char *base, const char *method, const char *path, c
     if (getaddrinfo(host, port, &hints, &res) != 0 || !res) return -1;
     int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
     if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        if (fd >= 0) close(fd);
+        if (fd >= 0) sock_close(fd);
         freeaddrinfo(res);
         return -1;
     }
     freeaddrinfo(res);
-    struct timeval tv = {10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sock_set_recv_timeout(fd, 10);
 
     size_t n = payload ? strlen(payload) : 0;
     char head[512];
@@ -134,8 +126,8 @@ static inline int http(const char *base, const char *method, const char *path, c
                       "%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\nContent-Type: application/json\r\n"
                       "Content-Length: %zu\r\n\r\n",
                       method, path, host, port, n);
-    if (write(fd, head, (size_t)hl) != hl || (n > 0 && write(fd, payload, n) != (ssize_t)n)) {
-        close(fd);
+    if (sock_write(fd, head, (size_t)hl) != hl || (n > 0 && sock_write(fd, payload, n) != (long)n)) {
+        sock_close(fd);
         return -1;
     }
     size_t got = 0, room = 65536;
@@ -145,11 +137,11 @@ static inline int http(const char *base, const char *method, const char *path, c
             room *= 2;
             buf = realloc(buf, room + 1);
         }
-        ssize_t r = read(fd, buf + got, room - got);
+        long r = sock_read(fd, buf + got, room - got);
         if (r <= 0) break;
         got += (size_t)r;
     }
-    close(fd);
+    sock_close(fd);
     buf[got] = 0;
     int status = -1;
     if (sscanf(buf, "HTTP/1.1 %d", &status) != 1) status = -1;

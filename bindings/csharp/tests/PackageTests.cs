@@ -12,9 +12,10 @@ namespace ArrSession.Tests
     {
         private static readonly string[] PluginBinaries =
         {
-            "Plugins/Linux/x86_64/libarr_session.so", "Plugins/Windows/x86_64/arr_session.dll",
-            "Plugins/macOS/libarr_session.dylib", "Plugins/Android/arm64-v8a/libarr_session.so",
-            "Plugins/WSA/ARM64/arr_session.dll", "Plugins/iOS/libarr_session.a",
+            "Runtime/Plugins/Linux/x86_64/libarr_session.so", "Runtime/Plugins/Windows/x86_64/arr_session.dll",
+            "Runtime/Plugins/Windows/ARM64/arr_session.dll", "Runtime/Plugins/macOS/libarr_session.dylib",
+            "Runtime/Plugins/Android/arm64-v8a/libarr_session.so", "Runtime/Plugins/WSA/ARM64/arr_session.dll",
+            "Runtime/Plugins/iOS/libarr_session.a",
         };
 
         internal static string PackageDir
@@ -98,12 +99,13 @@ namespace ArrSession.Tests
             }
             var expected = new Dictionary<string, string>
             {
-                { "Plugins/Linux/x86_64/libarr_session.so", "Standalone: Linux64" },
-                { "Plugins/Windows/x86_64/arr_session.dll", "Standalone: Win64" },
-                { "Plugins/macOS/libarr_session.dylib", "Standalone: OSXUniversal" },
-                { "Plugins/Android/arm64-v8a/libarr_session.so", "Android: Android" },
-                { "Plugins/WSA/ARM64/arr_session.dll", "Windows Store Apps: WindowsStoreApps" },
-                { "Plugins/iOS/libarr_session.a", "iPhone: iOS" },
+                { "Runtime/Plugins/Linux/x86_64/libarr_session.so", "Standalone: Linux64" },
+                { "Runtime/Plugins/Windows/x86_64/arr_session.dll", "Standalone: Win64" },
+                { "Runtime/Plugins/Windows/ARM64/arr_session.dll", "Standalone: Win64" },
+                { "Runtime/Plugins/macOS/libarr_session.dylib", "Standalone: OSXUniversal" },
+                { "Runtime/Plugins/Android/arm64-v8a/libarr_session.so", "Android: Android" },
+                { "Runtime/Plugins/WSA/ARM64/arr_session.dll", "Windows Store Apps: WindowsStoreApps" },
+                { "Runtime/Plugins/iOS/libarr_session.a", "iPhone: iOS" },
             };
             foreach (KeyValuePair<string, string> plugin in expected)
             {
