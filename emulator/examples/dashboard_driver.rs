@@ -122,6 +122,8 @@ impl Driver {
     async fn run(&self, request: &Value) -> Result<Value, Value> {
         let id = request["id"].as_str().unwrap_or_default();
         let wait = WaitOptions::with_timeout(Duration::from_secs(120)).poll_interval(Duration::from_millis(200));
+        let conversion_wait = WaitOptions::<arr_session::AssetConversion>::with_timeout(Duration::from_secs(120))
+            .poll_interval(Duration::from_millis(200));
         let client = &self.client;
         match request["cmd"].as_str().unwrap_or_default() {
             "create_session" => {
@@ -156,7 +158,7 @@ impl Driver {
             }
             "wait_conversion" => {
                 let done = client
-                    .wait_for_conversion(id, &wait)
+                    .wait_for_conversion(id, &conversion_wait)
                     .await
                     .map_err(|e| error_json(&e))?;
                 Ok(json!(done.value()))

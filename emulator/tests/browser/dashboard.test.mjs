@@ -172,7 +172,7 @@ async function main() {
       await row("browser-s1").locator('button[data-action="fail"]').click();
       const answer = await wait;
       assert(!answer.ok, `the wait ended without an error: ${JSON.stringify(answer)}`);
-      assertEqual([answer.error.kind, answer.error.sessionStatus], ["session_ended", "Error"], "the wait's error");
+      assertEqual([answer.error.kind, answer.error.sessionStatus], ["ARR_STATUS_SESSION_ENDED", "Error"], "the wait's error");
       await until(async () => (await rowStatus("browser-s1")) === "Error", "Error in the table");
       const result = await page.locator("#result").textContent();
       assert(result.includes("fail browser-s1") && result.includes("Error"), `result line: ${result}`);
