@@ -241,11 +241,12 @@ pub enum SessionCommand {
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
     },
-    /// Keep a session alive: renew its lease before it runs out, up to a cap, printing one line per event
-    /// (extended, expiring, cap, ended, throttled, retrying, failed) until it ends. Ctrl-C stops keeping and
-    /// leaves the lease as it is.
+    /// Keep sessions alive: renew their leases before they run out, up to a cap, printing one line per
+    /// event (extended, expiring, cap, ended, throttled, retrying, failed) until they end. Several sessions
+    /// cost one list request per poll. Ctrl-C stops keeping and leaves the leases as they are.
     Keep {
-        id: String,
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
         #[command(flatten)]
         keeping: KeepFlags,
     },

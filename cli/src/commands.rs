@@ -54,7 +54,7 @@ pub async fn run(command: Command, settings: &Settings, client: &Client) -> Resu
                 keeping,
                 ..
             }) => match create(flags, true, settings, client).await? {
-                (Exit::Ok, Some(id)) => keep::keep(&id, &keeping, settings, client).await,
+                (Exit::Ok, Some(id)) => keep::keep(&[id], &keeping, settings, client).await,
                 (exit, _) => Ok(exit),
             },
             Some(SessionCommand::Get { id, wait: true }) => wait_one(&id, settings, client).await,
@@ -81,7 +81,7 @@ pub async fn run(command: Command, settings: &Settings, client: &Client) -> Resu
             }
             Some(SessionCommand::Stop { id: None, yes, .. }) => stop_all(yes, settings, client).await,
             Some(SessionCommand::Wait { ids }) => wait_many(&ids, settings, client).await,
-            Some(SessionCommand::Keep { id, keeping }) => keep::keep(&id, &keeping, settings, client).await,
+            Some(SessionCommand::Keep { ids, keeping }) => keep::keep(&ids, &keeping, settings, client).await,
         },
     }
 }

@@ -3,6 +3,8 @@
 //! Every decision (when to renew, to what, when to warn) is the core's `SessionKeeper`; this only turns
 //! its events into lines and its end into an exit code.
 
+use std::collections::BTreeSet;
+
 use arr_session::{Client, Error, ErrorKind, KeepEvent, KeepEventKind, KeepOptions, Result, SessionStatus};
 
 use crate::args::{KeepFlags, OutputFormat};
@@ -22,54 +24,64 @@ pub fn options(flags: &KeepFlags) -> KeepOptions {
     options
 }
 
-/// Keeps session `id` alive until it ends, the keeper fails, or Ctrl-C.
-pub async fn keep(id: &str, flags: &KeepFlags, settings: &Settings, client: &Client) -> Result<Exit> {
+/// Keeps the sessions `ids` alive until each has ended or failed, or Ctrl-C. The exit code is the worst of
+/// theirs (see [`ended`] and the failed cause's code).
+pub async fn keep(ids: &[String], flags: &KeepFlags, settings: &Settings, client: &Client) -> Result<Exit> {
     let options = options(flags);
     // Installed before the keeper starts and before the note below, so a Ctrl-C after the note is ours.
     let mut interrupt =
         Interrupt::install().map_err(|e| Error::new(ErrorKind::Service, format!("cannot handle Ctrl-C: {e}")))?;
-    let mut keeper = client.keep_session(id, options.clone())?;
+    let mut keeper = client.keep_sessions(ids, options.clone())?;
+    let named = format!(
+        "{} {}",
+        if ids.len() == 1 { "session" } else { "sessions" },
+        ids.join(", ")
+    );
     if settings.output == OutputFormat::Table {
         eprintln!(
-            "Keeping session {id}: +{} min when less than {} min is left, up to {} min in total; \
+            "Keeping {named}: +{} min when less than {} min is left, up to {} min in total; \
              Ctrl-C stops keeping.",
             options.extend_by, options.renew_below, options.max_total
         );
     }
-    let mut cap_reached = false;
+    let mut left: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut cap_reached = BTreeSet::new();
+    let mut exit = Exit::Ok;
     loop {
         let event = tokio::select! {
             event = keeper.next_event() => event,
             () = interrupt.recv() => {
                 keeper.cancel();
-                eprintln!("Interrupted: stopped keeping session {id}; its lease is left as it is.");
+                eprintln!("Interrupted: stopped keeping {named}; leases are left as they are.");
                 return Ok(Exit::Ok);
             }
         };
         let Some(event) = event else {
+            if left.is_empty() {
+                return Ok(exit);
+            }
             return Err(Error::new(
                 ErrorKind::Service,
-                format!("the keeper of session {id} stopped before the session ended"),
+                format!("the keeper stopped before these sessions ended: {left:?}"),
             ));
         };
-        print(&event, settings.output);
+        print(&event, settings.output, ids.len() > 1);
+        let id = event.session_id.as_str();
         match &event.kind {
-            KeepEventKind::CapReached { .. } => cap_reached = true,
-            KeepEventKind::Ended { status, error } => {
-                return Ok(ended(
-                    id,
-                    status,
-                    error.as_ref(),
-                    cap_reached,
-                    options.max_total,
-                    settings,
-                ));
+            KeepEventKind::CapReached { .. } => {
+                cap_reached.insert(id.to_owned());
             }
-            // The keeper gave up: its cause is reported like any failed command's, with its exit code (4
-            // for an unknown session, 3 for refused credentials, ...).
+            KeepEventKind::Ended { status, error } => {
+                left.remove(id);
+                let reached = cap_reached.contains(id);
+                exit = exit.or(ended(id, status, error.as_ref(), reached, options.max_total, settings));
+            }
+            // The keeper gave up on this session: its cause is reported like any failed command's, with its
+            // exit code (4 for an unknown session, 3 for refused credentials, ...).
             KeepEventKind::Failed { error } => {
+                left.remove(id);
                 exit::report(error, settings.output);
-                return Ok(Exit::for_error(error));
+                exit = exit.or(Exit::for_error(error));
             }
             _ => {}
         }
@@ -99,10 +111,12 @@ fn ended(
     Exit::Ended
 }
 
-/// One line on stdout: `kind      details`, or the core's event JSON.
-pub fn print(event: &KeepEvent, format: OutputFormat) {
+/// One line on stdout: `kind      details` (prefixed with the session's id when keeping several), or the
+/// core's event JSON.
+pub fn print(event: &KeepEvent, format: OutputFormat, with_id: bool) {
     match format {
         OutputFormat::Json => println!("{}", serde_json::to_string(event).expect("a keep event serialises")),
+        OutputFormat::Table if with_id => println!("{}  {}", event.session_id, line(&event.kind)),
         OutputFormat::Table => println!("{}", line(&event.kind)),
     }
 }

@@ -86,15 +86,12 @@ impl Settings {
         };
 
         let mut client = ClientConfig::new(endpoint, account_id, credential);
-        // The script's arrAccountDomain is a region or "the full url" of the STS.
-        match first(
+        // The script's arrAccountDomain is a region or "the full url" of the STS; the core reads both.
+        client.account_domain = first(
             global.account_domain.clone(),
             get("ARR_ACCOUNT_DOMAIN"),
             file.account_domain.clone(),
-        ) {
-            Some(url) if url.contains("://") => client.sts_endpoint = Some(url),
-            domain => client.account_domain = domain,
-        }
+        );
         if let Some(url) = global.sts_endpoint.clone().or_else(|| get("ARR_STS_ENDPOINT")) {
             client.sts_endpoint = Some(url);
         }
@@ -274,8 +271,12 @@ mod tests {
             ..GlobalArgs::default()
         };
         let s = resolve(&global, &vars).unwrap();
-        assert_eq!(s.client.sts_endpoint.as_deref(), Some("https://sts.example.test"));
-        assert_eq!(s.client.account_domain, None);
+        assert_eq!(s.client.account_domain.as_deref(), Some("https://sts.example.test"));
+        let client = arr_session::Client::new(s.client).unwrap();
+        assert!(
+            format!("{client:?}").contains("remoterendering"),
+            "a URL domain is accepted by the core"
+        );
     }
 
     #[test]

@@ -377,3 +377,42 @@ fn throttling_and_passing_failures_are_printed_and_ridden_out() {
     );
     assert_eq!(lines[2], "ended     Expired");
 }
+
+#[test]
+fn three_sessions_are_kept_with_one_list_request_per_poll() {
+    let emu = slow_emulator();
+    let ids: Vec<String> = (0..3).map(|_| create(&mut emu.arr(), &["--lease", "2h"])).collect();
+    let mut waiting = emu.arr();
+    waiting.args(["session", "wait"]).args(&ids).run().ok();
+    let (lists, gets) = (
+        emu.emulator().request_count("sessions.list"),
+        emu.emulator().request_count("sessions.get"),
+    );
+    let mut live = emu
+        .arr()
+        .args(["session", "keep"])
+        .args(&ids)
+        .args(["--poll", "200ms"])
+        .spawn();
+    live.wait_for_stderr("Keeping sessions");
+    std::thread::sleep(Duration::from_millis(1100));
+    for id in &ids {
+        emu.arr().args(["session", "stop", id]).run().ok();
+    }
+    let run = live.finish();
+    run.ok();
+    let lists = emu.emulator().request_count("sessions.list") - lists;
+    let gets = emu.emulator().request_count("sessions.get") - gets;
+    assert!((3..=10).contains(&lists), "about one list per poll: {lists}");
+    // A stopped session leaves the list: one GET each learns how it ended.
+    assert!(gets <= 3, "no GET while all are listed: {gets}");
+    let ended: Vec<&str> = run.stdout.lines().filter(|l| l.contains("ended     Stopped")).collect();
+    assert_eq!(ended.len(), 3, "{}", run.stdout);
+    for id in &ids {
+        assert!(
+            ended.iter().any(|l| l.starts_with(id.as_str())),
+            "lines name their session: {}",
+            run.stdout
+        );
+    }
+}

@@ -299,3 +299,26 @@ fn spinner_shows_status_and_time_on_a_terminal_only() {
     assert!(screen.contains(": Starting (0s)"), "{screen:?}");
     assert!(screen.contains("\x1b[2K"), "the spinner line is erased: {screen:?}");
 }
+
+#[test]
+fn an_account_domain_given_as_the_emulators_url_is_its_sts() {
+    let emu = Emu::start();
+    let run = emu
+        .bare()
+        .args([
+            "--endpoint",
+            &emu.url,
+            "--account-domain",
+            &emu.url,
+            "--account-id",
+            "11111111-1111-1111-1111-111111111111",
+            "--account-key",
+            "YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==",
+            "-o",
+            "json",
+            "session",
+            "list",
+        ])
+        .run();
+    run.ok();
+}
