@@ -67,6 +67,7 @@ mod retry;
 mod secret;
 mod session;
 mod session_calls;
+mod tls;
 mod transport;
 mod wait;
 mod wire;

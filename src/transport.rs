@@ -178,8 +178,7 @@ impl Transport {
             .timeout(config.request_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             // Never follow redirects: a redirect could carry the bearer token to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_built_in_root_certs(load_trust_store);
+            .redirect(reqwest::redirect::Policy::none());
         match &config.proxy {
             ProxySetting::System => {}
             ProxySetting::None => builder = builder.no_proxy(),
@@ -189,15 +188,11 @@ impl Transport {
                 builder = builder.proxy(proxy);
             }
         }
-        if let Some(pem) = &config.extra_root_ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map_err(|e| Error::invalid_argument("extraRootCaPem", format_args!("not PEM certificates: {e}")))?;
-            if certs.is_empty() {
-                return Err(Error::invalid_argument("extraRootCaPem", "contains no certificate"));
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
+        if load_trust_store {
+            builder = builder.use_preconfigured_tls(crate::tls::client_config(config.extra_root_ca_pem.as_deref())?);
+        } else if let Some(pem) = &config.extra_root_ca_pem {
+            // No request can need TLS, but a bad PEM is still a bad configuration.
+            crate::tls::extra_roots(pem)?;
         }
         let http = builder
             .build()

@@ -67,6 +67,25 @@ pub fn startup_split(plan: &Plan, base: &str, session_id: &str, floor_ms: Option
             }
         }
     }
+    match runs("core-https") {
+        Ok(values) => {
+            figures.push(
+                Figure::from_rounds("startup.https_client_new_first", "ms", field(&values, "firstCallMs"))
+                    .relative_to(floor_ms)
+                    .with_note("the first Client::new for an https endpoint in a fresh process: reads the trust roots (OS store)"),
+            );
+            figures.push(
+                Figure::from_rounds("startup.https_client_new_second", "ms", field(&values, "secondCallMs"))
+                    .relative_to(floor_ms)
+                    .with_note("a second https client in that process: the roots are shared, not read again"),
+            );
+        }
+        Err(reason) => {
+            for case in ["startup.https_client_new_first", "startup.https_client_new_second"] {
+                figures.push(Figure::skipped(case, "ms", reason.clone()));
+            }
+        }
+    }
     figures.push(match runs("reqwest") {
         Ok(values) => Figure::from_rounds("startup.reqwest_client_new", "ms", field(&values, "newMs"))
             .relative_to(floor_ms)

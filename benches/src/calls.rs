@@ -117,6 +117,19 @@ pub fn startup_split(kind: &str, base: &str, session: &str) -> Result<serde_json
                 bare.get().await?;
                 (new_ms, first_ms, ms(t))
             }
+            // Two clients for an https endpoint (nothing is sent: Client::new only sets up): the first reads the
+            // trust roots (OS store included), the second shares them.
+            "core-https" => {
+                let mut config = core_config(base);
+                config.endpoint = "https://127.0.0.1:9".into();
+                config.sts_endpoint = Some("https://127.0.0.1:9".into());
+                let t = Instant::now();
+                drop(Client::new(config.clone()).map_err(|e| e.to_string())?);
+                let first_ms = ms(t);
+                let t = Instant::now();
+                drop(Client::new(config).map_err(|e| e.to_string())?);
+                (first_ms, first_ms, ms(t))
+            }
             other => return Err(format!("unknown start-up kind {other:?}")),
         };
         Ok::<_, String>(serde_json::json!({

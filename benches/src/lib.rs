@@ -154,6 +154,8 @@ pub const CASES: &[&str] = &[
     "startup.client_new",
     "startup.core_first_call",
     "startup.core_second_call",
+    "startup.https_client_new_first",
+    "startup.https_client_new_second",
     "startup.reqwest_client_new",
     "size.cdylib_stripped",
     "size.cdylib_stripped_opt3",
