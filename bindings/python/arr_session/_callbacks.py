@@ -24,7 +24,19 @@ import concurrent.futures
 from typing import Any, Awaitable, Callable, Dict, Optional, Union
 
 from . import _ffi
-from ._abi import CALLBACK, LOG_CALLBACK, STATUS_FORKED, STATUS_OK, TOKEN_CALLBACK
+from ._abi import (
+    CALLBACK,
+    LOG_CALLBACK,
+    LOG_LEVEL_DEBUG,
+    LOG_LEVEL_ERROR,
+    LOG_LEVEL_INFO,
+    LOG_LEVEL_OFF,
+    LOG_LEVEL_TRACE,
+    LOG_LEVEL_WARN,
+    STATUS_FORKED,
+    STATUS_OK,
+    TOKEN_CALLBACK,
+)
 from ._ffi import lib
 from .exceptions import error_from_json
 
@@ -145,7 +157,8 @@ def pending_count() -> int:
 # --- log lines ---------------------------------------------------------------------------------------
 
 TRACE = 5  # below logging.DEBUG; library TRACE lines are logged at this level
-_PY_LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG, 5: TRACE}
+_PY_LEVELS = {LOG_LEVEL_ERROR: logging.ERROR, LOG_LEVEL_WARN: logging.WARNING, LOG_LEVEL_INFO: logging.INFO,
+              LOG_LEVEL_DEBUG: logging.DEBUG, LOG_LEVEL_TRACE: TRACE}
 
 
 def _on_log(_user_data: Optional[int], level: int, target: Optional[bytes], message: Optional[bytes]) -> None:
@@ -175,22 +188,22 @@ def _report_unraisable(message: str) -> None:
 def arr_level_for(py_level: int) -> int:
     """The ``arr_log_level`` that lets through what a logger at ``py_level`` would emit."""
     if py_level <= TRACE:
-        return 5
+        return LOG_LEVEL_TRACE
     if py_level <= logging.DEBUG:
-        return 4
+        return LOG_LEVEL_DEBUG
     if py_level <= logging.INFO:
-        return 3
+        return LOG_LEVEL_INFO
     if py_level <= logging.WARNING:
-        return 2
+        return LOG_LEVEL_WARN
     if py_level <= logging.CRITICAL:
-        return 1
-    return 0
+        return LOG_LEVEL_ERROR
+    return LOG_LEVEL_OFF
 
 
 def sync_log_level() -> int:
     """Points the library's log filter at the ``arr_session`` logger's effective level; returns it."""
     logger = logging.getLogger("arr_session")
-    level = 0 if logger.disabled else arr_level_for(logger.getEffectiveLevel())
+    level = LOG_LEVEL_OFF if logger.disabled else arr_level_for(logger.getEffectiveLevel())
     lib.arr_set_log_callback(ON_LOG, None, level)
     return level
 
