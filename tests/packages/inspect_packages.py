@@ -310,11 +310,14 @@ def inspect_upm() -> None:
                 clashes.append(f"{name} and {seen[slot]} on {slot}")
             seen[slot] = name
     check(not clashes, "upm: no two same-named plug-ins enabled for the same platform, OS and CPU", "\n".join(clashes))
-    native_methods = files.get("Runtime/NativeMethods.cs", b"").decode()
-    check(re.search(r'#if UNITY_IOS && !UNITY_EDITOR\s+internal const string Library = "__Internal";\s+#else\s+'
-                    r'internal const string Library = "arr_session";\s+#endif', native_methods) is not None,
+    # The declarations are generated from the header into Runtime/NativeMethods.g.cs; every DllImport of the
+    # package's sources, wherever it is, must use its one Library name.
+    native_methods = files.get("Runtime/NativeMethods.g.cs", b"").decode()
+    check(re.search(r'#if UNITY_IOS && !UNITY_EDITOR\s+(//[^\n]*\s+)*internal const string Library = "__Internal";\s+'
+                    r'#else\s+internal const string Library = "arr_session";\s+#endif', native_methods) is not None,
           'upm: DllImport goes to "__Internal" under UNITY_IOS && !UNITY_EDITOR (the static .a), "arr_session" elsewhere')
-    declarations = re.findall(r"\[DllImport\(([^,)]+)", native_methods)
+    sources = "\n".join(data.decode("utf-8", "replace") for name, data in files.items() if name.endswith(".cs"))
+    declarations = re.findall(r"\[DllImport\(([^,)]+)", sources)
     check(bool(declarations) and set(declarations) == {"Library"}, f"upm: all {len(declarations)} DllImports use that one name")
 
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Net.Sockets;
@@ -88,6 +89,50 @@ namespace ArrSession.Tests
         internal void Fault(string route, string kindJson, int times)
         {
             Http("POST", "/_emulator/faults", "{\"route\":\"" + route + "\",\"kind\":" + kindJson + ",\"times\":" + times + "}");
+        }
+
+        /// <summary>The request log, one line per request: <c>"GET /accounts/.../sessions/ID 200 0ms ms-cv=..."</c>.</summary>
+        internal List<string> Log()
+        {
+            var lines = new List<string>();
+            foreach (object line in Json.ParseArray(Http("GET", "/_emulator/log", null)))
+            {
+                lines.Add((string)line);
+            }
+            return lines;
+        }
+
+        /// <summary>
+        /// The MS-CV the emulator sent with its latest <paramref name="status"/> answer to a <paramref name="method"/>
+        /// request whose path ends with <paramref name="pathEnd"/>; null if it logged none.
+        /// </summary>
+        internal string LoggedMsCv(string method, string pathEnd, int status)
+        {
+            string found = null;
+            foreach (string line in Log())
+            {
+                string[] parts = line.Split(' ');
+                if (parts.Length >= 5 && parts[0] == method && parts[1].Split('?')[0].EndsWith(pathEnd, StringComparison.Ordinal)
+                    && parts[2] == status.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    && parts[parts.Length - 1].StartsWith("ms-cv=", StringComparison.Ordinal))
+                {
+                    found = parts[parts.Length - 1].Substring("ms-cv=".Length);
+                }
+            }
+            return found;
+        }
+
+        /// <summary>The logged request line that carries <paramref name="msCv"/>; null if none.</summary>
+        internal string LoggedLine(string msCv)
+        {
+            foreach (string line in Log())
+            {
+                if (line.EndsWith(" ms-cv=" + msCv, StringComparison.Ordinal))
+                {
+                    return line;
+                }
+            }
+            return null;
         }
 
         internal string Sessions()

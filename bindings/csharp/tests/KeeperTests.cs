@@ -16,10 +16,10 @@ namespace ArrSession.Tests
     internal static class KeeperTests
     {
         // "Did not hang" bounds, not timings.
-        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+        internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
         private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(1);
 
-        private static KeepSessionOptions Fast(KeepSessionOptions options = null)
+        internal static KeepSessionOptions Fast(KeepSessionOptions options = null)
         {
             options = options ?? new KeepSessionOptions();
             options.PollInterval = TimeSpan.FromMilliseconds(50);
@@ -27,7 +27,7 @@ namespace ArrSession.Tests
         }
 
         /// <summary>Records a keeper's events and the threads they were raised on.</summary>
-        private sealed class Recorder
+        internal sealed class Recorder
         {
             private readonly object _lock = new object();
             private readonly List<KeepSessionEventArgs> _events = new List<KeepSessionEventArgs>();
@@ -85,7 +85,7 @@ namespace ArrSession.Tests
             }
         }
 
-        private static string Describe(IEnumerable<KeepSessionEventArgs> events)
+        internal static string Describe(IEnumerable<KeepSessionEventArgs> events)
         {
             return "[" + string.Join(", ", events.Select(e => e.ToString())) + "]";
         }
@@ -96,7 +96,7 @@ namespace ArrSession.Tests
         }
 
         /// <summary>A Ready session with a 60-minute lease on <paramref name="emulator"/>.</summary>
-        private static string ReadySession(Emulator emulator, RemoteRenderingClient client, string prefix)
+        internal static string ReadySession(Emulator emulator, RemoteRenderingClient client, string prefix)
         {
             string id = Fixture.NewId(prefix);
             client.StartSession(id, Fixture.Standard(60));
@@ -352,16 +352,20 @@ namespace ArrSession.Tests
         {
             using (RemoteRenderingClient client = Fixture.Fast.Client())
             {
-                SessionKeeper keeper = client.KeepSession(Fixture.NewId("nobody"), Fast());
+                string id = Fixture.NewId("nobody");
+                SessionKeeper keeper = client.KeepSession(id, Fast());
                 var recorder = new Recorder(keeper);
                 KeepSessionEventArgs failed = recorder.WaitFor(KeepSessionEventKind.Failed);
-                Assert.True(!string.IsNullOrEmpty(failed.Message), "with a message");
                 Assert.True(((IAsyncResult)keeper.Completion).AsyncWaitHandle.WaitOne(Patience), "Completion ended");
                 Assert.True(keeper.Completion.IsFaulted, "faulted: " + keeper.Completion.Status);
                 var error = keeper.Completion.Exception.InnerException as RemoteRenderingException;
                 Assert.True(error != null, "a RemoteRenderingException: " + keeper.Completion.Exception.InnerException);
-                Assert.Equal(ArrStatus.NotFound, error.ArrStatus, "classified from the message '" + failed.Message + "'");
+                Assert.True(error == failed.Exception, "the failed event's own exception");
+                Assert.Equal(ArrStatus.NotFound, error.ArrStatus, "classified by the library's status");
                 Assert.Equal(404, error.Status, "HTTP status");
+                Assert.Equal(null, error.ErrorCode, "a 404 has no body, so no code");
+                Assert.Equal(Fixture.Fast.LoggedMsCv("GET", "/sessions/" + id, 404), error.MsCv, "the MS-CV the emulator sent");
+                Assert.True(!string.IsNullOrEmpty(failed.Message), "with a message");
                 Assert.Equal("failed", recorder.Kinds(), "one event");
             }
         }

@@ -14,7 +14,7 @@ namespace ArrSession.Tests
         public static void The_abi_version_matches_and_the_version_is_known()
         {
             ArrRuntime.EnsureLoaded();
-            Assert.Equal(1, ArrRuntime.ExpectedAbiVersion, "ABI version");
+            Assert.Equal(2, ArrRuntime.ExpectedAbiVersion, "ABI version (ARR_ABI_VERSION of include/arr_session.h)");
             Assert.True(!string.IsNullOrEmpty(ArrRuntime.NativeVersion) && ArrRuntime.NativeVersion.Contains("."), "version " + ArrRuntime.NativeVersion);
         }
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import atexit
 
-from . import _callbacks, _ffi
+from . import _abi, _callbacks, _ffi
 from ._client import RemoteRenderingClient
 from ._keeper import RenderingSessionKeeper
 from ._paging import AssetConversionPager, RenderingSessionPager
 from ._polling import AssetConversionPoller, RenderingSessionPoller
+from ._response import RawResponse
 from ._preflight import (
     ConversionResults,
     Finding,
@@ -85,6 +86,7 @@ __all__ = [
     "AccessToken",
     "SessionWaitResult",
     "SessionStopResult",
+    "RawResponse",
     "ArrError",
     "ArrInvalidArgumentError",
     "ClientAuthenticationError",
@@ -120,7 +122,7 @@ def shutdown() -> None:
 
 def _at_exit() -> None:
     # No callback into a finalizing interpreter: logging off, then every operation ended.
-    _ffi.lib.arr_set_log_callback(_ffi.LOG_CALLBACK(), None, 0)
+    _ffi.lib.arr_set_log_callback(_abi.LOG_CALLBACK(), None, 0)
     _ffi.lib.arr_shutdown()
 
 

@@ -7,6 +7,7 @@ from typing import Any, Mapping, Optional, Type, TypeVar
 
 from . import _callbacks
 from ._native import NativeClient, build_config
+from ._response import ResponseHook, require_hook
 from .credentials import Resolved, resolve, sts_scope, token_text
 
 C = TypeVar("C", bound="ClientBase")
@@ -21,6 +22,8 @@ class ClientBase:
 
     _native: Optional[NativeClient]
     _ALLOW_ASYNC_CREDENTIAL = False
+    #: ``raw_response_hook`` given to the constructor: called for every call that has none of its own.
+    _response_hook: Optional[ResponseHook] = None
 
     def __init__(
         self,
@@ -31,6 +34,7 @@ class ClientBase:
         **kwargs: Any,
     ) -> None:
         self._native = None
+        self._response_hook = require_hook(kwargs.pop("raw_response_hook", None))
         token_kind = kwargs.pop("token_kind", "aad")
         if token_kind not in TOKEN_KINDS:
             raise ValueError(f"token_kind must be one of {TOKEN_KINDS}, not {token_kind!r}")
@@ -62,6 +66,11 @@ class ClientBase:
         if get_token is None:
             return None
         return lambda: token_text(get_token())
+
+    def _hook(self, kwargs: Mapping[str, Any]) -> Optional[ResponseHook]:
+        """The ``raw_response_hook`` of a call (its keyword argument), else the client's."""
+        hook = require_hook(kwargs.get("raw_response_hook"))
+        return hook if hook is not None else self._response_hook
 
     def _client(self) -> NativeClient:
         if self._native is None or self._native.closed:

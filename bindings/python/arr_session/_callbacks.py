@@ -24,13 +24,27 @@ import concurrent.futures
 from typing import Any, Awaitable, Callable, Dict, Optional, Union
 
 from . import _ffi
+from ._abi import (
+    CALLBACK,
+    LOG_CALLBACK,
+    LOG_LEVEL_DEBUG,
+    LOG_LEVEL_ERROR,
+    LOG_LEVEL_INFO,
+    LOG_LEVEL_OFF,
+    LOG_LEVEL_TRACE,
+    LOG_LEVEL_WARN,
+    STATUS_FORKED,
+    STATUS_OK,
+    TOKEN_CALLBACK,
+)
 from ._ffi import lib
 from .exceptions import error_from_json
 
 _log = logging.getLogger("arr_session")
 
-#: Receives ``(status, json)`` of one ``_async`` call, on a library thread.
-Handler = Callable[[int, Optional[str]], None]
+#: Receives ``(status, json, response)`` of one ``_async`` call, on a library thread: ``response`` is the
+#: ``arr_last_response`` JSON of a success (``{"httpStatus", "msCv"}``), read inside the callback, or None.
+Handler = Callable[[int, Optional[str], Optional[str]], None]
 
 # Re-entrant: the garbage collector may run a finalizer at any allocation, so while this lock is held, and a
 # finalizer may take it again (a client closed in an application's __del__ forgets its token provider).
@@ -52,19 +66,21 @@ Provider = Union[Callable[[], str], AsyncProvider]
 _providers: Dict[int, Provider] = {}
 
 
-def _on_complete(user_data: Optional[int], status: int, json_ptr: Optional[int]) -> None:
+def _on_complete(user_data: Optional[int], status: int, json: Optional[bytes]) -> None:
     with _lock:
         handler = _pending.pop(user_data or 0, None)
     if handler is None:
         _log.error("arr_session: completion for an unknown operation (user_data=%r)", user_data)
         return
     try:
-        handler(status, _ffi.borrowed_string(json_ptr))
+        # The service's answer behind a success is readable only here, inside this operation's callback.
+        response = _ffi.last_response() if status == STATUS_OK else None
+        handler(status, _ffi.decode(json), response)
     except BaseException:  # noqa: BLE001 - nothing may cross back into ctypes
         _log.exception("arr_session: an exception was raised while delivering an operation's result")
 
 
-ON_COMPLETE = _ffi.CALLBACK(_on_complete)
+ON_COMPLETE = CALLBACK(_on_complete)
 
 
 def start(function_name: str, client: int, *args: object, handler: Handler) -> int:
@@ -77,7 +93,7 @@ def start(function_name: str, client: int, *args: object, handler: Handler) -> i
         _pending[token] = handler
     operation = ctypes.c_uint64(0)
     status = getattr(lib, function_name)(client, *args, ON_COMPLETE, token, ctypes.byref(operation))
-    if status != _ffi.OK:
+    if status != STATUS_OK:
         with _lock:
             _pending.pop(token, None)
         raise error_from_json(_ffi.status_name(status), _ffi.last_error())
@@ -86,32 +102,28 @@ def start(function_name: str, client: int, *args: object, handler: Handler) -> i
 
 # --- event streams (the lease keeper): many calls, then exactly one last call ---------------------------
 
-#: Receives ``(status, json, last)`` of each call of a stream, on a library thread, one at a time.
-StreamHandler = Callable[[int, Optional[str], bool], None]
+#: Receives ``(status, json)`` of each call of a stream, on a library thread, one at a time. Every event comes
+#: with ARR_STATUS_OK; the first call with another status is the last.
+StreamHandler = Callable[[int, Optional[str]], None]
 _streams: Dict[int, StreamHandler] = {}
 
 
-def is_last_call(status: int, text: Optional[str]) -> bool:
-    """An event is ARR_STATUS_OK with a JSON object; the last call is OK with ``null``, or another status."""
-    return status != _ffi.OK or text is None or text.strip() == "null"
-
-
-def _on_event(user_data: Optional[int], status: int, json_ptr: Optional[int]) -> None:
+def _on_event(user_data: Optional[int], status: int, json: Optional[bytes]) -> None:
     try:
-        text = _ffi.borrowed_string(json_ptr)
-        last = is_last_call(status, text)
+        text = _ffi.decode(json)
+        last = status != STATUS_OK
         with _lock:
             # The entry (and so the handler and what it holds) lives until the last call, not longer.
             handler = _streams.pop(user_data or 0, None) if last else _streams.get(user_data or 0)
         if handler is None:
             _log.error("arr_session: an event for an unknown operation (user_data=%r)", user_data)
             return
-        handler(status, text, last)
+        handler(status, text)
     except BaseException:  # noqa: BLE001 - nothing may cross back into ctypes
         _log.exception("arr_session: an exception was raised while delivering an event")
 
 
-ON_EVENT = _ffi.CALLBACK(_on_event)
+ON_EVENT = CALLBACK(_on_event)
 
 
 def start_stream(function_name: str, client: int, *args: object, handler: StreamHandler) -> int:
@@ -123,7 +135,7 @@ def start_stream(function_name: str, client: int, *args: object, handler: Stream
         _streams[token] = handler
     operation = ctypes.c_uint64(0)
     status = getattr(lib, function_name)(client, *args, ON_EVENT, token, ctypes.byref(operation))
-    if status != _ffi.OK:
+    if status != STATUS_OK:
         with _lock:
             _streams.pop(token, None)
         raise error_from_json(_ffi.status_name(status), _ffi.last_error())
@@ -145,7 +157,8 @@ def pending_count() -> int:
 # --- log lines ---------------------------------------------------------------------------------------
 
 TRACE = 5  # below logging.DEBUG; library TRACE lines are logged at this level
-_PY_LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG, 5: TRACE}
+_PY_LEVELS = {LOG_LEVEL_ERROR: logging.ERROR, LOG_LEVEL_WARN: logging.WARNING, LOG_LEVEL_INFO: logging.INFO,
+              LOG_LEVEL_DEBUG: logging.DEBUG, LOG_LEVEL_TRACE: TRACE}
 
 
 def _on_log(_user_data: Optional[int], level: int, target: Optional[bytes], message: Optional[bytes]) -> None:
@@ -159,7 +172,7 @@ def _on_log(_user_data: Optional[int], level: int, target: Optional[bytes], mess
         _report_unraisable("arr_session: exception while routing a log line to logging")
 
 
-ON_LOG = _ffi.LOG_CALLBACK(_on_log)
+ON_LOG = LOG_CALLBACK(_on_log)
 
 
 def _report_unraisable(message: str) -> None:
@@ -175,22 +188,22 @@ def _report_unraisable(message: str) -> None:
 def arr_level_for(py_level: int) -> int:
     """The ``arr_log_level`` that lets through what a logger at ``py_level`` would emit."""
     if py_level <= TRACE:
-        return 5
+        return LOG_LEVEL_TRACE
     if py_level <= logging.DEBUG:
-        return 4
+        return LOG_LEVEL_DEBUG
     if py_level <= logging.INFO:
-        return 3
+        return LOG_LEVEL_INFO
     if py_level <= logging.WARNING:
-        return 2
+        return LOG_LEVEL_WARN
     if py_level <= logging.CRITICAL:
-        return 1
-    return 0
+        return LOG_LEVEL_ERROR
+    return LOG_LEVEL_OFF
 
 
 def sync_log_level() -> int:
     """Points the library's log filter at the ``arr_session`` logger's effective level; returns it."""
     logger = logging.getLogger("arr_session")
-    level = 0 if logger.disabled else arr_level_for(logger.getEffectiveLevel())
+    level = LOG_LEVEL_OFF if logger.disabled else arr_level_for(logger.getEffectiveLevel())
     lib.arr_set_log_callback(ON_LOG, None, level)
     return level
 
@@ -250,7 +263,7 @@ def _start_async_token(provider: AsyncProvider, request: Optional[int]) -> None:
     asyncio.run_coroutine_threadsafe(fetch(), loop).add_done_callback(done)
 
 
-ON_TOKEN = _ffi.TOKEN_CALLBACK(_on_token)
+ON_TOKEN = TOKEN_CALLBACK(_on_token)
 
 
 def add_provider(provider: Provider) -> int:
@@ -277,12 +290,12 @@ _FORKED_JSON = json.dumps({
 def _end_forked(handlers: "list[Handler]", streams: "list[StreamHandler]") -> None:
     for handler in handlers:
         try:
-            handler(_ffi.FORKED, _FORKED_JSON)
+            handler(STATUS_FORKED, _FORKED_JSON, None)
         except BaseException:  # noqa: BLE001 - as in _on_complete
             _log.exception("arr_session: an exception was raised while ending an operation inherited across fork")
     for stream in streams:
         try:
-            stream(_ffi.FORKED, _FORKED_JSON, True)
+            stream(STATUS_FORKED, _FORKED_JSON)
         except BaseException:  # noqa: BLE001 - as in _on_event
             _log.exception("arr_session: an exception was raised while ending a stream inherited across fork")
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import _ffi
+from ._abi import STATUS_OK
 from ._base import ClientBase, session_args
 from ._keeper import RenderingSessionKeeper
 from ._native import (
@@ -16,9 +17,11 @@ from ._native import (
     keep_options,
     require_u32,
     session_id_arg,
+    session_ids_arg,
     timeout_ms_arg,
     wait_options,
 )
+from ._response import RawResponse, ResponseHook, call_hook
 from ._paging import AssetConversionPager, RenderingSessionPager
 from ._preflight import InputLint, lint_options, results_options
 from ._polling import AssetConversionPoller, RenderingSessionPoller
@@ -33,14 +36,7 @@ from .models import (
     SessionWaitResult,
 )
 
-
-def session_ids_arg(session_ids: Sequence[str]) -> bytes:
-    if isinstance(session_ids, (str, bytes)) or not isinstance(session_ids, Sequence):
-        raise TypeError("session_ids must be a sequence of str")
-    for session_id in session_ids:
-        if not isinstance(session_id, str):
-            raise TypeError(f"session_ids must hold str, not {type(session_id).__name__}")
-    return _ffi.encode(json.dumps(list(session_ids)))
+_T = TypeVar("_T")
 
 
 class RemoteRenderingClient(ClientBase):
@@ -60,6 +56,10 @@ class RemoteRenderingClient(ClientBase):
       ``retry_backoff_factor``, ``retry_backoff_max`` are mapped to the library's); then the library's config
       keys in snake_case (``request_timeout_ms``, ``proxy``, ``retry={...}``,
       ``stop_owned_sessions_on_close``, ...; an unknown one raises ``ValueError``).
+    - ``raw_response_hook`` (azure-core's keyword, here and on each call): called with a
+      :class:`~arr_session.RawResponse` (``http_response.status_code``, ``http_response.headers["MS-CV"]``)
+      after each call that succeeded with one answer of the service (get, create, update, extend, stop, list
+      and the conversion calls), on the calling thread; the returned models carry it as ``response``.
 
     Thread-safe. Use it as a context manager, or call ``close()``: closing interrupts the calls and waits in
     progress on other threads (it never stops a session unless configured with
@@ -111,7 +111,9 @@ class RemoteRenderingClient(ClientBase):
         library choose one (required with api-version v1). Ours: ``owned=False`` keeps the session out of
         ``stop_owned_rendering_sessions()``; ``timeout`` (seconds) bounds the wait."""
         options = wait_options(timeout, polling_interval)
-        session = self.create_rendering_session(session_id, size, lease_time_minutes, owned=owned)
+        session = self.create_rendering_session(
+            session_id, size, lease_time_minutes, owned=owned, raw_response_hook=self._hook(kwargs)
+        )
         try:
             return RenderingSessionPoller(self, session, options)
         except ArrError as error:
@@ -135,32 +137,36 @@ class RemoteRenderingClient(ClientBase):
             session_id = self._session_from_token(continuation_token)
         assert session_id is not None
         options = wait_options(timeout, polling_interval)
-        return RenderingSessionPoller(self, self.get_rendering_session(session_id), options)
+        return RenderingSessionPoller(self, self.get_rendering_session(session_id, **kwargs), options)
 
     def get_rendering_session(self, session_id: str, **kwargs: Any) -> RenderingSession:
-        return RenderingSession.from_json(self._client().call("arr_client_get_session", session_id_arg(session_id)))
+        text, response = self._client().call_with_response("arr_client_get_session", session_id_arg(session_id))
+        return self._answered(RenderingSession.from_json(text, response), response, kwargs)
 
     def update_rendering_session(self, session_id: str, lease_time_minutes: Optional[int] = None, **kwargs: Any) -> RenderingSession:
         """Sets the lease to ``lease_time_minutes`` in total (absolute; more than the current lease). Without
         it, returns the session unchanged."""
         if lease_time_minutes is None:
-            return self.get_rendering_session(session_id)
+            return self.get_rendering_session(session_id, **kwargs)
         minutes = require_u32("lease_time_minutes", lease_time_minutes)
-        text = self._client().call("arr_client_update_session", session_id_arg(session_id), minutes)
-        return RenderingSession.from_json(text)
+        text, response = self._client().call_with_response("arr_client_update_session", session_id_arg(session_id), minutes)
+        return self._answered(RenderingSession.from_json(text, response), response, kwargs)
 
     def stop_rendering_session(self, session_id: str, **kwargs: Any) -> None:
         """Stops the session (billing ends). Stopping a stopped session succeeds."""
-        self._client().call_no_out("arr_client_stop_session", session_id_arg(session_id))
+        response = self._client().call_no_out("arr_client_stop_session", session_id_arg(session_id))
+        call_hook(self._hook(kwargs), response)
 
     def list_rendering_sessions(self, **kwargs: Any) -> RenderingSessionPager:
         """The account's Starting and Ready sessions, as a lazy pager (requested when iterated)."""
         native = self._client()
         owner = self
+        hook = self._hook(kwargs)
 
         def fetch() -> List[RenderingSession]:
             _ = owner  # the pager keeps its client open
-            text = native.call("arr_client_list_sessions")
+            text, response = native.call_with_response("arr_client_list_sessions")
+            call_hook(hook, response)
             return [RenderingSession.from_dict(item) for item in json.loads(text or "[]")]
 
         return RenderingSessionPager(fetch)
@@ -181,8 +187,11 @@ class RemoteRenderingClient(ClientBase):
         bounds the wait. Starting again with the same id and settings finds the running conversion."""
         options = wait_options(timeout, polling_interval)
         settings = conversion_settings_arg(input_settings, output_settings)
-        text = self._client().call("arr_client_create_conversion", conversion_id_arg(conversion_id), settings)
-        return AssetConversionPoller(self, AssetConversion.from_json(text), options)
+        text, response = self._client().call_with_response(
+            "arr_client_create_conversion", conversion_id_arg(conversion_id), settings
+        )
+        conversion = self._answered(AssetConversion.from_json(text, response), response, kwargs)
+        return AssetConversionPoller(self, conversion, options)
 
     def get_asset_conversion_poller(
         self,
@@ -199,20 +208,22 @@ class RemoteRenderingClient(ClientBase):
             conversion_id = self._id_from_token(continuation_token, "asset conversion")
         assert conversion_id is not None
         options = wait_options(timeout, polling_interval)
-        return AssetConversionPoller(self, self.get_asset_conversion(conversion_id), options)
+        return AssetConversionPoller(self, self.get_asset_conversion(conversion_id, **kwargs), options)
 
     def get_asset_conversion(self, conversion_id: str, **kwargs: Any) -> AssetConversion:
-        text = self._client().call("arr_client_get_conversion", conversion_id_arg(conversion_id))
-        return AssetConversion.from_json(text)
+        text, response = self._client().call_with_response("arr_client_get_conversion", conversion_id_arg(conversion_id))
+        return self._answered(AssetConversion.from_json(text, response), response, kwargs)
 
     def list_asset_conversions(self, **kwargs: Any) -> AssetConversionPager:
         """Every conversion of the account (every state), as a lazy pager (requested when iterated)."""
         native = self._client()
         owner = self
+        hook = self._hook(kwargs)
 
         def fetch() -> List[AssetConversion]:
             _ = owner  # the pager keeps its client open
-            text = native.call("arr_client_list_conversions")
+            text, response = native.call_with_response("arr_client_list_conversions")
+            call_hook(hook, response)
             return [AssetConversion.from_dict(item) for item in json.loads(text or "[]")]
 
         return AssetConversionPager(fetch)
@@ -226,18 +237,22 @@ class RemoteRenderingClient(ClientBase):
         lease_time_minutes: int,
         *,
         owned: Optional[bool] = None,
+        raw_response_hook: Optional[ResponseHook] = None,
     ) -> RenderingSession:
         """Creates a session (status Starting) without waiting. Creating again with the same id and settings
         returns that session. ``owned=False`` keeps it out of ``stop_owned_rendering_sessions()`` and of
         stopping on close."""
         options = create_options(size, lease_time_minutes, session_id, owned)
-        return RenderingSession.from_json(self._client().call("arr_client_create_session", options))
+        text, response = self._client().call_with_response("arr_client_create_session", options)
+        return self._answered(RenderingSession.from_json(text, response), response, {"raw_response_hook": raw_response_hook})
 
-    def extend_rendering_session(self, session_id: str, by_minutes: int) -> RenderingSession:
+    def extend_rendering_session(
+        self, session_id: str, by_minutes: int, *, raw_response_hook: Optional[ResponseHook] = None
+    ) -> RenderingSession:
         """Extends the lease by ``by_minutes`` (the safe way to renew: no read-modify-write race)."""
         minutes = require_u32("by_minutes", by_minutes)
-        text = self._client().call("arr_client_extend_session", session_id_arg(session_id), minutes)
-        return RenderingSession.from_json(text)
+        text, response = self._client().call_with_response("arr_client_extend_session", session_id_arg(session_id), minutes)
+        return self._answered(RenderingSession.from_json(text, response), response, {"raw_response_hook": raw_response_hook})
 
     def keep_rendering_session(
         self,
@@ -263,7 +278,30 @@ class RemoteRenderingClient(ClientBase):
         ``polling_interval`` seconds. ``None`` leaves an option to the library's default. Leaving the
         ``with`` block stops the keeper and leaves the lease as it is (nothing stops the session)."""
         options = keep_options(extend_by_minutes, renew_below_minutes, max_total_minutes, warn_at_minutes, polling_interval)
-        return RenderingSessionKeeper(self, session_id, options)
+        return RenderingSessionKeeper(self, session_id, options, many=False)
+
+    def keep_rendering_sessions(
+        self,
+        session_ids: Sequence[str],
+        *,
+        extend_by_minutes: Optional[int] = None,
+        renew_below_minutes: Optional[int] = None,
+        max_total_minutes: Optional[int] = None,
+        warn_at_minutes: Optional[Sequence[int]] = None,
+        polling_interval: Optional[float] = None,
+    ) -> RenderingSessionKeeper:
+        """Keeps several sessions with one list request per poll (``arr_client_keep_sessions``); the options
+        are ``keep_rendering_session``'s, for each session::
+
+            with client.keep_rendering_sessions([a, b, c], extend_by_minutes=30) as keeper:
+                for event in keeper:   # each names its session; ends once none is left to keep
+                    if event.exception is not None:
+                        print(event.session_id, event.kind, event.exception.status_code, event.ms_cv)
+
+        A session that cannot be kept (unknown, credentials refused) has a ``failed`` event with its
+        ``exception``, and the others are kept on; the iteration ends once every session ended or failed."""
+        options = keep_options(extend_by_minutes, renew_below_minutes, max_total_minutes, warn_at_minutes, polling_interval)
+        return RenderingSessionKeeper(self, session_ids, options, many=True)
 
     def get_owned_session_ids(self) -> List[str]:
         """The ids of the sessions this client owns (created here unless ``owned=False``, not yet stopped)."""
@@ -315,8 +353,10 @@ class RemoteRenderingClient(ClientBase):
         file's outcome and messages (code, title, details) and the info file's statistics. Needs the output
         SAS with read (``r``), or the storage account key."""
         options = results_options(output_sas, storage_account_key, storage_account_name)
-        text = self._client().call("arr_client_get_conversion_results", conversion_id_arg(conversion_id), options)
-        return AssetConversion.from_json(text)
+        text, response = self._client().call_with_response(
+            "arr_client_get_conversion_results", conversion_id_arg(conversion_id), options
+        )
+        return AssetConversion.from_json(text, response)
 
     def get_access_token(self) -> str:
         """A valid Mixed Reality access token (a secret: never log it)."""
@@ -329,7 +369,7 @@ class RemoteRenderingClient(ClientBase):
         done = threading.Event()
         outcome: List[Any] = []
 
-        def handler(status: int, text: Optional[str]) -> None:
+        def handler(status: int, text: Optional[str], response: Optional[str]) -> None:
             outcome.append((status, text))
             done.set()
 
@@ -341,9 +381,14 @@ class RemoteRenderingClient(ClientBase):
             native.cancel(operation)
             raise
         status, text = outcome[0]
-        if status != _ffi.OK:
+        if status != STATUS_OK:
             raise error_from_json(_ffi.status_name(status), text)
         return text if isinstance(text, str) else None
+
+    def _answered(self, value: _T, response: Optional[RawResponse], kwargs: Mapping[str, Any]) -> _T:
+        """``value`` after the call's ``raw_response_hook`` (or the client's) has seen ``response``."""
+        call_hook(self._hook(kwargs), response)
+        return value
 
     def __repr__(self) -> str:
         return f"<RemoteRenderingClient {'closed' if self.closed else 'open'}>"

@@ -1,8 +1,9 @@
-"""Loading ``libarr_session`` and the one prototype table of the C ABI (``include/arr_session.h``).
+"""Loading ``libarr_session``, checking its ABI version and declaring its functions.
 
-Everything that touches ``ctypes`` lives here or in ``_callbacks.py``. Strings the library hands to the
-caller are declared ``c_void_p`` (never ``c_char_p``, which would copy and leak them) and freed with
-``arr_string_free`` by :func:`take_string`.
+The declarations (prototypes, statuses, callback types) come from ``_abi.py``, generated from
+``include/arr_session.h``. Everything that touches ``ctypes`` lives here, in ``_abi.py`` or in
+``_callbacks.py``. Strings the library hands to the caller are declared ``c_void_p`` (never ``c_char_p``,
+which would copy and leak them) and freed with ``arr_string_free`` by :func:`take_string`.
 """
 
 from __future__ import annotations
@@ -10,41 +11,15 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from ctypes import POINTER, c_char_p, c_uint32, c_uint64, c_void_p
 from pathlib import Path
 from typing import List, Optional
 
-#: The ABI this package was written against (``ARR_ABI_VERSION`` in ``arr_session.h``).
-ABI_VERSION = 1
+# The declarations themselves are generated from the header (scripts/gen_bindings.py): the prototype table,
+# the ABI version, the status names and the callback types.
+from ._abi import ABI_VERSION, PROTOTYPES, STATUS_NAMES
 
-#: ``arr_status`` values by number; the names are those of the header (and of the error JSON).
-STATUS_NAMES = (
-    "ARR_STATUS_OK",
-    "ARR_STATUS_NULL_ARGUMENT",
-    "ARR_STATUS_INVALID_ARGUMENT",
-    "ARR_STATUS_NOT_FOUND",
-    "ARR_STATUS_CONFLICT",
-    "ARR_STATUS_UNAUTHORIZED",
-    "ARR_STATUS_FORBIDDEN",
-    "ARR_STATUS_THROTTLED",
-    "ARR_STATUS_SERVICE_ERROR",
-    "ARR_STATUS_NETWORK",
-    "ARR_STATUS_TIMEOUT",
-    "ARR_STATUS_CANCELLED",
-    "ARR_STATUS_DECODE",
-    "ARR_STATUS_SESSION_ENDED",
-    "ARR_STATUS_PANIC",
-    "ARR_STATUS_SHUTDOWN",
-    "ARR_STATUS_BLOCKING_IN_CALLBACK",
-    "ARR_STATUS_CLOSED",
-    "ARR_STATUS_FORKED",
-)
-OK = 0
-NOT_FOUND = 3
-FORKED = 18
-
-TOKEN_KIND_ACCESS_TOKEN = 0
-TOKEN_KIND_AAD = 1
+__all__ = ["ABI_VERSION", "PROTOTYPES", "LibraryNotFoundError", "lib", "take_string", "status_name", "last_error",
+           "last_response", "encode", "decode", "NATIVE_VERSION", "LIBRARY_PATH"]
 
 ENV_VAR = "ARR_SESSION_LIBRARY"
 
@@ -54,69 +29,6 @@ elif sys.platform == "darwin":
     _FILE_NAMES = ["libarr_session.dylib"]
 else:
     _FILE_NAMES = ["libarr_session.so"]
-
-# Callback signatures (arr_callback, arr_log_callback, arr_token_callback).
-CALLBACK = ctypes.CFUNCTYPE(None, c_void_p, c_uint32, c_void_p)
-LOG_CALLBACK = ctypes.CFUNCTYPE(None, c_void_p, c_uint32, c_char_p, c_char_p)
-TOKEN_CALLBACK = ctypes.CFUNCTYPE(None, c_void_p, c_void_p)
-
-_OUT_STR = POINTER(c_void_p)
-_OUT_ID = POINTER(c_uint64)
-_CLIENT = c_void_p
-
-# name: (restype, argtypes). Every exported function of the header. (The blocking conversion waits are
-# declared but unused: the clients wait through the `_async` forms.)
-PROTOTYPES = {
-    "arr_version": (c_char_p, []),
-    "arr_abi_version": (c_uint32, []),
-    "arr_shutdown": (None, []),
-    "arr_client_new": (c_uint32, [c_char_p, POINTER(c_void_p)]),
-    "arr_client_new_with_token_provider": (c_uint32, [c_char_p, c_uint32, TOKEN_CALLBACK, c_void_p, POINTER(c_void_p)]),
-    "arr_client_free": (None, [_CLIENT]),
-    "arr_client_close": (c_uint32, [_CLIENT]),
-    "arr_client_cancel": (c_uint32, [_CLIENT, c_uint64]),
-    "arr_last_error": (c_void_p, []),
-    "arr_set_log_callback": (c_uint32, [LOG_CALLBACK, c_void_p, c_uint32]),
-    "arr_client_create_session": (c_uint32, [_CLIENT, c_char_p, _OUT_STR]),
-    "arr_client_create_session_async": (c_uint32, [_CLIENT, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_get_session": (c_uint32, [_CLIENT, c_char_p, _OUT_STR]),
-    "arr_client_get_session_async": (c_uint32, [_CLIENT, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_update_session": (c_uint32, [_CLIENT, c_char_p, c_uint32, _OUT_STR]),
-    "arr_client_update_session_async": (c_uint32, [_CLIENT, c_char_p, c_uint32, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_extend_session": (c_uint32, [_CLIENT, c_char_p, c_uint32, _OUT_STR]),
-    "arr_client_extend_session_async": (c_uint32, [_CLIENT, c_char_p, c_uint32, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_stop_session": (c_uint32, [_CLIENT, c_char_p]),
-    "arr_client_stop_session_async": (c_uint32, [_CLIENT, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_list_sessions": (c_uint32, [_CLIENT, _OUT_STR]),
-    "arr_client_list_sessions_async": (c_uint32, [_CLIENT, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_wait_until_ready": (c_uint32, [_CLIENT, c_char_p, c_char_p, _OUT_STR]),
-    "arr_client_wait_until_ready_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_wait_for_sessions": (c_uint32, [_CLIENT, c_char_p, c_char_p, _OUT_STR]),
-    "arr_client_wait_for_sessions_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_create_conversion": (c_uint32, [_CLIENT, c_char_p, c_char_p, _OUT_STR]),
-    "arr_client_create_conversion_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_get_conversion": (c_uint32, [_CLIENT, c_char_p, _OUT_STR]),
-    "arr_client_get_conversion_async": (c_uint32, [_CLIENT, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_list_conversions": (c_uint32, [_CLIENT, _OUT_STR]),
-    "arr_client_list_conversions_async": (c_uint32, [_CLIENT, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_wait_for_conversion": (c_uint32, [_CLIENT, c_char_p, c_char_p, _OUT_STR]),
-    "arr_client_wait_for_conversion_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_keep_session": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_conversion_check_settings": (c_uint32, [c_char_p, c_char_p, c_char_p, _OUT_STR]),
-    "arr_client_lint_conversion_input": (c_uint32, [_CLIENT, c_char_p, c_char_p, _OUT_STR]),
-    "arr_client_lint_conversion_input_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_get_conversion_results": (c_uint32, [_CLIENT, c_char_p, c_char_p, _OUT_STR]),
-    "arr_client_get_conversion_results_async": (c_uint32, [_CLIENT, c_char_p, c_char_p, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_storage_sign_container_sas": (c_uint32, [c_char_p, c_char_p, c_char_p, _OUT_STR]),
-    "arr_client_get_access_token": (c_uint32, [_CLIENT, _OUT_STR]),
-    "arr_client_get_access_token_async": (c_uint32, [_CLIENT, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_client_get_owned_sessions": (c_uint32, [_CLIENT, _OUT_STR]),
-    "arr_client_stop_owned_sessions": (c_uint32, [_CLIENT, c_uint32, _OUT_STR]),
-    "arr_client_stop_owned_sessions_async": (c_uint32, [_CLIENT, c_uint32, CALLBACK, c_void_p, _OUT_ID]),
-    "arr_string_free": (None, [c_void_p]),
-    "arr_token_request_complete": (c_uint32, [c_void_p, c_char_p]),
-    "arr_token_request_fail": (c_uint32, [c_void_p, c_char_p]),
-}
 
 
 class LibraryNotFoundError(ImportError):
@@ -201,20 +113,25 @@ def take_string(pointer: Optional[int]) -> Optional[str]:
         lib.arr_string_free(pointer)
 
 
-def borrowed_string(pointer: Optional[int]) -> Optional[str]:
-    """Decodes a string borrowed for a callback's duration (never freed)."""
-    if not pointer:
-        return None
-    return ctypes.string_at(pointer).decode("utf-8")
+def decode(data: Optional[bytes]) -> Optional[str]:
+    """A string the library lent to a callback (``const char *``, given to Python as bytes by ctypes)."""
+    return None if data is None else data.decode("utf-8")
 
 
 def status_name(status: int) -> str:
-    return STATUS_NAMES[status] if status < len(STATUS_NAMES) else f"ARR_STATUS_{status}"
+    """The header's name of an ``arr_status`` (the one spelling the error JSON uses too)."""
+    return STATUS_NAMES.get(status, f"ARR_STATUS_{status}")
 
 
 def last_error() -> Optional[str]:
     """The calling thread's last-error JSON (must be read on the thread of the failed call)."""
     return take_string(lib.arr_last_error())
+
+
+def last_response() -> Optional[str]:
+    """The JSON ``{"httpStatus", "msCv"}`` of the service's answer to this thread's last successful call (read
+    it on that call's thread, or inside its async callback), or None."""
+    return take_string(lib.arr_last_response())
 
 
 def encode(value: str) -> bytes:

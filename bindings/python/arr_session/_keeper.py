@@ -1,5 +1,5 @@
-"""``RenderingSessionKeeper``: the library's lease keeper (``arr_client_keep_session``) as a context manager
-and an iterator of :class:`~arr_session.KeepEvent`.
+"""``RenderingSessionKeeper``: the library's lease keeper (``arr_client_keep_session`` for one session,
+``arr_client_keep_sessions`` for several) as a context manager and an iterator of :class:`~arr_session.KeepEvent`.
 
 The library renews the lease, caps it, warns and notices the end on its own threads. Its event callback only
 puts each event on a queue (it never blocks, and holds the GIL only for that); the consumer's thread takes
@@ -9,49 +9,69 @@ the library's last call.
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
-from typing import TYPE_CHECKING, Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
 from . import _ffi
-from ._native import failed_event_error, session_id_arg
+from ._abi import STATUS_OK, STATUS_SESSION_ENDED
+from ._native import session_id_arg, session_ids_arg
 from .exceptions import ArrCancelledError, ArrError, error_from_json
 from .models import KeepEvent, KeepEventKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client import RemoteRenderingClient
 
-_Call = Tuple[int, Optional[str], bool]
+_Call = Tuple[int, Optional[str]]
+
+
+def start_keeper(client: Any, session_ids: Any, options: Optional[bytes], many: bool, handler: Any) -> Tuple[List[str], int]:
+    """Starts the library's keeper of one session (``many`` False: ``session_ids`` is that id) or of several;
+    the ids kept and the operation id."""
+    if many:
+        ids = session_ids_arg(session_ids)
+        kept = list(session_ids)
+        return kept, client._client().start_stream("arr_client_keep_sessions", ids, options, handler=handler)
+    one = session_id_arg(session_ids)
+    return [session_ids], client._client().start_stream("arr_client_keep_session", one, options, handler=handler)
 
 
 class KeeperState:
-    """What the sync and asyncio keepers share: turning the library's calls into events, an end or an error."""
+    """What the sync and asyncio keepers share: turning the library's calls into events, an end or an error.
 
-    def __init__(self, session_id: str) -> None:
-        self.session_id = session_id
+    The library's rule: every event comes with ARR_STATUS_OK, and the first call with another status is the
+    last. ARR_STATUS_SESSION_ENDED (no kept session left) is the normal end; a keeper of one session then
+    raises the exception of its ``failed`` event, if it had one (the session could not be kept). A
+    cancellation we asked for ends quietly; any other status raises its exception.
+    """
+
+    def __init__(self, session_ids: Sequence[str]) -> None:
+        self.session_ids: List[str] = list(session_ids)
         #: The last event delivered to the consumer.
         self.last_event: Optional[KeepEvent] = None
         #: Why the keeper ended in error (also raised by the iteration), or None.
         self.error: Optional[ArrError] = None
-        self._failed: Optional[KeepEvent] = None
+        self._failure: Optional[ArrError] = None
         self._cancel_requested = False
         self._finished = False
 
+    @property
+    def session_id(self) -> Optional[str]:
+        return self.session_ids[0] if len(self.session_ids) == 1 else None
+
     def consume(self, call: _Call) -> Optional[KeepEvent]:
         """An event, or None at the end; raises the error that ended the keeper."""
-        status, text, last = call
-        if not last:
+        status, text = call
+        if status == STATUS_OK:
             event = KeepEvent.from_json_text(text)
-            if event.kind == KeepEventKind.FAILED:
-                self._failed = event
+            if event.kind == KeepEventKind.FAILED and event.exception is not None:
+                self._failure = event.exception
             self.last_event = event
             return event
         self._finished = True
-        if status == _ffi.OK:
-            if self._failed is not None:
-                raw = failed_event_error(self._failed.raw)
-                self.error = error_from_json(str(raw["status"]), json.dumps(raw))
+        if status == STATUS_SESSION_ENDED:
+            if self._failure is not None and len(self.session_ids) == 1:
+                self.error = self._failure
                 raise self.error
             return None
         error = error_from_json(_ffi.status_name(status), text)
@@ -67,12 +87,14 @@ class KeeperState:
 
 
 class RenderingSessionKeeper:
-    """Keeps a session's lease alive while it is in use; see ``RemoteRenderingClient.keep_rendering_session``.
+    """Keeps sessions' leases alive while they are in use; see ``RemoteRenderingClient.keep_rendering_session``
+    and ``keep_rendering_sessions``.
 
-    - Iterate it for its events (:class:`~arr_session.KeepEvent`). The iteration ends after the session
-      ended (event ``ended``), or raises the error that stopped the keeper (after a ``failed`` event, the
-      exception of that failure: ``ResourceNotFoundError``, ``ClientAuthenticationError``, ...). It blocks
-      between events (Ctrl-C interrupts it).
+    - Iterate it for its events (:class:`~arr_session.KeepEvent`, each naming its session). The iteration
+      ends once no kept session is left (each one ``ended`` or ``failed``, as its event said). A keeper of one
+      session then raises the exception of its ``failed`` event (``ResourceNotFoundError``,
+      ``ClientAuthenticationError``, ...); a keeper of several leaves that to the events' ``exception``.
+      Another error that stopped the keeper is raised. It blocks between events (Ctrl-C interrupts it).
     - Leaving the ``with`` block, ``close()`` or ``cancel()`` stops the keeper: the lease stays as it is (the
       session is not stopped). Closing the client stops it too (the iteration then raises
       ``ArrCancelledError``).
@@ -81,23 +103,28 @@ class RenderingSessionKeeper:
     Used without ``with``, it runs until the session ends, ``cancel()``/``close()``, or the client closes.
     """
 
-    def __init__(self, client: "RemoteRenderingClient", session_id: str, options: Optional[bytes]) -> None:
+    def __init__(self, client: "RemoteRenderingClient", session_ids: Any, options: Optional[bytes], *, many: bool) -> None:
         self._owner = client  # keeps the client (and its native handle) open while the keeper runs
-        self._state = KeeperState(session_id)
         self._queue: "queue.SimpleQueue[_Call]" = queue.SimpleQueue()
         self._done = threading.Event()
-        self._operation = client._client().start_stream(
-            "arr_client_keep_session", session_id_arg(session_id), options, handler=self._on_call
-        )
+        self._state = KeeperState([])
+        kept, self._operation = start_keeper(client, session_ids, options, many, self._on_call)
+        self._state.session_ids = kept
 
-    def _on_call(self, status: int, text: Optional[str], last: bool) -> None:  # on a library thread
-        self._queue.put((status, text, last))
-        if last:
+    def _on_call(self, status: int, text: Optional[str]) -> None:  # on a library thread
+        self._queue.put((status, text))
+        if status != STATUS_OK:
             self._done.set()
 
     @property
-    def session_id(self) -> str:
+    def session_id(self) -> Optional[str]:
+        """The kept session; None for a keeper of several (see ``session_ids``)."""
         return self._state.session_id
+
+    @property
+    def session_ids(self) -> List[str]:
+        """The kept sessions, as given."""
+        return list(self._state.session_ids)
 
     @property
     def error(self) -> Optional[ArrError]:
@@ -151,4 +178,4 @@ class RenderingSessionKeeper:
         return event
 
     def __repr__(self) -> str:
-        return f"<RenderingSessionKeeper {self.session_id} done={self.done()}>"
+        return f"<RenderingSessionKeeper {', '.join(self._state.session_ids)} done={self.done()}>"

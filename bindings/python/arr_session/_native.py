@@ -13,14 +13,16 @@ import os
 import threading
 import weakref
 from enum import Enum
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from . import _callbacks, _closer, _ffi
+from ._abi import STATUS_OK, TOKEN_KIND_AAD, TOKEN_KIND_ACCESS_TOKEN
 from ._ffi import lib
+from ._response import RawResponse
 from .credentials import Resolved, resolve, sts_scope
 from .exceptions import error_from_json
 
-TOKEN_KINDS = {"access_token": _ffi.TOKEN_KIND_ACCESS_TOKEN, "aad": _ffi.TOKEN_KIND_AAD}
+TOKEN_KINDS = {"access_token": TOKEN_KIND_ACCESS_TOKEN, "aad": TOKEN_KIND_AAD}
 
 
 def camel(name: str) -> str:
@@ -91,6 +93,15 @@ def timeout_ms_arg(timeout: Any) -> int:
 def session_id_arg(session_id: Any) -> bytes:
     require_str("session_id", session_id)
     return _ffi.encode(session_id)
+
+
+def session_ids_arg(session_ids: Any) -> bytes:
+    """A sequence of session ids as the library's JSON array."""
+    if isinstance(session_ids, (str, bytes)) or not isinstance(session_ids, Sequence):
+        raise TypeError("session_ids must be a sequence of str")
+    for session_id in session_ids:
+        require_str("session_ids[]", session_id)
+    return _ffi.encode(json.dumps(list(session_ids)))
 
 
 #: azure-core pipeline options Microsoft's client passes to its pipeline. The library has its own transport,
@@ -212,7 +223,7 @@ class NativeClient:
             status = lib.arr_client_new_with_token_provider(
                 text, TOKEN_KINDS[token_kind], _callbacks.ON_TOKEN, self._provider_id, ctypes.byref(out)
             )
-        if status != _ffi.OK:
+        if status != STATUS_OK:
             error = error_from_json(_ffi.status_name(status), _ffi.last_error())
             if self._provider_id is not None:
                 _callbacks.remove_provider(self._provider_id)
@@ -248,27 +259,35 @@ class NativeClient:
 
     def call(self, function_name: str, *args: Any) -> Optional[str]:
         """A blocking ABI call whose last argument is a ``char **`` out-string: the decoded string, freed."""
+        return self.call_with_response(function_name, *args)[0]
+
+    def call_with_response(self, function_name: str, *args: Any) -> Tuple[Optional[str], Optional[RawResponse]]:
+        """As :meth:`call`, with the service's answer behind the result (``arr_last_response``, read on this
+        thread right after the call), or None when it came from no single answer."""
         out = ctypes.c_void_p()
         ptr = self._enter()
         try:
             status = getattr(lib, function_name)(ptr, *args, ctypes.byref(out))
-            if status != _ffi.OK:
+            if status != STATUS_OK:
                 raise error_from_json(_ffi.status_name(status), _ffi.last_error())
+            response = RawResponse.from_json(_ffi.last_response())
         finally:
             self._exit()
-        return _ffi.take_string(out.value)
+        return _ffi.take_string(out.value), response
 
-    def call_no_out(self, function_name: str, *args: Any) -> None:
+    def call_no_out(self, function_name: str, *args: Any) -> Optional[RawResponse]:
+        """A blocking ABI call without an out-string; gives the service's answer behind it (or None)."""
         ptr = self._enter()
         try:
             status = getattr(lib, function_name)(ptr, *args)
-            if status != _ffi.OK:
+            if status != STATUS_OK:
                 raise error_from_json(_ffi.status_name(status), _ffi.last_error())
+            return RawResponse.from_json(_ffi.last_response())
         finally:
             self._exit()
 
     def start(self, function_name: str, *args: Any, handler: _callbacks.Handler) -> int:
-        """Starts an ``_async`` call; ``handler(status, json)`` runs once on a library thread."""
+        """Starts an ``_async`` call; ``handler(status, json, response)`` runs once on a library thread."""
         ptr = self._enter()
         try:
             return _callbacks.start(function_name, ptr, *args, handler=handler)
@@ -276,8 +295,9 @@ class NativeClient:
             self._exit()
 
     def start_stream(self, function_name: str, *args: Any, handler: _callbacks.StreamHandler) -> int:
-        """Starts an operation that reports many events (``arr_client_keep_session``); ``handler(status,
-        json, last)`` runs on a library thread for each, one at a time, the last call with ``last=True``."""
+        """Starts an operation that reports many events (``arr_client_keep_session(s)``); ``handler(status,
+        json)`` runs on a library thread for each, one at a time: events with ARR_STATUS_OK, then the last call,
+        the first with another status."""
         ptr = self._enter()
         try:
             return _callbacks.start_stream(function_name, ptr, *args, handler=handler)
@@ -291,7 +311,7 @@ class NativeClient:
         except RuntimeError:
             return False
         try:
-            return bool(lib.arr_client_cancel(ptr, operation_id) == _ffi.OK)
+            return bool(lib.arr_client_cancel(ptr, operation_id) == STATUS_OK)
         finally:
             self._exit()
 
@@ -365,7 +385,7 @@ def keep_options(
     warn_at_minutes: Any = None,
     polling_interval: Any = None,
 ) -> Optional[bytes]:
-    """The options JSON of ``arr_client_keep_session`` (``None`` values left to the library's defaults)."""
+    """The options JSON of ``arr_client_keep_session(s)`` (``None`` values left to the library's defaults)."""
     options: Dict[str, Any] = {
         "extendByMinutes": _minutes("extend_by_minutes", extend_by_minutes),
         "renewBelowMinutes": _minutes("renew_below_minutes", renew_below_minutes),
@@ -379,17 +399,3 @@ def keep_options(
     options = {k: v for k, v in options.items() if v is not None}
     return json.dumps(options).encode() if options else None
 
-
-#: ``errorKind`` of a keeper's ``failed`` event -> the ``ARR_STATUS_*`` name its exception is built from.
-_KIND_STATUS = {"service": "ARR_STATUS_SERVICE_ERROR"}
-
-
-def failed_event_error(event: Mapping[str, Any]) -> Dict[str, Any]:
-    """The library's error JSON for a keeper's ``failed`` event (to build the exception from)."""
-    kind = str(event.get("errorKind") or "service")
-    return {
-        "status": _KIND_STATUS.get(kind, "ARR_STATUS_" + kind.upper()),
-        "httpStatus": event.get("httpStatus"),
-        "code": event.get("code"),
-        "message": event.get("message"),
-    }

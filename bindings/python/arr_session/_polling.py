@@ -14,6 +14,8 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Generic, List, Optional, TypeVar, Union
 
 from . import _ffi
+from ._abi import STATUS_OK
+from ._response import RawResponse
 from .exceptions import ArrError, SessionEndedError, error_from_json
 from .models import AssetConversion, AssetConversionStatus, RenderingSession, RenderingSessionStatus
 
@@ -44,13 +46,13 @@ class _NativeWaitPoller(Generic[_T]):
             self._function, _ffi.encode(value.id), wait_options, handler=self._finish
         )
 
-    def _read(self, status: int, text: Optional[str]) -> None:
+    def _read(self, status: int, text: Optional[str], response: Optional[RawResponse]) -> None:
         """Takes the wait's outcome into ``_value`` / ``_error``."""
         raise TypeError("a _NativeWaitPoller subclass reads its own outcome")
 
-    def _finish(self, status: int, text: Optional[str]) -> None:  # on a library thread
+    def _finish(self, status: int, text: Optional[str], response: Optional[str]) -> None:  # on a library thread
         try:
-            self._read(status, text)
+            self._read(status, text, RawResponse.from_json(response))
         except BaseException as error:  # noqa: BLE001 - the waiter gets it instead of a hang
             self._error = ArrError(f"cannot read the wait's result: {error!r}")
             self._error.__cause__ = error
@@ -135,9 +137,9 @@ class RenderingSessionPoller(_NativeWaitPoller[RenderingSession]):
         """The session as last seen: as created until the wait ends, then as it ended."""
         return self._value
 
-    def _read(self, status: int, text: Optional[str]) -> None:
-        if status == _ffi.OK:
-            self._value = RenderingSession.from_json(text)
+    def _read(self, status: int, text: Optional[str], response: Optional[RawResponse]) -> None:
+        if status == STATUS_OK:
+            self._value = RenderingSession.from_json(text, response)
         else:
             self._error = error_from_json(_ffi.status_name(status), text)
             if isinstance(self._error, SessionEndedError) and self._error.session is not None:
@@ -175,9 +177,9 @@ class AssetConversionPoller(_NativeWaitPoller[AssetConversion]):
         """The conversion as last seen: as created until the wait ends, then in its final state."""
         return self._value
 
-    def _read(self, status: int, text: Optional[str]) -> None:
-        if status == _ffi.OK:
-            self._value = AssetConversion.from_json(text)
+    def _read(self, status: int, text: Optional[str], response: Optional[RawResponse]) -> None:
+        if status == STATUS_OK:
+            self._value = AssetConversion.from_json(text, response)
         else:
             self._error = error_from_json(_ffi.status_name(status), text)
 

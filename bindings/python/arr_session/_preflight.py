@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from . import _ffi
+from ._abi import STATUS_OK
 from ._native import require_str
 from .exceptions import error_from_json
 
@@ -149,7 +150,7 @@ def _call(function_name: str, *args: Any) -> Optional[str]:
     """A client-free ABI call whose last argument is a ``char **`` out-string."""
     out = ctypes.c_void_p()
     status = getattr(_ffi.lib, function_name)(*args, ctypes.byref(out))
-    if status != _ffi.OK:
+    if status != STATUS_OK:
         raise error_from_json(_ffi.status_name(status), _ffi.last_error())
     return _ffi.take_string(out.value)
 

@@ -60,9 +60,12 @@ def _expand_domain(domain: str) -> str:
 
 def sts_scope(account_domain: Optional[str], authentication_endpoint_url: Optional[str] = None) -> str:
     """The scope asked of a ``get_token`` credential: the STS URL (``authentication_endpoint_url``, else
-    ``https://sts.<account_domain>``) followed by ``/.default``, as Microsoft's SDK asks it."""
+    ``https://sts.<account_domain>``) followed by ``/.default``, as Microsoft's SDK asks it. An account domain
+    given as a URL is the STS itself, as the library takes it."""
     if authentication_endpoint_url:
         base = authentication_endpoint_url
+    elif account_domain and "://" in account_domain:
+        base = account_domain
     elif account_domain:
         base = "https://sts." + _expand_domain(account_domain)
     else:

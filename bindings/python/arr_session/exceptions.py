@@ -19,7 +19,7 @@ Bad arguments raise ``ValueError`` / ``TypeError`` before any request is sent.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from .models import RemoteRenderingServiceError, RenderingSession
 
@@ -100,7 +100,7 @@ class ArrError(_AzureError):
         self.status_code: Optional[int] = error.get("httpStatus")
         self.error_code: Optional[str] = error.get("code")
         self.error: Optional[RemoteRenderingServiceError] = (
-            RemoteRenderingServiceError(code=error.get("code"), message=message) if error.get("code") else None
+            RemoteRenderingServiceError.from_dict({**error, "message": message}) if error.get("code") else None
         )
         self.ms_cv: Optional[str] = error.get("msCv")
         self.retry_after: Optional[float] = error.get("retryAfterSeconds")
@@ -193,17 +193,25 @@ _BY_STATUS = {
 }
 
 
+def error_from_dict(error: Mapping[str, Any], status_name: Optional[str] = None) -> ArrError:
+    """Builds the exception for the library's error object (``arr_last_error``, an async callback's error, a
+    keeper event's ``error``): the class from its ``status`` (or ``status_name``), the rest as attributes."""
+    error = dict(error)
+    if status_name is not None:
+        error.setdefault("status", status_name)
+    name = str(error.get("status") or "ARR_STATUS_UNKNOWN")
+    cls = _BY_STATUS.get(name, ArrError)
+    if cls is ArrInvalidArgumentError and error.get("httpStatus") is not None:
+        cls = HttpResponseError  # the service refused a request the library considered valid
+    return cls(error.get("message") or name, error=error)
+
+
 def error_from_json(status_name: str, text: Optional[str]) -> ArrError:
-    """Builds the exception for a failed call from its error JSON (``arr_last_error`` or a callback's)."""
+    """Builds the exception for a failed call from its status and error JSON."""
     error: Dict[str, Any]
     try:
         loaded = json.loads(text) if text else {}
         error = loaded if isinstance(loaded, dict) else {}
     except ValueError:
         error = {"message": text}
-    error.setdefault("status", status_name)
-    name = error.get("status") or status_name
-    cls = _BY_STATUS.get(name, ArrError)
-    if cls is ArrInvalidArgumentError and error.get("httpStatus") is not None:
-        cls = HttpResponseError  # the service refused a request the library considered valid
-    return cls(error.get("message") or name, error=error)
+    return error_from_dict(error, status_name)

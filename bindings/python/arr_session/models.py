@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
 
+from ._response import RawResponse
+
 if TYPE_CHECKING:  # pragma: no cover
     from ._preflight import ConversionResults
     from .exceptions import ArrError
@@ -161,9 +163,12 @@ class RenderingSession:
     error: Optional[RemoteRenderingServiceError] = field(default=None, compare=False)
     #: The JSON object this was built from, including fields newer than this package.
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+    #: The service's answer it came from (``status_code``, ``ms_cv``), for a session returned by one call
+    #: (get, create, update, extend, a wait); None inside a list or an error.
+    response: Optional[RawResponse] = field(default=None, repr=False, compare=False, hash=False)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "RenderingSession":
+    def from_dict(cls, data: Mapping[str, Any], response: Optional[RawResponse] = None) -> "RenderingSession":
         return cls(
             id=str(data.get("id", "")),
             size=RenderingSessionSize.parse(data.get("size", "")),
@@ -177,11 +182,12 @@ class RenderingSession:
             teraflops=data.get("teraflops"),
             error=RemoteRenderingServiceError.from_dict(data.get("error")),
             raw=dict(data),
+            response=response,
         )
 
     @classmethod
-    def from_json(cls, text: Optional[str]) -> "RenderingSession":
-        return cls.from_dict(json.loads(text or "{}"))
+    def from_json(cls, text: Optional[str], response: Optional[RawResponse] = None) -> "RenderingSession":
+        return cls.from_dict(json.loads(text or "{}"), response)
 
     def to_dict(self) -> Dict[str, Any]:
         """The session with its wire names, as the library sent it."""
@@ -364,9 +370,12 @@ class AssetConversion:
     results: Optional["ConversionResults"] = field(default=None, compare=False)
     #: The JSON object this was built from, including fields newer than this package.
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+    #: The service's answer it came from (``status_code``, ``ms_cv``), for a conversion returned by one call;
+    #: None inside a list.
+    response: Optional[RawResponse] = field(default=None, repr=False, compare=False, hash=False)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "AssetConversion":
+    def from_dict(cls, data: Mapping[str, Any], response: Optional[RawResponse] = None) -> "AssetConversion":
         from ._preflight import ConversionResults
 
         output = data.get("output")
@@ -379,11 +388,12 @@ class AssetConversion:
             created_on=_parse_time(data.get("creationTime")),
             results=ConversionResults.from_dict(data.get("results")),
             raw=dict(data),
+            response=response,
         )
 
     @classmethod
-    def from_json(cls, text: Optional[str]) -> "AssetConversion":
-        return cls.from_dict(json.loads(text or "{}"))
+    def from_json(cls, text: Optional[str], response: Optional[RawResponse] = None) -> "AssetConversion":
+        return cls.from_dict(json.loads(text or "{}"), response)
 
     def to_dict(self) -> Dict[str, Any]:
         """The conversion with its wire names, as the library sent it."""
@@ -412,16 +422,18 @@ class KeepEventKind(_OpenEnum):
 
 @dataclass(frozen=True)
 class KeepEvent:
-    """One event of ``keep_rendering_session``. Only the fields of its ``kind`` are set:
+    """One event of ``keep_rendering_session(s)``; ``session_id`` names its session. Only the fields of its
+    ``kind`` are set:
 
     - ``extended``: ``from_minutes`` -> ``to_minutes`` (the lease in total);
     - ``expiringSoon``: ``remaining_minutes`` (the lease will not be renewed: the cap is reached);
     - ``capReached``: ``lease_time_minutes`` (the cap; no more renewals);
-    - ``ended``: ``status`` (Expired, Stopped or Error) and ``error``;
-    - ``throttled``: ``retry_after`` (seconds);
-    - ``retrying``: ``message``;
-    - ``failed``: ``message``, ``error_kind`` (the library's, e.g. ``not_found``), ``status_code`` (HTTP),
-      ``error_code`` (the service's).
+    - ``ended``: ``status`` (Expired, Stopped or Error) and ``error`` (the session's, for Error);
+    - ``throttled`` (the keeper waits and carries on), ``retrying`` (it carries on) and ``failed`` (it stops
+      keeping that session): ``exception``, the exception a call failing the same way raises
+      (``HttpResponseError`` with ``retry_after`` for a 429, ``ResourceNotFoundError``,
+      ``ClientAuthenticationError``, ...), with ``status_code``, ``error_code`` and ``ms_cv``; the event's
+      ``retry_after``, ``message``, ``status_code``, ``error_code`` and ``ms_cv`` read it.
     """
 
     session_id: str
@@ -432,31 +444,54 @@ class KeepEvent:
     lease_time_minutes: Optional[int] = None
     status: Union[RenderingSessionStatus, str, None] = None
     error: Optional[RemoteRenderingServiceError] = None
-    retry_after: Optional[float] = None
-    message: Optional[str] = None
-    error_kind: Optional[str] = None
-    status_code: Optional[int] = None
-    error_code: Optional[str] = None
+    exception: Optional["ArrError"] = field(default=None, compare=False)
     #: The event's JSON as it came.
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
+    @property
+    def retry_after(self) -> Optional[float]:
+        """How long the service asked to wait (seconds), for ``throttled``."""
+        return self.exception.retry_after if self.exception is not None else None
+
+    @property
+    def message(self) -> Optional[str]:
+        return self.exception.message if self.exception is not None else None
+
+    @property
+    def status_code(self) -> Optional[int]:
+        """The HTTP status of the failed answer, if there was one."""
+        return self.exception.status_code if self.exception is not None else None
+
+    @property
+    def error_code(self) -> Optional[str]:
+        """The service's error code, if it sent one."""
+        return self.exception.error_code if self.exception is not None else None
+
+    @property
+    def ms_cv(self) -> Optional[str]:
+        """The MS-CV of the failed answer (quote it to support)."""
+        return self.exception.ms_cv if self.exception is not None else None
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "KeepEvent":
+        from .exceptions import error_from_dict
+
+        kind = KeepEventKind.parse(data.get("kind", ""))
         status = data.get("status")
+        raw_error = data.get("error")
+        # `ended` carries the session's own error (as a session does); the other kinds the library's error
+        # object, mapped as a failed call's.
+        ended = kind == KeepEventKind.ENDED
         return cls(
             session_id=str(data.get("sessionId", "")),
-            kind=KeepEventKind.parse(data.get("kind", "")),
+            kind=kind,
             from_minutes=data.get("from"),
             to_minutes=data.get("to"),
             remaining_minutes=data.get("remaining"),
             lease_time_minutes=data.get("lease"),
             status=RenderingSessionStatus.parse(status) if status is not None else None,
-            error=RemoteRenderingServiceError.from_dict(data.get("error")),
-            retry_after=data.get("retryAfterSeconds"),
-            message=data.get("message"),
-            error_kind=data.get("errorKind"),
-            status_code=data.get("httpStatus"),
-            error_code=data.get("code"),
+            error=RemoteRenderingServiceError.from_dict(raw_error) if ended else None,
+            exception=error_from_dict(raw_error) if isinstance(raw_error, Mapping) and not ended else None,
             raw=dict(data),
         )
 

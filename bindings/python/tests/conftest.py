@@ -1,8 +1,14 @@
 """Test fixtures: an arr-emulator per test session (and fresh ones on demand), on 127.0.0.1 port 0.
 
-Nothing is built here. The native library is taken from $ARR_SESSION_LIBRARY or
-<repo>/target/debug/libarr_session.so, the emulator from $ARR_EMULATOR or <repo>/target/debug/arr-emulator.
-Build them first: `cargo build -p arr-session-ffi -p arr-emulator`.
+The suite runs the same whatever the current directory and environment (``PYTHONPATH=bindings/python python3
+-m pytest bindings/python`` from the repository root, or ``python3 -m pytest tests`` from here): paths come
+from this file's place and from ``cargo metadata`` (the workspace's target directory, ``CARGO_TARGET_DIR``
+included), never from the current directory.
+
+The native library is taken from $ARR_SESSION_LIBRARY or <target>/debug/libarr_session.so, the emulator from
+$ARR_EMULATOR or <target>/debug/arr-emulator: build them first, `cargo build -p arr-session-ffi -p
+arr-emulator` (the run stops with that command when they are missing). Fixtures that need another cargo
+artefact build it (:func:`cargo_example`), or fail with the exact command.
 """
 
 from __future__ import annotations
@@ -39,19 +45,60 @@ class TokenSource:
         return AccessToken(self.function(), 2**31 - 1)
 
 
-def _required(env: str, default: Path, what: str) -> str:
-    path = os.environ.get(env) or str(default)
+BUILD_NATIVE = f"cd {REPO} && cargo build -p arr-session-ffi -p arr-emulator"
+_target_dir: Optional[Path] = None
+
+
+def cargo_target_dir() -> Path:
+    """The workspace's target directory, as cargo itself resolves it (``CARGO_TARGET_DIR``, config files)."""
+    global _target_dir
+    if _target_dir is None:
+        try:
+            result = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=REPO,
+                                    capture_output=True, text=True, timeout=120)
+        except OSError as error:
+            raise RuntimeError(f"cannot run cargo ({error}); install a Rust toolchain (rustup) to build the tests' "
+                               f"native parts") from error
+        if result.returncode != 0:
+            raise RuntimeError(f"`cd {REPO} && cargo metadata --format-version 1 --no-deps` failed: {result.stderr[-2000:]}")
+        _target_dir = Path(json.loads(result.stdout)["target_directory"])
+    return _target_dir
+
+
+def cargo_example(name: str, env_override: Optional[str] = None) -> Path:
+    """A workspace example's binary (``$env_override`` if set), built now with ``cargo build --example NAME``
+    (quick when it is current); fails the test with the exact command when the build fails."""
+    if env_override and os.environ.get(env_override):
+        return Path(os.environ[env_override]).resolve()
+    command = ["cargo", "build", "--quiet", "--example", name]
+    shown = f"cd {REPO} && {' '.join(command)}"
+    try:
+        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1800)
+        target = cargo_target_dir()
+    except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+        pytest.fail(f"cannot build examples/{name}: {error}\nRun: {shown}")
+    if result.returncode != 0:
+        pytest.fail(f"`{shown}` failed:\n{result.stderr[-4000:]}")
+    path = target / "debug" / "examples" / name
+    if not path.is_file():
+        pytest.fail(f"`{shown}` did not produce {path}")
+    return path
+
+
+def _required(env: str, file_name: str, what: str) -> str:
+    path = os.environ.get(env)
+    if not path:
+        try:
+            path = str(cargo_target_dir() / "debug" / file_name)
+        except RuntimeError as error:
+            pytest.exit(f"{what}: {error}. Or set {env} to its path.", returncode=2)
     if not os.path.isfile(path):
-        pytest.exit(
-            f"{what} not found at {path}. Build it (cargo build -p arr-session-ffi -p arr-emulator at {REPO}) "
-            f"or set {env} to its path.",
-            returncode=2,
-        )
+        pytest.exit(f"{what} not found at {path}. Build it: {BUILD_NATIVE} (or set {env} to its path).", returncode=2)
     return os.path.abspath(path)
 
 
-LIBRARY = _required("ARR_SESSION_LIBRARY", REPO / "target" / "debug" / "libarr_session.so", "libarr_session")
-EMULATOR = _required("ARR_EMULATOR", REPO / "target" / "debug" / "arr-emulator", "arr-emulator")
+LIBRARY = _required("ARR_SESSION_LIBRARY", "libarr_session.so", "libarr_session")
+EMULATOR = _required("ARR_EMULATOR", "arr-emulator", "arr-emulator")
 os.environ["ARR_SESSION_LIBRARY"] = LIBRARY
 if str(PACKAGE_DIR) not in sys.path:
     sys.path.insert(0, str(PACKAGE_DIR))
@@ -108,6 +155,21 @@ class Emulator:
 
     def counts(self) -> Dict[str, int]:
         return self._request("GET", "/_emulator/counts") or {}
+
+    def log(self) -> List[str]:
+        """The emulator's request log: ``"GET /accounts/.../sessions/ID 200 0ms ms-cv=..."`` per request."""
+        return self._request("GET", "/_emulator/log") or []
+
+    def ms_cvs(self, method: str, path_end: str, status: int) -> List[str]:
+        """The MS-CVs the emulator sent for ``method`` requests whose path ends with ``path_end`` and that it
+        answered with ``status``, oldest first."""
+        found = []
+        for line in self.log():
+            parts = line.split(" ")
+            if len(parts) >= 5 and parts[0] == method and parts[1].split("?")[0].endswith(path_end) \
+                    and parts[2] == str(status) and parts[-1].startswith("ms-cv="):
+                found.append(parts[-1][len("ms-cv="):])
+        return found
 
     def sessions(self) -> List[Dict[str, Any]]:
         return self._request("GET", "/_emulator/sessions") or []

@@ -1,8 +1,9 @@
 """examples/python/conversion.py (convert, wait, print the asset URI, then a session) against the storage
-fixture: `target/debug/examples/storage_fixture`, an arr-emulator linked to Azurite with a model uploaded.
+fixture: examples/storage_fixture.rs, an arr-emulator linked to Azurite with a model uploaded.
 
-Needs `cargo build --example storage_fixture` and Azurite under target/azurite (`npm install --prefix
-target/azurite azurite@3.37.0`, or $ARR_AZURITE_BLOB); the test fails, not skips, when either is missing."""
+The fixture builds storage_fixture itself (`cargo build --example storage_fixture`; $ARR_STORAGE_FIXTURE names
+a binary instead) and needs Azurite under target/azurite (`npm install --prefix target/azurite azurite@3.37.0`,
+or $ARR_AZURITE_BLOB); the test fails, not skips, with the command to run when either is missing."""
 
 from __future__ import annotations
 
@@ -14,23 +15,21 @@ import threading
 from typing import Iterator
 
 import pytest
-from conftest import PACKAGE_DIR, REPO
+from conftest import PACKAGE_DIR, REPO, cargo_example
 
-FIXTURE = REPO / "target" / "debug" / "examples" / "storage_fixture"
 AZURITE = REPO / "target" / "azurite" / "node_modules" / ".bin" / "azurite-blob"
 EXAMPLE = REPO / "examples" / "python" / "conversion.py"
 
 
 @pytest.fixture(scope="module")
 def storage_fixture() -> Iterator[str]:
-    if not FIXTURE.is_file():
-        pytest.fail(f"{FIXTURE} is missing: run `cargo build --example storage_fixture` in {REPO}")
     if not AZURITE.exists() and not os.environ.get("ARR_AZURITE_BLOB"):
-        pytest.fail(f"Azurite is missing at {AZURITE}: run `npm install --prefix target/azurite azurite@3.37.0` in "
-                    f"{REPO} (or set ARR_AZURITE_BLOB)")
+        pytest.fail(f"Azurite is missing at {AZURITE}: run `cd {REPO} && npm install --prefix target/azurite "
+                    f"azurite@3.37.0` (or set ARR_AZURITE_BLOB)")
+    fixture = cargo_example("storage_fixture", "ARR_STORAGE_FIXTURE")
     # It runs until its stdin closes; stderr goes to a file so a full pipe never blocks it.
     with open(os.devnull, "w") as devnull:
-        process = subprocess.Popen([str(FIXTURE)], cwd=str(REPO), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        process = subprocess.Popen([str(fixture)], cwd=str(REPO), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=devnull, text=True)
     assert process.stdout is not None and process.stdin is not None
     try:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import pytest
-from conftest import Emulator, new_id
+from conftest import DEV_ID, Emulator, new_id
 
 from arr_session import (
     ArrCancelledError,
+    ClientAuthenticationError,
+    HttpResponseError,
     KeepEvent,
     KeepEventKind,
     RemoteRenderingClient,
@@ -86,17 +88,114 @@ def test_leaving_the_block_cancels_and_keeps_the_lease(scaled: Emulator) -> None
 
 
 def test_unknown_session_raises_after_its_failed_event(emulator: Emulator) -> None:
+    session_id = new_id()
     with RemoteRenderingClient(**emulator.kwargs()) as client:
         events: List[KeepEvent] = []
-        with client.keep_rendering_session(new_id(), polling_interval=0.05) as keeper:
+        with client.keep_rendering_session(session_id, polling_interval=0.05) as keeper:
             with pytest.raises(ResourceNotFoundError) as raised:
                 for event in keeper:
                     events.append(event)
         assert [e.kind for e in events] == [KeepEventKind.FAILED]
-        assert events[0].error_kind == "not_found" and events[0].status_code == 404
-        assert raised.value.status_code == 404 and keeper.error is raised.value
+        failed = events[0]
+        # The event's error object went through the one error mapper: the usual exception, with the answer's
+        # status, code (a 404 has no body, so none) and MS-CV, as the emulator sent them.
+        assert isinstance(failed.exception, ResourceNotFoundError)
+        assert failed.exception.status == "ARR_STATUS_NOT_FOUND" and failed.status_code == 404
+        assert failed.error_code is None and failed.exception.error_code is None
+        assert failed.ms_cv is not None and failed.ms_cv == emulator.ms_cvs("GET", f"/sessions/{session_id}", 404)[-1]
+        assert raised.value is failed.exception and keeper.error is raised.value
         with pytest.raises(ResourceNotFoundError):
             next(keeper)
+
+
+def test_refused_credentials_reach_the_host_as_client_authentication_error(emulator: Emulator) -> None:
+    session_id = new_id()
+    config = {"endpoint": emulator.url, "accountId": DEV_ID, "accessToken": "not-a-token"}
+    with RemoteRenderingClient.from_config(config) as client:
+        with client.keep_rendering_session(session_id, polling_interval=0.05) as keeper:
+            with pytest.raises(ClientAuthenticationError) as raised:
+                events = list(keeper)
+    failed = keeper.last_event
+    assert failed is not None and failed.kind == KeepEventKind.FAILED and failed.exception is raised.value
+    error = raised.value
+    assert error.status == "ARR_STATUS_UNAUTHORIZED" and error.status_code == 401 and error.error_code is None
+    assert error.ms_cv == emulator.ms_cvs("GET", f"/sessions/{session_id}", 401)[-1]
+
+
+def test_throttling_given_up_is_an_event_and_the_keeper_carries_on(fresh: Emulator) -> None:
+    """A 429 beyond the retry policy (none here) arrives as a throttled event carrying HttpResponseError with
+    Retry-After; a 503 as a retrying event with the service's error code; the keeper goes on after both."""
+    session_id = new_id()
+    with RemoteRenderingClient(**fresh.kwargs(retry_total=0)) as client:
+        client.begin_rendering_session(session_id, "Standard", 30).result(timeout=30)
+        fresh.status_fault("sessions.get", 429, retry_after=1)
+        with client.keep_rendering_session(session_id, polling_interval=0.05) as keeper:
+            throttled = next(keeper)
+            fresh.status_fault("sessions.get", 503)
+            retrying = next(keeper)
+            assert not keeper.done()  # it carries on
+        assert keeper.done() and keeper.error is None  # cancelled by leaving the block
+        assert throttled.kind == KeepEventKind.THROTTLED and isinstance(throttled.exception, HttpResponseError)
+        assert throttled.exception.status == "ARR_STATUS_THROTTLED" and throttled.status_code == 429
+        assert throttled.retry_after == 1 and throttled.exception.retry_after == 1 and throttled.error_code is None
+        assert throttled.ms_cv == fresh.ms_cvs("GET", f"/sessions/{session_id}", 429)[-1]
+        assert retrying.kind == KeepEventKind.RETRYING and isinstance(retrying.exception, HttpResponseError)
+        assert retrying.exception.status == "ARR_STATUS_SERVICE_ERROR" and retrying.status_code == 503
+        assert retrying.error_code == "ServiceUnavailable"
+        assert retrying.ms_cv == fresh.ms_cvs("GET", f"/sessions/{session_id}", 503)[-1]
+        client.stop_rendering_session(session_id)
+
+
+def _route_counts(emulator: Emulator) -> Tuple[int, int]:
+    counts = emulator.counts()
+    return counts.get("sessions.list", 0), counts.get("sessions.get", 0)
+
+
+def test_keeping_three_sessions_costs_one_list_per_poll(fresh: Emulator) -> None:
+    ids = [new_id() for _ in range(3)]
+    with RemoteRenderingClient(**fresh.kwargs()) as client:
+        for session_id in ids:
+            client.create_rendering_session(session_id, "Standard", 60)
+        for result in client.wait_for_rendering_sessions(ids, timeout=30):
+            assert result.ok, result
+        lists, gets = _route_counts(fresh)
+        with client.keep_rendering_sessions(ids, polling_interval=0.2) as keeper:
+            assert keeper.session_ids == ids and keeper.session_id is None
+            time.sleep(1.1)
+        lists, gets = (now - before for now, before in zip(_route_counts(fresh), (lists, gets)))
+        assert 3 <= lists <= 8 and gets == 0, (lists, gets)
+        assert keeper.done() and keeper.error is None
+        for session_id in ids:
+            client.stop_rendering_session(session_id)
+
+
+def test_keeping_many_ends_when_none_is_left(emulator: Emulator) -> None:
+    """One unknown session fails (its event carries the exception), the stopped one ends; then the library's
+    last call (ARR_STATUS_SESSION_ENDED) ends the iteration without raising."""
+    known, unknown = new_id(), new_id()
+    with RemoteRenderingClient(**emulator.kwargs()) as client:
+        client.begin_rendering_session(known, "Standard", 30).result(timeout=30)
+        with client.keep_rendering_sessions([known, unknown], polling_interval=0.05) as keeper:
+            events = []
+            for event in keeper:
+                events.append(event)
+                if event.kind == KeepEventKind.FAILED:
+                    client.stop_rendering_session(known)
+        by_kind = {str(e.kind): e for e in events}
+        assert set(by_kind) == {"failed", "ended"}, events
+        assert by_kind["failed"].session_id == unknown and isinstance(by_kind["failed"].exception, ResourceNotFoundError)
+        assert by_kind["ended"].session_id == known and by_kind["ended"].status == RenderingSessionStatus.STOPPED
+        assert keeper.done() and keeper.error is None
+
+
+def test_keep_many_refuses_bad_ids_before_starting(emulator: Emulator) -> None:
+    with RemoteRenderingClient(**emulator.kwargs()) as client:
+        with pytest.raises(TypeError):
+            client.keep_rendering_sessions("abc")
+        with pytest.raises(ValueError, match="sessionIds"):
+            client.keep_rendering_sessions([])
+        with pytest.raises(ValueError):
+            client.keep_rendering_sessions(["a/b"])
 
 
 def test_closing_the_client_ends_the_iteration(emulator: Emulator) -> None:
@@ -157,5 +256,31 @@ def test_async_keeper(scaled: Emulator) -> None:
                 async with client.keep_rendering_session(new_id(), polling_interval=0.05) as failing:
                     async for _ in failing:
                         pass
+            assert failing.last_event is not None and failing.last_event.status_code == 404
+
+    asyncio.run(main())
+
+
+def test_async_keep_many(fresh: Emulator) -> None:
+    async def main() -> None:
+        async with AsyncRemoteRenderingClient(**fresh.kwargs()) as client:
+            ids = [new_id() for _ in range(3)]
+            for session_id in ids:
+                await client.create_rendering_session(session_id, "Standard", 60)
+            await client.wait_for_rendering_sessions(ids, timeout=30)
+            unknown = new_id()
+            lists, gets = _route_counts(fresh)
+            async with client.keep_rendering_sessions([*ids, unknown], polling_interval=0.2) as keeper:
+                assert isinstance(keeper, AsyncRenderingSessionKeeper) and keeper.session_id is None
+                failed = await keeper.__anext__()
+                await asyncio.sleep(1.0)
+            lists, gets = (now - before for now, before in zip(_route_counts(fresh), (lists, gets)))
+            # The unknown session costs GETs (to learn how it ended); the three kept ones share the list.
+            assert 3 <= lists <= 8 and gets >= 1, (lists, gets)
+            assert failed.session_id == unknown and isinstance(failed.exception, ResourceNotFoundError)
+            assert failed.ms_cv == fresh.ms_cvs("GET", f"/sessions/{unknown}", 404)[-1]
+            assert keeper.done() and keeper.error is None
+            for session_id in ids:
+                await client.stop_rendering_session(session_id)
 
     asyncio.run(main())

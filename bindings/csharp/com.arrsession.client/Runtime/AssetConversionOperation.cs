@@ -17,6 +17,9 @@ namespace ArrSession
         private readonly string _id;
         private volatile AssetConversion _conversion;
 
+        // The service's answer behind the latest read (the start's 201 at first).
+        private volatile Response _raw;
+
         /// <summary>For mocks.</summary>
         protected AssetConversionOperation()
         {
@@ -37,10 +40,11 @@ namespace ArrSession
             _client = client;
         }
 
-        internal AssetConversionOperation(RemoteRenderingClient client, AssetConversion conversion)
+        internal AssetConversionOperation(RemoteRenderingClient client, AssetConversion conversion, Response raw)
             : this(conversion.ConversionId, client)
         {
             _conversion = conversion;
+            _raw = raw;
         }
 
         /// <summary>The conversion id.</summary>
@@ -84,9 +88,10 @@ namespace ArrSession
             }
         }
 
+        /// <summary>The service's answer behind the latest read: the start's (201 for a created session), then each update's or wait's.</summary>
         public override Response GetRawResponse()
         {
-            return Response.Ok;
+            return _raw ?? Response.Ok;
         }
 
         /// <summary>Reads the conversion once.</summary>
@@ -94,14 +99,16 @@ namespace ArrSession
         {
             Response<AssetConversion> response = _client.GetConversion(_id, cancellationToken);
             _conversion = response.Value;
-            return response.GetRawResponse();
+            _raw = response.GetRawResponse();
+            return _raw;
         }
 
         public override async Task<Response> UpdateStatusAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
             Response<AssetConversion> response = await _client.GetConversionAsync(_id, cancellationToken).ConfigureAwait(false);
             _conversion = response.Value;
-            return response.GetRawResponse();
+            _raw = response.GetRawResponse();
+            return _raw;
         }
 
         /// <summary>Waits (blocking) until the conversion finishes, polling every 10 s (or the client's interval), without a time limit.</summary>
@@ -138,6 +145,7 @@ namespace ArrSession
         private Response<AssetConversion> Completed(Response<AssetConversion> response)
         {
             _conversion = response.Value;
+            _raw = response.GetRawResponse();
             return response;
         }
     }

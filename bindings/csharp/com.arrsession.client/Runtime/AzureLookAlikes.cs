@@ -86,9 +86,12 @@ namespace ArrSession.Azure
     }
 
     /// <summary>
-    /// What the service answered (Azure's <c>Response</c>). The library reports successes without their
-    /// exact HTTP status or MS-CV: <see cref="Status"/> is 200 for every success, <see cref="MsCv"/> null;
-    /// failures carry both on <see cref="RequestFailedException"/>.
+    /// What the service answered (Azure's <c>Response</c>): the HTTP <see cref="Status"/> of the answer behind a
+    /// success (201 for a created session, 200 for a read, ...) and its MS-CV, in <see cref="Headers"/> as
+    /// Azure.Core has it and as <see cref="MsCv"/>. The library carries no body or other header across its ABI.
+    /// For a result that came from no single answer (a wait for many sessions, stopping owned sessions, a
+    /// token) <see cref="Status"/> is 200 and there is no MS-CV; failures carry both on
+    /// <see cref="RequestFailedException"/>.
     /// </summary>
     public class Response
     {
@@ -104,10 +107,10 @@ namespace ArrSession.Azure
             MsCv = msCv;
         }
 
-        /// <summary>The HTTP status (200 for every success the library reports).</summary>
+        /// <summary>The HTTP status of the answer.</summary>
         public virtual int Status { get; private set; }
 
-        /// <summary>The correlation vector of the answer, when the library reports it (not yet for successes).</summary>
+        /// <summary>The correlation vector of the answer (its <c>MS-CV</c> header); quote it in support requests.</summary>
         public virtual string MsCv { get; private set; }
 
         /// <summary>Azure.Core's name for the request id; here the MS-CV.</summary>
@@ -116,9 +119,131 @@ namespace ArrSession.Azure
             get { return MsCv; }
         }
 
+        /// <summary>The answer's headers the library reports: <c>MS-CV</c> (<c>Headers.TryGetValue("MS-CV", out value)</c>).</summary>
+        public virtual ResponseHeaders Headers
+        {
+            get { return new ResponseHeaders(MsCv == null ? new HttpHeader[0] : new[] { new HttpHeader("MS-CV", MsCv) }); }
+        }
+
+        /// <summary>Whether <see cref="Status"/> is an error status (never, for what the client returns).</summary>
+        public virtual bool IsError
+        {
+            get { return Status >= 400; }
+        }
+
+        /// <summary>The answer behind a success, from <c>arr_last_response</c>'s <c>{"httpStatus", "msCv"}</c>; null for none.</summary>
+        internal static Response FromLibrary(string json)
+        {
+            if (json == null)
+            {
+                return null;
+            }
+            Internal.JsonObject o = Internal.Json.ParseObject(json);
+            int? status = o.GetInt("httpStatus");
+            return status.HasValue ? new Response(status.Value, o.GetString("msCv")) : null;
+        }
+
         public override string ToString()
         {
             return "Status: " + Status + (MsCv != null ? ", MS-CV: " + MsCv : string.Empty);
+        }
+    }
+
+    /// <summary>A header of a <see cref="Response"/> (Azure.Core's <c>HttpHeader</c>).</summary>
+    public struct HttpHeader : IEquatable<HttpHeader>
+    {
+        private readonly string _name;
+        private readonly string _value;
+
+        public HttpHeader(string name, string value)
+        {
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new ArgumentException("must not be empty", "name");
+            }
+            _name = name;
+            _value = value;
+        }
+
+        public string Name
+        {
+            get { return _name; }
+        }
+
+        public string Value
+        {
+            get { return _value; }
+        }
+
+        public bool Equals(HttpHeader other)
+        {
+            return string.Equals(_name, other._name, StringComparison.OrdinalIgnoreCase) && string.Equals(_value, other._value, StringComparison.Ordinal);
+        }
+
+        public override bool Equals(object obj)
+        {
+            return obj is HttpHeader && Equals((HttpHeader)obj);
+        }
+
+        public override int GetHashCode()
+        {
+            return (_name == null ? 0 : StringComparer.OrdinalIgnoreCase.GetHashCode(_name)) ^ (_value == null ? 0 : _value.GetHashCode());
+        }
+
+        public override string ToString()
+        {
+            return _name + ":" + _value;
+        }
+    }
+
+    /// <summary>The headers of a <see cref="Response"/> (Azure.Core's <c>ResponseHeaders</c>); names compare case-insensitively.</summary>
+    public struct ResponseHeaders : IEnumerable<HttpHeader>
+    {
+        private readonly HttpHeader[] _headers;
+
+        internal ResponseHeaders(HttpHeader[] headers)
+        {
+            _headers = headers;
+        }
+
+        /// <summary>The value of the header <paramref name="name"/>, if the answer had it.</summary>
+        public bool TryGetValue(string name, out string value)
+        {
+            foreach (HttpHeader header in this)
+            {
+                if (string.Equals(header.Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    value = header.Value;
+                    return true;
+                }
+            }
+            value = null;
+            return false;
+        }
+
+        /// <summary>The values of the header <paramref name="name"/>, if the answer had it.</summary>
+        public bool TryGetValues(string name, out IEnumerable<string> values)
+        {
+            string value;
+            bool found = TryGetValue(name, out value);
+            values = found ? new[] { value } : null;
+            return found;
+        }
+
+        public bool Contains(string name)
+        {
+            string value;
+            return TryGetValue(name, out value);
+        }
+
+        public IEnumerator<HttpHeader> GetEnumerator()
+        {
+            return ((IEnumerable<HttpHeader>)(_headers ?? new HttpHeader[0])).GetEnumerator();
+        }
+
+        IEnumerator IEnumerable.GetEnumerator()
+        {
+            return GetEnumerator();
         }
     }
 

@@ -40,6 +40,16 @@ namespace ArrSession.Internal
             return FromObject(status, error, json);
         }
 
+        /// <summary>
+        /// The exception for an error object that names its own status (<c>"status": "ARR_STATUS_NOT_FOUND"</c>):
+        /// a keeper event's <c>error</c>, an entry of a many-session result.
+        /// </summary>
+        internal static Exception FromErrorObject(JsonObject error)
+        {
+            ArrStatus status = ArrStatusNames.Parse(error.GetString("status")) ?? ArrStatus.ServiceError;
+            return FromObject(status, error, null);
+        }
+
         /// <summary>As <see cref="FromJson"/>, for an error object already parsed.</summary>
         internal static Exception FromObject(ArrStatus status, JsonObject error, string json)
         {

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
+using ArrSession.Azure;
 using ArrSession.Native;
 
 namespace ArrSession.Internal
@@ -64,12 +65,25 @@ namespace ArrSession.Internal
             return Start(client, parse, token, call).GetAwaiter().GetResult();
         }
 
+        /// <summary>As <see cref="Block{T}(ClientHandle, Func{string, T}, CancellationToken, AsyncCall)"/>, with the answer behind the result.</summary>
+        internal static T Block<T>(ClientHandle client, Func<string, Response, T> parse, CancellationToken token, AsyncCall call)
+        {
+            return Start(client, parse, token, call).GetAwaiter().GetResult();
+        }
+
+        internal static Task<T> Start<T>(ClientHandle client, Func<string, T> parse, CancellationToken token, AsyncCall call)
+        {
+            return Start(client, (text, raw) => parse(text), token, call);
+        }
+
         /// <summary>
         /// Starts an async call. Argument errors and a shut-down library throw here, before anything is
         /// sent; everything later completes the task. Cancelling <paramref name="token"/> cancels the
         /// operation (<c>arr_client_cancel</c>); a wait cancelled this way leaves the session running.
+        /// <paramref name="parse"/> gets the result's JSON and the service's answer behind it
+        /// (<c>arr_last_response</c>, read inside the callback; null when there was no single answer).
         /// </summary>
-        internal static Task<T> Start<T>(ClientHandle client, Func<string, T> parse, CancellationToken token, AsyncCall call)
+        internal static Task<T> Start<T>(ClientHandle client, Func<string, Response, T> parse, CancellationToken token, AsyncCall call)
         {
             if (token.IsCancellationRequested)
             {
@@ -100,9 +114,14 @@ namespace ArrSession.Internal
 
         internal static T ParseResult<T>(Func<string, T> parse, string text)
         {
+            return ParseResult((json, raw) => parse(json), text, null);
+        }
+
+        internal static T ParseResult<T>(Func<string, Response, T> parse, string text, Response raw)
+        {
             try
             {
-                return parse(text);
+                return parse(text, raw);
             }
             catch (Exception e)
             {
@@ -122,7 +141,9 @@ namespace ArrSession.Internal
                 GCHandle state = GCHandle.FromIntPtr(userData);
                 var pending = (PendingCall)state.Target;
                 state.Free();
-                pending.Complete((ArrStatus)status, Utf8.FromNative(json));
+                // The service's answer behind a success is readable only here, inside this operation's callback.
+                string response = status == (uint)ArrStatus.Ok ? Utf8.TakeOwned(NativeMethods.arr_last_response()) : null;
+                pending.Complete((ArrStatus)status, Utf8.FromNative(json), response);
             }
             catch (Exception e)
             {
@@ -188,7 +209,7 @@ namespace ArrSession.Internal
             }
         }
 
-        internal void Complete(ArrStatus status, string json)
+        internal void Complete(ArrStatus status, string json, string response)
         {
             CancellationTokenRegistration registration;
             lock (_lock)
@@ -197,19 +218,19 @@ namespace ArrSession.Internal
                 registration = _registration;
             }
             registration.Dispose();
-            Deliver(status, json);
+            Deliver(status, json, response);
         }
 
-        protected abstract void Deliver(ArrStatus status, string json);
+        protected abstract void Deliver(ArrStatus status, string json, string response);
     }
 
     internal sealed class PendingCall<T> : PendingCall
     {
         private readonly TaskCompletionSource<T> _tcs =
             new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Func<string, T> _parse;
+        private readonly Func<string, Response, T> _parse;
 
-        internal PendingCall(ClientHandle client, Func<string, T> parse, CancellationToken token)
+        internal PendingCall(ClientHandle client, Func<string, Response, T> parse, CancellationToken token)
             : base(client, token)
         {
             _parse = parse;
@@ -220,14 +241,14 @@ namespace ArrSession.Internal
             get { return _tcs.Task; }
         }
 
-        protected override void Deliver(ArrStatus status, string json)
+        protected override void Deliver(ArrStatus status, string json, string response)
         {
             if (status == ArrStatus.Ok)
             {
                 T value;
                 try
                 {
-                    value = NativeCall.ParseResult(_parse, json);
+                    value = NativeCall.ParseResult(_parse, json, Response.FromLibrary(response));
                 }
                 catch (Exception e)
                 {

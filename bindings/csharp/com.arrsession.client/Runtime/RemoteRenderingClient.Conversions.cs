@@ -23,10 +23,9 @@ namespace ArrSession
         {
             byte[] id = Utf8.ToNative(conversionId, "conversionId");
             byte[] settings = SettingsJson(options);
-            AssetConversion conversion = NativeCall.Block(Handle, AssetConversion.Parse, cancellationToken,
+            return NativeCall.Block(Handle, (text, raw) => new AssetConversionOperation(this, AssetConversion.Parse(text), raw), cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_create_conversion_async(c, id, settings, cb, ud, out op));
-            return new AssetConversionOperation(this, conversion);
         }
 
         /// <summary>The async form of <see cref="StartConversion(string, AssetConversionOptions, CancellationToken)"/>.</summary>
@@ -35,7 +34,7 @@ namespace ArrSession
         {
             byte[] id = Utf8.ToNative(conversionId, "conversionId");
             byte[] settings = SettingsJson(options);
-            return NativeCall.Start(Handle, text => new AssetConversionOperation(this, AssetConversion.Parse(text)), cancellationToken,
+            return NativeCall.Start(Handle, (text, raw) => new AssetConversionOperation(this, AssetConversion.Parse(text), raw), cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_create_conversion_async(c, id, settings, cb, ud, out op));
         }
@@ -155,9 +154,9 @@ namespace ArrSession
             return Utf8.ToNative(options.ToSettingsJson(), "options");
         }
 
-        internal static Response<AssetConversion> ParseConversion(string json)
+        internal static Response<AssetConversion> ParseConversion(string json, Response raw)
         {
-            return new Response<AssetConversion>(AssetConversion.Parse(json), null);
+            return new Response<AssetConversion>(AssetConversion.Parse(json), raw);
         }
 
         private static Pageable<AssetConversion> ParseConversions(string json)

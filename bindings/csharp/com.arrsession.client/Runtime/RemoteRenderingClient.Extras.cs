@@ -135,7 +135,7 @@ namespace ArrSession
             return ids;
         }
 
-        private static byte[] IdsJson(IEnumerable<string> sessionIds)
+        internal static byte[] IdsJson(IEnumerable<string> sessionIds)
         {
             if (sessionIds == null)
             {

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using ArrSession.Internal;
+using ArrSession.Native;
 
 namespace ArrSession
 {
@@ -21,7 +23,23 @@ namespace ArrSession
         public virtual SessionKeeper KeepSession(
             string sessionId, KeepSessionOptions options = null, CancellationToken cancellationToken = default(CancellationToken))
         {
-            return SessionKeeper.Start(Handle, sessionId, KeepSessionOptions.ToJson(options), cancellationToken);
+            byte[] id = Utf8.ToNative(sessionId, "sessionId");
+            return SessionKeeper.Start(Handle, new[] { sessionId }, id, false, KeepSessionOptions.ToJson(options), cancellationToken);
+        }
+
+        /// <summary>
+        /// Keeps several sessions with one list request per poll (<c>arr_client_keep_sessions</c>), each as
+        /// <see cref="KeepSession"/> keeps one, with the same <paramref name="options"/>. The events name their
+        /// session (<see cref="KeepSessionEventArgs.SessionId"/>); a session that cannot be kept (unknown,
+        /// credentials refused) has a Failed event with its <see cref="KeepSessionEventArgs.Exception"/> and the
+        /// others are kept on. <see cref="SessionKeeper.Completion"/> runs to completion once every session
+        /// ended or failed. An empty list or a bad id throws <see cref="ArgumentException"/> here.
+        /// </summary>
+        public virtual SessionKeeper KeepSessions(
+            IEnumerable<string> sessionIds, KeepSessionOptions options = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            byte[] ids = IdsJson(sessionIds);
+            return SessionKeeper.Start(Handle, new List<string>(sessionIds), ids, true, KeepSessionOptions.ToJson(options), cancellationToken);
         }
     }
 }

@@ -101,10 +101,9 @@ namespace ArrSession
             string sessionId, RenderingSessionOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] json = CreateJson(sessionId, options);
-            RenderingSession session = NativeCall.Block(Handle, RenderingSession.Parse, cancellationToken,
+            return NativeCall.Block(Handle, (text, raw) => new StartRenderingSessionOperation(this, RenderingSession.Parse(text), raw), cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_create_session_async(c, json, cb, ud, out op));
-            return new StartRenderingSessionOperation(this, session);
         }
 
         /// <summary>The async form of <see cref="StartSession"/>.</summary>
@@ -112,7 +111,7 @@ namespace ArrSession
             string sessionId, RenderingSessionOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] json = CreateJson(sessionId, options);
-            return NativeCall.Start(Handle, text => new StartRenderingSessionOperation(this, RenderingSession.Parse(text)), cancellationToken,
+            return NativeCall.Start(Handle, (text, raw) => new StartRenderingSessionOperation(this, RenderingSession.Parse(text), raw), cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_create_session_async(c, json, cb, ud, out op));
         }
@@ -295,14 +294,14 @@ namespace ArrSession
             return RenderingSessionOptions.Minutes(options.MaxLeaseTime, "MaxLeaseTime");
         }
 
-        internal static Response<RenderingSession> ParseSession(string json)
+        internal static Response<RenderingSession> ParseSession(string json, Response raw)
         {
-            return new Response<RenderingSession>(RenderingSession.Parse(json), null);
+            return new Response<RenderingSession>(RenderingSession.Parse(json), raw);
         }
 
-        private static Response ParseNothing(string json)
+        private static Response ParseNothing(string json, Response raw)
         {
-            return Response.Ok;
+            return raw ?? Response.Ok;
         }
 
         private static Pageable<RenderingSession> ParsePageable(string json)

@@ -17,6 +17,9 @@ namespace ArrSession
         private readonly string _id;
         private volatile RenderingSession _session;
 
+        // The service's answer behind the latest read (the start's 201 at first).
+        private volatile Response _raw;
+
         /// <summary>For mocks.</summary>
         protected StartRenderingSessionOperation()
         {
@@ -37,10 +40,11 @@ namespace ArrSession
             _client = client;
         }
 
-        internal StartRenderingSessionOperation(RemoteRenderingClient client, RenderingSession session)
+        internal StartRenderingSessionOperation(RemoteRenderingClient client, RenderingSession session, Response raw)
             : this(session.SessionId, client)
         {
             _session = session;
+            _raw = raw;
         }
 
         /// <summary>The session id.</summary>
@@ -84,9 +88,10 @@ namespace ArrSession
             }
         }
 
+        /// <summary>The service's answer behind the latest read: the start's (201 for a created session), then each update's or wait's.</summary>
         public override Response GetRawResponse()
         {
-            return Response.Ok;
+            return _raw ?? Response.Ok;
         }
 
         /// <summary>Reads the session once.</summary>
@@ -94,14 +99,16 @@ namespace ArrSession
         {
             Response<RenderingSession> response = _client.GetSession(_id, cancellationToken);
             _session = response.Value;
-            return response.GetRawResponse();
+            _raw = response.GetRawResponse();
+            return _raw;
         }
 
         public override async Task<Response> UpdateStatusAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
             Response<RenderingSession> response = await _client.GetSessionAsync(_id, cancellationToken).ConfigureAwait(false);
             _session = response.Value;
-            return response.GetRawResponse();
+            _raw = response.GetRawResponse();
+            return _raw;
         }
 
         /// <summary>Waits (blocking) until the session leaves Starting, polling at the client's interval.</summary>
@@ -153,6 +160,7 @@ namespace ArrSession
         private Response<RenderingSession> Completed(Response<RenderingSession> response)
         {
             _session = response.Value;
+            _raw = response.GetRawResponse();
             return response;
         }
 

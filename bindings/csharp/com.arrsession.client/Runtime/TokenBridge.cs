@@ -10,10 +10,10 @@ namespace ArrSession
     public enum RemoteRenderingTokenKind
     {
         /// <summary>Mixed Reality access tokens, used as they are.</summary>
-        AccessToken = 0,
+        AccessToken = ArrTokenKind.AccessToken,
 
         /// <summary>Microsoft Entra ID (AAD) tokens, exchanged at the Mixed Reality STS.</summary>
-        AzureActiveDirectory = 1,
+        AzureActiveDirectory = ArrTokenKind.Aad,
     }
 }
 

@@ -14,8 +14,8 @@ import logging
 from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from .. import _callbacks, _ffi
+from .._abi import STATUS_OK
 from .._base import ClientBase, session_args
-from .._client import session_ids_arg
 from .._native import (
     conversion_id_arg,
     conversion_settings_arg,
@@ -23,9 +23,11 @@ from .._native import (
     keep_options,
     require_u32,
     session_id_arg,
+    session_ids_arg,
     timeout_ms_arg,
     wait_options,
 )
+from .._response import RawResponse, ResponseHook, call_hook
 from .._preflight import InputLint, lint_options, results_options
 from ..credentials import Resolved, token_text
 from ..exceptions import ArrError, error_from_json
@@ -46,13 +48,28 @@ T = TypeVar("T")
 _log = logging.getLogger("arr_session")
 
 
-def _settle(future: "asyncio.Future[T]", status: int, text: Optional[str], parse: Callable[[Optional[str]], T]) -> None:
-    """Runs on the event loop: resolves the future (unless the awaiting task was cancelled)."""
+#: Builds an operation's result from its JSON and the service's answer behind it.
+Parse = Callable[[Optional[str], Optional[RawResponse]], T]
+
+
+def _settle(
+    future: "asyncio.Future[T]",
+    status: int,
+    text: Optional[str],
+    response: Optional[str],
+    parse: "Parse[T]",
+    hook: Optional[ResponseHook],
+) -> None:
+    """Runs on the event loop: resolves the future (unless the awaiting task was cancelled), after the
+    ``raw_response_hook`` has seen the answer."""
     if future.done():
         return
     try:
-        if status == _ffi.OK:
-            future.set_result(parse(text))
+        if status == STATUS_OK:
+            raw = RawResponse.from_json(response)
+            value = parse(text, raw)
+            call_hook(hook, raw)
+            future.set_result(value)
         else:
             future.set_exception(error_from_json(_ffi.status_name(status), text))
     except BaseException as error:  # noqa: BLE001 - a failure to parse goes to the awaiting side
@@ -71,16 +88,24 @@ class _LoopBox:
         self.loop: Optional[asyncio.AbstractEventLoop] = None
 
 
-def _session(text: Optional[str]) -> RenderingSession:
-    return RenderingSession.from_json(text)
+def _session(text: Optional[str], response: Optional[RawResponse]) -> RenderingSession:
+    return RenderingSession.from_json(text, response)
 
 
-def _sessions(text: Optional[str]) -> List[RenderingSession]:
+def _conversion(text: Optional[str], response: Optional[RawResponse]) -> AssetConversion:
+    return AssetConversion.from_json(text, response)
+
+
+def _sessions(text: Optional[str], _response: Optional[RawResponse]) -> List[RenderingSession]:
     return [RenderingSession.from_dict(item) for item in json.loads(text or "[]")]
 
 
-def _conversions(text: Optional[str]) -> List[AssetConversion]:
+def _conversions(text: Optional[str], _response: Optional[RawResponse]) -> List[AssetConversion]:
     return [AssetConversion.from_dict(item) for item in json.loads(text or "[]")]
+
+
+def _nothing(_text: Optional[str], _response: Optional[RawResponse]) -> None:
+    return None
 
 
 class RemoteRenderingClient(ClientBase):
@@ -147,14 +172,16 @@ class RemoteRenderingClient(ClientBase):
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
-    def _start(self, function_name: str, *args: Any, parse: Callable[[Optional[str]], T]) -> "Tuple[asyncio.Future[T], int]":
+    def _start(
+        self, function_name: str, *args: Any, parse: "Parse[T]", hook: Optional[ResponseHook] = None
+    ) -> "Tuple[asyncio.Future[T], int]":
         loop = asyncio.get_running_loop()
         self._loop = loop
         future: "asyncio.Future[T]" = loop.create_future()
 
-        def handler(status: int, text: Optional[str]) -> None:  # on a library thread; text is borrowed
+        def handler(status: int, text: Optional[str], response: Optional[str]) -> None:  # on a library thread
             try:
-                loop.call_soon_threadsafe(_settle, future, status, text, parse)
+                loop.call_soon_threadsafe(_settle, future, status, text, response, parse, hook)
             except RuntimeError:
                 if not loop.is_closed():
                     raise
@@ -164,8 +191,10 @@ class RemoteRenderingClient(ClientBase):
         operation = self._client().start(function_name, *args, handler=handler)
         return future, operation
 
-    async def _run(self, function_name: str, *args: Any, parse: Callable[[Optional[str]], T]) -> T:
-        future, operation = self._start(function_name, *args, parse=parse)
+    async def _run(
+        self, function_name: str, *args: Any, parse: "Parse[T]", hook: Optional[ResponseHook] = None
+    ) -> T:
+        future, operation = self._start(function_name, *args, parse=parse, hook=hook)
         try:
             return await future
         except asyncio.CancelledError:
@@ -188,7 +217,9 @@ class RemoteRenderingClient(ClientBase):
     ) -> AsyncRenderingSessionPoller:
         """Creates a session and returns a poller waiting for it to be Ready (see the sync client)."""
         options = wait_options(timeout, polling_interval)
-        session = await self.create_rendering_session(session_id, size, lease_time_minutes, owned=owned)
+        session = await self.create_rendering_session(
+            session_id, size, lease_time_minutes, owned=owned, raw_response_hook=self._hook(kwargs)
+        )
         try:
             return AsyncRenderingSessionPoller(self, session, options)
         except ArrError as error:
@@ -211,28 +242,33 @@ class RemoteRenderingClient(ClientBase):
             session_id = self._session_from_token(continuation_token)
         assert session_id is not None
         options = wait_options(timeout, polling_interval)
-        return AsyncRenderingSessionPoller(self, await self.get_rendering_session(session_id), options)
+        return AsyncRenderingSessionPoller(self, await self.get_rendering_session(session_id, **kwargs), options)
 
     async def get_rendering_session(self, session_id: str, **kwargs: Any) -> RenderingSession:
-        return await self._run("arr_client_get_session_async", session_id_arg(session_id), parse=_session)
+        return await self._run(
+            "arr_client_get_session_async", session_id_arg(session_id), parse=_session, hook=self._hook(kwargs)
+        )
 
     async def update_rendering_session(
         self, session_id: str, lease_time_minutes: Optional[int] = None, **kwargs: Any
     ) -> RenderingSession:
         if lease_time_minutes is None:
-            return await self.get_rendering_session(session_id)
+            return await self.get_rendering_session(session_id, **kwargs)
         minutes = require_u32("lease_time_minutes", lease_time_minutes)
-        return await self._run("arr_client_update_session_async", session_id_arg(session_id), minutes, parse=_session)
+        return await self._run(
+            "arr_client_update_session_async", session_id_arg(session_id), minutes, parse=_session, hook=self._hook(kwargs)
+        )
 
     async def stop_rendering_session(self, session_id: str, **kwargs: Any) -> None:
-        await self._run("arr_client_stop_session_async", session_id_arg(session_id), parse=lambda _: None)
+        await self._run("arr_client_stop_session_async", session_id_arg(session_id), parse=_nothing, hook=self._hook(kwargs))
 
     def list_rendering_sessions(self, **kwargs: Any) -> AsyncRenderingSessionPager:
         """A lazy async pager; ``await`` it (as Microsoft's async client) or ``async for`` over it directly."""
         self._client()
+        hook = self._hook(kwargs)
 
         async def fetch() -> List[RenderingSession]:
-            return await self._run("arr_client_list_sessions_async", parse=_sessions)
+            return await self._run("arr_client_list_sessions_async", parse=_sessions, hook=hook)
 
         return AsyncRenderingSessionPager(fetch)
 
@@ -251,7 +287,11 @@ class RemoteRenderingClient(ClientBase):
         options = wait_options(timeout, polling_interval)
         settings = conversion_settings_arg(input_settings, output_settings)
         conversion = await self._run(
-            "arr_client_create_conversion_async", conversion_id_arg(conversion_id), settings, parse=AssetConversion.from_json
+            "arr_client_create_conversion_async",
+            conversion_id_arg(conversion_id),
+            settings,
+            parse=_conversion,
+            hook=self._hook(kwargs),
         )
         return AsyncAssetConversionPoller(self, conversion, options)
 
@@ -269,19 +309,20 @@ class RemoteRenderingClient(ClientBase):
             conversion_id = self._id_from_token(continuation_token, "asset conversion")
         assert conversion_id is not None
         options = wait_options(timeout, polling_interval)
-        return AsyncAssetConversionPoller(self, await self.get_asset_conversion(conversion_id), options)
+        return AsyncAssetConversionPoller(self, await self.get_asset_conversion(conversion_id, **kwargs), options)
 
     async def get_asset_conversion(self, conversion_id: str, **kwargs: Any) -> AssetConversion:
         return await self._run(
-            "arr_client_get_conversion_async", conversion_id_arg(conversion_id), parse=AssetConversion.from_json
+            "arr_client_get_conversion_async", conversion_id_arg(conversion_id), parse=_conversion, hook=self._hook(kwargs)
         )
 
     def list_asset_conversions(self, **kwargs: Any) -> AsyncAssetConversionPager:
         """A lazy async pager of every conversion; ``await`` it or ``async for`` over it directly."""
         self._client()
+        hook = self._hook(kwargs)
 
         async def fetch() -> List[AssetConversion]:
-            return await self._run("arr_client_list_conversions_async", parse=_conversions)
+            return await self._run("arr_client_list_conversions_async", parse=_conversions, hook=hook)
 
         return AsyncAssetConversionPager(fetch)
 
@@ -294,13 +335,20 @@ class RemoteRenderingClient(ClientBase):
         lease_time_minutes: int,
         *,
         owned: Optional[bool] = None,
+        raw_response_hook: Optional[ResponseHook] = None,
     ) -> RenderingSession:
         options = create_options(size, lease_time_minutes, session_id, owned)
-        return await self._run("arr_client_create_session_async", options, parse=_session)
+        hook = self._hook({"raw_response_hook": raw_response_hook})
+        return await self._run("arr_client_create_session_async", options, parse=_session, hook=hook)
 
-    async def extend_rendering_session(self, session_id: str, by_minutes: int) -> RenderingSession:
+    async def extend_rendering_session(
+        self, session_id: str, by_minutes: int, *, raw_response_hook: Optional[ResponseHook] = None
+    ) -> RenderingSession:
         minutes = require_u32("by_minutes", by_minutes)
-        return await self._run("arr_client_extend_session_async", session_id_arg(session_id), minutes, parse=_session)
+        hook = self._hook({"raw_response_hook": raw_response_hook})
+        return await self._run(
+            "arr_client_extend_session_async", session_id_arg(session_id), minutes, parse=_session, hook=hook
+        )
 
     def keep_rendering_session(
         self,
@@ -321,7 +369,22 @@ class RemoteRenderingClient(ClientBase):
         The options and events are those of the sync client's ``keep_rendering_session``. Leaving the
         ``async with`` block stops the keeper and leaves the lease as it is."""
         options = keep_options(extend_by_minutes, renew_below_minutes, max_total_minutes, warn_at_minutes, polling_interval)
-        return AsyncRenderingSessionKeeper(self, session_id, options)
+        return AsyncRenderingSessionKeeper(self, session_id, options, many=False)
+
+    def keep_rendering_sessions(
+        self,
+        session_ids: Sequence[str],
+        *,
+        extend_by_minutes: Optional[int] = None,
+        renew_below_minutes: Optional[int] = None,
+        max_total_minutes: Optional[int] = None,
+        warn_at_minutes: Optional[Sequence[int]] = None,
+        polling_interval: Optional[float] = None,
+    ) -> AsyncRenderingSessionKeeper:
+        """Keeps several sessions with one list request per poll (call it inside a running event loop); the
+        options and events are those of the sync client's ``keep_rendering_sessions``."""
+        options = keep_options(extend_by_minutes, renew_below_minutes, max_total_minutes, warn_at_minutes, polling_interval)
+        return AsyncRenderingSessionKeeper(self, session_ids, options, many=True)
 
     def get_owned_session_ids(self) -> List[str]:
         """The ids of the sessions this client owns (not a coroutine: no request is sent)."""
@@ -333,7 +396,7 @@ class RemoteRenderingClient(ClientBase):
         return await self._run(
             "arr_client_stop_owned_sessions_async",
             timeout_ms_arg(timeout),
-            parse=lambda text: [SessionStopResult.from_dict(item) for item in json.loads(text or "[]")],
+            parse=lambda text, _: [SessionStopResult.from_dict(item) for item in json.loads(text or "[]")],
         )
 
     async def wait_for_rendering_sessions(
@@ -343,7 +406,7 @@ class RemoteRenderingClient(ClientBase):
         return await self._run(
             "arr_client_wait_for_sessions_async",
             *args,
-            parse=lambda text: [SessionWaitResult.from_dict(item) for item in json.loads(text or "[]")],
+            parse=lambda text, _: [SessionWaitResult.from_dict(item) for item in json.loads(text or "[]")],
         )
 
     async def lint_asset_conversion_input(
@@ -358,7 +421,9 @@ class RemoteRenderingClient(ClientBase):
         """The sync client's ``lint_asset_conversion_input``, awaited."""
         settings = conversion_settings_arg(input_settings, output_settings)
         options = lint_options(storage_account_key, storage_account_name, scan_bytes)
-        return await self._run("arr_client_lint_conversion_input_async", settings, options, parse=InputLint.from_json)
+        return await self._run(
+            "arr_client_lint_conversion_input_async", settings, options, parse=lambda text, _: InputLint.from_json(text)
+        )
 
     async def get_asset_conversion_results(
         self,
@@ -374,11 +439,11 @@ class RemoteRenderingClient(ClientBase):
             "arr_client_get_conversion_results_async",
             conversion_id_arg(conversion_id),
             options,
-            parse=AssetConversion.from_json,
+            parse=_conversion,
         )
 
     async def get_access_token(self) -> str:
-        def parse(text: Optional[str]) -> str:
+        def parse(text: Optional[str], _response: Optional[RawResponse]) -> str:
             token: str = json.loads(text or "{}")["accessToken"]
             return token
 

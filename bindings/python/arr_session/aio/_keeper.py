@@ -1,4 +1,5 @@
-"""``AsyncRenderingSessionKeeper``: the library's lease keeper for asyncio (``async with`` / ``async for``).
+"""``AsyncRenderingSessionKeeper``: the library's lease keeper for asyncio (``async with`` / ``async for``), of
+one session or of several.
 
 The library's event callback (on a library thread) hands each event to the event loop with
 ``loop.call_soon_threadsafe``, which keeps their order; nothing blocks there. If the loop is closed while the
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
-from .._keeper import KeeperState
-from .._native import session_id_arg
+from .._abi import STATUS_OK
+from .._keeper import KeeperState, start_keeper
 from ..exceptions import ArrError
 from ..models import KeepEvent
 
@@ -20,49 +21,55 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._client import RemoteRenderingClient
 
 _log = logging.getLogger("arr_session")
-_Call = Tuple[int, Optional[str], bool]
+_Call = Tuple[int, Optional[str]]
 
 
 class AsyncRenderingSessionKeeper:
-    """Keeps a session's lease alive; ``client.keep_rendering_session(...)`` of the asyncio client.
+    """Keeps sessions' leases alive; ``client.keep_rendering_session(...)`` and ``keep_rendering_sessions(...)``
+    of the asyncio client.
 
-    ``async with`` it and ``async for`` its :class:`~arr_session.KeepEvent` events: the iteration ends after
-    the session ended, or raises the error that stopped the keeper. Leaving the ``async with`` block (or
+    ``async with`` it and ``async for`` its :class:`~arr_session.KeepEvent` events: the iteration ends as the
+    sync keeper's does (once no kept session is left; a keeper of one session raises its ``failed`` event's
+    exception), or raises the error that stopped the keeper. Leaving the ``async with`` block (or
     ``await close()``, or ``cancel()``) stops the keeper and leaves the lease as it is.
     """
 
-    def __init__(self, client: "RemoteRenderingClient", session_id: str, options: Optional[bytes]) -> None:
+    def __init__(self, client: "RemoteRenderingClient", session_ids: Any, options: Optional[bytes], *, many: bool) -> None:
         loop = asyncio.get_running_loop()
         client._loop = loop
         self._owner = client  # keeps the client open while the keeper runs
         self._loop = loop
-        self._state = KeeperState(session_id)
         self._queue: "asyncio.Queue[_Call]" = asyncio.Queue()
         self._done = asyncio.Event()
         self._operation: Optional[int] = None
-        self._operation = client._client().start_stream(
-            "arr_client_keep_session", session_id_arg(session_id), options, handler=self._on_call
-        )
+        self._state = KeeperState([])
+        kept, self._operation = start_keeper(client, session_ids, options, many, self._on_call)
+        self._state.session_ids = kept
 
-    def _on_call(self, status: int, text: Optional[str], last: bool) -> None:  # on a library thread
+    def _on_call(self, status: int, text: Optional[str]) -> None:  # on a library thread
         try:
-            self._loop.call_soon_threadsafe(self._deliver, (status, text, last))
+            self._loop.call_soon_threadsafe(self._deliver, (status, text))
         except RuntimeError:
             if not self._loop.is_closed():
                 raise
             # Nobody can read the events any more: stop renewing (the lease stays as it is).
-            _log.debug("arr_session: keeper of %s stopped: its event loop was closed", self.session_id)
-            if not last:
+            _log.debug("arr_session: keeper of %s stopped: its event loop was closed", self._state.session_ids)
+            if status == STATUS_OK:
                 self.cancel()
 
     def _deliver(self, call: _Call) -> None:  # on the event loop
         self._queue.put_nowait(call)
-        if call[2]:
+        if call[0] != STATUS_OK:
             self._done.set()
 
     @property
-    def session_id(self) -> str:
+    def session_id(self) -> Optional[str]:
+        """The kept session; None for a keeper of several (see ``session_ids``)."""
         return self._state.session_id
+
+    @property
+    def session_ids(self) -> List[str]:
+        return list(self._state.session_ids)
 
     @property
     def error(self) -> Optional[ArrError]:
@@ -116,4 +123,4 @@ class AsyncRenderingSessionKeeper:
         return event
 
     def __repr__(self) -> str:
-        return f"<AsyncRenderingSessionKeeper {self.session_id} done={self.done()}>"
+        return f"<AsyncRenderingSessionKeeper {', '.join(self._state.session_ids)} done={self.done()}>"
