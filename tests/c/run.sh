@@ -17,6 +17,8 @@ check "build the library (with test hooks) and the emulator" \
 
 check "include/arr_session.h is what cbindgen generates" \
   cbindgen --quiet --config ffi/cbindgen.toml --crate arr-session-ffi --verify --output include/arr_session.h
+check "the bindings' tables (Python _abi.py, C# NativeMethods.g.cs) are what scripts/gen_bindings.py makes from the header" \
+  python3 scripts/gen_bindings.py --check
 check "arr_session.h compiles as C99 (-Wall -Wextra -Werror -pedantic)" \
   gcc -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c include/arr_session.h
 check "arr_session.h compiles as C++17 (-Wall -Wextra -Werror)" \
