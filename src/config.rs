@@ -185,14 +185,16 @@ impl ClientConfigBuilder {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const ID: &str = "30ea64bd-100f-4bf0-adc9-29fa45d4880c";
+    use crate::error::Result;
 
-    fn config(extra: &str) -> Result<ClientConfig> {
+    /// A configuration for a region, with `extra` JSON members: the test configuration of this module's
+    /// neighbours (config_sources, endpoints) too.
+    pub(crate) fn config(extra: &str) -> Result<ClientConfig> {
         ClientConfig::from_json(&format!(
-            r#"{{"endpoint":"westus2","accountId":"{ID}","accountDomain":"westus2","accountKey":"k"{extra}}}"#
+            r#"{{"endpoint":"westus2","accountId":"30ea64bd-100f-4bf0-adc9-29fa45d4880c","accountDomain":"westus2","accountKey":"k"{extra}}}"#
         ))
     }
 

@@ -146,13 +146,7 @@ impl ClientConfig {
 mod tests {
     use super::*;
 
-    const ID: &str = "30ea64bd-100f-4bf0-adc9-29fa45d4880c";
-
-    fn config(extra: &str) -> Result<ClientConfig> {
-        ClientConfig::from_json(&format!(
-            r#"{{"endpoint":"westus2","accountId":"{ID}","accountDomain":"westus2","accountKey":"k"{extra}}}"#
-        ))
-    }
+    use crate::config::tests::config;
 
     #[test]
     fn unknown_keys_and_bad_values_name_the_field() {

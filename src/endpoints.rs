@@ -163,13 +163,7 @@ mod tests {
     use crate::config::ClientConfig;
     use crate::secret::Secret;
 
-    const ID: &str = "30ea64bd-100f-4bf0-adc9-29fa45d4880c";
-
-    fn config(extra: &str) -> Result<ClientConfig> {
-        ClientConfig::from_json(&format!(
-            r#"{{"endpoint":"westus2","accountId":"{ID}","accountDomain":"westus2","accountKey":"k"{extra}}}"#
-        ))
-    }
+    use crate::config::tests::config;
 
     #[test]
     fn bare_regions_expand_to_service_urls() {

@@ -364,17 +364,19 @@ fn missing_input(input_blob: &str, listing: &Listing, prefix: &str) -> Finding {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn listing(names: &[(&str, u64)]) -> Listing {
+    /// A listing of `names` (with sizes), for the lint's tests here and in its neighbours.
+    pub(crate) fn listing(names: &[(&str, u64)]) -> Listing {
         Listing {
             blobs: names.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
             truncated: false,
         }
     }
 
-    fn rules(findings: &[Finding]) -> Vec<(&'static str, Severity)> {
+    /// The rule and severity of each finding.
+    pub(crate) fn rules(findings: &[Finding]) -> Vec<(&'static str, Severity)> {
         findings.iter().map(|f| (f.rule, f.severity)).collect()
     }
 

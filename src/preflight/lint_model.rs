@@ -216,17 +216,7 @@ fn resolve_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn listing(names: &[(&str, u64)]) -> Listing {
-        Listing {
-            blobs: names.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
-            truncated: false,
-        }
-    }
-
-    fn rules(findings: &[Finding]) -> Vec<(&'static str, Severity)> {
-        findings.iter().map(|f| (f.rule, f.severity)).collect()
-    }
+    use crate::preflight::lint::tests::{listing, rules};
 
     #[test]
     fn gltf_references_absolute_outside_and_missing() {
