@@ -144,7 +144,6 @@ impl ClientConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     use crate::config::tests::config;
 

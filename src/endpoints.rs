@@ -160,7 +160,6 @@ pub(crate) fn is_guid(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ClientConfig;
     use crate::secret::Secret;
 
     use crate::config::tests::config;
