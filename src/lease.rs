@@ -473,17 +473,9 @@ mod tests {
 
     fn session(status: SessionStatus, lease: u32, elapsed: u32) -> Session {
         Session {
-            id: "s".into(),
             status,
-            size: SessionSize::Standard,
-            max_lease_time_minutes: Some(lease),
             elapsed_time_minutes: Some(elapsed),
-            hostname: None,
-            handshake_port: None,
-            arr_inspector_port: None,
-            teraflops: None,
-            creation_time: None,
-            error: None,
+            ..Session::starting("s".into(), SessionSize::Standard, lease)
         }
     }
 

@@ -212,6 +212,23 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session just created with these settings, before the service has said more.
+    pub(crate) fn starting(id: String, size: SessionSize, max_lease_time_minutes: u32) -> Session {
+        Session {
+            id,
+            status: SessionStatus::Starting,
+            size,
+            max_lease_time_minutes: Some(max_lease_time_minutes),
+            elapsed_time_minutes: None,
+            hostname: None,
+            handshake_port: None,
+            arr_inspector_port: None,
+            teraflops: None,
+            creation_time: None,
+            error: None,
+        }
+    }
+
     /// `creation_time` as a point in time, when present and readable.
     pub fn creation_time(&self) -> Option<SystemTime> {
         self.creation_time

@@ -344,7 +344,7 @@ pub(crate) fn set_running(op: u64, running: bool) {
 /// when this returns.
 pub(crate) fn wait_for_ops(owner: Option<u64>) {
     let me = me();
-    let mut registry = lock();
+    let registry = lock();
     let skip: BTreeSet<u64> = registry
         .ops
         .iter()
@@ -358,21 +358,11 @@ pub(crate) fn wait_for_ops(owner: Option<u64>) {
             .iter()
             .any(|(id, op)| owner.is_none_or(|o| op.owner == o) && !skip.contains(id))
     };
-    if !pending(&registry) {
-        return;
-    }
-    registry.register(WaitsFor::Ops {
+    let waits_for = WaitsFor::Ops {
         owner,
         skip: skip.clone(),
-    });
-    drop(registry);
-    super::callbacks::while_blocked(|| {
-        let mut registry = lock();
-        while pending(&registry) {
-            registry = wait(registry);
-        }
-        registry.unregister();
-    });
+    };
+    wait_registered(registry, waits_for, pending);
 }
 
 /// Blocks until the close of `client` that another thread runs is complete. Returns false without

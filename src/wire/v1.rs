@@ -55,19 +55,7 @@ impl SessionWire for Wire {
 
     /// v1 answers only the id: the session is reported Starting, with the settings asked for.
     fn created(&self, body: &[u8], size: &SessionSize, lease: u32) -> Result<Session> {
-        Ok(Session {
-            id: decode_created(body)?,
-            status: SessionStatus::Starting,
-            size: size.clone(),
-            max_lease_time_minutes: Some(lease),
-            elapsed_time_minutes: None,
-            hostname: None,
-            handshake_port: None,
-            arr_inspector_port: None,
-            teraflops: None,
-            creation_time: None,
-            error: None,
-        })
+        Ok(Session::starting(decode_created(body)?, size.clone(), lease))
     }
 
     fn get(&self, id: &str) -> Request {
