@@ -185,8 +185,10 @@ uint32_t arr_abi_version(void);
 // next `arr_shutdown` joins it; do not unload the library right after a shutdown made from a callback).
 // A second call while one runs waits for it, unless the first waits for the calling thread (a callback
 // calling it during a shutdown): then it returns at once, and the first finishes after that callback
-// returns. A thread still inside a callback `JOIN_TIMEOUT` (10 s) after the threads were asked to stop is
-// not joined; a warning in the log says how many.
+// returns. Likewise from a token callback that a client's close asked for (stop-on-close needing a new
+// token): it returns at once, and that close's thread runs the shutdown once the close is done (the
+// close still needs the library's threads). A thread still inside a callback `JOIN_TIMEOUT` (10 s) after
+// the threads were asked to stop is not joined; a warning in the log says how many.
 //
 // Ownership: clients stay owned by the caller.
 // Thread-safety: any thread, a library callback included.
@@ -279,8 +281,9 @@ arr_status arr_client_new_with_token_provider(const char *config_json,
 // session, conversion, keeper, token or log callback), by many threads at once, and it returns. It never
 // waits for what would wait for the calling thread: the callback it is called from, and a callback running
 // on a thread that is itself in `arr_client_close`, `arr_client_free` or `arr_shutdown` waiting, directly
-// or through others, for the calling thread (two callbacks closing each other's clients). Those callbacks
-// may still be running when it returns, and a keeper whose event callback that is makes its last call
+// or through others, for the calling thread (two callbacks closing each other's clients); nor for a close
+// whose stop-on-close asked the calling token callback for a token (that close goes on, and stops the
+// sessions, when the callback returns). Those callbacks may still be running when it returns, and a keeper whose event callback that is makes its last call
 // (ARR_STATUS_CANCELLED) right after that callback returns; nothing else of the client runs afterwards.
 //
 // Ownership: the client stays owned by the caller; release it with `arr_client_free`.

@@ -24,25 +24,27 @@ pub struct ArrClient {
 
 static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
 
-fn new_client(config: ClientConfig, id: u64) -> Result<Box<ArrClient>, FfiError> {
+/// A new client's identity in the registry, on the runtime of the current generation (started if needed).
+fn new_owner() -> Result<(Owner, tokio::runtime::Handle), FfiError> {
     let (epoch, generation, handle) = runtime::current()?;
+    let id = NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed);
+    Ok((Owner { id, epoch, generation }, handle))
+}
+
+fn new_client(config: ClientConfig, owner: Owner, handle: &tokio::runtime::Handle) -> Result<Box<ArrClient>, FfiError> {
     // The HTTP stack binds to the runtime it is created in.
     let _entered = handle.enter();
     let client = Client::new(config)?;
-    let owner = Owner { id, epoch, generation };
     let mut registry = registry::lock();
-    if (registry.epoch, registry.generation) != (epoch, generation) {
+    // A shutdown that began or ended meanwhile has already collected the clients it closes.
+    if (registry.epoch, registry.generation) != (owner.epoch, owner.generation) || registry.shutdown_by.is_some() {
         return Err(FfiError::new(
             ArrStatus::Shutdown,
             "arr_shutdown ran while the client was being made",
         ));
     }
-    registry.add_client(id, client.clone());
+    registry.add_client(owner.id, client.clone());
     Ok(Box::new(ArrClient { client, owner }))
-}
-
-fn next_client_id() -> u64 {
-    NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Resolves a client argument.
@@ -75,7 +77,8 @@ pub unsafe extern "C" fn arr_client_new(config_json: *const c_char, out_client: 
     guard(|| unsafe {
         require_out(out_client, "out_client")?;
         let config = ClientConfig::from_json(str_arg(config_json, "config_json")?)?;
-        write_out(out_client, Box::into_raw(new_client(config, next_client_id())?));
+        let (owner, handle) = new_owner()?;
+        write_out(out_client, Box::into_raw(new_client(config, owner, &handle)?));
         Ok(())
     })
 }
@@ -106,10 +109,8 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
         require_out(out_client, "out_client")?;
         let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
         let text = str_arg(config_json, "config_json")?;
-        let (epoch, generation, _) = runtime::current()?;
-        let id = next_client_id();
         // The provider knows its client, so arr_client_free also waits for a token callback in progress.
-        let owner = Owner { id, epoch, generation };
+        let (owner, handle) = new_owner()?;
         let provider = Arc::new(CallbackTokenProvider::new(callback, user_data, owner));
         let credential = match kind {
             k if k == ArrTokenKind::AccessToken as u32 => Credential::AccessTokenProvider(provider),
@@ -122,7 +123,7 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
             }
         };
         let config = ClientConfig::from_json_with_credential(text, credential)?;
-        write_out(out_client, Box::into_raw(new_client(config, id)?));
+        write_out(out_client, Box::into_raw(new_client(config, owner, &handle)?));
         Ok(())
     })
 }
@@ -141,8 +142,9 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
 /// session, conversion, keeper, token or log callback), by many threads at once, and it returns. It never
 /// waits for what would wait for the calling thread: the callback it is called from, and a callback running
 /// on a thread that is itself in `arr_client_close`, `arr_client_free` or `arr_shutdown` waiting, directly
-/// or through others, for the calling thread (two callbacks closing each other's clients). Those callbacks
-/// may still be running when it returns, and a keeper whose event callback that is makes its last call
+/// or through others, for the calling thread (two callbacks closing each other's clients); nor for a close
+/// whose stop-on-close asked the calling token callback for a token (that close goes on, and stops the
+/// sessions, when the callback returns). Those callbacks may still be running when it returns, and a keeper whose event callback that is makes its last call
 /// (ARR_STATUS_CANCELLED) right after that callback returns; nothing else of the client runs afterwards.
 ///
 /// Ownership: the client stays owned by the caller; release it with `arr_client_free`.

@@ -49,6 +49,7 @@ pub(crate) fn close_client(owner: &Owner, free: bool) {
     finish(&[owner.id]);
     // Token callbacks the guard's close started.
     registry::wait_for_ops(Some(owner.id));
+    run_handed_over_shutdown();
 }
 
 /// Marks closes complete: nothing of these clients starts any more; freed ones are forgotten.
@@ -85,19 +86,21 @@ fn run_guard(client: u64) {
         let handle = registry.runtime.as_ref().map(|rt| rt.handle().clone());
         match registry.clients.get_mut(&client) {
             Some(entry) if entry.guard == GuardState::NotStarted => {
-                entry.guard = GuardState::Running;
+                entry.guard = GuardState::Running(std::thread::current().id());
                 let handle = handle.filter(|_| entry.generation == generation);
                 Some((entry.client.clone(), handle))
             }
-            Some(entry) if entry.guard == GuardState::Running => None,
+            Some(entry) if matches!(entry.guard, GuardState::Running(_)) => None,
             _ => return,
         }
     };
     match claimed {
         Some((client_handle, runtime)) => {
             if let Some(runtime) = runtime {
-                super::runtime::run_to_completion(&runtime, async move {
-                    client_handle.close().await;
+                registry::guarding(vec![client], || {
+                    super::runtime::run_to_completion(&runtime, async move {
+                        client_handle.close().await;
+                    })
                 });
             }
             guard_done(&[client]);
@@ -120,7 +123,10 @@ fn guard_done(ids: &[u64]) {
 /// `arr_shutdown`: closes every client of the current generation (the guard's close included, also for
 /// clients another thread is closing or freeing), waits for every callback, then stops and joins the
 /// library's threads. A second call while one runs waits for it, unless the first waits for this thread
-/// (a callback calling it): then it returns at once, and the first finishes after the callback returns.
+/// (a callback calling it during a shutdown): then it returns at once, and the first finishes after the
+/// callback returns. Likewise a call from a callback that a guard's close waits for (a token callback that
+/// close asked for) hands the shutdown to that close's thread, which runs it once the close is done: the
+/// close still needs the runtime a shutdown would stop.
 pub(crate) fn shutdown() {
     let me = std::thread::current().id();
     let mut registry = registry::lock();
@@ -129,7 +135,27 @@ pub(crate) fn shutdown() {
         registry::wait_for_shutdown();
         return;
     }
+    if let Some(closer) = registry.guard_waiting_for(me) {
+        registry.shutdown_by = Some(closer);
+        registry.shutdown_handed_over = true;
+        return;
+    }
     registry.shutdown_by = Some(me);
+    run_shutdown(registry);
+}
+
+/// Runs a shutdown handed to this thread (see [`shutdown`]), if one was.
+fn run_handed_over_shutdown() {
+    let mut registry = registry::lock();
+    if registry.shutdown_handed_over && registry.shutdown_by == Some(std::thread::current().id()) {
+        registry.shutdown_handed_over = false;
+        run_shutdown(registry);
+    }
+}
+
+/// The shutdown proper, on the thread recorded in `shutdown_by`.
+fn run_shutdown(mut registry: registry::RegistryGuard) {
+    let me = std::thread::current().id();
     let generation = registry.generation;
     let handle = registry.runtime.as_ref().map(|rt| rt.handle().clone());
     let (mut mine, mut claimed, mut others) = (Vec::new(), Vec::new(), Vec::new());
@@ -144,10 +170,10 @@ pub(crate) fn shutdown() {
         }
         match entry.guard {
             GuardState::NotStarted => {
-                entry.guard = GuardState::Running;
+                entry.guard = GuardState::Running(me);
                 claimed.push((*id, entry.client.clone()));
             }
-            GuardState::Running => others.push(*id),
+            GuardState::Running(_) => others.push(*id),
             GuardState::Done => {}
         }
     }
@@ -157,12 +183,14 @@ pub(crate) fn shutdown() {
     registry::wait_for_ops(None);
     let claimed_ids: Vec<u64> = claimed.iter().map(|(id, _)| *id).collect();
     if let Some(handle) = &handle {
-        super::runtime::run_to_completion(handle, async move {
-            let mut closes = tokio::task::JoinSet::new();
-            for (_, client) in claimed {
-                closes.spawn(async move { client.close().await });
-            }
-            while closes.join_next().await.is_some() {}
+        registry::guarding(claimed_ids.clone(), || {
+            super::runtime::run_to_completion(handle, async move {
+                let mut closes = tokio::task::JoinSet::new();
+                for (_, client) in claimed {
+                    closes.spawn(async move { client.close().await });
+                }
+                while closes.join_next().await.is_some() {}
+            })
         });
     }
     guard_done(&claimed_ids);

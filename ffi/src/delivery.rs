@@ -77,6 +77,8 @@ impl Lane {
         state.calls.push_back(call);
         if !state.running {
             state.running = true;
+            // Not under the lane's lock: without any callback thread the pool runs the drain right here.
+            drop(state);
             let lane = self.clone();
             callbacks::run(Box::new(move || lane.drain()));
         }

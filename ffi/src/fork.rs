@@ -34,7 +34,7 @@ mod handlers {
     struct Held {
         registry: MutexGuard<'static, Registry>,
         pool: MutexGuard<'static, Pool>,
-        log_thread: MutexGuard<'static, Option<LogThread>>,
+        log_thread: MutexGuard<'static, LogThread>,
         _sink: RwLockWriteGuard<'static, Option<Sink>>,
         delivering: MutexGuard<'static, bool>,
     }

@@ -106,8 +106,10 @@ pub extern "C" fn arr_abi_version() -> u32 {
 /// next `arr_shutdown` joins it; do not unload the library right after a shutdown made from a callback).
 /// A second call while one runs waits for it, unless the first waits for the calling thread (a callback
 /// calling it during a shutdown): then it returns at once, and the first finishes after that callback
-/// returns. A thread still inside a callback `JOIN_TIMEOUT` (10 s) after the threads were asked to stop is
-/// not joined; a warning in the log says how many.
+/// returns. Likewise from a token callback that a client's close asked for (stop-on-close needing a new
+/// token): it returns at once, and that close's thread runs the shutdown once the close is done (the
+/// close still needs the library's threads). A thread still inside a callback `JOIN_TIMEOUT` (10 s) after
+/// the threads were asked to stop is not joined; a warning in the log says how many.
 ///
 /// Ownership: clients stay owned by the caller.
 /// Thread-safety: any thread, a library callback included.

@@ -69,27 +69,31 @@ struct Line {
     message: CString,
 }
 
-enum Message {
-    Line(Line),
-    Stop,
-}
-
-pub(crate) struct LogThread {
-    sender: SyncSender<Message>,
+struct Running {
+    sender: SyncSender<Line>,
     thread: JoinHandle<()>,
 }
 
-static LOG_THREAD: Mutex<Option<LogThread>> = Mutex::new(None);
-/// A log thread an earlier stop could not join (it called `arr_shutdown` from the log callback, or was
-/// still inside it): joined by a later stop once it has ended.
-static LEFTOVER: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
+/// The log thread, and one an earlier stop could not join (it called `arr_shutdown` from the log
+/// callback, or was still inside it), joined by a later stop once it has ended. One lock for both, which
+/// the fork handlers hold across `fork()`.
+#[derive(Default)]
+pub(crate) struct LogThread {
+    running: Option<Running>,
+    leftover: Option<JoinHandle<()>>,
+}
+
+static LOG_THREAD: Mutex<LogThread> = Mutex::new(LogThread {
+    running: None,
+    leftover: None,
+});
 
 /// Whether the log thread is inside the host's callback now, so that turning logging off can wait for
 /// the line being delivered (`user_data` must stay valid only until then).
 static DELIVERING: Mutex<bool> = Mutex::new(false);
 static DELIVERED: Condvar = Condvar::new();
 
-pub(crate) fn lock_thread() -> MutexGuard<'static, Option<LogThread>> {
+pub(crate) fn lock_thread() -> MutexGuard<'static, LogThread> {
     LOG_THREAD.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -105,27 +109,28 @@ fn set_delivering(value: bool) {
 }
 
 fn enqueue(line: Line) {
-    let mut slot = lock_thread();
+    let mut log_thread = lock_thread();
+    let slot = &mut log_thread.running;
     if slot.as_ref().is_none_or(|t| t.thread.is_finished()) {
         let (sender, receiver) = mpsc::sync_channel(QUEUE_LINES);
         match std::thread::Builder::new()
             .name("arr-session-log".into())
             .spawn(move || deliver_lines(receiver))
         {
-            Ok(thread) => *slot = Some(LogThread { sender, thread }),
+            Ok(thread) => *slot = Some(Running { sender, thread }),
             Err(_) => return,
         }
     }
     if let Some(log) = slot.as_ref() {
-        if let Err(TrySendError::Full(_)) = log.sender.try_send(Message::Line(line)) {
+        if let Err(TrySendError::Full(_)) = log.sender.try_send(line) {
             // Dropped: a host that cannot keep up with its own log callback must not slow requests.
         }
     }
 }
 
-fn deliver_lines(receiver: Receiver<Message>) {
+fn deliver_lines(receiver: Receiver<Line>) {
     super::panic_hook::library_thread();
-    while let Ok(Message::Line(line)) = receiver.recv() {
+    while let Ok(line) = receiver.recv() {
         // Marked before the sink is read: a change of callback made after this waits for the line.
         set_delivering(true);
         let sink = SINK
@@ -145,24 +150,28 @@ fn deliver_lines(receiver: Receiver<Message>) {
 
 /// The log thread, and one an earlier stop could not join, if they exist.
 pub(crate) fn thread_ids() -> Vec<ThreadId> {
-    let current = lock_thread().as_ref().map(|t| t.thread.thread().id());
-    let leftover = LEFTOVER
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .as_ref()
-        .map(|t| t.thread().id());
-    current.into_iter().chain(leftover).collect()
+    let log_thread = lock_thread();
+    let running = log_thread.running.as_ref().map(|t| &t.thread);
+    running
+        .into_iter()
+        .chain(&log_thread.leftover)
+        .map(|t| t.thread().id())
+        .collect()
 }
 
 /// Stops the log thread after the lines already queued, and joins it, unless it is the calling thread or
 /// one of the `busy` threads (it ends after its line; a later stop joins it), or does not end within
 /// `JOIN_TIMEOUT`. Part of `arr_shutdown`; a later line starts a new one.
 pub(crate) fn stop_and_join(busy: &HashSet<ThreadId>) {
-    let log = lock_thread().take();
-    let leftover = LEFTOVER.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let (log, leftover) = {
+        let mut log_thread = lock_thread();
+        (log_thread.running.take(), log_thread.leftover.take())
+    };
     let mut threads: Vec<JoinHandle<()>> = leftover.into_iter().collect();
     if let Some(log) = log {
-        let _ = log.sender.send(Message::Stop);
+        // Dropping the sender ends the thread after the lines already queued (sending a stop could block
+        // on a full queue that only this very thread would drain).
+        drop(log.sender);
         threads.push(log.thread);
     }
     let me = std::thread::current().id();
@@ -177,15 +186,14 @@ pub(crate) fn stop_and_join(busy: &HashSet<ThreadId>) {
         if thread.is_finished() {
             let _ = thread.join();
         } else {
-            *LEFTOVER.lock().unwrap_or_else(|p| p.into_inner()) = Some(thread);
+            lock_thread().leftover = Some(thread);
         }
     }
 }
 
 /// Forgets the parent's log thread in a child after `fork()` (it does not exist here).
-pub(crate) fn forget_parent(slot: &mut Option<LogThread>, delivering: &mut bool) {
-    super::fork::set_aside(slot.take());
-    super::fork::set_aside(LEFTOVER.lock().unwrap_or_else(|p| p.into_inner()).take());
+pub(crate) fn forget_parent(log_thread: &mut LogThread, delivering: &mut bool) {
+    super::fork::set_aside(std::mem::take(log_thread));
     *delivering = false;
 }
 

@@ -25,8 +25,11 @@ pub(crate) struct Registry {
     /// Bumped by each `arr_shutdown`: clients of earlier generations answer `ARR_STATUS_SHUTDOWN`.
     pub generation: u64,
     pub runtime: Option<Runtime>,
-    /// The thread running `arr_shutdown`, while one runs.
+    /// The thread running `arr_shutdown`, while one runs (or is due: see `shutdown_handed_over`).
     pub shutdown_by: Option<ThreadId>,
+    /// `arr_shutdown` was called from a callback that a guard's close waits for: `shutdown_by`, the thread
+    /// running that close, runs it when the close is done.
+    pub shutdown_handed_over: bool,
     next_op: u64,
     ops: BTreeMap<u64, Op>,
     pub clients: BTreeMap<u64, ClientEntry>,
@@ -68,7 +71,8 @@ pub(crate) enum Phase {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum GuardState {
     NotStarted,
-    Running,
+    /// On this thread (it waits on the runtime; with stop-on-close, for token callbacks too).
+    Running(ThreadId),
     Done,
 }
 
@@ -104,8 +108,10 @@ enum WaitsFor {
     Close(u64),
     /// The `arr_shutdown` running on another thread.
     Shutdown,
-    /// A client's guard close, which runs on the runtime and waits for no library thread.
-    Guard,
+    /// A client's guard close, run by another thread.
+    Guard(u64),
+    /// Running the guard's close of these clients: it may wait for their token callbacks.
+    GuardWork(Vec<u64>),
     /// The library's threads, being joined by `arr_shutdown`.
     Joining(Vec<ThreadId>),
 }
@@ -115,6 +121,7 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     generation: 1,
     runtime: None,
     shutdown_by: None,
+    shutdown_handed_over: false,
     next_op: 1,
     ops: BTreeMap::new(),
     clients: BTreeMap::new(),
@@ -122,7 +129,9 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
 });
 static CHANGED: Condvar = Condvar::new();
 
-pub(crate) fn lock() -> MutexGuard<'static, Registry> {
+pub(crate) type RegistryGuard = MutexGuard<'static, Registry>;
+
+pub(crate) fn lock() -> RegistryGuard {
     // Every update is made whole under the lock, so a panic elsewhere cannot leave it half-done.
     REGISTRY.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -228,9 +237,10 @@ impl Registry {
         self.waiters.iter().map(|w| w.thread).collect()
     }
 
-    /// The threads `thread` is blocked on, if it is blocked in a lifecycle call.
+    /// The threads `thread` is blocked on, if it is blocked in a lifecycle call. Only its latest wait
+    /// counts: an earlier one is suspended while a callback runs in place on that thread.
     fn blocked_on(&self, thread: ThreadId) -> Vec<ThreadId> {
-        let Some(waiter) = self.waiters.iter().find(|w| w.thread == thread) else {
+        let Some(waiter) = self.waiters.iter().rev().find(|w| w.thread == thread) else {
             return Vec::new();
         };
         match &waiter.waits_for {
@@ -242,9 +252,27 @@ impl Registry {
                 .collect(),
             WaitsFor::Close(client) => self.clients.get(client).and_then(|c| c.closer).into_iter().collect(),
             WaitsFor::Shutdown => self.shutdown_by.into_iter().collect(),
-            WaitsFor::Guard => Vec::new(),
+            WaitsFor::Guard(client) => match self.clients.get(client).map(|c| c.guard) {
+                Some(GuardState::Running(runner)) => vec![runner],
+                _ => Vec::new(),
+            },
+            WaitsFor::GuardWork(clients) => self
+                .ops
+                .values()
+                .filter(|op| clients.contains(&op.owner))
+                .filter_map(|op| op.running_on)
+                .collect(),
             WaitsFor::Joining(threads) => threads.clone(),
         }
+    }
+
+    /// The thread running a guard's close that waits, directly or through other waiting threads, for
+    /// `thread`.
+    pub fn guard_waiting_for(&self, thread: ThreadId) -> Option<ThreadId> {
+        self.clients.values().find_map(|c| match c.guard {
+            GuardState::Running(runner) if runner != thread && self.leads_to(runner, thread) => Some(runner),
+            _ => None,
+        })
     }
 
     /// Whether `from` waits, directly or through other waiting threads, for `to`.
@@ -269,9 +297,12 @@ impl Registry {
         });
     }
 
+    /// Removes this thread's latest wait (a thread can wait inside a wait: a callback run in place).
     fn unregister(&mut self) {
         let me = me();
-        self.waiters.retain(|w| w.thread != me);
+        if let Some(last) = self.waiters.iter().rposition(|w| w.thread == me) {
+            self.waiters.remove(last);
+        }
     }
 
     /// Sets aside everything that belongs to the parent process (in a child after `fork()`): its threads
@@ -283,6 +314,7 @@ impl Registry {
         super::fork::set_aside(std::mem::take(&mut self.ops));
         super::fork::set_aside(std::mem::take(&mut self.waiters));
         self.shutdown_by = None;
+        self.shutdown_handed_over = false;
         self.epoch += 1;
         self.generation += 1;
     }
@@ -380,13 +412,40 @@ pub(crate) fn wait_for_close(client: u64) -> bool {
     true
 }
 
-/// Blocks until the guard's close of `client`, run by another thread, is done. The guard's work runs on
-/// the runtime and waits for no library thread, so this wait cannot close a cycle.
+/// Blocks until the guard's close of `client`, run by another thread, is done. Returns without waiting
+/// if that thread waits, directly or through others, for this one (a close or shutdown made from a token
+/// callback that guard's close asked for): the guard finishes after this thread goes on.
 pub(crate) fn wait_for_guard(client: u64) {
+    let me = me();
     let registry = lock();
-    wait_registered(registry, WaitsFor::Guard, |r| {
-        r.clients.get(&client).is_some_and(|c| c.guard == GuardState::Running)
+    let runner = match registry.clients.get(&client).map(|c| c.guard) {
+        Some(GuardState::Running(runner)) => runner,
+        _ => return,
+    };
+    if runner == me || registry.leads_to(runner, me) {
+        return;
+    }
+    wait_registered(registry, WaitsFor::Guard(client), |r| {
+        r.clients
+            .get(&client)
+            .is_some_and(|c| matches!(c.guard, GuardState::Running(_)))
     });
+}
+
+/// Runs `work` (the guard's close of `clients`) with this thread registered as waiting for their
+/// callbacks (token callbacks the close asks for), so that one of those that closes or frees the same
+/// client sees the cycle and does not wait; and, on a callback thread, not counted as at work.
+pub(crate) fn guarding<R>(clients: Vec<u64>, work: impl FnOnce() -> R) -> R {
+    lock().register(WaitsFor::GuardWork(clients));
+    struct Unregister;
+    impl Drop for Unregister {
+        fn drop(&mut self) {
+            lock().unregister();
+            notify();
+        }
+    }
+    let _unregister = Unregister;
+    super::callbacks::while_blocked(work)
 }
 
 /// Blocks until the `arr_shutdown` another thread runs has finished. Returns false without waiting if

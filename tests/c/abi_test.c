@@ -581,8 +581,9 @@ static void test_token_provider(arr_client *keyed) {
     waiter_destroy(&w);
     char aad_cfg[1024];
     snprintf(aad_cfg, sizeof aad_cfg, "{\"endpoint\":\"%s\",\"stsEndpoint\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\"}", base_url, base_url);
-    /* The emulator's STS takes only "id:key" bearers (it has no AAD), so the provider hands out that:
-     * what is tested is that ARR_TOKEN_KIND_AAD tokens go to the STS, not to the rendering endpoint. */
+    /* The emulator's STS exchanges the development account's "id:key" bearer as well as an AAD token, so
+     * the provider hands out the former: what is tested is that ARR_TOKEN_KIND_AAD tokens go to the STS,
+     * not to the rendering endpoint. */
     provider_state aad = {0, "11111111-1111-1111-1111-111111111111:YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ=="};
     check(arr_client_new_with_token_provider(aad_cfg, ARR_TOKEN_KIND_AAD, on_token, &aad, &client) == ARR_STATUS_OK, "client with an AAD-kind token provider");
     check(arr_client_list_sessions(client, &json) == ARR_STATUS_OK && aad.asked == 1, "AAD-kind tokens are exchanged at the STS");

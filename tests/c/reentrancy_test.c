@@ -587,6 +587,83 @@ static void shutdown_inside_the_log_callback(void) {
     arr_client_free(client);
 }
 
+/* ---------- 11. close from the token callback that the guard's close of the same client asked for ---------- */
+
+static struct {
+    arr_client *client;
+    int shutdown; /* what the token callback calls: arr_shutdown (1) or arr_client_close (0) */
+    volatile int closing, asked_while_closing, closed;
+    volatile arr_status inner_status;
+} guard_token;
+
+/* An AAD-kind provider handing out the development account's "id:key" bearer, which the STS exchanges. */
+static void on_guard_token(void *user_data, arr_token_request *request) {
+    (void)user_data;
+    if (get_flag(&guard_token.closing) && !get_flag(&guard_token.asked_while_closing)) {
+        set_flag(&guard_token.asked_while_closing, 1);
+        if (guard_token.shutdown) {
+            arr_shutdown(); /* returns nothing: reaching the next line is what counts */
+            guard_token.inner_status = ARR_STATUS_OK;
+        } else {
+            guard_token.inner_status = arr_client_close(guard_token.client);
+        }
+        set_flag(&guard_token.closed, 1);
+    }
+    arr_token_request_complete(request, "11111111-1111-1111-1111-111111111111:YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==");
+}
+
+/* The guard's close (stop-on-close) asks the token callback for a new token, and that callback closes the
+ * client or shuts the library down: the inner call returns at once, the outer close still stops the session. */
+static void check_in(const char *scenario, int ok, const char *what) {
+    char line[200];
+    snprintf(line, sizeof line, "%s: %s", scenario, what);
+    check(ok, line);
+}
+
+static void lifecycle_call_inside_the_token_callback_of_the_guards_close(const char *n, int shutdown) {
+    memset(&guard_token, 0, sizeof guard_token);
+    guard_token.shutdown = shutdown;
+    char config[700];
+    snprintf(config, sizeof config,
+             "{\"endpoint\":\"%s\",\"stsEndpoint\":\"%s\",\"accountId\":\"11111111-1111-1111-1111-111111111111\","
+             "\"stopOwnedSessionsOnClose\":true,\"closeTimeoutMs\":%d}",
+             fast_url, fast_url, 15000 * slow);
+    arr_status st =
+        arr_client_new_with_token_provider(config, ARR_TOKEN_KIND_AAD, on_guard_token, NULL, &guard_token.client);
+    check_in(n, st == ARR_STATUS_OK, "a stop-on-close client with a token provider");
+    char id[128];
+    char name[32], prefix[64];
+    snprintf(name, sizeof name, "guard-token-%s", n);
+    snprintf(prefix, sizeof prefix, "%s-%ld", name, run_tag);
+    if (!create_session(guard_token.client, name, 1, id, sizeof id)) return;
+    arr_client *bystander = new_client(fast_url, "");
+    /* Every token issued so far is refused from now on: the guard's stop has to ask for a new one. */
+    char body[256];
+    check_in(n, http(fast_url, "POST", "/_emulator/revoke-tokens", "", body, sizeof body) / 100 == 2, "tokens revoked");
+    set_flag(&guard_token.closing, 1);
+    check_in(n, arr_client_close(guard_token.client) == ARR_STATUS_OK, "arr_client_close returns OK");
+    check_in(n, get_flag(&guard_token.asked_while_closing) == 1, "the guard's stop asked the token callback");
+    check_in(n, get_flag(&guard_token.closed) == 1 && guard_token.inner_status == ARR_STATUS_OK,
+             "the call inside it returned OK at once (the outer close goes on)");
+    check_in(n, live_sessions(fast_url, prefix) == 0, "the session is stopped when the outer close returns");
+    if (live_sessions(fast_url, prefix) != 0) stop_session(fast_url, id);
+    char *json = NULL;
+    arr_status after = arr_client_get_session(bystander, id, &json);
+    arr_string_free(json);
+    check_in(n, after == (shutdown ? ARR_STATUS_SHUTDOWN : ARR_STATUS_OK),
+             shutdown ? "the shutdown ran once the outer close was done" : "other clients are untouched");
+    arr_client_free(bystander);
+    arr_client_free(guard_token.client);
+}
+
+static void close_inside_the_token_callback_of_the_guards_close(void) {
+    lifecycle_call_inside_the_token_callback_of_the_guards_close("11", 0);
+}
+
+static void shutdown_inside_the_token_callback_of_the_guards_close(void) {
+    lifecycle_call_inside_the_token_callback_of_the_guards_close("12", 1);
+}
+
 /* ---------- main ---------- */
 
 typedef struct {
@@ -623,6 +700,8 @@ int main(int argc, char **argv) {
         {"later_callbacks_after_shutdown_from_a_callback", later_callbacks_after_shutdown_from_a_callback, 40},
         {"free_inside_a_token_callback", free_inside_a_token_callback, 20},
         {"shutdown_inside_the_log_callback", shutdown_inside_the_log_callback, 20},
+        {"close_inside_the_token_callback_of_the_guards_close", close_inside_the_token_callback_of_the_guards_close, 40},
+        {"shutdown_inside_the_token_callback_of_the_guards_close", shutdown_inside_the_token_callback_of_the_guards_close, 40},
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
         if (only && strcmp(only, scenarios[i].name) != 0) continue;
