@@ -8,8 +8,9 @@
 //! `registry::wait_for_ops`), so a close or shutdown made from a callback cannot deadlock.
 
 use std::collections::HashSet;
+use std::sync::MutexGuard;
 
-use super::registry::{self, GuardState, Owner, Phase};
+use super::registry::{self, GuardState, Owner, Phase, Registry};
 
 /// `arr_client_close` (`free` false) and `arr_client_free` (`free` true, the entry goes with the close).
 /// Returns at once if the client is closed; waits for a close another thread runs, unless that thread
@@ -154,7 +155,7 @@ fn run_handed_over_shutdown() {
 }
 
 /// The shutdown proper, on the thread recorded in `shutdown_by`.
-fn run_shutdown(mut registry: registry::RegistryGuard) {
+fn run_shutdown(mut registry: MutexGuard<'static, Registry>) {
     let me = std::thread::current().id();
     let generation = registry.generation;
     let handle = registry.runtime.as_ref().map(|rt| rt.handle().clone());

@@ -129,9 +129,7 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
 });
 static CHANGED: Condvar = Condvar::new();
 
-pub(crate) type RegistryGuard = MutexGuard<'static, Registry>;
-
-pub(crate) fn lock() -> RegistryGuard {
+pub(crate) fn lock() -> MutexGuard<'static, Registry> {
     // Every update is made whole under the lock, so a panic elsewhere cannot leave it half-done.
     REGISTRY.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
