@@ -357,7 +357,14 @@ impl Keeper {
                     delay
                 }
                 Err(e) if stops_the_keeper(&e) => return,
-                Err(e) => self.trouble(None, &e),
+                Err(e) if is_transient(&e) => self.trouble(None, &e),
+                // As for a single session's GET: a refusal that will not pass ends the keeping of each.
+                Err(e) => {
+                    for id in std::mem::take(&mut self.tracked).into_keys() {
+                        self.emit(&id, KeepEventKind::Failed { error: e.clone() });
+                    }
+                    break;
+                }
             };
             if self.tracked.is_empty() {
                 break;

@@ -302,3 +302,40 @@ async fn closing_the_client_stops_the_keeper() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn refused_credentials_fail_every_kept_session_and_end_the_keeper() {
+    // One session is watched with a GET, several with a list: either way a refusal that will not pass
+    // (a wrong account key) is each session's Failed event, and the keeper stops.
+    let emulator = start(quick()).await;
+    let client = client_for(&emulator, ApiVersion::V2021_01_01);
+    let ids = vec![
+        ready_session(&emulator, &client, 60).await,
+        ready_session(&emulator, &client, 60).await,
+    ];
+    let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
+    config.credential = arr_session::Credential::AccountKey("bm90LXRoZS1rZXk=".into());
+    let refused = Client::new(config).unwrap();
+    for kept in [&ids[..1], &ids[..]] {
+        let mut keeper = refused
+            .keep_sessions(kept, KeepOptions::new(30).poll_interval(POLL))
+            .unwrap();
+        let mut failed = Vec::new();
+        while let Some(event) = next(&mut keeper).await {
+            match event.kind {
+                KeepEventKind::Failed { error } => {
+                    assert_eq!(error.kind(), arr_session::ErrorKind::Unauthorized, "{error}");
+                    failed.push(event.session_id);
+                }
+                other => panic!("only Failed events are due, saw {other:?}"),
+            }
+        }
+        failed.sort();
+        let mut expected = kept.to_vec();
+        expected.sort();
+        assert_eq!(failed, expected, "one Failed event per kept session, then the end");
+    }
+    for id in ids {
+        client.stop_session(&id).await.unwrap();
+    }
+}
