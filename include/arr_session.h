@@ -446,8 +446,8 @@ arr_status arr_client_wait_for_conversion_async(const struct arr_client *client,
 
 // Details of the last failed `arr_` call on this thread, as JSON, e.g.
 // `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...","msCv":"...","retryAfterSeconds":null,"details":[]}`.
-// Returns NULL if the last call on this thread succeeded (every call but `arr_string_free` and this one
-// clears it on entry).
+// Returns NULL if the last call on this thread succeeded (every call but `arr_string_free`,
+// `arr_last_response` and this one clears it on entry).
 //
 // Ownership: the caller owns the returned string and frees it with `arr_string_free`.
 // Thread-safety: per thread; any thread may call it.
@@ -458,7 +458,7 @@ char *arr_last_error(void);
 // JSON `{"httpStatus":201,"msCv":"k3F...A.0"}`: after a blocking call, on the thread that made it; inside
 // an async callback, of that callback's operation (call it there). NULL when that call's result came
 // from no single answer (a wait for many sessions, stopping owned sessions, a token) or failed (see
-// `arr_last_error`). Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
+// `arr_last_error`). A list that took several pages reports the answer with its last page. Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
 //
 // Ownership: the caller owns the returned string and frees it with `arr_string_free`.
 // Thread-safety: per thread; any thread may call it.

@@ -137,8 +137,8 @@ pub(crate) fn panic_error(payload: Box<dyn std::any::Any + Send>) -> FfiError {
 
 /// Details of the last failed `arr_` call on this thread, as JSON, e.g.
 /// `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...","msCv":"...","retryAfterSeconds":null,"details":[]}`.
-/// Returns NULL if the last call on this thread succeeded (every call but `arr_string_free` and this one
-/// clears it on entry).
+/// Returns NULL if the last call on this thread succeeded (every call but `arr_string_free`,
+/// `arr_last_response` and this one clears it on entry).
 ///
 /// Ownership: the caller owns the returned string and frees it with `arr_string_free`.
 /// Thread-safety: per thread; any thread may call it.

@@ -39,7 +39,7 @@ pub(crate) fn set(meta: Option<Meta>) {
 /// JSON `{"httpStatus":201,"msCv":"k3F...A.0"}`: after a blocking call, on the thread that made it; inside
 /// an async callback, of that callback's operation (call it there). NULL when that call's result came
 /// from no single answer (a wait for many sessions, stopping owned sessions, a token) or failed (see
-/// `arr_last_error`). Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
+/// `arr_last_error`). A list that took several pages reports the answer with its last page. Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
 ///
 /// Ownership: the caller owns the returned string and frees it with `arr_string_free`.
 /// Thread-safety: per thread; any thread may call it.

@@ -243,7 +243,6 @@ pub(crate) struct SasFields {
     pub expiry: Option<String>,
     pub resource: Option<String>,
     pub signed: bool,
-    pub account_sas: bool,
 }
 
 pub(crate) fn parse_sas(sas: &str) -> SasFields {
@@ -255,7 +254,6 @@ pub(crate) fn parse_sas(sas: &str) -> SasFields {
             "se" => fields.expiry = Some(value.into_owned()),
             "sr" => fields.resource = Some(value.into_owned()),
             "sig" => fields.signed = !value.is_empty(),
-            "ss" | "srt" => fields.account_sas = true,
             _ => {}
         }
     }

@@ -363,8 +363,8 @@ namespace ArrSession.Native
         /// <summary>
         /// Details of the last failed `arr_` call on this thread, as JSON, e.g.
         /// `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...","msCv":"...","retryAfterSeconds":null,"details":[]}`.
-        /// Returns NULL if the last call on this thread succeeded (every call but `arr_string_free` and this one
-        /// clears it on entry).
+        /// Returns NULL if the last call on this thread succeeded (every call but `arr_string_free`,
+        /// `arr_last_response` and this one clears it on entry).
         /// </summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr arr_last_error();
@@ -374,7 +374,7 @@ namespace ArrSession.Native
         /// JSON `{"httpStatus":201,"msCv":"k3F...A.0"}`: after a blocking call, on the thread that made it; inside
         /// an async callback, of that callback's operation (call it there). NULL when that call's result came
         /// from no single answer (a wait for many sessions, stopping owned sessions, a token) or failed (see
-        /// `arr_last_error`). Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
+        /// `arr_last_error`). A list that took several pages reports the answer with its last page. Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
         /// </summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr arr_last_response();
