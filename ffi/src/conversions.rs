@@ -9,11 +9,11 @@ use super::error::{guard, FfiError};
 use super::options;
 use super::status::ArrStatus;
 use super::strings::{optional_str_arg, str_arg};
-use arr_session::{validate_conversion_id, Client, ConversionSettings};
+use arr_session::{validate_conversion_id, Client};
 
 /// # Safety
 /// `ptr` must be NULL or a NUL-terminated string valid for the call.
-unsafe fn conversion_id_arg(ptr: *const c_char) -> Result<String, FfiError> {
+pub(crate) unsafe fn conversion_id_arg(ptr: *const c_char) -> Result<String, FfiError> {
     // SAFETY: NULL or a NUL-terminated string, valid for the call (the exported function's contract).
     let id = unsafe { str_arg(ptr, "conversion_id") }?;
     validate_conversion_id(id).map_err(|e| FfiError::from(e).renaming_argument("conversionId", "conversion_id"))?;
@@ -34,8 +34,7 @@ unsafe fn create_work(
             str_arg(settings_json, "settings_json")?,
         )
     };
-    let settings = ConversionSettings::from_json(settings)
-        .map_err(|e| FfiError::from(e).renaming_argument("settings", "settings_json"))?;
+    let settings = options::conversion_settings(settings)?;
     let client = client.clone();
     Ok(Box::pin(async move {
         Answer::of(client.create_conversion(&id, &settings).await?)

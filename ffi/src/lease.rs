@@ -117,11 +117,7 @@ unsafe fn keep(
     let (handle, options) = unsafe { (client_arg(client)?, optional_str_arg(options_json, "options_json")?) };
     let callback =
         HostCallback::new(event_callback, user_data).map_err(|_| FfiError::null_argument("event_callback"))?;
-    let options = match options {
-        Some(text) => KeepOptions::from_json(text)
-            .map_err(|e| FfiError::from(e).renaming_argument("keepOptions", "options_json"))?,
-        None => KeepOptions::default(),
-    };
+    let options = super::options::keep_options(options)?;
     // Started here, on the client's runtime (the keeper is a task of its own), so that a bad id or bad
     // options fail this call rather than reach the callback.
     let mut keeper = {

@@ -6,14 +6,13 @@
 use std::ffi::{c_char, c_void, CStr};
 
 use super::client::ArrClient;
+use super::conversions::conversion_id_arg;
 use super::dispatch::{asynchronous, blocking, to_json, Answer, ArrCallback, Work};
 use super::error::{guard, FfiError};
+use super::options;
 use super::status::ArrStatus;
 use super::strings::{into_c_string, optional_str_arg, require_out, str_arg, write_out};
-use arr_session::{
-    check_settings, validate_conversion_id, Client, ContainerSas, ConversionSettings, LintOptions, ResultsOptions,
-    Secret,
-};
+use arr_session::{check_settings, Client, ContainerSas, Secret};
 
 /// A settings file may be larger than other inputs (a material-override file lists up to 65,535 entries).
 const MAX_SETTINGS_BYTES: usize = 64 << 20;
@@ -89,13 +88,8 @@ unsafe fn lint_work(
             optional_str_arg(options_json, "options_json")?,
         )
     };
-    let settings = ConversionSettings::from_json(settings)
-        .map_err(|e| FfiError::from(e).renaming_argument("settings", "settings_json"))?;
-    let options = match options {
-        Some(text) => LintOptions::from_json(text)
-            .map_err(|e| FfiError::from(e).renaming_argument("lintOptions", "options_json"))?,
-        None => LintOptions::default(),
-    };
+    let settings = options::conversion_settings(settings)?;
+    let options = options::lint_options(options)?;
     let client = client.clone();
     Ok(Box::pin(async move {
         Answer::json(client.lint_conversion_input(&settings, &options).await?)
@@ -170,17 +164,11 @@ unsafe fn results_work(
     // SAFETY: NULL or NUL-terminated strings, valid for the call (the exported function's contract).
     let (id, options) = unsafe {
         (
-            str_arg(conversion_id, "conversion_id")?,
+            conversion_id_arg(conversion_id)?,
             optional_str_arg(options_json, "options_json")?,
         )
     };
-    validate_conversion_id(id).map_err(|e| FfiError::from(e).renaming_argument("conversionId", "conversion_id"))?;
-    let id = id.to_owned();
-    let options = match options {
-        Some(text) => ResultsOptions::from_json(text)
-            .map_err(|e| FfiError::from(e).renaming_argument("resultsOptions", "options_json"))?,
-        None => ResultsOptions::default(),
-    };
+    let options = options::results_options(options)?;
     let client = client.clone();
     Ok(Box::pin(async move {
         Answer::of(client.get_conversion_with_results(&id, &options).await?)
