@@ -7,22 +7,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arr_emulator::azurite::Azurite;
-use arr_emulator::{Emulator, EmulatorConfig, FaultKind};
-use arr_session::{ApiVersion, AssetConversion, Client, ConversionSettings, ConversionStatus, ErrorKind, WaitOptions};
+use arr_emulator::FaultKind;
+use arr_session::{ApiVersion, Client, ConversionSettings, ConversionStatus, ErrorKind, WaitOptions};
 use common::*;
-
-/// Conversions that take a few hundred milliseconds: 5 s NotStarted and 60 s Running at 600x.
-fn fast_conversions() -> EmulatorConfig {
-    EmulatorConfig {
-        time_scale: 600.0,
-        ..quick()
-    }
-}
-
-fn wait() -> WaitOptions<AssetConversion> {
-    WaitOptions::with_timeout(Duration::from_secs(60)).poll_interval(Duration::from_millis(50))
-}
 
 fn settings(input: &str) -> ConversionSettings {
     let mut settings = ConversionSettings::new(
@@ -49,7 +36,11 @@ async fn create_get_list_and_wait_with_the_services_normalisation() {
         created.settings.output_location.output_asset_filename.as_deref(),
         Some("box.arrAsset")
     );
-    let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let done = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(done.status, ConversionStatus::Succeeded);
     assert_eq!(
         done.output.unwrap().output_asset_uri.as_deref(),
@@ -69,7 +60,11 @@ async fn a_failed_conversion_is_an_answer_with_its_error() {
     let client = client_for(&emulator, ApiVersion::V2021_01_01);
     let id = unique_id("conv");
     client.create_conversion(&id, &settings("missing.fbx")).await.unwrap();
-    let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let done = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(done.status, ConversionStatus::Failed);
     assert_eq!(done.error.unwrap().code, "InputContainerError");
     assert!(done.output.is_none());
@@ -105,7 +100,7 @@ async fn waiting_for_many_costs_one_list_per_poll() {
         ids.push(id);
     }
     let gets_before = emulator.request_count("conversions.get");
-    let outcomes = client.wait_for_conversions(&ids, &wait()).await.unwrap();
+    let outcomes = client.wait_for_conversions(&ids, &conversion_wait()).await.unwrap();
     assert_eq!(outcomes[0].as_ref().unwrap().status, ConversionStatus::Failed);
     assert!(outcomes[1..]
         .iter()
@@ -125,7 +120,7 @@ async fn progress_is_reported_and_sas_never_leaves_the_request() {
     let created = client.create_conversion(&id, &with_sas).await.unwrap().into_value();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    let options = wait().on_progress(move |c| log.lock().unwrap().push(c.status.clone()));
+    let options = conversion_wait().on_progress(move |c| log.lock().unwrap().push(c.status.clone()));
     let done = client.wait_for_conversion(&id, &options).await.unwrap().into_value();
     assert_eq!(done.status, ConversionStatus::Succeeded);
     assert!(seen.lock().unwrap().contains(&ConversionStatus::Succeeded));
@@ -157,18 +152,9 @@ async fn conversions_need_the_2021_api_and_valid_arguments() {
         .is_none_or(|n| *n == 0));
 }
 
-/// An emulator whose linked storage account is the given Azurite.
-async fn with_storage(azurite: &Azurite) -> Emulator {
-    start(EmulatorConfig {
-        storage: Some(azurite.connection_string()),
-        ..fast_conversions()
-    })
-    .await
-}
-
 #[tokio::test]
 async fn end_to_end_with_azurite_linked_storage_and_with_sas() {
-    let azurite = Azurite::start().expect("Azurite (npm package azurite) is installed by the test command");
+    let azurite = azurite();
     azurite.create_container("arrinput").unwrap();
     azurite.create_container("arroutput").unwrap();
     azurite
@@ -185,7 +171,11 @@ async fn end_to_end_with_azurite_linked_storage_and_with_sas() {
     linked.output_location.blob_prefix = Some("linked".into());
     let id = unique_id("linked");
     client.create_conversion(&id, &linked).await.unwrap();
-    let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let done = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(done.status, ConversionStatus::Succeeded, "{:?}", done.error);
     let asset = azurite.get_blob("arroutput", "linked/box.arrAsset").unwrap();
     assert!(
@@ -203,14 +193,18 @@ async fn end_to_end_with_azurite_linked_storage_and_with_sas() {
     with_sas.output_location.blob_prefix = Some("sas".into());
     let id = unique_id("sas");
     client.create_conversion(&id, &with_sas).await.unwrap();
-    let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let done = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(done.status, ConversionStatus::Succeeded, "{:?}", done.error);
     assert!(azurite.get_blob("arroutput", "sas/box.arrAsset").unwrap().is_some());
 }
 
 #[tokio::test]
 async fn storage_failures_end_with_the_services_errors() {
-    let azurite = Azurite::start().expect("Azurite (npm package azurite) is installed by the test command");
+    let azurite = azurite();
     azurite.create_container("models-in").unwrap();
     azurite.create_container("assets-out").unwrap();
     azurite.put_blob("models-in", "box.fbx", b"model").unwrap();
@@ -224,7 +218,11 @@ async fn storage_failures_end_with_the_services_errors() {
     );
     let id = unique_id("missing");
     client.create_conversion(&id, &missing).await.unwrap();
-    let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let done = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(done.status, ConversionStatus::Failed);
     assert_eq!(done.error.unwrap().code, "InputContainerError");
 
@@ -236,7 +234,11 @@ async fn storage_failures_end_with_the_services_errors() {
     read_only.output_location.storage_container_write_sas = Some(azurite.container_sas("assets-out", "r").into());
     let id = unique_id("readonly");
     client.create_conversion(&id, &read_only).await.unwrap();
-    let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let done = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(
         done.status,
         ConversionStatus::Failed,
@@ -255,7 +257,7 @@ async fn storage_failures_end_with_the_services_errors() {
 
 #[tokio::test]
 async fn a_conversion_then_a_session_the_whole_flow() {
-    let azurite = Azurite::start().expect("Azurite (npm package azurite) is installed by the test command");
+    let azurite = azurite();
     azurite.create_container("input").unwrap();
     azurite.create_container("output").unwrap();
     azurite.put_blob("input", "car.glb", b"glTF binary").unwrap();
@@ -268,7 +270,11 @@ async fn a_conversion_then_a_session_the_whole_flow() {
     );
     let id = unique_id("flow");
     client.create_conversion(&id, &settings).await.unwrap();
-    let converted = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let converted = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     let asset = converted.output.unwrap().output_asset_uri.unwrap();
     assert!(asset.ends_with("/output/car.arrAsset"), "{asset}");
     let session = client.create_session(&standard(10)).await.unwrap().into_value();

@@ -4,33 +4,13 @@
 
 mod common;
 
-use std::time::Duration;
-
 use arr_emulator::azurite::{Azurite, ACCOUNT_KEY};
-use arr_emulator::{Emulator, EmulatorConfig, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE};
+use arr_emulator::{RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE};
 use arr_session::{
-    ApiVersion, AssetConversion, ContainerSas, ConversionSettings, ConversionStatus, ErrorKind, Finding, LintOptions,
-    ResultsOptions, SasPurpose, Secret, Severity, WaitOptions,
+    ApiVersion, ContainerSas, ConversionSettings, ConversionStatus, ErrorKind, Finding, LintOptions, ResultsOptions,
+    SasPurpose, Secret, Severity,
 };
 use common::*;
-
-fn wait() -> WaitOptions<AssetConversion> {
-    WaitOptions::with_timeout(Duration::from_secs(60)).poll_interval(Duration::from_millis(50))
-}
-
-/// An emulator whose linked storage account is the given Azurite; conversions take a few hundred ms.
-async fn with_storage(azurite: &Azurite) -> Emulator {
-    start(EmulatorConfig {
-        storage: Some(azurite.connection_string()),
-        time_scale: 600.0,
-        ..quick()
-    })
-    .await
-}
-
-fn azurite() -> Azurite {
-    Azurite::start().expect("Azurite (npm package azurite) is installed by the test command")
-}
 
 fn sign(azurite: &Azurite, container: &str, purpose: SasPurpose) -> Secret {
     ContainerSas::new(azurite.container_url(container), purpose)
@@ -213,7 +193,11 @@ async fn helper_tokens_let_the_emulator_read_and_write_and_a_read_only_one_is_re
     assert!(!lint.has_errors(), "{:#?}", lint.findings);
     let id = unique_id("signed");
     client.create_conversion(&id, &settings).await.unwrap();
-    let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let done = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(done.status, ConversionStatus::Succeeded, "{:?}", done.error);
     assert!(azurite.get_blob("output", "out/box.arrAsset").unwrap().is_some());
     // The same output token reads the result file back.
@@ -240,7 +224,11 @@ async fn helper_tokens_let_the_emulator_read_and_write_and_a_read_only_one_is_re
     read_only.output_location.blob_prefix = Some("read-only".into());
     let id = unique_id("readonly");
     client.create_conversion(&id, &read_only).await.unwrap();
-    let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let done = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(
         done.status,
         ConversionStatus::Failed,
@@ -268,7 +256,11 @@ async fn results_need_read_access_and_say_so() {
     settings.output_location.blob_prefix = Some("out".into());
     let id = unique_id("noread");
     client.create_conversion(&id, &settings).await.unwrap();
-    let done = client.wait_for_conversion(&id, &wait()).await.unwrap().into_value();
+    let done = client
+        .wait_for_conversion(&id, &conversion_wait())
+        .await
+        .unwrap()
+        .into_value();
     let mut options = ResultsOptions::default();
     options.output_sas = Some(
         ContainerSas::new(azurite.container_url("output"), SasPurpose::Output)
@@ -309,7 +301,7 @@ async fn a_failed_conversion_comes_back_with_the_result_files_error_code_and_tit
     settings.output_location.storage_container_write_sas = Some(output_sas.clone());
     let id = unique_id("failed");
     client.create_conversion(&id, &settings).await.unwrap();
-    client.wait_for_conversion(&id, &wait()).await.unwrap();
+    client.wait_for_conversion(&id, &conversion_wait()).await.unwrap();
     let mut options = ResultsOptions::default();
     options.output_sas = Some(output_sas);
     let failed = client

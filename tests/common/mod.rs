@@ -4,8 +4,12 @@
 
 use std::time::Duration;
 
+use arr_emulator::azurite::Azurite;
 use arr_emulator::{Emulator, EmulatorConfig, FaultKind, ScriptedFault, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
-use arr_session::{ApiVersion, Client, ClientConfig, CreateSessionOptions, Credential, RetryPolicy, SessionSize};
+use arr_session::{
+    ApiVersion, AssetConversion, Client, ClientConfig, CreateSessionOptions, Credential, RetryPolicy, SessionSize,
+    WaitOptions,
+};
 
 /// An emulator whose sessions become Ready after 200 ms.
 pub fn quick() -> EmulatorConfig {
@@ -13,6 +17,33 @@ pub fn quick() -> EmulatorConfig {
         start_delay: Duration::from_millis(200),
         ..EmulatorConfig::default()
     }
+}
+
+/// Conversions that take a few hundred milliseconds: 5 s NotStarted and 60 s Running at 600x.
+pub fn fast_conversions() -> EmulatorConfig {
+    EmulatorConfig {
+        time_scale: 600.0,
+        ..quick()
+    }
+}
+
+/// A wait for a conversion of [`fast_conversions`]: polled often, bounded generously.
+pub fn conversion_wait() -> WaitOptions<AssetConversion> {
+    WaitOptions::with_timeout(Duration::from_secs(60)).poll_interval(Duration::from_millis(50))
+}
+
+/// Azurite on a free loopback port, for as long as the value lives.
+pub fn azurite() -> Azurite {
+    Azurite::start().expect("Azurite (npm package azurite) is installed by the test command")
+}
+
+/// An emulator of [`fast_conversions`] whose linked storage account is the given Azurite.
+pub async fn with_storage(azurite: &Azurite) -> Emulator {
+    start(EmulatorConfig {
+        storage: Some(azurite.connection_string()),
+        ..fast_conversions()
+    })
+    .await
 }
 
 pub async fn start(config: EmulatorConfig) -> Emulator {
