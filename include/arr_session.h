@@ -475,12 +475,14 @@ char *arr_last_response(void);
 // exactly one last call, which is the first call with any other status:
 // - events, `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`,
 //   `{"kind":"expiringSoon","remaining":9}`, `{"kind":"capReached","lease":240}`,
-//   `{"kind":"ended","status":"Expired","error":null}`, and with `"error"` the error object of
-//   `arr_last_error` (status, httpStatus, code, message, msCv, retryAfterSeconds): `{"kind":"throttled",
-//   "error":{...}}` and `{"kind":"retrying","error":{...}}` (the keeper carries on), `{"kind":"failed",
-//   "error":{...}}` (it stops keeping that session: unknown session, refused credentials);
-// - the last call: ARR_STATUS_SESSION_ENDED with `null` once no session is left to keep (each one
-//   ended or failed, as its event said); ARR_STATUS_CANCELLED with the error object after
+//   `{"kind":"ended","status":"Error","sessionError":{"code":"...","message":"..."}}` (the session's own
+//   error, null unless it ended in Error), and with `"error"` the error object of `arr_last_error`
+//   (status, httpStatus, code, message, msCv, retryAfterSeconds): `{"kind":"throttled","error":{...}}`
+//   and `{"kind":"retrying","error":{...}}` (the keeper carries on), `{"kind":"failed","error":{...}}`
+//   (it cannot keep the session: unknown session, refused credentials);
+// - the last call: ARR_STATUS_SESSION_ENDED with `null` once the session ended, as its event said;
+//   after a `failed` event, that failure's status with the same error object (e.g.
+//   ARR_STATUS_NOT_FOUND); ARR_STATUS_CANCELLED with the error object after
 //   `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
 //   `arr_shutdown` (the lease stays as it is); or another status with the error object. Nothing follows.
 //
@@ -504,8 +506,9 @@ arr_status arr_client_keep_session(const struct arr_client *client,
 
 // Keeps many sessions alive with one list request per poll (plus a GET for a session the list no longer
 // shows, to learn how it ended). `session_ids_json`: `["a", "b"]`. As `arr_client_keep_session`
-// otherwise: the events name their session (`sessionId`), and the last call, ARR_STATUS_SESSION_ENDED,
-// comes once every one of them has ended or failed.
+// otherwise: the events name their session (`sessionId`), a session that cannot be kept is only its
+// `failed` event, and the last call, ARR_STATUS_SESSION_ENDED, comes once every one of them has ended or
+// failed.
 //
 // Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
 // Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.

@@ -311,7 +311,8 @@ class Client {
     }
     /// Keeps the session alive (arr_client_keep_session): `on_event` runs for each event (status OK, the
     /// event JSON), one at a time and in order, then once more to end the operation, with another status:
-    /// ARR_STATUS_SESSION_ENDED when the session ended, ARR_STATUS_CANCELLED after cancel()/close().
+    /// ARR_STATUS_SESSION_ENDED when the session ended, the failure's status (e.g. ARR_STATUS_NOT_FOUND) when it
+    /// cannot be kept, ARR_STATUS_CANCELLED after cancel()/close().
     /// options_json: empty for defaults, or
     /// {"extendByMinutes":30,"renewBelowMinutes":10,"maxTotalMinutes":240,"warnAtMinutes":[10,2]}.
     Result<std::uint64_t> keep_session(const std::string &id, Callback on_event,

@@ -154,8 +154,9 @@ pub enum KeepEventKind {
     Ended {
         /// Its final state.
         status: SessionStatus,
-        /// Its error, for `Error`.
-        error: Option<ServiceError>,
+        /// The session's own error, for `Error` (the service's code and message, as a session carries it;
+        /// not named `error`, which the other kinds use for this library's error object).
+        session_error: Option<ServiceError>,
     },
     /// The service throttled a request; the keeper waits as long as it asked and carries on.
     Throttled {
@@ -421,7 +422,7 @@ impl Keeper {
                     id,
                     KeepEventKind::Ended {
                         status: session.status.clone(),
-                        error: session.error.clone(),
+                        session_error: session.error.clone(),
                     },
                 );
                 self.tracked.remove(id);

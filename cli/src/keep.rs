@@ -71,10 +71,17 @@ pub async fn keep(ids: &[String], flags: &KeepFlags, settings: &Settings, client
             KeepEventKind::CapReached { .. } => {
                 cap_reached.insert(id.to_owned());
             }
-            KeepEventKind::Ended { status, error } => {
+            KeepEventKind::Ended { status, session_error } => {
                 left.remove(id);
                 let reached = cap_reached.contains(id);
-                exit = exit.or(ended(id, status, error.as_ref(), reached, options.max_total, settings));
+                exit = exit.or(ended(
+                    id,
+                    status,
+                    session_error.as_ref(),
+                    reached,
+                    options.max_total,
+                    settings,
+                ));
             }
             // The keeper gave up on this session: its cause is reported like any failed command's, with its
             // exit code (4 for an unknown session, 3 for refused credentials, ...).
@@ -126,9 +133,9 @@ fn line(kind: &KeepEventKind) -> String {
         KeepEventKind::Extended { from, to } => ("extended", format!("{from} -> {to} min")),
         KeepEventKind::ExpiringSoon { remaining } => ("expiring", format!("{remaining} min left")),
         KeepEventKind::CapReached { lease } => ("cap", format!("{lease} min reached")),
-        KeepEventKind::Ended { status, error } => (
+        KeepEventKind::Ended { status, session_error } => (
             "ended",
-            match error {
+            match session_error {
                 Some(e) => format!("{status} ({}: {})", e.code, e.message),
                 None => status.to_string(),
             },
@@ -194,7 +201,7 @@ mod tests {
         assert_eq!(
             line(&KeepEventKind::Ended {
                 status: SessionStatus::Expired,
-                error: None
+                session_error: None
             }),
             "ended     Expired"
         );
@@ -218,7 +225,7 @@ mod tests {
         assert_eq!(
             line(&KeepEventKind::Ended {
                 status: SessionStatus::Error,
-                error: Some(error)
+                session_error: Some(error)
             }),
             "ended     Error (InternalError: VM lost)"
         );

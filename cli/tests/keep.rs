@@ -276,7 +276,7 @@ fn a_session_that_expired_short_of_the_cap_or_failed_exits_1() {
         (events[0]["kind"].as_str(), events[0]["status"].as_str()),
         (Some("ended"), Some("Error"))
     );
-    assert_eq!(events[0]["error"]["code"], "InternalError");
+    assert_eq!(events[0]["sessionError"]["code"], "InternalError");
     assert_eq!(run.error_json()["status"], "ARR_STATUS_SESSION_ENDED");
 }
 

@@ -11,7 +11,7 @@ use super::options;
 use super::registry::{self, Kind};
 use super::status::ArrStatus;
 use super::strings::{optional_str_arg, str_arg, write_out};
-use arr_session::{KeepOptions, SessionKeeper};
+use arr_session::{KeepEventKind, KeepOptions, SessionKeeper};
 
 /// Keeps a session alive: renews its lease (absolute totals computed from the service's own
 /// `elapsedTimeMinutes`/`maxLeaseTimeMinutes`, so two keepers or a restart never add twice), never beyond
@@ -23,12 +23,14 @@ use arr_session::{KeepOptions, SessionKeeper};
 /// exactly one last call, which is the first call with any other status:
 /// - events, `{"sessionId", "kind", ...}`: `{"kind":"extended","from":60,"to":90}`,
 ///   `{"kind":"expiringSoon","remaining":9}`, `{"kind":"capReached","lease":240}`,
-///   `{"kind":"ended","status":"Expired","error":null}`, and with `"error"` the error object of
-///   `arr_last_error` (status, httpStatus, code, message, msCv, retryAfterSeconds): `{"kind":"throttled",
-///   "error":{...}}` and `{"kind":"retrying","error":{...}}` (the keeper carries on), `{"kind":"failed",
-///   "error":{...}}` (it stops keeping that session: unknown session, refused credentials);
-/// - the last call: ARR_STATUS_SESSION_ENDED with `null` once no session is left to keep (each one
-///   ended or failed, as its event said); ARR_STATUS_CANCELLED with the error object after
+///   `{"kind":"ended","status":"Error","sessionError":{"code":"...","message":"..."}}` (the session's own
+///   error, null unless it ended in Error), and with `"error"` the error object of `arr_last_error`
+///   (status, httpStatus, code, message, msCv, retryAfterSeconds): `{"kind":"throttled","error":{...}}`
+///   and `{"kind":"retrying","error":{...}}` (the keeper carries on), `{"kind":"failed","error":{...}}`
+///   (it cannot keep the session: unknown session, refused credentials);
+/// - the last call: ARR_STATUS_SESSION_ENDED with `null` once the session ended, as its event said;
+///   after a `failed` event, that failure's status with the same error object (e.g.
+///   ARR_STATUS_NOT_FOUND); ARR_STATUS_CANCELLED with the error object after
 ///   `arr_client_cancel(client, *out_operation_id)`, `arr_client_close`, `arr_client_free` or
 ///   `arr_shutdown` (the lease stays as it is); or another status with the error object. Nothing follows.
 ///
@@ -60,6 +62,7 @@ pub unsafe extern "C" fn arr_client_keep_session(
             user_data,
             options_json,
             out_operation_id,
+            End::WithTheFailure,
             |client, options| Ok(client.keep_session(&session_id_arg(session_id)?, options)?),
         )
     })
@@ -67,8 +70,9 @@ pub unsafe extern "C" fn arr_client_keep_session(
 
 /// Keeps many sessions alive with one list request per poll (plus a GET for a session the list no longer
 /// shows, to learn how it ended). `session_ids_json`: `["a", "b"]`. As `arr_client_keep_session`
-/// otherwise: the events name their session (`sessionId`), and the last call, ARR_STATUS_SESSION_ENDED,
-/// comes once every one of them has ended or failed.
+/// otherwise: the events name their session (`sessionId`), a session that cannot be kept is only its
+/// `failed` event, and the last call, ARR_STATUS_SESSION_ENDED, comes once every one of them has ended or
+/// failed.
 ///
 /// Ownership: arguments borrowed for the call; the JSON given to the callback is borrowed for its call.
 /// Thread-safety: any thread; the callback runs on a library thread, never two at once for one keeper.
@@ -93,12 +97,23 @@ pub unsafe extern "C" fn arr_client_keep_sessions(
             user_data,
             options_json,
             out_operation_id,
+            End::SessionEnded,
             |client, options| {
                 let ids = options::session_ids(str_arg(session_ids_json, "session_ids_json")?)?;
                 Ok(client.keep_sessions(&ids, options)?)
             },
         )
     })
+}
+
+/// How a keeper's stream ends once it has no session left to keep.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// ARR_STATUS_SESSION_ENDED, whatever each session's events said (a keeper of many).
+    SessionEnded,
+    /// The failure of a `failed` event, if there was one (a keeper of one session: the session could
+    /// not be kept, which is that call's outcome).
+    WithTheFailure,
 }
 
 /// Starts a keeper made by `start` and streams its events to the host.
@@ -111,6 +126,7 @@ unsafe fn keep(
     user_data: *mut c_void,
     options_json: *const c_char,
     out_operation_id: *mut u64,
+    end: End,
     start: impl FnOnce(&arr_session::Client, KeepOptions) -> Result<SessionKeeper, FfiError>,
 ) -> Result<(), FfiError> {
     // SAFETY: NULL or valid pointers (this function's contract).
@@ -126,11 +142,18 @@ unsafe fn keep(
         start(&handle.client, options)?
     };
     let work = move |events: Events| async move {
+        let mut failure = None;
         while let Some(event) = keeper.next_event().await {
             let json = to_json(&event)?;
+            if let KeepEventKind::Failed { error } = event.kind {
+                failure = Some(error);
+            }
             events.call(move || callback.call(ArrStatus::Ok, json)).await;
         }
-        Ok("null".to_owned())
+        match failure.filter(|_| end == End::WithTheFailure) {
+            Some(error) => Err(error.into()),
+            None => Ok("null".to_owned()),
+        }
     };
     delivery::spawn(
         &handle.owner,

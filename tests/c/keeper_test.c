@@ -116,8 +116,9 @@ static void failures_are_error_objects(void) {
     check(failed && strstr(failed, "\"status\":\"ARR_STATUS_NOT_FOUND\"") && strstr(failed, "\"httpStatus\":404") &&
               strstr(failed, "\"msCv\":\"") && strstr(failed, "\"code\":null"),
           "404: a failed event with the error object (status, httpStatus, code (none for a 404), msCv)");
-    check(s.ended == 1 && s.last_status == ARR_STATUS_SESSION_ENDED && strcmp(s.last_json, "null") == 0,
-          "404: then the last call, ARR_STATUS_SESSION_ENDED with null (no session left to keep)");
+    check(s.ended == 1 && s.last_status == ARR_STATUS_NOT_FOUND &&
+              strstr(s.last_json, "\"status\":\"ARR_STATUS_NOT_FOUND\"") && strstr(s.last_json, "\"httpStatus\":404"),
+          "404: then the last call, ARR_STATUS_NOT_FOUND with the same error object (the session cannot be kept)");
 
     /* Credentials the service refuses: an access token that is not one. */
     arr_client *bad = NULL;
@@ -134,6 +135,7 @@ static void failures_are_error_objects(void) {
     check(failed && strstr(failed, "\"status\":\"ARR_STATUS_UNAUTHORIZED\"") && strstr(failed, "\"httpStatus\":401") &&
               strstr(failed, "\"msCv\":\""),
           "401: a failed event with the error object");
+    check(s.ended == 1 && s.last_status == ARR_STATUS_UNAUTHORIZED, "401: then the last call, ARR_STATUS_UNAUTHORIZED");
     arr_client_free(bad);
 
     /* Throttled beyond the retry policy (none here): an event carrying the 429, and the keeper goes on. */

@@ -392,8 +392,9 @@ namespace ArrSession.Native
         /// <summary>
         /// Keeps many sessions alive with one list request per poll (plus a GET for a session the list no longer
         /// shows, to learn how it ended). `session_ids_json`: `["a", "b"]`. As `arr_client_keep_session`
-        /// otherwise: the events name their session (`sessionId`), and the last call, ARR_STATUS_SESSION_ENDED,
-        /// comes once every one of them has ended or failed.
+        /// otherwise: the events name their session (`sessionId`), a session that cannot be kept is only its
+        /// `failed` event, and the last call, ARR_STATUS_SESSION_ENDED, comes once every one of them has ended or
+        /// failed.
         /// </summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint arr_client_keep_sessions(ClientHandle client, byte[] sessionIdsJson, byte[] optionsJson, ArrCallback eventCallback, IntPtr userData, out ulong outOperationId);
