@@ -28,6 +28,10 @@ pub const DEFAULT_SAS_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// make a fresh token "not yet valid".
 const CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 
+/// A token with less time left than this draws a `sas-lifetime` warning: a day, less the margin that
+/// lets a day-long token signed a few minutes earlier (by `arr storage sas`, `--sign-sas`) pass.
+const SHORT_LIFETIME: Duration = Duration::from_secs(24 * 3600 - 15 * 60);
+
 /// What a container SAS is for; each purpose gets only the permissions the service needs.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -326,7 +330,7 @@ pub(crate) fn check_sas(field: &str, sas: &str, purpose: SasPurpose, now: System
         Some((_, Some(expiry))) if expiry <= now => {
             push(Severity::Error, "sas-expired", "has expired: sign a new one".into())
         }
-        Some((_, Some(expiry))) if expiry < now + DEFAULT_SAS_LIFETIME => {
+        Some((_, Some(expiry))) if expiry < now + SHORT_LIFETIME => {
             let left = expiry.duration_since(now).unwrap_or_default();
             push(
                 Severity::Warning,
@@ -470,6 +474,22 @@ mod tests {
             .unwrap()
             .output_sas
             .is_some());
+    }
+
+    #[test]
+    fn a_token_signed_with_the_defaults_draws_no_finding_when_checked_soon_after() {
+        // Signed at a fractional second (the expiry is written in whole seconds) and checked a few
+        // minutes later, as `conversion create --sign-sas` does.
+        let signed = UNIX_EPOCH + Duration::from_millis(1_800_000_000_700);
+        for purpose in [SasPurpose::Input, SasPurpose::Output] {
+            let sas = ContainerSas::new("http://127.0.0.1:10000/devstoreaccount1/c", purpose)
+                .sign_at(&Secret::new(KEY), signed)
+                .unwrap();
+            for later in [0, 5 * 60] {
+                let findings = check_sas("sas", sas.expose(), purpose, signed + Duration::from_secs(later));
+                assert!(findings.is_empty(), "{purpose:?} +{later} s: {findings:?}");
+            }
+        }
     }
 
     #[test]
