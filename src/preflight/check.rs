@@ -22,7 +22,7 @@ impl SettingsFileKind {
     /// The kind the file's name says (its last path component; letter case ignored here, the lint
     /// reports names the service would not find), or `None` for any other name.
     pub fn from_file_name(file: &str) -> Option<SettingsFileKind> {
-        let name = file.rsplit(['/', '\\']).next().unwrap_or(file).to_ascii_lowercase();
+        let name = file_name(file).to_ascii_lowercase();
         if name.ends_with(".conversionsettings.json") || name == "conversionsettings.json" {
             Some(SettingsFileKind::ConversionSettings)
         } else if name.ends_with(".materialoverrides.json") {

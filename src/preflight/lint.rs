@@ -268,7 +268,7 @@ async fn lint(client: &Client, settings: &ConversionSettings, options: &LintOpti
 }
 
 /// A prefix as the service uses it: empty, or ending in `/` (it adds one).
-fn folder(prefix: Option<&str>) -> String {
+pub(super) fn folder(prefix: Option<&str>) -> String {
     match prefix.map(|p| p.trim_matches('/')).filter(|p| !p.is_empty()) {
         Some(p) => format!("{p}/"),
         None => String::new(),

@@ -42,7 +42,11 @@ pub(crate) fn gltf(json: &[u8]) -> Result<Vec<Reference>, String> {
             let Some(uri) = item.get("uri").and_then(Value::as_str) else {
                 continue;
             };
-            if uri.len() >= 5 && uri[..5].eq_ignore_ascii_case("data:") {
+            if uri
+                .as_bytes()
+                .get(..5)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"data:"))
+            {
                 continue;
             }
             found.push(Reference {
@@ -234,6 +238,14 @@ mod tests {
         );
         assert_eq!(refs[1].path, "C:\\Users\\me\\tex\\wood grain.png");
         assert!(gltf(b"{").is_err());
+    }
+
+    #[test]
+    fn uris_with_characters_of_several_bytes_are_references_too() {
+        // Byte 5 of "木材.png" falls inside a character: the data-URI test must not cut there.
+        let refs = gltf(r#"{"images":[{"uri":"木材.png"},{"uri":"DATA:image/png;base64,AA"}]}"#.as_bytes()).unwrap();
+        assert_eq!(refs.len(), 1);
+        assert_eq!(refs[0].path, "木材.png");
     }
 
     #[test]

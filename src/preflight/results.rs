@@ -20,7 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 
 use super::blob::Container;
-use super::check::file_name;
+use super::lint::{folder, stem};
 use super::sas::{ContainerSas, SasPurpose};
 
 /// The result and info files are small; more than this is not read.
@@ -171,25 +171,12 @@ async fn read_results(
         Some(sas),
         u32::MAX,
     )?;
-    let prefix = match output
-        .blob_prefix
-        .as_deref()
-        .map(|p| p.trim_matches('/'))
-        .filter(|p| !p.is_empty())
-    {
-        Some(p) => format!("{p}/"),
-        None => String::new(),
-    };
+    let prefix = folder(output.blob_prefix.as_deref());
     let mut stems: Vec<String> = Vec::new();
     if let Some(name) = output.output_asset_filename.as_deref() {
-        let stem = match name.len().checked_sub(".arrAsset".len()) {
-            Some(at) if name[at..].eq_ignore_ascii_case(".arrAsset") => &name[..at],
-            _ => name,
-        };
-        stems.push(stem.to_owned());
+        stems.push(asset_stem(name).to_owned());
     }
-    let input_name = file_name(&input.relative_input_asset_path);
-    let input_stem = input_name.rsplit_once('.').map_or(input_name, |(s, _)| s).to_owned();
+    let input_stem = stem(&input.relative_input_asset_path).to_owned();
     if !input_stem.is_empty() && !stems.contains(&input_stem) {
         stems.push(input_stem);
     }
@@ -269,6 +256,15 @@ pub(crate) fn parse_result_file(bytes: &[u8], results: &mut ConversionResults) -
     Ok(())
 }
 
+/// The name of an output asset without `.arrAsset` (any case), as the service names its result files.
+fn asset_stem(name: &str) -> &str {
+    let at = name.len().saturating_sub(".arrAsset".len());
+    match name.get(at..) {
+        Some(end) if end.eq_ignore_ascii_case(".arrAsset") => &name[..at],
+        _ => name,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,5 +316,15 @@ mod tests {
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["messages"][0]["code"], "1001");
         assert_eq!(json["resultFile"], Value::Null);
+    }
+
+    #[test]
+    fn an_asset_name_loses_its_extension_in_any_case_and_keeps_characters_of_several_bytes() {
+        assert_eq!(asset_stem("box.arrAsset"), "box");
+        assert_eq!(asset_stem("box.ARRASSET"), "box");
+        assert_eq!(asset_stem("モデル.arrAsset"), "モデル");
+        // 11 bytes: the cut 9 bytes from the end falls inside a character.
+        assert_eq!(asset_stem("aモデルx"), "aモデルx");
+        assert_eq!(asset_stem("box"), "box");
     }
 }
