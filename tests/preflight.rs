@@ -452,3 +452,73 @@ async fn the_lint_reads_settings_files_beside_the_model_and_reports_storage_fail
         .unwrap_err();
     assert_eq!(error.argument(), Some("inputLocation.storageContainerUri"));
 }
+
+/// A storage service whose every answer is the same listing page, pointing at itself as the next one.
+async fn storage_whose_listing_never_ends() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/devstoreaccount1/loop", listener.local_addr().unwrap());
+    let requests = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let body = r#"<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Blobs><Blob><Name>m/box.fbx</Name><Properties><Content-Length>4</Content-Length></Properties></Blob></Blobs><NextMarker>again</NextMarker></EnumerationResults>"#;
+                let mut buffer = vec![0u8; 8192];
+                let mut seen = Vec::new();
+                loop {
+                    let Ok(n) = socket.read(&mut buffer).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buffer[..n]);
+                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        seen.drain(..end + 4);
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        let answer = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if socket.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, requests)
+}
+
+#[tokio::test]
+async fn a_listing_whose_next_marker_never_changes_ends() {
+    let (url, requests) = storage_whose_listing_never_ends().await;
+    let emulator = start(quick()).await;
+    let client = client_for(&emulator, ApiVersion::V2021_01_01);
+    let mut settings = ConversionSettings::new(url.clone(), "box.fbx", url);
+    settings.input_location.blob_prefix = Some("m".into());
+    settings.input_location.storage_container_read_list_sas = Some(Secret::new("?sp=rl&se=2099-01-01&sig=x"));
+    settings.output_location.storage_container_write_sas = Some(Secret::new("?sp=rw&se=2099-01-01&sig=x"));
+    let lint = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        client.lint_conversion_input(&settings, &LintOptions::default()),
+    )
+    .await
+    .expect("the lint ends although the listing points at itself")
+    .unwrap();
+    assert!(lint.listed, "{:#?}", lint.findings);
+    assert!(
+        lint.findings
+            .iter()
+            .any(|f| f.rule == "download" && f.message.contains("listing stopped there")),
+        "the summary says the listing stopped: {:#?}",
+        lint.findings
+    );
+    let count = requests.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        count < 10,
+        "the repeated marker is not followed again and again: {count} requests"
+    );
+}

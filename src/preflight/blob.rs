@@ -3,7 +3,7 @@
 //! are authorised with a SAS, which goes into the URL only as the request leaves (never into a log, an
 //! error or `Debug`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use bytes::Bytes;
 use reqwest::Url;
@@ -19,11 +19,16 @@ use super::xml_unescape;
 /// Blobs listed at most; past this the listing stops (and says so).
 pub(crate) const MAX_LISTED: usize = 200_000;
 
+/// Listing pages read at most: enough for [`MAX_LISTED`] blobs at 5,000 a page many times over, and a
+/// bound for a service whose pages hold few blobs or whose markers lead nowhere.
+const MAX_PAGES: usize = 1_000;
+
 /// The blobs under a prefix: name → size in bytes.
 #[derive(Debug, Default)]
 pub(crate) struct Listing {
     pub blobs: BTreeMap<String, u64>,
-    /// More blobs exist than [`MAX_LISTED`].
+    /// The listing stopped early: more blobs than [`MAX_LISTED`], more pages than [`MAX_PAGES`], or a
+    /// `NextMarker` seen before (a page pointing back at itself).
     pub truncated: bool,
 }
 
@@ -60,7 +65,8 @@ impl Container {
     pub async fn list(&self, prefix: &str) -> Result<Listing> {
         let mut listing = Listing::default();
         let mut marker: Option<String> = None;
-        loop {
+        let mut markers_seen = HashSet::new();
+        for _ in 0..MAX_PAGES {
             let mut url = self.url.clone();
             {
                 let mut query = url.query_pairs_mut();
@@ -89,10 +95,13 @@ impl Container {
                 listing.blobs.insert(name, size);
             }
             match next {
-                Some(next) => marker = Some(next),
+                Some(next) if markers_seen.insert(next.clone()) => marker = Some(next),
+                Some(_) => break,
                 None => return Ok(listing),
             }
         }
+        listing.truncated = true;
+        Ok(listing)
     }
 
     /// The blob's content, or its first `limit` bytes; `None` when it does not exist.

@@ -325,11 +325,10 @@ fn download_summary(findings: &mut Vec<Finding>, listing: &Listing, prefix: &str
         prefix,
         "",
         format!(
-            "the service copies everything under {place}: {count} blob{} , {}{more}",
+            "the service copies everything under {place}: {count} blob{}, {}{more}",
             if count == 1 { "" } else { "s" },
             human_bytes(bytes)
-        )
-        .replace(" ,", ","),
+        ),
     ));
 }
 
