@@ -30,7 +30,8 @@ and https://sts.westus2.mixedreality.azure.com (STS). Without settings, create u
 
 Exit codes:
   0  success; for session keep (and create --keep): the session was Stopped, or Expired after the lease
-     reached --cap, or Ctrl-C stopped keeping (the lease is left as it is)
+     reached --cap, or Ctrl-C stopped keeping before any kept session ended otherwise (the lease is
+     left as it is)
   1  a session ended in Error, Expired or Stopped, or a conversion ended Failed or Cancelled, while
      waiting for it (its error code and message are printed, and the result file's errors when it can be
      read); conversion check found an error; for session keep: the session ended in

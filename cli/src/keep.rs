@@ -53,7 +53,8 @@ pub async fn keep(ids: &[String], flags: &KeepFlags, settings: &Settings, client
             () = interrupt.recv() => {
                 keeper.cancel();
                 eprintln!("Interrupted: stopped keeping {named}; leases are left as they are.");
-                return Ok(Exit::Ok);
+                // What ended before the interruption still decides the exit code.
+                return Ok(exit);
             }
         };
         let Some(event) = event else {

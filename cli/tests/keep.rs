@@ -281,6 +281,31 @@ fn a_session_that_expired_short_of_the_cap_or_failed_exits_1() {
 }
 
 #[test]
+fn ctrl_c_after_a_failure_keeps_the_failures_exit_code() {
+    let emu = slow_emulator();
+    let id = create(&mut emu.arr(), &["--lease", "2h"]);
+    emu.arr().args(["session", "get", &id, "--wait"]).run().ok();
+    let mut live = emu
+        .arr()
+        .args(["session", "keep", &id, "no-such-session", "--poll", "100ms"])
+        .spawn();
+    live.wait_for_stderr("error: ");
+    let pid = live.pid().to_string();
+    let kill = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = live.finish();
+    run.code(4);
+    assert!(
+        run.stderr.contains("Interrupted: stopped keeping sessions"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_keep_that_fails_exits_with_its_causes_code() {
     let emu = slow_emulator();
     let run = emu
