@@ -13,7 +13,7 @@ use reqwest::Method;
 use crate::client::Client;
 use crate::conversion::{AssetConversion, ConversionSettings};
 use crate::error::{Error, Result};
-use crate::resource_id::validate_resource_id;
+use crate::resource_id::validate_conversion_id;
 use crate::response::Response;
 use crate::transport::Request;
 use crate::wait::{Awaited, WaitOptions};
@@ -44,7 +44,7 @@ impl Client {
         settings: &ConversionSettings,
     ) -> Result<Response<AssetConversion>> {
         self.conversions_supported()?;
-        validate_resource_id(conversion_id, "conversionId")?;
+        validate_conversion_id(conversion_id)?;
         settings.validate()?;
         let url = wire::conversion_url(self.endpoint(), &self.config().account_id, conversion_id);
         let body = wire::create_body(settings);
@@ -61,7 +61,7 @@ impl Client {
     /// The conversion's current state.
     pub async fn get_conversion(&self, conversion_id: &str) -> Result<Response<AssetConversion>> {
         self.conversions_supported()?;
-        validate_resource_id(conversion_id, "conversionId")?;
+        validate_conversion_id(conversion_id)?;
         let url = wire::conversion_url(self.endpoint(), &self.config().account_id, conversion_id);
         let response = self
             .execute_checked(|| Request::get("conversions.get", url.clone()).subject(conversion_id))
@@ -115,7 +115,7 @@ impl Awaited for AssetConversion {
     const GOAL: &'static str = "finish";
 
     fn validate_id(id: &str) -> Result<()> {
-        validate_resource_id(id, "conversionId")
+        validate_conversion_id(id)
     }
 
     fn id(&self) -> &str {

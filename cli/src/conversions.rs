@@ -42,10 +42,7 @@ pub async fn run(command: ConversionCommand, settings: &Settings, client: &Clien
         }
         ConversionCommand::Get { id, wait: false } => {
             let mut conversion = client.get_conversion(&id).await?.into_value();
-            if let (Some(options), true) = (
-                preflight::results_access_from_env(settings),
-                conversion.status.is_terminal(),
-            ) {
+            if let Some(options) = preflight::results_access_from_env(settings) {
                 preflight::read_results(&mut conversion, &options, client).await;
             }
             output::conversion(&conversion, format);
@@ -120,7 +117,7 @@ async fn wait_one(id: &str, results: Option<&ResultsOptions>, settings: &Setting
     match result {
         Ok(done) => {
             let mut done = done.into_value();
-            if let (Some(options), ConversionStatus::Succeeded | ConversionStatus::Failed) = (results, &done.status) {
+            if let Some(options) = results {
                 preflight::read_results(&mut done, options, client).await;
             }
             output::conversion(&done, settings.output);

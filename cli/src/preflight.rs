@@ -141,26 +141,32 @@ pub fn results_access(
     flags: &ConversionFlags,
     settings: &Settings,
 ) -> Result<Option<ResultsOptions>> {
-    let mut options = ResultsOptions::default();
-    options.output_sas = conversion.output_location.storage_container_write_sas.clone();
-    options.storage_account_key = settings.storage_key(flags.storage_key_file.as_deref())?;
-    options.storage_account_name = settings.conversion_file().storage_account_name.clone();
-    Ok((options.output_sas.is_some() || options.storage_account_key.is_some()).then_some(options))
+    let sas = conversion.output_location.storage_container_write_sas.clone();
+    let key = settings.storage_key(flags.storage_key_file.as_deref())?;
+    Ok(access(sas, key, settings))
 }
 
 /// For `conversion get`: the output SAS and storage key from the environment (ARR_OUTPUT_SAS, ARR_STORAGE_KEY
 /// or AZURE_STORAGE_KEY), when either is set.
 pub fn results_access_from_env(settings: &Settings) -> Option<ResultsOptions> {
+    access(settings.output_sas.clone(), settings.storage_key.clone(), settings)
+}
+
+/// Reading results with the output SAS or the storage key, when there is either.
+fn access(output_sas: Option<Secret>, storage_key: Option<Secret>, settings: &Settings) -> Option<ResultsOptions> {
     let mut options = ResultsOptions::default();
-    options.output_sas = settings.output_sas.clone();
-    options.storage_account_key = settings.storage_key.clone();
+    options.output_sas = output_sas;
+    options.storage_account_key = storage_key;
     options.storage_account_name = settings.conversion_file().storage_account_name.clone();
     (options.output_sas.is_some() || options.storage_account_key.is_some()).then_some(options)
 }
 
-/// Reads the result files of a conversion that ended, into `conversion.results`; a failure to read them
-/// is a note on stderr, not the command's failure.
+/// Reads the result files of a conversion that ended (Succeeded, Failed or Cancelled), into
+/// `conversion.results`; a failure to read them is a note on stderr, not the command's failure.
 pub async fn read_results(conversion: &mut AssetConversion, options: &ResultsOptions, client: &Client) {
+    if !conversion.status.is_terminal() {
+        return;
+    }
     match client.conversion_results(conversion, options).await {
         Ok(results) => conversion.results = Some(results),
         Err(e) => eprintln!("note: the conversion's result file could not be read: {e}"),
