@@ -9,7 +9,7 @@
 //! there, which succeeds without adding anything. These were the bugs of the peers' auto-renew helpers:
 //! doubled leases, renewals after expiry, and polling so often it was throttled.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -384,17 +384,9 @@ impl Keeper {
                 self.client.get_session(id).await.map(|r| r.into_value()),
             )]);
         }
-        let listed = self.client.list_sessions().await?.into_value();
-        let mut listed: HashMap<String, Session> = listed.into_iter().map(|s| (s.id.clone(), s)).collect();
-        let mut seen = Vec::new();
-        for id in ids {
-            let session = match listed.remove(&id) {
-                Some(session) => Ok(session),
-                None => self.client.get_session(&id).await.map(|r| r.into_value()),
-            };
-            seen.push((id, session));
-        }
-        Ok(seen)
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let seen = self.client.look_at_many::<Session>(&ids).await?;
+        Ok(seen.into_iter().map(|(id, session)| (id.to_owned(), session)).collect())
     }
 
     /// Acts on one session as the service reported it. Returns how long to wait before the next look

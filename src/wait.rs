@@ -182,6 +182,23 @@ impl Client {
             .await
     }
 
+    /// What the service shows of `ids` now: one list, plus a GET for each id the list does not show (a
+    /// session list shows only Starting and Ready sessions). A failed list fails the whole look; a failed
+    /// GET is that id's outcome. The many-id waits and the keeper of many sessions look this way.
+    pub(crate) async fn look_at_many<'a, T: Awaited>(&self, ids: &[&'a str]) -> Result<Vec<(&'a str, Result<T>)>> {
+        let listed = T::list(self).await?;
+        let mut listed: HashMap<&str, &T> = listed.iter().map(|item| (item.id(), item)).collect();
+        let mut seen = Vec::new();
+        for &id in ids {
+            let item = match listed.remove(id) {
+                Some(item) => Ok(item.clone()),
+                None => T::get(self, id).await.map(Response::into_value),
+            };
+            seen.push((id, item));
+        }
+        Ok(seen)
+    }
+
     /// Waits for many at once. Each poll costs one list plus one GET for each awaited id the list does not
     /// show (a session list shows only Starting and Ready sessions), so waiting for hundreds does not
     /// multiply requests.
@@ -208,34 +225,35 @@ impl Client {
         }
         let polling = async {
             while !pending.is_empty() {
-                let listed = match T::list(self).await {
-                    Ok(listed) => listed,
+                let awaited: Vec<&str> = pending.keys().copied().collect();
+                let looked = match self.look_at_many::<T>(&awaited).await {
+                    Ok(looked) => looked,
                     Err(e) if is_transient(&e) => {
                         tokio::time::sleep(self.backoff(options, &e)).await;
                         continue;
                     }
                     Err(e) => return Err(e),
                 };
-                let listed: HashMap<&str, &T> = listed.iter().map(|item| (item.id(), item)).collect();
                 let mut settled: Vec<(&str, Result<T>)> = Vec::new();
-                for (id, (_, last_seen)) in pending.iter_mut() {
-                    let seen = match listed.get(id) {
-                        Some(item) => (*item).clone(),
-                        None => match T::get(self, id).await {
-                            Ok(response) => response.into_value(),
-                            Err(e) if is_transient(&e) => continue,
-                            Err(e) => {
-                                settled.push((id, Err(e)));
-                                continue;
-                            }
-                        },
+                for (id, seen) in looked {
+                    let seen = match seen {
+                        Ok(seen) => seen,
+                        Err(e) if is_transient(&e) => continue,
+                        Err(e) => {
+                            settled.push((id, Err(e)));
+                            continue;
+                        }
                     };
                     if let Some(progress) = &options.on_progress {
                         progress(&seen);
                     }
                     match seen.outcome(None) {
                         Some(outcome) => settled.push((id, outcome)),
-                        None => *last_seen = Some(seen),
+                        None => {
+                            if let Some((_, last_seen)) = pending.get_mut(id) {
+                                *last_seen = Some(seen);
+                            }
+                        }
                     }
                 }
                 for (id, outcome) in settled {
