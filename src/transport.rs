@@ -376,12 +376,7 @@ pub(crate) fn decode_service_error(body: &[u8]) -> Option<ServiceError> {
 /// Reads Azure Storage's XML error body, `<Error><Code>..</Code><Message>..</Message></Error>`.
 fn decode_storage_error(body: &[u8]) -> Option<ServiceError> {
     let text = std::str::from_utf8(body).ok()?;
-    let element = |name: &str| {
-        let open = format!("<{name}>");
-        let start = text.find(&open)? + open.len();
-        let end = start + text[start..].find(&format!("</{name}>"))?;
-        Some(crate::preflight::xml_unescape(text[start..end].trim()))
-    };
+    let element = |name: &str| crate::preflight::xml_element(text, name).map(|value| value.trim().to_owned());
     let code = element("Code")?;
     let message = element("Message").unwrap_or_default();
     // The service's message ends with request id and time on further lines; the first line says it.

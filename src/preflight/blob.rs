@@ -14,7 +14,7 @@ use crate::secret::Secret;
 use crate::transport::{Request, Transport};
 
 use super::sas::STORAGE_VERSION;
-use super::xml_unescape;
+use super::xml_element;
 
 /// Blobs listed at most; past this the listing stops (and says so).
 pub(crate) const MAX_LISTED: usize = 200_000;
@@ -157,43 +157,16 @@ pub(crate) fn parse_listing(xml: &str) -> (Vec<(String, u64)>, Option<String>) {
             break;
         };
         let blob = &rest[start..start + end];
-        if let Some(name) = element(blob, "Name") {
-            let size = element(blob, "Content-Length")
+        if let Some(name) = xml_element(blob, "Name") {
+            let size = xml_element(blob, "Content-Length")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
             blobs.push((name, size));
         }
         rest = &rest[start + end..];
     }
-    let next = element(xml, "NextMarker").filter(|m| !m.is_empty());
+    let next = xml_element(xml, "NextMarker").filter(|m| !m.is_empty());
     (blobs, next)
-}
-
-/// The unescaped text of the first `<name>` or `<name attr=...>` element; `None` if absent or empty-tagged.
-fn element(xml: &str, name: &str) -> Option<String> {
-    let mut rest = xml;
-    loop {
-        let at = rest.find(&format!("<{name}"))?;
-        let after = &rest[at + name.len() + 1..];
-        match after.chars().next() {
-            Some('>') => {
-                let body = &after[1..];
-                let end = body.find(&format!("</{name}>"))?;
-                return Some(xml_unescape(&body[..end]));
-            }
-            Some(' ') => {
-                let close = after.find('>')?;
-                if after[..close].ends_with('/') {
-                    return Some(String::new());
-                }
-                let body = &after[close + 1..];
-                let end = body.find(&format!("</{name}>"))?;
-                return Some(xml_unescape(&body[..end]));
-            }
-            Some('/') => return Some(String::new()),
-            _ => rest = after,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -99,6 +99,33 @@ pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }
 
+/// The unescaped text of the first `<name>` or `<name attr=...>` element; `None` if absent or empty-tagged.
+pub(crate) fn xml_element(xml: &str, name: &str) -> Option<String> {
+    let mut rest = xml;
+    loop {
+        let at = rest.find(&format!("<{name}"))?;
+        let after = &rest[at + name.len() + 1..];
+        match after.chars().next() {
+            Some('>') => {
+                let body = &after[1..];
+                let end = body.find(&format!("</{name}>"))?;
+                return Some(xml_unescape(&body[..end]));
+            }
+            Some(' ') => {
+                let close = after.find('>')?;
+                if after[..close].ends_with('/') {
+                    return Some(String::new());
+                }
+                let body = &after[close + 1..];
+                let end = body.find(&format!("</{name}>"))?;
+                return Some(xml_unescape(&body[..end]));
+            }
+            Some('/') => return Some(String::new()),
+            _ => rest = after,
+        }
+    }
+}
+
 /// Decodes the five XML entities and numeric character references (Blob Storage's listings and errors).
 pub(crate) fn xml_unescape(text: &str) -> String {
     if !text.contains('&') {
