@@ -55,7 +55,7 @@ impl Client {
                     .subject(conversion_id)
             })
             .await?;
-        conversion_response(&response)
+        Response::decoded(&response, wire::decode_conversion(&response.body))
     }
 
     /// The conversion's current state.
@@ -66,7 +66,7 @@ impl Client {
         let response = self
             .execute_checked(|| Request::get("conversions.get", url.clone()).subject(conversion_id))
             .await?;
-        conversion_response(&response)
+        Response::decoded(&response, wire::decode_conversion(&response.body))
     }
 
     /// Every conversion of the account (all states), following `@nextLink` across pages.
@@ -141,14 +141,4 @@ impl Awaited for AssetConversion {
     async fn list(client: &Client) -> Result<Vec<AssetConversion>> {
         Ok(client.list_conversions().await?.into_value())
     }
-}
-
-fn conversion_response(response: &crate::transport::Response) -> Result<Response<AssetConversion>> {
-    let conversion = wire::decode_conversion(&response.body)
-        .map_err(|e| e.with_http_status(response.status).with_ms_cv(response.ms_cv.clone()))?;
-    Ok(Response {
-        value: conversion,
-        ms_cv: response.ms_cv.clone(),
-        http_status: response.status,
-    })
 }

@@ -29,3 +29,18 @@ impl<T> Response<T> {
         self.http_status
     }
 }
+
+impl<T> Response<T> {
+    /// A value decoded from `answer`'s body, with its status and MS-CV (which a decode error carries too).
+    pub(crate) fn decoded(
+        answer: &crate::transport::Response,
+        decoded: crate::error::Result<T>,
+    ) -> crate::error::Result<Self> {
+        let value = decoded.map_err(|e| e.with_http_status(answer.status).with_ms_cv(answer.ms_cv.clone()))?;
+        Ok(Response {
+            value,
+            ms_cv: answer.ms_cv.clone(),
+            http_status: answer.status,
+        })
+    }
+}

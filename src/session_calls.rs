@@ -9,7 +9,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::resource_id::validate_session_id;
 use crate::response::Response;
 use crate::session::{validate_lease, CreateSessionOptions, Session, SessionSize, MAX_LEASE_MINUTES};
-use crate::transport;
 use crate::wait::{Awaited, WaitOptions, PREMIUM_POLL_INTERVAL, STANDARD_POLL_INTERVAL};
 
 impl Client {
@@ -30,7 +29,7 @@ impl Client {
             }
             let request = self.wire().create(None, &size, lease);
             let response = self.execute_checked(|| request.clone()).await?;
-            let created = answer(&response, self.wire().created(&response.body, &size, lease))?;
+            let created = Response::decoded(&response, self.wire().created(&response.body, &size, lease))?;
             if options.owned {
                 self.owned().add(&created.value.id);
             }
@@ -69,7 +68,7 @@ impl Client {
         let result = self
             .execute(|| request.clone())
             .await
-            .and_then(|response| answer(&response, self.wire().created(&response.body, &size, lease)));
+            .and_then(|response| Response::decoded(&response, self.wire().created(&response.body, &size, lease)));
         let result = match result {
             // A retried create may meet the session its own first attempt made: 409 when the service
             // does not see "the same settings". Look before calling it a conflict.
@@ -88,7 +87,7 @@ impl Client {
     async fn find_created(&self, id: &str, size: &SessionSize, lease: u32) -> Option<Response<Session>> {
         let request = self.wire().get(id);
         let response = self.execute(|| request.clone()).await.ok()?;
-        let found = answer(&response, self.wire().session(&response.body)).ok()?;
+        let found = Response::decoded(&response, self.wire().session(&response.body)).ok()?;
         let same = found.value.size == *size
             && found.value.max_lease_time_minutes == Some(lease)
             && !found.value.status.is_terminal();
@@ -100,7 +99,7 @@ impl Client {
         validate_session_id(id)?;
         let request = self.wire().get(id);
         let response = self.execute_checked(|| request.clone()).await?;
-        answer(&response, self.wire().session(&response.body))
+        Response::decoded(&response, self.wire().session(&response.body))
     }
 
     /// Sets the lease to `max_lease_time_minutes` in total since Ready (absolute, not an increment; see
@@ -124,7 +123,7 @@ impl Client {
         let request = self.wire().update(id, max_lease_time_minutes);
         let result = match self.execute_checked(|| request.clone()).await {
             Ok(response) => match self.wire().updated(&response.body) {
-                Some(updated) => answer(&response, updated),
+                Some(updated) => Response::decoded(&response, updated),
                 None => self.get_session(id).await,
             },
             Err(e) => Err(e),
@@ -270,14 +269,4 @@ fn may_have_created(error: &Error) -> bool {
         ErrorKind::Service => error.http_status().is_none_or(|s| s >= 500),
         _ => false,
     }
-}
-
-/// The session read from an answer, with the answer's MS-CV and status (which a decode error carries too).
-fn answer(response: &transport::Response, decoded: Result<Session>) -> Result<Response<Session>> {
-    let session = decoded.map_err(|e| e.with_http_status(response.status).with_ms_cv(response.ms_cv.clone()))?;
-    Ok(Response {
-        value: session,
-        ms_cv: response.ms_cv.clone(),
-        http_status: response.status,
-    })
 }
