@@ -101,9 +101,8 @@ class RenderingSessionKeeper:
         self._owner = client  # keeps the client (and its native handle) open while the keeper runs
         self._queue: "queue.SimpleQueue[_Call]" = queue.SimpleQueue()
         self._done = threading.Event()
-        self._state = KeeperState([])
         kept, self._operation = start_keeper(client, session_ids, options, many, self._on_call)
-        self._state.session_ids = kept
+        self._state = KeeperState(kept)
 
     def _on_call(self, status: int, text: Optional[str]) -> None:  # on a library thread
         self._queue.put((status, text))
