@@ -66,6 +66,31 @@ namespace ArrSession.Tests
         }
 
         [Test]
+        public static void A_keeper_of_many_with_one_unknown_id_completes_while_KeepSession_of_it_faults_with_NotFound()
+        {
+            Emulator emulator = Fixture.Fast;
+            using (RemoteRenderingClient client = emulator.Client())
+            {
+                string unknown = Fixture.NewId("alone");
+                SessionKeeper many = client.KeepSessions(new[] { unknown }, KeeperTests.Fast());
+                var recorder = new KeeperTests.Recorder(many);
+                KeepSessionEventArgs failed = recorder.WaitFor(KeepSessionEventKind.Failed);
+                var error = failed.Exception as RemoteRenderingException;
+                Assert.True(error != null && error.ArrStatus == ArrStatus.NotFound && error.Status == 404, "NotFound: " + failed.Exception);
+                Assert.True(((IAsyncResult)many.Completion).AsyncWaitHandle.WaitOne(KeeperTests.Patience), "Completion ended");
+                Assert.Equal(TaskStatus.RanToCompletion, many.Completion.Status, "a keeper of many leaves failures to the events, even with one id");
+                Assert.Equal("failed", recorder.Kinds(), "one event");
+
+                SessionKeeper one = client.KeepSession(unknown, KeeperTests.Fast());
+                Assert.True(((IAsyncResult)one.Completion).AsyncWaitHandle.WaitOne(KeeperTests.Patience), "Completion ended");
+                Assert.True(one.Completion.IsFaulted, "a keeper of one session faults: " + one.Completion.Status);
+                var notFound = one.Completion.Exception.InnerException as RemoteRenderingException;
+                Assert.True(notFound != null && notFound.ArrStatus == ArrStatus.NotFound && notFound.Status == 404,
+                    "NotFound: " + one.Completion.Exception.InnerException);
+            }
+        }
+
+        [Test]
         public static void Bad_lists_throw_before_anything_starts()
         {
             using (RemoteRenderingClient client = Fixture.Fast.Client())
