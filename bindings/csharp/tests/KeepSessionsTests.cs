@@ -90,6 +90,30 @@ namespace ArrSession.Tests
             }
         }
 
+        private static IEnumerable<string> Counted(string[] ids, int[] enumerations)
+        {
+            enumerations[0]++;
+            foreach (string id in ids)
+            {
+                yield return id;
+            }
+        }
+
+        [Test]
+        public static void The_ids_are_enumerated_once()
+        {
+            using (RemoteRenderingClient client = Fixture.Fast.Client())
+            using (var cts = new CancellationTokenSource())
+            {
+                cts.Cancel();   // nothing starts; the ids are read all the same
+                var enumerations = new int[1];
+                var ids = new[] { "once-a", "once-b" };
+                SessionKeeper keeper = client.KeepSessions(Counted(ids, enumerations), null, cts.Token);
+                Assert.Equal(1, enumerations[0], "enumerations of the caller's ids");
+                Assert.True(keeper.SessionIds.SequenceEqual(ids), "SessionIds: " + string.Join(",", keeper.SessionIds));
+            }
+        }
+
         [Test]
         public static void Bad_lists_throw_before_anything_starts()
         {
