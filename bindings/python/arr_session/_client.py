@@ -350,15 +350,17 @@ class RemoteRenderingClient(ClientBase):
         output_sas: Optional[str] = None,
         storage_account_key: Optional[str] = None,
         storage_account_name: Optional[str] = None,
+        raw_response_hook: Optional[ResponseHook] = None,
     ) -> AssetConversion:
         """The conversion, with ``results`` read from its output container once it has ended: the result
         file's outcome and messages (code, title, details) and the info file's statistics. Needs the output
-        SAS with read (``r``), or the storage account key."""
+        SAS with read (``r``), or the storage account key. ``raw_response_hook`` sees the service's answer
+        to the conversion's GET."""
         options = results_options(output_sas, storage_account_key, storage_account_name)
         text, response = self._client().call_with_response(
             "arr_client_get_conversion_results", conversion_id_arg(conversion_id), options
         )
-        return AssetConversion.from_json(text, response)
+        return self._answered(AssetConversion.from_json(text, response), response, raw_response_hook)
 
     def get_access_token(self) -> str:
         """A valid Mixed Reality access token (a secret: never log it)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 from test_conversion_example import storage_fixture  # noqa: F401 - the fixture, shared with the example's test
@@ -76,9 +76,13 @@ def test_lint_and_a_failed_conversions_result_file(storage_fixture: str) -> None
 
         poller = client.begin_asset_conversion("py-preflight-failed", *_settings(failing["settings"]), timeout=120)
         assert poller.result().status == AssetConversionStatus.FAILED
+        seen: List[arr_session.RawResponse] = []
         conversion = client.get_asset_conversion_results(
-            "py-preflight-failed", output_sas=failing["resultsOptions"]["outputSas"]
+            "py-preflight-failed", output_sas=failing["resultsOptions"]["outputSas"], raw_response_hook=seen.append
         )
+        # The hook sees the service's answer to the conversion's GET, as the other conversion calls' hooks do.
+        assert conversion.response is not None and conversion.response.status_code == 200 and conversion.response.ms_cv
+        assert seen == [conversion.response]
         assert conversion.results is not None
         error = conversion.results.error
         assert error is not None and (error.code, error.title) == (failing["code"], failing["title"])
@@ -92,9 +96,12 @@ def test_lint_and_a_failed_conversions_result_file(storage_fixture: str) -> None
         from arr_session.aio import RemoteRenderingClient
 
         async with RemoteRenderingClient.from_config(line["config"]) as client:
+            seen: List[arr_session.RawResponse] = []
             conversion = await client.get_asset_conversion_results(
-                "py-preflight-failed", storage_account_key=AZURITE_KEY
+                "py-preflight-failed", storage_account_key=AZURITE_KEY, raw_response_hook=seen.append
             )
+            assert conversion.response is not None and conversion.response.status_code == 200
+            assert seen == [conversion.response]
             assert conversion.results is not None and conversion.results.error is not None
             assert conversion.results.error.code == failing["code"]
             lint = await client.lint_asset_conversion_input(*_settings(failing["settings"]))

@@ -435,6 +435,7 @@ class RemoteRenderingClient(ClientBase):
         output_sas: Optional[str] = None,
         storage_account_key: Optional[str] = None,
         storage_account_name: Optional[str] = None,
+        raw_response_hook: Optional[ResponseHook] = None,
     ) -> AssetConversion:
         """The sync client's ``get_asset_conversion_results``, awaited."""
         options = results_options(output_sas, storage_account_key, storage_account_name)
@@ -443,6 +444,7 @@ class RemoteRenderingClient(ClientBase):
             conversion_id_arg(conversion_id),
             options,
             parse=_conversion,
+            hook=self._hook(raw_response_hook),
         )
 
     async def get_access_token(self) -> str:
