@@ -47,6 +47,23 @@ def test_sas_tokens_are_signed_with_least_permissions_and_keys_never_shown() -> 
         arr_session.sign_container_sas(container, AZURITE_KEY, "both")
 
 
+def test_sas_lifetimes_are_checked_by_the_library() -> None:
+    """The binding checks only that valid_for is a number JSON can carry; the library's refusal (whole seconds,
+    1 s to 365 days) reaches the caller naming its field."""
+    container = "http://127.0.0.1:10000/devstoreaccount1/models"
+    assert "&se=" in arr_session.sign_container_sas(container, AZURITE_KEY, "input", valid_for=3600.0)
+    for refused in (0, -5, 0.5, 365 * 86400 + 1):
+        with pytest.raises(arr_session.ArrInvalidArgumentError) as caught:
+            arr_session.sign_container_sas(container, AZURITE_KEY, "input", valid_for=refused)
+        assert caught.value.status == "ARR_STATUS_INVALID_ARGUMENT" and caught.value.raw_error["argument"] == "validForSeconds"
+        assert "from 1 to 31536000" in caught.value.message, caught.value.message
+    for wrong_type in ("3600", True, None.__class__):
+        with pytest.raises(TypeError, match="valid_for"):
+            arr_session.sign_container_sas(container, AZURITE_KEY, "input", valid_for=wrong_type)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="valid_for"):
+        arr_session.sign_container_sas(container, AZURITE_KEY, "input", valid_for=float("nan"))
+
+
 def _settings(data: Dict[str, Any]) -> Any:
     i, o = data["inputLocation"], data["outputLocation"]
     return (
