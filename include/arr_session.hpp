@@ -8,7 +8,6 @@
 #define ARR_SESSION_HPP
 
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
