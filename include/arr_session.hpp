@@ -8,7 +8,6 @@
 #define ARR_SESSION_HPP
 
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -216,7 +215,7 @@ class Client {
     }
     Status stop_session(const std::string &id) const {
         arr_status status = arr_client_stop_session(get(), id.c_str());
-        return status == ARR_STATUS_OK ? Status() : Status::from_last_error(status);
+        return status == ARR_STATUS_OK ? Status::from_last_response() : Status::from_last_error(status);
     }
     /// A JSON array of the Starting and Ready sessions.
     Result<std::string> list_sessions() const {

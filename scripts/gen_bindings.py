@@ -169,7 +169,7 @@ def _pascal(snake: str) -> str:
 # --- Python (ctypes) ---------------------------------------------------------------------------------
 
 
-def _python_type(api: Api, type_: str, where: str, in_callback: bool = False) -> str:
+def _python_type(api: Api, type_: str, where: str) -> str:
     enums = _enum_names(api)
     callbacks = {c.name for c in api.callbacks}
     simple = {
@@ -231,7 +231,7 @@ def python(api: Api) -> str:
         out.append("")
     for callback in api.callbacks:
         args = [_python_type(api, callback.returns, callback.name)]
-        args += [_python_type(api, p.type, callback.name, True) for p in callback.params]
+        args += [_python_type(api, p.type, callback.name) for p in callback.params]
         out.append(f"# {callback.name}")
         out.append(f"{callback.name[len('arr_'):].upper()} = ctypes.CFUNCTYPE({', '.join(args)})")
     out.append("")

@@ -220,7 +220,11 @@ int main(int argc, char **argv) {
     });
     check(answered.wait_for(1, 20) && response.find("\"httpStatus\":200") != std::string::npos,
           "an async get's Status has HTTP status 200 and the MS-CV");
-    check(client.stop_session("cpp-throw").ok(), "stop_session");
+    // A blocking stop's Status carries its answer too, as the other blocking calls' results do.
+    arr::Status stopped = client.stop_session("cpp-throw");
+    check(stopped.ok() && stopped.response_json().find("\"httpStatus\":") != std::string::npos &&
+              stopped.response_json().find("\"msCv\":\"") != std::string::npos,
+          "stop_session, with the HTTP status and the MS-CV of the service's answer");
 
     // 6. The stream trampoline (keeper events) runs out of memory copying an event: nothing unwinds into
     // the library, and the stream goes on to its last call.

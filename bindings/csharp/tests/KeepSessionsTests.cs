@@ -66,6 +66,55 @@ namespace ArrSession.Tests
         }
 
         [Test]
+        public static void A_keeper_of_many_with_one_unknown_id_completes_while_KeepSession_of_it_faults_with_NotFound()
+        {
+            Emulator emulator = Fixture.Fast;
+            using (RemoteRenderingClient client = emulator.Client())
+            {
+                string unknown = Fixture.NewId("alone");
+                SessionKeeper many = client.KeepSessions(new[] { unknown }, KeeperTests.Fast());
+                var recorder = new KeeperTests.Recorder(many);
+                KeepSessionEventArgs failed = recorder.WaitFor(KeepSessionEventKind.Failed);
+                var error = failed.Exception as RemoteRenderingException;
+                Assert.True(error != null && error.ArrStatus == ArrStatus.NotFound && error.Status == 404, "NotFound: " + failed.Exception);
+                Assert.True(((IAsyncResult)many.Completion).AsyncWaitHandle.WaitOne(KeeperTests.Patience), "Completion ended");
+                Assert.Equal(TaskStatus.RanToCompletion, many.Completion.Status, "a keeper of many leaves failures to the events, even with one id");
+                Assert.Equal("failed", recorder.Kinds(), "one event");
+
+                SessionKeeper one = client.KeepSession(unknown, KeeperTests.Fast());
+                Assert.True(((IAsyncResult)one.Completion).AsyncWaitHandle.WaitOne(KeeperTests.Patience), "Completion ended");
+                Assert.True(one.Completion.IsFaulted, "a keeper of one session faults: " + one.Completion.Status);
+                var notFound = one.Completion.Exception.InnerException as RemoteRenderingException;
+                Assert.True(notFound != null && notFound.ArrStatus == ArrStatus.NotFound && notFound.Status == 404,
+                    "NotFound: " + one.Completion.Exception.InnerException);
+            }
+        }
+
+        private static IEnumerable<string> Counted(string[] ids, int[] enumerations)
+        {
+            enumerations[0]++;
+            foreach (string id in ids)
+            {
+                yield return id;
+            }
+        }
+
+        [Test]
+        public static void The_ids_are_enumerated_once()
+        {
+            using (RemoteRenderingClient client = Fixture.Fast.Client())
+            using (var cts = new CancellationTokenSource())
+            {
+                cts.Cancel();   // nothing starts; the ids are read all the same
+                var enumerations = new int[1];
+                var ids = new[] { "once-a", "once-b" };
+                SessionKeeper keeper = client.KeepSessions(Counted(ids, enumerations), null, cts.Token);
+                Assert.Equal(1, enumerations[0], "enumerations of the caller's ids");
+                Assert.True(keeper.SessionIds.SequenceEqual(ids), "SessionIds: " + string.Join(",", keeper.SessionIds));
+            }
+        }
+
+        [Test]
         public static void Bad_lists_throw_before_anything_starts()
         {
             using (RemoteRenderingClient client = Fixture.Fast.Client())

@@ -29,13 +29,15 @@ namespace ArrSession.Tests
             using (SessionKeeper keeper = client.KeepSession(id, KeeperTests.Fast()))
             {
                 var recorder = new KeeperTests.Recorder(keeper);
-                RemoteRenderingException error = Failure(recorder.WaitFor(KeepSessionEventKind.Failed));
+                KeepSessionEventArgs failed = recorder.WaitFor(KeepSessionEventKind.Failed);
+                RemoteRenderingException error = Failure(failed);
                 Assert.Equal(ArrStatus.Unauthorized, error.ArrStatus, "status");
                 Assert.Equal(401, error.Status, "HTTP status");
                 Assert.Equal(null, error.ErrorCode, "a 401 has no body, so no code");
                 Assert.Equal(emulator.LoggedMsCv("GET", "/sessions/" + id, 401), error.MsCv, "the MS-CV the emulator sent");
                 Assert.True(((IAsyncResult)keeper.Completion).AsyncWaitHandle.WaitOne(KeeperTests.Patience), "Completion ended");
-                Assert.True(keeper.Completion.Exception.InnerException == error, "Completion faults with the event's exception");
+                Assert.True(keeper.Completion.IsFaulted, "faulted: " + keeper.Completion.Status);
+                KeeperTests.SameFailure(keeper.Completion.Exception.InnerException, failed);
             }
         }
 

@@ -85,6 +85,24 @@ namespace ArrSession.Tests
             }
         }
 
+        /// <summary>
+        /// The exception a keeper of one session faulted with is the failure its failed event reported: the same
+        /// type, status, HTTP status, code, MS-CV and message (the library ends the stream with that failure).
+        /// </summary>
+        internal static void SameFailure(Exception faulted, KeepSessionEventArgs failed)
+        {
+            var end = faulted as RemoteRenderingException;
+            var reported = failed.Exception as RemoteRenderingException;
+            Assert.True(end != null && reported != null && end.GetType() == reported.GetType(),
+                "both RemoteRenderingExceptions of one type: " + faulted + " / " + failed.Exception);
+            Assert.Equal(reported.ArrStatus, end.ArrStatus, "the failed event's status");
+            Assert.Equal(reported.Status, end.Status, "the failed event's HTTP status");
+            Assert.Equal(reported.ErrorCode, end.ErrorCode, "the failed event's code");
+            Assert.Equal(reported.MsCv, end.MsCv, "the failed event's MS-CV");
+            Assert.Equal(reported.Message, end.Message, "the failed event's message");
+            Assert.Equal(reported.RetryAfter, end.RetryAfter, "the failed event's Retry-After");
+        }
+
         internal static string Describe(IEnumerable<KeepSessionEventArgs> events)
         {
             return "[" + string.Join(", ", events.Select(e => e.ToString())) + "]";
@@ -360,13 +378,38 @@ namespace ArrSession.Tests
                 Assert.True(keeper.Completion.IsFaulted, "faulted: " + keeper.Completion.Status);
                 var error = keeper.Completion.Exception.InnerException as RemoteRenderingException;
                 Assert.True(error != null, "a RemoteRenderingException: " + keeper.Completion.Exception.InnerException);
-                Assert.True(error == failed.Exception, "the failed event's own exception");
+                SameFailure(error, failed);
                 Assert.Equal(ArrStatus.NotFound, error.ArrStatus, "classified by the library's status");
                 Assert.Equal(404, error.Status, "HTTP status");
                 Assert.Equal(null, error.ErrorCode, "a 404 has no body, so no code");
                 Assert.Equal(Fixture.Fast.LoggedMsCv("GET", "/sessions/" + id, 404), error.MsCv, "the MS-CV the emulator sent");
                 Assert.True(!string.IsNullOrEmpty(failed.Message), "with a message");
                 Assert.Equal("failed", recorder.Kinds(), "one event");
+            }
+        }
+
+        [Test]
+        public static void A_session_failing_into_Error_ends_with_its_own_error_and_completes_the_keeper()
+        {
+            Emulator emulator = Fixture.Fast;
+            using (RemoteRenderingClient client = emulator.Client())
+            {
+                string id = ReadySession(emulator, client, "vmlost");
+                using (SessionKeeper keeper = client.KeepSession(id, Fast()))
+                {
+                    var recorder = new Recorder(keeper);
+                    emulator.Http("POST", "/_emulator/sessions/" + id + "/fail", "{\"code\":\"VmLost\",\"message\":\"The VM went away.\"}");
+                    KeepSessionEventArgs ended = recorder.WaitFor(KeepSessionEventKind.Ended);
+                    Assert.Equal(id, ended.SessionId, "the ended event names its session");
+                    Assert.Equal(RenderingSessionStatus.Error, ended.Status.Value, "ended as");
+                    Assert.True(ended.Error != null, "the session's own error: " + ended);
+                    Assert.Equal("VmLost", ended.Error.Code, "its code");
+                    Assert.Equal("The VM went away.", ended.Error.Message, "its message");
+                    Assert.True(ended.Exception == null, "not a failure of the keeper: " + ended.Exception);
+                    Assert.True(((IAsyncResult)keeper.Completion).AsyncWaitHandle.WaitOne(Patience), "Completion ended");
+                    Assert.Equal(TaskStatus.RanToCompletion, keeper.Completion.Status, "a session that ended completes the keeper");
+                    Assert.Equal("ended", recorder.Kinds(), "one event");
+                }
             }
         }
 

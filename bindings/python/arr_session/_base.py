@@ -67,10 +67,10 @@ class ClientBase:
             return None
         return lambda: token_text(get_token())
 
-    def _hook(self, kwargs: Mapping[str, Any]) -> Optional[ResponseHook]:
-        """The ``raw_response_hook`` of a call (its keyword argument), else the client's."""
-        hook = require_hook(kwargs.get("raw_response_hook"))
-        return hook if hook is not None else self._response_hook
+    def _hook(self, hook: Any) -> Optional[ResponseHook]:
+        """``hook``, a call's ``raw_response_hook`` keyword argument, if it gave one; else the client's."""
+        call_hook = require_hook(hook)
+        return call_hook if call_hook is not None else self._response_hook
 
     def _client(self) -> NativeClient:
         if self._native is None or self._native.closed:

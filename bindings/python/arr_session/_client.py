@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, List, Mapping, Optional, Sequence, TypeVar, Union
+from typing import Any, List, Optional, Sequence, TypeVar, Union
 
 from . import _ffi
 from ._abi import STATUS_OK
@@ -111,8 +111,9 @@ class RemoteRenderingClient(ClientBase):
         library choose one (required with api-version v1). Ours: ``owned=False`` keeps the session out of
         ``stop_owned_rendering_sessions()``; ``timeout`` (seconds) bounds the wait."""
         options = wait_options(timeout, polling_interval)
+        hook = self._hook(kwargs.get("raw_response_hook"))
         session = self.create_rendering_session(
-            session_id, size, lease_time_minutes, owned=owned, raw_response_hook=self._hook(kwargs)
+            session_id, size, lease_time_minutes, owned=owned, raw_response_hook=hook
         )
         try:
             return RenderingSessionPoller(self, session, options)
@@ -141,7 +142,7 @@ class RemoteRenderingClient(ClientBase):
 
     def get_rendering_session(self, session_id: str, **kwargs: Any) -> RenderingSession:
         text, response = self._client().call_with_response("arr_client_get_session", session_id_arg(session_id))
-        return self._answered(RenderingSession.from_json(text, response), response, kwargs)
+        return self._answered(RenderingSession.from_json(text, response), response, kwargs.get("raw_response_hook"))
 
     def update_rendering_session(self, session_id: str, lease_time_minutes: Optional[int] = None, **kwargs: Any) -> RenderingSession:
         """Sets the lease to ``lease_time_minutes`` in total (absolute; more than the current lease). Without
@@ -150,18 +151,18 @@ class RemoteRenderingClient(ClientBase):
             return self.get_rendering_session(session_id, **kwargs)
         minutes = require_u32("lease_time_minutes", lease_time_minutes)
         text, response = self._client().call_with_response("arr_client_update_session", session_id_arg(session_id), minutes)
-        return self._answered(RenderingSession.from_json(text, response), response, kwargs)
+        return self._answered(RenderingSession.from_json(text, response), response, kwargs.get("raw_response_hook"))
 
     def stop_rendering_session(self, session_id: str, **kwargs: Any) -> None:
         """Stops the session (billing ends). Stopping a stopped session succeeds."""
         response = self._client().call_no_out("arr_client_stop_session", session_id_arg(session_id))
-        call_hook(self._hook(kwargs), response)
+        call_hook(self._hook(kwargs.get("raw_response_hook")), response)
 
     def list_rendering_sessions(self, **kwargs: Any) -> RenderingSessionPager:
         """The account's Starting and Ready sessions, as a lazy pager (requested when iterated)."""
         native = self._client()
         owner = self
-        hook = self._hook(kwargs)
+        hook = self._hook(kwargs.get("raw_response_hook"))
 
         def fetch() -> List[RenderingSession]:
             _ = owner  # the pager keeps its client open
@@ -190,7 +191,8 @@ class RemoteRenderingClient(ClientBase):
         text, response = self._client().call_with_response(
             "arr_client_create_conversion", conversion_id_arg(conversion_id), settings
         )
-        conversion = self._answered(AssetConversion.from_json(text, response), response, kwargs)
+        hook = kwargs.get("raw_response_hook")
+        conversion = self._answered(AssetConversion.from_json(text, response), response, hook)
         return AssetConversionPoller(self, conversion, options)
 
     def get_asset_conversion_poller(
@@ -212,13 +214,13 @@ class RemoteRenderingClient(ClientBase):
 
     def get_asset_conversion(self, conversion_id: str, **kwargs: Any) -> AssetConversion:
         text, response = self._client().call_with_response("arr_client_get_conversion", conversion_id_arg(conversion_id))
-        return self._answered(AssetConversion.from_json(text, response), response, kwargs)
+        return self._answered(AssetConversion.from_json(text, response), response, kwargs.get("raw_response_hook"))
 
     def list_asset_conversions(self, **kwargs: Any) -> AssetConversionPager:
         """Every conversion of the account (every state), as a lazy pager (requested when iterated)."""
         native = self._client()
         owner = self
-        hook = self._hook(kwargs)
+        hook = self._hook(kwargs.get("raw_response_hook"))
 
         def fetch() -> List[AssetConversion]:
             _ = owner  # the pager keeps its client open
@@ -244,7 +246,7 @@ class RemoteRenderingClient(ClientBase):
         stopping on close."""
         options = create_options(size, lease_time_minutes, session_id, owned)
         text, response = self._client().call_with_response("arr_client_create_session", options)
-        return self._answered(RenderingSession.from_json(text, response), response, {"raw_response_hook": raw_response_hook})
+        return self._answered(RenderingSession.from_json(text, response), response, raw_response_hook)
 
     def extend_rendering_session(
         self, session_id: str, by_minutes: int, *, raw_response_hook: Optional[ResponseHook] = None
@@ -252,7 +254,7 @@ class RemoteRenderingClient(ClientBase):
         """Extends the lease by ``by_minutes`` (the safe way to renew: no read-modify-write race)."""
         minutes = require_u32("by_minutes", by_minutes)
         text, response = self._client().call_with_response("arr_client_extend_session", session_id_arg(session_id), minutes)
-        return self._answered(RenderingSession.from_json(text, response), response, {"raw_response_hook": raw_response_hook})
+        return self._answered(RenderingSession.from_json(text, response), response, raw_response_hook)
 
     def keep_rendering_session(
         self,
@@ -348,15 +350,17 @@ class RemoteRenderingClient(ClientBase):
         output_sas: Optional[str] = None,
         storage_account_key: Optional[str] = None,
         storage_account_name: Optional[str] = None,
+        raw_response_hook: Optional[ResponseHook] = None,
     ) -> AssetConversion:
         """The conversion, with ``results`` read from its output container once it has ended: the result
         file's outcome and messages (code, title, details) and the info file's statistics. Needs the output
-        SAS with read (``r``), or the storage account key."""
+        SAS with read (``r``), or the storage account key. ``raw_response_hook`` sees the service's answer
+        to the conversion's GET."""
         options = results_options(output_sas, storage_account_key, storage_account_name)
         text, response = self._client().call_with_response(
             "arr_client_get_conversion_results", conversion_id_arg(conversion_id), options
         )
-        return AssetConversion.from_json(text, response)
+        return self._answered(AssetConversion.from_json(text, response), response, raw_response_hook)
 
     def get_access_token(self) -> str:
         """A valid Mixed Reality access token (a secret: never log it)."""
@@ -385,9 +389,9 @@ class RemoteRenderingClient(ClientBase):
             raise error_from_json(_ffi.status_name(status), text)
         return text if isinstance(text, str) else None
 
-    def _answered(self, value: _T, response: Optional[RawResponse], kwargs: Mapping[str, Any]) -> _T:
-        """``value`` after the call's ``raw_response_hook`` (or the client's) has seen ``response``."""
-        call_hook(self._hook(kwargs), response)
+    def _answered(self, value: _T, response: Optional[RawResponse], hook: Any) -> _T:
+        """``value`` after ``hook``, the call's ``raw_response_hook`` (or the client's), has seen ``response``."""
+        call_hook(self._hook(hook), response)
         return value
 
     def __repr__(self) -> str:

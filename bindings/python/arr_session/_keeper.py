@@ -17,7 +17,7 @@ from . import _ffi
 from ._abi import STATUS_OK, STATUS_SESSION_ENDED
 from ._native import session_id_arg, session_ids_arg
 from .exceptions import ArrCancelledError, ArrError, error_from_json
-from .models import KeepEvent, KeepEventKind
+from .models import KeepEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client import RemoteRenderingClient
@@ -40,9 +40,9 @@ class KeeperState:
     """What the sync and asyncio keepers share: turning the library's calls into events, an end or an error.
 
     The library's rule: every event comes with ARR_STATUS_OK, and the first call with another status is the
-    last. ARR_STATUS_SESSION_ENDED (no kept session left) is the normal end; a keeper of one session then
-    raises the exception of its ``failed`` event, if it had one (the session could not be kept). A
-    cancellation we asked for ends quietly; any other status raises its exception.
+    last. ARR_STATUS_SESSION_ENDED (no kept session left) is the normal end. A cancellation we asked for ends
+    quietly; any other status raises its exception (for a keeper of one session, the failure of its
+    ``failed`` event: the library ends that stream with it).
     """
 
     def __init__(self, session_ids: Sequence[str]) -> None:
@@ -51,7 +51,6 @@ class KeeperState:
         self.last_event: Optional[KeepEvent] = None
         #: Why the keeper ended in error (also raised by the iteration), or None.
         self.error: Optional[ArrError] = None
-        self._failure: Optional[ArrError] = None
         self._cancel_requested = False
         self._finished = False
 
@@ -64,15 +63,10 @@ class KeeperState:
         status, text = call
         if status == STATUS_OK:
             event = KeepEvent.from_json_text(text)
-            if event.kind == KeepEventKind.FAILED and event.exception is not None:
-                self._failure = event.exception
             self.last_event = event
             return event
         self._finished = True
         if status == STATUS_SESSION_ENDED:
-            if self._failure is not None and len(self.session_ids) == 1:
-                self.error = self._failure
-                raise self.error
             return None
         error = error_from_json(_ffi.status_name(status), text)
         if isinstance(error, ArrCancelledError) and self._cancel_requested:
@@ -107,9 +101,8 @@ class RenderingSessionKeeper:
         self._owner = client  # keeps the client (and its native handle) open while the keeper runs
         self._queue: "queue.SimpleQueue[_Call]" = queue.SimpleQueue()
         self._done = threading.Event()
-        self._state = KeeperState([])
         kept, self._operation = start_keeper(client, session_ids, options, many, self._on_call)
-        self._state.session_ids = kept
+        self._state = KeeperState(kept)
 
     def _on_call(self, status: int, text: Optional[str]) -> None:  # on a library thread
         self._queue.put((status, text))

@@ -270,10 +270,13 @@ class NativeClient:
             status = getattr(lib, function_name)(ptr, *args, ctypes.byref(out))
             if status != STATUS_OK:
                 raise error_from_json(_ffi.status_name(status), _ffi.last_error())
+            # Taken (and freed) first, so nothing that raises below leaks it; arr_string_free leaves
+            # arr_last_response as it is.
+            text = _ffi.take_string(out.value)
             response = RawResponse.from_json(_ffi.last_response())
         finally:
             self._exit()
-        return _ffi.take_string(out.value), response
+        return text, response
 
     def call_no_out(self, function_name: str, *args: Any) -> Optional[RawResponse]:
         """A blocking ABI call without an out-string; gives the service's answer behind it (or None)."""

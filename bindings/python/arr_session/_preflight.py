@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from . import _ffi
 from ._abi import STATUS_OK
-from ._native import require_str
+from ._native import camel, require_str
 from .exceptions import error_from_json
-
-#: Finding severities, most serious first.
-SEVERITIES = ("error", "warning", "info")
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -179,7 +176,8 @@ def sign_container_sas(
 ) -> str:
     """Signs a container SAS from a storage account key with the least permissions a conversion needs:
     ``purpose="input"`` gives read+list, ``"output"`` write+read (read for the result files). ``valid_for``
-    is in seconds (default a day). Returns ``?sv=...&sig=...``: a secret, never log it."""
+    is in whole seconds, 1 s to 365 days (default a day). Returns ``?sv=...&sig=...``: a secret, never log
+    it."""
     for name, value in (("container_uri", container_uri), ("account_key", account_key), ("purpose", purpose)):
         require_str(name, value)
     require_str("permissions", permissions, optional=True)
@@ -188,9 +186,13 @@ def sign_container_sas(
     if permissions is not None:
         options["permissions"] = permissions
     if valid_for is not None:
-        if isinstance(valid_for, bool) or not isinstance(valid_for, (int, float)) or not valid_for >= 1:
-            raise ValueError(f"valid_for must be a number of seconds of at least 1, not {valid_for!r}")
-        options["validForSeconds"] = int(valid_for)
+        if isinstance(valid_for, bool) or not isinstance(valid_for, (int, float)):
+            raise TypeError(f"valid_for must be a number of seconds, not {type(valid_for).__name__}")
+        if not math.isfinite(valid_for):  # JSON cannot carry it to the library
+            raise ValueError(f"valid_for must be a finite number of seconds, not {valid_for}")
+        # The library checks the value (whole seconds, 1 s to 365 days) and names the field.
+        whole = isinstance(valid_for, float) and valid_for.is_integer()
+        options["validForSeconds"] = int(valid_for) if whole else valid_for
     if account_name is not None:
         options["accountName"] = account_name
     sas = _call(
@@ -204,8 +206,6 @@ def sign_container_sas(
 
 def _options(**values: Any) -> Optional[bytes]:
     """The options JSON of the storage calls (camelCase keys, ``None`` left out); ``None`` when empty."""
-    from ._native import camel
-
     present = {camel(k): v for k, v in values.items() if v is not None}
     for key, value in present.items():
         if key != "scanBytes":

@@ -478,10 +478,9 @@ class KeepEvent:
 
         kind = KeepEventKind.parse(data.get("kind", ""))
         status = data.get("status")
+        # `sessionError`: the session's own error (on `ended`); `error`: the library's error object, mapped as
+        # a failed call's (on `throttled`, `retrying`, `failed`).
         raw_error = data.get("error")
-        # `ended` carries the session's own error (as a session does); the other kinds the library's error
-        # object, mapped as a failed call's.
-        ended = kind == KeepEventKind.ENDED
         return cls(
             session_id=str(data.get("sessionId", "")),
             kind=kind,
@@ -490,8 +489,8 @@ class KeepEvent:
             remaining_minutes=data.get("remaining"),
             lease_time_minutes=data.get("lease"),
             status=RenderingSessionStatus.parse(status) if status is not None else None,
-            error=RemoteRenderingServiceError.from_dict(raw_error) if ended else None,
-            exception=error_from_dict(raw_error) if isinstance(raw_error, Mapping) and not ended else None,
+            error=RemoteRenderingServiceError.from_dict(data.get("sessionError")),
+            exception=error_from_dict(raw_error) if isinstance(raw_error, Mapping) else None,
             raw=dict(data),
         )
 

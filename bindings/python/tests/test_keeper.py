@@ -40,6 +40,13 @@ def advance(emulator: Emulator, minutes: float) -> None:
     emulator._request("POST", "/_emulator/clock/advance", {"minutes": minutes})
 
 
+def same_failure(raised: BaseException, event: KeepEvent) -> bool:
+    """The exception a keeper raised at its end is the one its failed event carried: the same class and the
+    same error object (the library ends the stream with that event's failure)."""
+    return (event.exception is not None and type(raised) is type(event.exception)
+            and getattr(raised, "raw_error", None) == event.exception.raw_error and str(raised) == str(event.exception))
+
+
 def check_capped(events: List[KeepEvent], session_id: str) -> None:
     assert [str(e.kind) for e in events] == EXPECTED, events
     assert all(isinstance(e, KeepEvent) and e.session_id == session_id for e in events)
@@ -103,7 +110,7 @@ def test_unknown_session_raises_after_its_failed_event(emulator: Emulator) -> No
         assert failed.exception.status == "ARR_STATUS_NOT_FOUND" and failed.status_code == 404
         assert failed.error_code is None and failed.exception.error_code is None
         assert failed.ms_cv is not None and failed.ms_cv == emulator.ms_cvs("GET", f"/sessions/{session_id}", 404)[-1]
-        assert raised.value is failed.exception and keeper.error is raised.value
+        assert same_failure(raised.value, failed) and keeper.error is raised.value
         with pytest.raises(ResourceNotFoundError):
             next(keeper)
 
@@ -116,7 +123,8 @@ def test_refused_credentials_reach_the_host_as_client_authentication_error(emula
             with pytest.raises(ClientAuthenticationError) as raised:
                 events = list(keeper)
     failed = keeper.last_event
-    assert failed is not None and failed.kind == KeepEventKind.FAILED and failed.exception is raised.value
+    assert failed is not None and failed.kind == KeepEventKind.FAILED and same_failure(raised.value, failed)
+    assert keeper.error is raised.value
     error = raised.value
     assert error.status == "ARR_STATUS_UNAUTHORIZED" and error.status_code == 401 and error.error_code is None
     assert error.ms_cv == emulator.ms_cvs("GET", f"/sessions/{session_id}", 401)[-1]
@@ -185,6 +193,41 @@ def test_keeping_many_ends_when_none_is_left(emulator: Emulator) -> None:
         assert set(by_kind) == {"failed", "ended"}, events
         assert by_kind["failed"].session_id == unknown and isinstance(by_kind["failed"].exception, ResourceNotFoundError)
         assert by_kind["ended"].session_id == known and by_kind["ended"].status == RenderingSessionStatus.STOPPED
+        assert keeper.done() and keeper.error is None
+
+
+def test_a_keeper_of_one_unknown_session_raises_a_keeper_of_many_with_only_it_does_not(emulator: Emulator) -> None:
+    """Keeping one session that cannot be kept is that call's failure; a keeper of many (even of a list of
+    one) leaves failures to the events and ends normally once no session is left."""
+    unknown = new_id()
+    with RemoteRenderingClient(**emulator.kwargs()) as client:
+        with client.keep_rendering_sessions([unknown], polling_interval=0.05) as many:
+            events = list(many)  # does not raise
+        assert [(e.kind, e.session_id) for e in events] == [(KeepEventKind.FAILED, unknown)], events
+        assert isinstance(events[0].exception, ResourceNotFoundError) and events[0].status_code == 404
+        assert many.done() and many.error is None and list(many) == []
+
+        with client.keep_rendering_session(unknown, polling_interval=0.05) as one:
+            with pytest.raises(ResourceNotFoundError) as raised:
+                list(one)
+        assert raised.value.status == "ARR_STATUS_NOT_FOUND" and raised.value.status_code == 404
+        assert one.done() and one.error is raised.value
+
+
+def test_a_session_failing_into_error_ends_with_its_own_error(emulator: Emulator) -> None:
+    """The ended event of a session that went to Error carries the session's error (code and message), not an
+    exception: the keeper itself did not fail, and it ends normally."""
+    session_id = new_id()
+    with RemoteRenderingClient(**emulator.kwargs()) as client:
+        client.begin_rendering_session(session_id, "Standard", 30).result(timeout=30)
+        with client.keep_rendering_session(session_id, polling_interval=0.05) as keeper:
+            emulator._request("POST", f"/_emulator/sessions/{session_id}/fail", {"code": "VmLost", "message": "The VM went away."})
+            events = list(keeper)
+        assert [e.kind for e in events] == [KeepEventKind.ENDED], events
+        ended = events[0]
+        assert ended.session_id == session_id and ended.status == RenderingSessionStatus.ERROR
+        assert ended.error is not None and (ended.error.code, ended.error.message) == ("VmLost", "The VM went away.")
+        assert ended.exception is None and ended.raw["sessionError"] == {"code": "VmLost", "message": "The VM went away."}
         assert keeper.done() and keeper.error is None
 
 

@@ -6,11 +6,12 @@ import asyncio
 import ctypes
 import gc
 import os
+from typing import Any, List
 
 import pytest
 from conftest import Emulator, new_id
 
-from arr_session import RemoteRenderingClient, ResourceNotFoundError, _ffi
+from arr_session import RemoteRenderingClient, ResourceNotFoundError, _ffi, _native
 from arr_session.aio import RemoteRenderingClient as AsyncRemoteRenderingClient
 
 # Measured: ~10 KiB of noise over 10,000 gets; leaking each session string costs ~3 MiB.
@@ -47,6 +48,31 @@ def test_the_measure_sees_a_leak(emulator: Emulator, monkeypatch) -> None:
     # Decoding without arr_string_free, as a c_char_p restype would: the same loop must then fail the limit.
     monkeypatch.setattr(_ffi, "take_string", lambda p: ctypes.string_at(p).decode() if p else None)
     assert growth_over_gets(emulator) > LIMIT
+
+
+def test_the_result_string_is_freed_when_reading_the_answer_fails(emulator: Emulator, monkeypatch) -> None:
+    """A blocking call's out-string is taken (decoded and freed) before the service's answer is read, so an
+    error reading that answer cannot leak it."""
+    with RemoteRenderingClient(**emulator.kwargs()) as client:
+        session = client.create_rendering_session(size="Standard", lease_time_minutes=5, session_id=new_id())
+        taken: List[Any] = []
+        take_string = _ffi.take_string
+
+        def recording(pointer: Any) -> Any:
+            text = take_string(pointer)
+            taken.append(text)
+            return text
+
+        def unreadable(text: Any) -> Any:
+            raise LookupError("cannot read the answer")
+
+        monkeypatch.setattr(_ffi, "take_string", recording)
+        monkeypatch.setattr(_native.RawResponse, "from_json", unreadable)
+        with pytest.raises(LookupError):
+            client.get_rendering_session(session.id)
+        monkeypatch.undo()
+        assert any(text and session.id in text for text in taken), taken
+        client.stop_rendering_session(session.id)
 
 
 @pytest.mark.slow

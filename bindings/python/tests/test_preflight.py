@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 from test_conversion_example import storage_fixture  # noqa: F401 - the fixture, shared with the example's test
@@ -47,6 +47,23 @@ def test_sas_tokens_are_signed_with_least_permissions_and_keys_never_shown() -> 
         arr_session.sign_container_sas(container, AZURITE_KEY, "both")
 
 
+def test_sas_lifetimes_are_checked_by_the_library() -> None:
+    """The binding checks only that valid_for is a number JSON can carry; the library's refusal (whole seconds,
+    1 s to 365 days) reaches the caller naming its field."""
+    container = "http://127.0.0.1:10000/devstoreaccount1/models"
+    assert "&se=" in arr_session.sign_container_sas(container, AZURITE_KEY, "input", valid_for=3600.0)
+    for refused in (0, -5, 0.5, 365 * 86400 + 1):
+        with pytest.raises(arr_session.ArrInvalidArgumentError) as caught:
+            arr_session.sign_container_sas(container, AZURITE_KEY, "input", valid_for=refused)
+        assert caught.value.status == "ARR_STATUS_INVALID_ARGUMENT" and caught.value.raw_error["argument"] == "validForSeconds"
+        assert "from 1 to 31536000" in caught.value.message, caught.value.message
+    for wrong_type in ("3600", True, None.__class__):
+        with pytest.raises(TypeError, match="valid_for"):
+            arr_session.sign_container_sas(container, AZURITE_KEY, "input", valid_for=wrong_type)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="valid_for"):
+        arr_session.sign_container_sas(container, AZURITE_KEY, "input", valid_for=float("nan"))
+
+
 def _settings(data: Dict[str, Any]) -> Any:
     i, o = data["inputLocation"], data["outputLocation"]
     return (
@@ -76,9 +93,13 @@ def test_lint_and_a_failed_conversions_result_file(storage_fixture: str) -> None
 
         poller = client.begin_asset_conversion("py-preflight-failed", *_settings(failing["settings"]), timeout=120)
         assert poller.result().status == AssetConversionStatus.FAILED
+        seen: List[arr_session.RawResponse] = []
         conversion = client.get_asset_conversion_results(
-            "py-preflight-failed", output_sas=failing["resultsOptions"]["outputSas"]
+            "py-preflight-failed", output_sas=failing["resultsOptions"]["outputSas"], raw_response_hook=seen.append
         )
+        # The hook sees the service's answer to the conversion's GET, as the other conversion calls' hooks do.
+        assert conversion.response is not None and conversion.response.status_code == 200 and conversion.response.ms_cv
+        assert seen == [conversion.response]
         assert conversion.results is not None
         error = conversion.results.error
         assert error is not None and (error.code, error.title) == (failing["code"], failing["title"])
@@ -92,9 +113,12 @@ def test_lint_and_a_failed_conversions_result_file(storage_fixture: str) -> None
         from arr_session.aio import RemoteRenderingClient
 
         async with RemoteRenderingClient.from_config(line["config"]) as client:
+            seen: List[arr_session.RawResponse] = []
             conversion = await client.get_asset_conversion_results(
-                "py-preflight-failed", storage_account_key=AZURITE_KEY
+                "py-preflight-failed", storage_account_key=AZURITE_KEY, raw_response_hook=seen.append
             )
+            assert conversion.response is not None and conversion.response.status_code == 200
+            assert seen == [conversion.response]
             assert conversion.results is not None and conversion.results.error is not None
             assert conversion.results.error.code == failing["code"]
             lint = await client.lint_asset_conversion_input(*_settings(failing["settings"]))

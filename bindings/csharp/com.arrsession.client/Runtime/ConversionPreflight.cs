@@ -289,7 +289,7 @@ namespace ArrSession
         {
             byte[] name = Utf8.ToNative(fileName, "fileName");
             byte[] body = Utf8.ToNative(text, "text");
-            byte[] asset = inputAsset == null ? null : Utf8.ToNative(inputAsset, "inputAsset");
+            byte[] asset = Utf8.ToNative(inputAsset, "inputAsset");
             IntPtr json;
             uint status = NativeMethods.arr_conversion_check_settings(name, body, asset, out json);
             if (status != (uint)ArrStatus.Ok)

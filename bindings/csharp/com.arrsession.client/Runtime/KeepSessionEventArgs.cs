@@ -82,11 +82,12 @@ namespace ArrSession
         {
             JsonObject o = Internal.Json.ParseObject(json);
             var kind = new KeepSessionEventKind(o.GetString("kind") ?? string.Empty);
+            // `sessionError`: the session's own error, as a session carries it (ended); `error`: the library's
+            // error object, which goes through the one error mapper as a failed call's would (throttled,
+            // retrying, failed).
+            JsonObject sessionError = o.GetObject("sessionError");
             JsonObject error = o.GetObject("error");
             string status = o.GetString("status");
-            // `ended` carries the session's own error, as a session does; the other kinds the library's error
-            // object, which goes through the one error mapper as a failed call's would.
-            bool ended = kind == KeepSessionEventKind.Ended;
             return new KeepSessionEventArgs(
                 o.GetString("sessionId"),
                 kind,
@@ -95,8 +96,8 @@ namespace ArrSession
                 Minutes(o, "remaining"),
                 Minutes(o, "lease"),
                 status == null ? (RenderingSessionStatus?)null : new RenderingSessionStatus(status),
-                ended && error != null ? RemoteRenderingServiceError.FromJson(error) : null,
-                !ended && error != null ? ErrorMapper.FromErrorObject(error) : null,
+                sessionError != null ? RemoteRenderingServiceError.FromJson(sessionError) : null,
+                error != null ? ErrorMapper.FromErrorObject(error) : null,
                 json);
         }
 

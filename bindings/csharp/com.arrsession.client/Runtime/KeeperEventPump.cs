@@ -163,7 +163,8 @@ namespace ArrSession.Internal
                 }
                 catch (Exception e)
                 {
-                    ArrLog.ReportCallbackException("SessionKeeper.Changed handler", e);
+                    ArrLog.ReportCallbackException(
+                        item.Event == null ? "a session keeper's end (Completion)" : "SessionKeeper.Changed handler", e);
                 }
             }
         }

@@ -38,8 +38,10 @@ namespace ArrSession
         public virtual SessionKeeper KeepSessions(
             IEnumerable<string> sessionIds, KeepSessionOptions options = null, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] ids = IdsJson(sessionIds);
-            return SessionKeeper.Start(Handle, new List<string>(sessionIds), ids, true, KeepSessionOptions.ToJson(options), cancellationToken);
+            // Enumerated once: a lazy sequence could give other ids the second time.
+            List<string> kept = sessionIds == null ? null : new List<string>(sessionIds);
+            byte[] ids = IdsJson(kept);
+            return SessionKeeper.Start(Handle, kept, ids, true, KeepSessionOptions.ToJson(options), cancellationToken);
         }
     }
 }

@@ -21,7 +21,7 @@ namespace ArrSession
             AssetConversionOptions options, InputLintOptions lintOptions = null, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] settings = SettingsJson(options);
-            byte[] lint = OptionalJson(InputLintOptions.ToJson(lintOptions));
+            byte[] lint = Utf8.ToNative(InputLintOptions.ToJson(lintOptions), "options");
             return NativeCall.Block(Handle, InputLint.Parse, cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_lint_conversion_input_async(c, settings, lint, cb, ud, out op));
@@ -32,7 +32,7 @@ namespace ArrSession
             AssetConversionOptions options, InputLintOptions lintOptions = null, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] settings = SettingsJson(options);
-            byte[] lint = OptionalJson(InputLintOptions.ToJson(lintOptions));
+            byte[] lint = Utf8.ToNative(InputLintOptions.ToJson(lintOptions), "options");
             return NativeCall.Start(Handle, InputLint.Parse, cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_lint_conversion_input_async(c, settings, lint, cb, ud, out op));
@@ -47,7 +47,7 @@ namespace ArrSession
             string conversionId, ConversionResultsOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] id = Utf8.ToNative(conversionId, "conversionId");
-            byte[] access = OptionalJson(ConversionResultsOptions.ToJson(options));
+            byte[] access = Utf8.ToNative(ConversionResultsOptions.ToJson(options), "options");
             return NativeCall.Block(Handle, ParseConversion, cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_get_conversion_results_async(c, id, access, cb, ud, out op));
@@ -58,16 +58,10 @@ namespace ArrSession
             string conversionId, ConversionResultsOptions options, CancellationToken cancellationToken = default(CancellationToken))
         {
             byte[] id = Utf8.ToNative(conversionId, "conversionId");
-            byte[] access = OptionalJson(ConversionResultsOptions.ToJson(options));
+            byte[] access = Utf8.ToNative(ConversionResultsOptions.ToJson(options), "options");
             return NativeCall.Start(Handle, ParseConversion, cancellationToken,
                 (ClientHandle c, ArrCallback cb, IntPtr ud, out ulong op) =>
                     NativeMethods.arr_client_get_conversion_results_async(c, id, access, cb, ud, out op));
-        }
-
-        /// <summary>Options JSON that may carry secrets: the message of a refused string names the parameter only.</summary>
-        private static byte[] OptionalJson(string json)
-        {
-            return json == null ? null : Utf8.ToNative(json, "options");
         }
     }
 }

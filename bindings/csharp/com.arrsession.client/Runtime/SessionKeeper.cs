@@ -15,9 +15,8 @@ namespace ArrSession
     /// be renewed. Its events arrive through <see cref="Changed"/>, in order and one at a time, on the
     /// SynchronizationContext that was current when it started (Unity: the main thread; none: a thread-pool
     /// thread). <see cref="Completion"/> completes once, after the last event: ran to completion once no kept
-    /// session is left (each one ended or failed, as its event said; a keeper of one session whose session
-    /// failed faults with that <see cref="KeepSessionEventArgs.Exception"/> instead), faulted when the library
-    /// reported another error, cancelled on <see cref="Cancel"/>, <see cref="Dispose()"/>, the start token,
+    /// session is left (each one ended or failed, as its event said), faulted when the library reported an
+    /// error (for a keeper of one session that cannot be kept, the failure its Failed event reported), cancelled on <see cref="Cancel"/>, <see cref="Dispose()"/>, the start token,
     /// disposal of the client or <see cref="ArrRuntime.Shutdown"/>. Stopping a keeper leaves the leases as they
     /// are: the sessions then end by themselves when their leases run out.
     /// </summary>
@@ -38,10 +37,6 @@ namespace ArrSession
         // The native operation; null for a mock.
         private ClientHandle _client;
         private ulong _operationId;
-
-        // The exception of a `failed` event: written by the library thread while it calls back (one call at a
-        // time), read by the end after the pump's hand-over.
-        private Exception _failure;
 
         /// <summary>
         /// For mocks: a keeper of <paramref name="sessionId"/> without a native operation, raising its events
@@ -280,10 +275,6 @@ namespace ArrSession
                 // Never lose an event: pass on what there is.
                 e = new KeepSessionEventArgs(SessionId, new KeepSessionEventKind("unreadable"), exception: error, json: json);
             }
-            if (e.Kind == KeepSessionEventKind.Failed && e.Exception != null)
-            {
-                _failure = e.Exception;
-            }
             _pump.PostEvent(e);
         }
 
@@ -307,12 +298,9 @@ namespace ArrSession
             }
             else if (status != ArrStatus.SessionEnded)
             {
+                // For a keeper of one session, also the failure of its failed event: the library ends that
+                // stream with it.
                 _completion.TrySetException(ErrorMapper.FromJson(status, json));
-            }
-            else if (_failure != null && SessionIds.Count == 1)
-            {
-                // The one session could not be kept: what its failed event said.
-                _completion.TrySetException(_failure);
             }
             else
             {

@@ -217,8 +217,9 @@ class RemoteRenderingClient(ClientBase):
     ) -> AsyncRenderingSessionPoller:
         """Creates a session and returns a poller waiting for it to be Ready (see the sync client)."""
         options = wait_options(timeout, polling_interval)
+        hook = self._hook(kwargs.get("raw_response_hook"))
         session = await self.create_rendering_session(
-            session_id, size, lease_time_minutes, owned=owned, raw_response_hook=self._hook(kwargs)
+            session_id, size, lease_time_minutes, owned=owned, raw_response_hook=hook
         )
         try:
             return AsyncRenderingSessionPoller(self, session, options)
@@ -245,9 +246,8 @@ class RemoteRenderingClient(ClientBase):
         return AsyncRenderingSessionPoller(self, await self.get_rendering_session(session_id, **kwargs), options)
 
     async def get_rendering_session(self, session_id: str, **kwargs: Any) -> RenderingSession:
-        return await self._run(
-            "arr_client_get_session_async", session_id_arg(session_id), parse=_session, hook=self._hook(kwargs)
-        )
+        hook = self._hook(kwargs.get("raw_response_hook"))
+        return await self._run("arr_client_get_session_async", session_id_arg(session_id), parse=_session, hook=hook)
 
     async def update_rendering_session(
         self, session_id: str, lease_time_minutes: Optional[int] = None, **kwargs: Any
@@ -255,17 +255,19 @@ class RemoteRenderingClient(ClientBase):
         if lease_time_minutes is None:
             return await self.get_rendering_session(session_id, **kwargs)
         minutes = require_u32("lease_time_minutes", lease_time_minutes)
+        hook = self._hook(kwargs.get("raw_response_hook"))
         return await self._run(
-            "arr_client_update_session_async", session_id_arg(session_id), minutes, parse=_session, hook=self._hook(kwargs)
+            "arr_client_update_session_async", session_id_arg(session_id), minutes, parse=_session, hook=hook
         )
 
     async def stop_rendering_session(self, session_id: str, **kwargs: Any) -> None:
-        await self._run("arr_client_stop_session_async", session_id_arg(session_id), parse=_nothing, hook=self._hook(kwargs))
+        hook = self._hook(kwargs.get("raw_response_hook"))
+        await self._run("arr_client_stop_session_async", session_id_arg(session_id), parse=_nothing, hook=hook)
 
     def list_rendering_sessions(self, **kwargs: Any) -> AsyncRenderingSessionPager:
         """A lazy async pager; ``await`` it (as Microsoft's async client) or ``async for`` over it directly."""
         self._client()
-        hook = self._hook(kwargs)
+        hook = self._hook(kwargs.get("raw_response_hook"))
 
         async def fetch() -> List[RenderingSession]:
             return await self._run("arr_client_list_sessions_async", parse=_sessions, hook=hook)
@@ -291,7 +293,7 @@ class RemoteRenderingClient(ClientBase):
             conversion_id_arg(conversion_id),
             settings,
             parse=_conversion,
-            hook=self._hook(kwargs),
+            hook=self._hook(kwargs.get("raw_response_hook")),
         )
         return AsyncAssetConversionPoller(self, conversion, options)
 
@@ -312,14 +314,15 @@ class RemoteRenderingClient(ClientBase):
         return AsyncAssetConversionPoller(self, await self.get_asset_conversion(conversion_id, **kwargs), options)
 
     async def get_asset_conversion(self, conversion_id: str, **kwargs: Any) -> AssetConversion:
+        hook = self._hook(kwargs.get("raw_response_hook"))
         return await self._run(
-            "arr_client_get_conversion_async", conversion_id_arg(conversion_id), parse=_conversion, hook=self._hook(kwargs)
+            "arr_client_get_conversion_async", conversion_id_arg(conversion_id), parse=_conversion, hook=hook
         )
 
     def list_asset_conversions(self, **kwargs: Any) -> AsyncAssetConversionPager:
         """A lazy async pager of every conversion; ``await`` it or ``async for`` over it directly."""
         self._client()
-        hook = self._hook(kwargs)
+        hook = self._hook(kwargs.get("raw_response_hook"))
 
         async def fetch() -> List[AssetConversion]:
             return await self._run("arr_client_list_conversions_async", parse=_conversions, hook=hook)
@@ -338,14 +341,14 @@ class RemoteRenderingClient(ClientBase):
         raw_response_hook: Optional[ResponseHook] = None,
     ) -> RenderingSession:
         options = create_options(size, lease_time_minutes, session_id, owned)
-        hook = self._hook({"raw_response_hook": raw_response_hook})
+        hook = self._hook(raw_response_hook)
         return await self._run("arr_client_create_session_async", options, parse=_session, hook=hook)
 
     async def extend_rendering_session(
         self, session_id: str, by_minutes: int, *, raw_response_hook: Optional[ResponseHook] = None
     ) -> RenderingSession:
         minutes = require_u32("by_minutes", by_minutes)
-        hook = self._hook({"raw_response_hook": raw_response_hook})
+        hook = self._hook(raw_response_hook)
         return await self._run(
             "arr_client_extend_session_async", session_id_arg(session_id), minutes, parse=_session, hook=hook
         )
@@ -432,6 +435,7 @@ class RemoteRenderingClient(ClientBase):
         output_sas: Optional[str] = None,
         storage_account_key: Optional[str] = None,
         storage_account_name: Optional[str] = None,
+        raw_response_hook: Optional[ResponseHook] = None,
     ) -> AssetConversion:
         """The sync client's ``get_asset_conversion_results``, awaited."""
         options = results_options(output_sas, storage_account_key, storage_account_name)
@@ -440,6 +444,7 @@ class RemoteRenderingClient(ClientBase):
             conversion_id_arg(conversion_id),
             options,
             parse=_conversion,
+            hook=self._hook(raw_response_hook),
         )
 
     async def get_access_token(self) -> str:

@@ -41,10 +41,8 @@ class AsyncRenderingSessionKeeper:
         self._loop = loop
         self._queue: "asyncio.Queue[_Call]" = asyncio.Queue()
         self._done = asyncio.Event()
-        self._operation: Optional[int] = None
-        self._state = KeeperState([])
         kept, self._operation = start_keeper(client, session_ids, options, many, self._on_call)
-        self._state.session_ids = kept
+        self._state = KeeperState(kept)
 
     def _on_call(self, status: int, text: Optional[str]) -> None:  # on a library thread
         try:
@@ -95,7 +93,7 @@ class AsyncRenderingSessionKeeper:
         """Stops the keeper without waiting; the lease stays as it is. False if it was no longer running."""
         self._state._cancel_requested = True
         native = self._owner._native
-        if native is None or self._operation is None:
+        if native is None:
             return False
         return native.cancel(self._operation)
 
