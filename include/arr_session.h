@@ -238,10 +238,14 @@ arr_status arr_client_get_access_token_async(const struct arr_client *client,
 // allowInsecureHttp. Unknown keys and bad values fail with ARR_STATUS_INVALID_ARGUMENT naming the key.
 // Nothing is sent until the first operation.
 //
+// While another thread runs `arr_shutdown`, this waits for it to finish and makes the client on the
+// library started afresh after it; called from a callback that the running shutdown waits for, it
+// answers ARR_STATUS_SHUTDOWN at once (waiting would deadlock).
+//
 // Ownership: `config_json` is borrowed for the call; on success `*out_client` is owned by the caller
 // and must be released with `arr_client_free`.
 // Thread-safety: any thread.
-// Blocking: no.
+// Blocking: no, except while another thread's `arr_shutdown` runs (see above).
 //
 // # Safety
 // `config_json` must be NULL or a NUL-terminated string; `out_client` must be NULL or writable.
@@ -257,7 +261,7 @@ arr_status arr_client_new(const char *config_json,
 // Ownership: as for `arr_client_new`; `user_data` is passed back untouched and must stay valid until
 // `arr_client_free` returns.
 // Thread-safety: the callback runs on library threads, possibly several at once for different clients.
-// Blocking: no.
+// Blocking: as `arr_client_new` (waits for an `arr_shutdown` another thread runs).
 //
 // # Safety
 // As for `arr_client_new`; `callback` must be a valid function pointer or NULL.
@@ -313,7 +317,9 @@ void arr_client_free(struct arr_client *client);
 
 // Cancels an operation started by one of the client's `_async` functions. Its callback then runs with
 // ARR_STATUS_CANCELLED (unless it had already finished). Returns ARR_STATUS_NOT_FOUND if the operation
-// is not in flight (already finished, or of another client). Cancelling a wait stops waiting only; the
+// is not in flight (already finished, or of another client); ARR_STATUS_CLOSED once the client is being
+// closed or is closed (its operations are cancelled by that close), ARR_STATUS_SHUTDOWN for a client
+// created before `arr_shutdown`. Cancelling a wait stops waiting only; the
 // session keeps running.
 //
 // Ownership: nothing changes hands.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::closing;
 use super::error::{guard, guard_void, FfiError};
-use super::registry::{self, Owner};
+use super::registry::{self, Kind, Owner};
 use super::runtime;
 use super::status::ArrStatus;
 use super::strings::{require_out, str_arg, write_out};
@@ -31,20 +31,35 @@ fn new_owner() -> Result<(Owner, tokio::runtime::Handle), FfiError> {
     Ok((Owner { id, epoch, generation }, handle))
 }
 
-fn new_client(config: ClientConfig, owner: Owner, handle: &tokio::runtime::Handle) -> Result<Box<ArrClient>, FfiError> {
-    // The HTTP stack binds to the runtime it is created in.
-    let _entered = handle.enter();
-    let client = Client::new(config)?;
-    let mut registry = registry::lock();
-    // A shutdown that began or ended meanwhile has already collected the clients it closes.
-    if (registry.epoch, registry.generation) != (owner.epoch, owner.generation) || registry.shutdown_by.is_some() {
-        return Err(FfiError::new(
-            ArrStatus::Shutdown,
-            "arr_shutdown ran while the client was being made",
-        ));
+/// Makes a client of `config` with `make_config` and registers it. An `arr_shutdown` running on another
+/// thread is waited for, and the client is made on the runtime started after it; only a caller that the
+/// shutdown itself waits for (a callback it has not seen return) is refused, with ARR_STATUS_SHUTDOWN.
+fn new_client(
+    mut make_config: impl FnMut(Owner) -> Result<ClientConfig, FfiError>,
+) -> Result<Box<ArrClient>, FfiError> {
+    // A shutdown that begins while the client is made has already collected the clients it closes: the
+    // client is made again after it. Bounded, as a host shutting down in a loop would otherwise keep
+    // this call here.
+    for _ in 0..8 {
+        let (owner, handle) = new_owner()?;
+        let config = make_config(owner)?;
+        // The HTTP stack binds to the runtime it is created in.
+        let client = {
+            let _entered = handle.enter();
+            Client::new(config)?
+        };
+        let mut registry = registry::lock();
+        if (registry.epoch, registry.generation) == (owner.epoch, owner.generation) && registry.shutdown_by.is_none() {
+            registry.add_client(owner.id, client.clone());
+            return Ok(Box::new(ArrClient { client, owner }));
+        }
+        drop(registry);
+        drop(client);
     }
-    registry.add_client(owner.id, client.clone());
-    Ok(Box::new(ArrClient { client, owner }))
+    Err(FfiError::new(
+        ArrStatus::Shutdown,
+        "arr_shutdown ran again and again while the client was being made",
+    ))
 }
 
 /// Resolves a client argument.
@@ -64,10 +79,14 @@ pub(crate) unsafe fn client_arg<'a>(client: *const ArrClient) -> Result<&'a ArrC
 /// allowInsecureHttp. Unknown keys and bad values fail with ARR_STATUS_INVALID_ARGUMENT naming the key.
 /// Nothing is sent until the first operation.
 ///
+/// While another thread runs `arr_shutdown`, this waits for it to finish and makes the client on the
+/// library started afresh after it; called from a callback that the running shutdown waits for, it
+/// answers ARR_STATUS_SHUTDOWN at once (waiting would deadlock).
+///
 /// Ownership: `config_json` is borrowed for the call; on success `*out_client` is owned by the caller
 /// and must be released with `arr_client_free`.
 /// Thread-safety: any thread.
-/// Blocking: no.
+/// Blocking: no, except while another thread's `arr_shutdown` runs (see above).
 ///
 /// # Safety
 /// `config_json` must be NULL or a NUL-terminated string; `out_client` must be NULL or writable.
@@ -76,9 +95,14 @@ pub unsafe extern "C" fn arr_client_new(config_json: *const c_char, out_client: 
     // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
     guard(|| unsafe {
         require_out(out_client, "out_client")?;
-        let config = ClientConfig::from_json(str_arg(config_json, "config_json")?)?;
-        let (owner, handle) = new_owner()?;
-        write_out(out_client, Box::into_raw(new_client(config, owner, &handle)?));
+        let text = str_arg(config_json, "config_json")?;
+        // Read before any wait, so a bad configuration fails at once; read again only for a retry.
+        let mut config = Some(ClientConfig::from_json(text)?);
+        let client = new_client(|_| match config.take() {
+            Some(config) => Ok(config),
+            None => Ok(ClientConfig::from_json(text)?),
+        })?;
+        write_out(out_client, Box::into_raw(client));
         Ok(())
     })
 }
@@ -92,7 +116,7 @@ pub unsafe extern "C" fn arr_client_new(config_json: *const c_char, out_client: 
 /// Ownership: as for `arr_client_new`; `user_data` is passed back untouched and must stay valid until
 /// `arr_client_free` returns.
 /// Thread-safety: the callback runs on library threads, possibly several at once for different clients.
-/// Blocking: no.
+/// Blocking: as `arr_client_new` (waits for an `arr_shutdown` another thread runs).
 ///
 /// # Safety
 /// As for `arr_client_new`; `callback` must be a valid function pointer or NULL.
@@ -109,12 +133,9 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
         require_out(out_client, "out_client")?;
         let callback = callback.ok_or_else(|| FfiError::null_argument("callback"))?;
         let text = str_arg(config_json, "config_json")?;
-        // The provider knows its client, so arr_client_free also waits for a token callback in progress.
-        let (owner, handle) = new_owner()?;
-        let provider = Arc::new(CallbackTokenProvider::new(callback, user_data, owner));
-        let credential = match kind {
-            k if k == ArrTokenKind::AccessToken as u32 => Credential::AccessTokenProvider(provider),
-            k if k == ArrTokenKind::Aad as u32 => Credential::AadTokenProvider(provider),
+        let aad = match kind {
+            k if k == ArrTokenKind::AccessToken as u32 => false,
+            k if k == ArrTokenKind::Aad as u32 => true,
             other => {
                 return Err(FfiError::invalid(
                     "kind",
@@ -122,8 +143,17 @@ pub unsafe extern "C" fn arr_client_new_with_token_provider(
                 ))
             }
         };
-        let config = ClientConfig::from_json_with_credential(text, credential)?;
-        write_out(out_client, Box::into_raw(new_client(config, owner, &handle)?));
+        // The provider knows its client, so arr_client_free also waits for a token callback in progress.
+        let client = new_client(|owner| {
+            let provider = Arc::new(CallbackTokenProvider::new(callback, user_data, owner));
+            let credential = if aad {
+                Credential::AadTokenProvider(provider)
+            } else {
+                Credential::AccessTokenProvider(provider)
+            };
+            Ok(ClientConfig::from_json_with_credential(text, credential)?)
+        })?;
+        write_out(out_client, Box::into_raw(client));
         Ok(())
     })
 }
@@ -202,7 +232,9 @@ pub unsafe extern "C" fn arr_client_free(client: *mut ArrClient) {
 
 /// Cancels an operation started by one of the client's `_async` functions. Its callback then runs with
 /// ARR_STATUS_CANCELLED (unless it had already finished). Returns ARR_STATUS_NOT_FOUND if the operation
-/// is not in flight (already finished, or of another client). Cancelling a wait stops waiting only; the
+/// is not in flight (already finished, or of another client); ARR_STATUS_CLOSED once the client is being
+/// closed or is closed (its operations are cancelled by that close), ARR_STATUS_SHUTDOWN for a client
+/// created before `arr_shutdown`. Cancelling a wait stops waiting only; the
 /// session keeps running.
 ///
 /// Ownership: nothing changes hands.
@@ -216,9 +248,8 @@ pub unsafe extern "C" fn arr_client_cancel(client: *const ArrClient, operation_i
     // SAFETY: the caller keeps this function's contract: every pointer is NULL or valid for the call.
     guard(|| unsafe {
         let client = client_arg(client)?;
-        if registry::lock().is_inherited(&client.owner) {
-            return Err(registry::forked_error());
-        }
+        // A closed client (or one of an earlier generation, or inherited) says so, whatever the id.
+        registry::lock().admit(&client.owner, Kind::Call)?;
         if registry::cancel(client.owner.id, operation_id) {
             Ok(())
         } else {

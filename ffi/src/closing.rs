@@ -23,15 +23,27 @@ pub(crate) fn close_client(owner: &Owner, free: bool) {
     entry.freed |= free;
     match entry.phase {
         Phase::Closed => {
-            let removed = free.then(|| registry.clients.remove(&owner.id));
             drop(registry);
-            drop(removed);
+            // A callback the closer left out (it waited for the closer) may still run: this thread waits
+            // for it unless it waits for this thread too.
+            registry::wait_for_ops(Some(owner.id));
+            if free {
+                remove_if_closed(owner.id);
+            }
             return;
         }
         Phase::Closing => {
             drop(registry);
-            // If the other closer waits for this thread, it finishes (and removes a freed entry) later.
-            if registry::wait_for_close(owner.id) && free {
+            // If the other closer waits for this thread, it finishes (and removes a freed entry) later;
+            // the client's other callbacks, which do not wait for this thread, are awaited all the same.
+            let waited = registry::wait_for_close(owner.id);
+            if free && !waited {
+                if let Some(entry) = registry::lock().clients.get_mut(&owner.id) {
+                    entry.host_gone = true;
+                }
+            }
+            registry::wait_for_ops(Some(owner.id));
+            if free && waited {
                 remove_if_closed(owner.id);
             }
             return;

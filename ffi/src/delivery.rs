@@ -11,6 +11,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
+use tokio_util::sync::CancellationToken;
 
 use super::callbacks;
 use super::error::{panic_error, FfiError};
@@ -52,12 +53,15 @@ type HostCall = Box<dyn FnOnce() + Send>;
 /// The host calls of one operation, in order.
 struct Lane {
     op: u64,
+    /// The operation's cancellation: once set, no further event is delivered (the last call still is).
+    cancel: CancellationToken,
     state: Mutex<LaneState>,
 }
 
 #[derive(Default)]
 struct LaneState {
-    calls: VecDeque<HostCall>,
+    /// Each call, and whether it is the last.
+    calls: VecDeque<(HostCall, bool)>,
     /// A callback thread is working through `calls`.
     running: bool,
     /// The last call has been queued.
@@ -74,7 +78,7 @@ impl Lane {
             state.calls.clear();
             state.ended = true;
         }
-        state.calls.push_back(call);
+        state.calls.push_back((call, last));
         if !state.running {
             state.running = true;
             // Not under the lane's lock: without any callback thread the pool runs the drain right here.
@@ -86,7 +90,7 @@ impl Lane {
 
     fn drain(&self) {
         loop {
-            let call = {
+            let (call, last) = {
                 let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
                 match state.calls.pop_front() {
                     Some(call) => call,
@@ -96,6 +100,11 @@ impl Lane {
                     }
                 }
             };
+            // Checked right before each event: a cancel, close or free made meanwhile (from the event
+            // before, say) ends the stream here, whatever the work had already queued.
+            if !last && self.cancel.is_cancelled() {
+                continue;
+            }
             as_callback(Some(self.op), call);
         }
     }
@@ -111,6 +120,9 @@ impl Events {
     /// Calls host code for one event, after every event before it, and waits until it has returned (so a
     /// stream runs no further ahead of its host than one event). Does nothing once the stream has ended.
     pub async fn call(&self, body: impl FnOnce() + Send + 'static) {
+        if self.lane.cancel.is_cancelled() {
+            return;
+        }
         let (done, returned) = tokio::sync::oneshot::channel::<()>();
         let call = move || {
             body();
@@ -175,6 +187,7 @@ where
     let op = registration.id();
     let lane = Arc::new(Lane {
         op,
+        cancel: cancel.clone(),
         state: Mutex::new(LaneState::default()),
     });
     let work = work(Events { lane: lane.clone() });

@@ -54,6 +54,10 @@ pub(crate) struct ClientEntry {
     pub guard: GuardState,
     /// `arr_client_free` was called: the entry goes once the close is complete.
     pub freed: bool,
+    /// `arr_client_free` returned before the close was complete (its closer waited for the freeing
+    /// thread): the host's `user_data` may be gone, so no host code of the client starts any more, token
+    /// callbacks the rest of that close would ask for included.
+    pub host_gone: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -156,6 +160,7 @@ impl Registry {
             closer: None,
             guard: GuardState::NotStarted,
             freed: false,
+            host_gone: false,
         };
         self.clients.insert(id, entry);
     }
@@ -181,10 +186,13 @@ impl Registry {
                 ))
             }
         };
-        let phase = self.clients.get(&owner.id).map_or(Phase::Closed, |c| c.phase);
+        let (phase, host_gone) = self
+            .clients
+            .get(&owner.id)
+            .map_or((Phase::Closed, true), |c| (c.phase, c.host_gone));
         let allowed = match kind {
             Kind::Call => phase == Phase::Open,
-            Kind::HostCallback => phase != Phase::Closed,
+            Kind::HostCallback => phase != Phase::Closed && !host_gone,
         };
         if allowed {
             Ok(handle)

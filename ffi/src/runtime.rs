@@ -20,22 +20,38 @@ const DEFAULT_WORKER_THREADS: usize = 2;
 pub(crate) const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The process epoch, the current generation and a handle to its runtime, starting the runtime if needed.
+/// An `arr_shutdown` running on another thread is waited for first, unless it waits for this thread (a
+/// callback it has not seen return): then this answers `ARR_STATUS_SHUTDOWN`.
 pub(crate) fn current() -> Result<(u64, u64, Handle), FfiError> {
-    let mut registry = registry::lock();
-    if registry.shutdown_by.is_some() {
-        return Err(FfiError::new(ArrStatus::Shutdown, "arr_shutdown is in progress"));
+    loop {
+        let registry = registry::lock();
+        if registry.shutdown_by.is_some() {
+            drop(registry);
+            if !registry::wait_for_shutdown() {
+                return Err(FfiError::new(
+                    ArrStatus::Shutdown,
+                    "arr_shutdown is in progress and waits for this callback to return",
+                ));
+            }
+            continue;
+        }
+        if let Some(runtime) = &registry.runtime {
+            return Ok((registry.epoch, registry.generation, runtime.handle().clone()));
+        }
+        // Built without the registry's lock: starting threads takes a while, and closes, callbacks and
+        // the fork handlers need the lock meanwhile. Two threads may build at once; one runtime is kept.
+        drop(registry);
+        let built = build()?;
+        let mut registry = registry::lock();
+        if registry.runtime.is_none() && registry.shutdown_by.is_none() {
+            registry.runtime = Some(built);
+            super::panic_hook::install();
+            super::fork::install();
+        } else {
+            drop(registry);
+            stop(built);
+        }
     }
-    if registry.runtime.is_none() {
-        registry.runtime = Some(build()?);
-        super::panic_hook::install();
-        super::fork::install();
-    }
-    let handle = registry
-        .runtime
-        .as_ref()
-        .map(|rt| rt.handle().clone())
-        .expect("runtime was just set");
-    Ok((registry.epoch, registry.generation, handle))
 }
 
 fn build() -> Result<Runtime, FfiError> {

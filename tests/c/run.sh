@@ -48,6 +48,8 @@ check "reentrancy_test links statically" \
   gcc "${CFLAGS[@]}" -g tests/c/reentrancy_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/reentrancy_test"
 check "reentrancy_test builds with AddressSanitizer" \
   gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/reentrancy_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/reentrancy_test_asan"
+check "lifecycle_regressions_test links statically" \
+  gcc "${CFLAGS[@]}" -g tests/c/lifecycle_regressions_test.c target/debug/libarr_session.a $native_libs -lpthread -o "$BUILD/lifecycle_regressions_test"
 check "keeper_test links statically" \
   gcc "${CFLAGS[@]}" -g tests/c/keeper_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/keeper_test"
 check "cpp_callbacks_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
@@ -124,6 +126,11 @@ check "reentrancy_test under valgrind memcheck: no errors, no definite leaks" \
   --show-leak-kinds=definite "$BUILD/reentrancy_test" "$FAST" "$SLOW" --slow
 check "reentrancy_test under AddressSanitizer" \
   env ASAN_OPTIONS=detect_leaks=1 "$BUILD/reentrancy_test_asan" "$FAST" "$SLOW" --slow
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+check "lifecycle_regressions_test: nothing after a free from a callback during another close, no keeper event after cancel, cancel after close, new during shutdown" \
+  "$BUILD/lifecycle_regressions_test" "$FAST"
 stop_emulators
 
 start_emulator FAST --start-delay 300ms

@@ -293,7 +293,9 @@ namespace ArrSession.Native
         /// <summary>
         /// Cancels an operation started by one of the client's `_async` functions. Its callback then runs with
         /// ARR_STATUS_CANCELLED (unless it had already finished). Returns ARR_STATUS_NOT_FOUND if the operation
-        /// is not in flight (already finished, or of another client). Cancelling a wait stops waiting only; the
+        /// is not in flight (already finished, or of another client); ARR_STATUS_CLOSED once the client is being
+        /// closed or is closed (its operations are cancelled by that close), ARR_STATUS_SHUTDOWN for a client
+        /// created before `arr_shutdown`. Cancelling a wait stops waiting only; the
         /// session keeps running.
         /// </summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
