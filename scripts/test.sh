@@ -18,6 +18,7 @@ install_prerequisites() {
   command -v cmake >/dev/null || packages+=(cmake)
   command -v pkg-config >/dev/null || packages+=(pkg-config)
   command -v valgrind >/dev/null || packages+=(valgrind)
+  command -v gdb >/dev/null || packages+=(gdb) # the lifecycle stress test's watchdog prints stacks with it
   command -v mcs >/dev/null || packages+=(mono-mcs)
   command -v mono >/dev/null || packages+=(mono-runtime)
   command -v script >/dev/null || packages+=(bsdutils)

@@ -50,6 +50,10 @@ check "reentrancy_test builds with AddressSanitizer" \
   gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/reentrancy_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/reentrancy_test_asan"
 check "lifecycle_regressions_test links statically" \
   gcc "${CFLAGS[@]}" -g tests/c/lifecycle_regressions_test.c target/debug/libarr_session.a $native_libs -lpthread -o "$BUILD/lifecycle_regressions_test"
+check "lifecycle_stress_test links statically" \
+  gcc "${CFLAGS[@]}" -g tests/c/lifecycle_stress_test.c target/debug/libarr_session.a $native_libs -lpthread -o "$BUILD/lifecycle_stress_test"
+check "lifecycle_stress_test builds with AddressSanitizer" \
+  gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/lifecycle_stress_test.c target/debug/libarr_session.a $native_libs -lpthread -o "$BUILD/lifecycle_stress_test_asan"
 check "keeper_test links statically" \
   gcc "${CFLAGS[@]}" -g tests/c/keeper_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/keeper_test"
 check "cpp_callbacks_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
@@ -131,6 +135,15 @@ stop_emulators
 start_emulator FAST --start-delay 300ms
 check "lifecycle_regressions_test: nothing after a free from a callback during another close, no keeper event after cancel, cancel after close, new during shutdown" \
   "$BUILD/lifecycle_regressions_test" "$FAST"
+stop_emulators
+
+# Fresh seeds each run (printed; a failure prints how to replay it); a hang prints every thread's stack.
+start_emulator FAST --start-delay 300ms
+check "lifecycle_stress_test: 5 seeds x 600 client lifecycles, callbacks closing, freeing, cancelling, starting, shutting down at random" \
+  "$BUILD/lifecycle_stress_test" "$FAST" --clients 600
+check "lifecycle_stress_test under AddressSanitizer: 2 seeds x 600 client lifecycles" \
+  env ASAN_OPTIONS=detect_leaks=1 "$BUILD/lifecycle_stress_test_asan" "$FAST" --clients 600 \
+  --seeds "$(date +%s)1,$(date +%s)2"
 stop_emulators
 
 start_emulator FAST --start-delay 300ms

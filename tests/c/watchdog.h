@@ -97,6 +97,19 @@ static void watchdog_start(const char *label) {
     pthread_detach(thread);
 }
 
+/* Starts the watchdog the first time; later calls only change its label. */
+static void watchdog_start_once(const char *label) {
+    static int started;
+    if (started) {
+        pthread_mutex_lock(&watchdog_lock);
+        snprintf(watchdog_label, sizeof watchdog_label, "%s", label);
+        pthread_mutex_unlock(&watchdog_lock);
+        return;
+    }
+    started = 1;
+    watchdog_start(label);
+}
+
 /* The next `seconds` are for `what`; past them the watchdog fires. */
 static void watchdog_arm(long seconds, const char *what) {
     pthread_mutex_lock(&watchdog_lock);
