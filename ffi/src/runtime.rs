@@ -47,6 +47,7 @@ pub(crate) fn current() -> Result<(u64, u64, Handle), FfiError> {
             registry.runtime = Some(built);
             super::panic_hook::install();
             super::fork::install();
+            super::logging::resume();
         } else {
             drop(registry);
             stop(built);
