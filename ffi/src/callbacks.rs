@@ -145,6 +145,8 @@ pub(crate) fn thread_ids() -> Vec<ThreadId> {
 /// Runs `wait` (a lifecycle call blocking this thread). On a callback thread, the thread does not count
 /// as at work meanwhile, so that queued callbacks (those the wait may be for) get threads.
 pub(crate) fn while_blocked<R>(wait: impl FnOnce() -> R) -> R {
+    // The generation the thread was counted in: a stop meanwhile starts the count afresh (the thread is
+    // no longer one of `threads`), so only a count of the same generation is taken back.
     let counted = {
         let mut pool = lock();
         let counted = SERVES.with(Cell::get) == Some(pool.generation);
@@ -152,15 +154,18 @@ pub(crate) fn while_blocked<R>(wait: impl FnOnce() -> R) -> R {
             pool.blocked += 1;
             let _ = pool.grow();
         }
-        counted
+        counted.then_some(pool.generation)
     };
     WORK.notify_one();
-    struct Unblock(bool);
+    struct Unblock(Option<u64>);
     impl Drop for Unblock {
         fn drop(&mut self) {
-            if self.0 {
+            if let Some(generation) = self.0 {
                 let mut pool = lock();
-                pool.blocked = pool.blocked.saturating_sub(1);
+                if pool.generation == generation {
+                    debug_assert!(pool.blocked > 0, "a blocked callback thread was not counted");
+                    pool.blocked -= 1;
+                }
             }
         }
     }
@@ -196,6 +201,8 @@ pub(crate) fn stop_and_join(busy: &HashSet<ThreadId>) {
     }
     let mut pool = lock();
     pool.generation += 1;
+    // Threads blocked now are of the generation just ended (kept or joined, none in `threads`).
+    pool.blocked = 0;
     pool.stopping = false;
     let unfinished = kept
         .iter()
@@ -250,5 +257,36 @@ mod tests {
             receiver.recv_timeout(Duration::from_secs(10)).unwrap();
         }
         assert_eq!(most.load(Ordering::SeqCst), 4, "the callbacks ran one after another");
+    }
+
+    #[test]
+    fn a_thread_blocked_across_a_stop_is_not_counted_in_the_next_generation() {
+        let _turn = crate::edge_tests::turn();
+        let (entered, inside) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        run(Box::new(move || {
+            while_blocked(|| {
+                entered.send(std::thread::current().id()).unwrap();
+                let _ = released.recv();
+            })
+        }));
+        let thread = inside.recv_timeout(Duration::from_secs(10)).unwrap();
+        // An arr_shutdown that cannot join it (it waits for the shutting-down thread, say).
+        stop_and_join(&[thread].into_iter().collect());
+        assert_eq!(
+            lock().blocked,
+            0,
+            "the blocked count of the ended generation was carried over"
+        );
+        release.send(()).unwrap();
+        for _ in 0..1000 {
+            if thread_ids().is_empty() || lock().jobs.is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(lock().blocked, 0);
+        stop_and_join(&HashSet::new());
     }
 }
