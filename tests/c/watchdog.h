@@ -26,13 +26,13 @@ static long long watchdog_deadline_ms; /* 0: disarmed */
 static char watchdog_what[200];
 static char watchdog_label[200];
 
-static long long watchdog_now_ms(void) {
+static inline long long watchdog_now_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void watchdog_print_stacks(void) {
+static inline void watchdog_print_stacks(void) {
     char command[256];
     snprintf(command, sizeof command,
              "command -v gdb >/dev/null && gdb -q -batch -nx -p %ld -ex 'thread apply all bt' 2>&1 | "
@@ -65,7 +65,7 @@ static void watchdog_print_stacks(void) {
 #endif
 }
 
-static void *watchdog_main(void *unused) {
+static inline void *watchdog_main(void *unused) {
     (void)unused;
     for (;;) {
         struct timespec t = {0, 100 * 1000000L};
@@ -86,7 +86,7 @@ static void *watchdog_main(void *unused) {
 }
 
 /* Starts the watchdog (disarmed); `label` is printed with a hang (the seed, to replay it). */
-static void watchdog_start(const char *label) {
+static inline void watchdog_start(const char *label) {
     snprintf(watchdog_label, sizeof watchdog_label, "%s", label);
 #if defined(__linux__) && defined(PR_SET_PTRACER)
     /* Lets gdb, a child of this process, attach to it under Yama's ptrace_scope 1. */
@@ -98,7 +98,7 @@ static void watchdog_start(const char *label) {
 }
 
 /* Starts the watchdog the first time; later calls only change its label. */
-static void watchdog_start_once(const char *label) {
+static inline void watchdog_start_once(const char *label) {
     static int started;
     if (started) {
         pthread_mutex_lock(&watchdog_lock);
@@ -111,14 +111,14 @@ static void watchdog_start_once(const char *label) {
 }
 
 /* The next `seconds` are for `what`; past them the watchdog fires. */
-static void watchdog_arm(long seconds, const char *what) {
+static inline void watchdog_arm(long seconds, const char *what) {
     pthread_mutex_lock(&watchdog_lock);
     snprintf(watchdog_what, sizeof watchdog_what, "%s", what);
     watchdog_deadline_ms = watchdog_now_ms() + seconds * 1000;
     pthread_mutex_unlock(&watchdog_lock);
 }
 
-static void watchdog_disarm(void) {
+static inline void watchdog_disarm(void) {
     pthread_mutex_lock(&watchdog_lock);
     watchdog_deadline_ms = 0;
     pthread_mutex_unlock(&watchdog_lock);
