@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::call_history::CallHistoryOptions;
 use crate::credentials::{checked_credential, Credential};
 use crate::error::Result;
 use crate::proxy::ProxySetting;
@@ -79,6 +80,8 @@ pub struct ClientConfig {
     pub stop_owned_sessions_on_close: bool,
     /// How long closing may spend stopping owned sessions.
     pub close_timeout: Duration,
+    /// Write every HTTP attempt to this JSON-lines file (opt-in; see [`crate::CallHistoryOptions`]).
+    pub call_history: Option<CallHistoryOptions>,
 }
 
 impl ClientConfig {
@@ -101,6 +104,7 @@ impl ClientConfig {
             allow_insecure_http: false,
             stop_owned_sessions_on_close: false,
             close_timeout: Duration::from_secs(10),
+            call_history: None,
         }
     }
 
@@ -173,6 +177,8 @@ setters! {
     stop_owned_sessions_on_close: bool => stop_owned_sessions_on_close = stop_owned_sessions_on_close;
     /// How long closing may take.
     close_timeout: Duration => close_timeout = close_timeout;
+    /// Write every HTTP attempt to a JSON-lines history file.
+    call_history: CallHistoryOptions => call_history = Some(call_history);
 }
 
 impl ClientConfigBuilder {

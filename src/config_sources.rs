@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::call_history::CallHistoryOptions;
 use crate::config::{ApiVersion, ClientConfig};
 use crate::credentials::Credential;
 use crate::error::{Error, Result};
@@ -99,6 +100,9 @@ impl ClientConfig {
             }
             retry_fields.reject_unknown()?;
         }
+        if let Some(history) = fields.take_raw("callHistory") {
+            config.call_history = Some(call_history_options(history)?);
+        }
         fields.reject_unknown()?;
         Ok(config)
     }
@@ -140,6 +144,21 @@ impl ClientConfig {
         }
         Ok(Some(config))
     }
+}
+
+/// `"callHistory": {"path": "calls.jsonl", "maxBytes"?: 1048576}`.
+fn call_history_options(value: Value) -> Result<CallHistoryOptions> {
+    let Value::Object(mut map) = value else {
+        return Err(Error::invalid_argument("callHistory", "must be an object with a path"));
+    };
+    let mut fields = Fields::new(&mut map, "callHistory.");
+    let mut options = CallHistoryOptions::new(fields.required_string("path")?);
+    if let Some(max) = fields.optional_u64("maxBytes", 1, u64::MAX)? {
+        options.max_bytes = max;
+    }
+    fields.reject_unknown()?;
+    options.validate()?;
+    Ok(options)
 }
 
 #[cfg(test)]

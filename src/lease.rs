@@ -16,7 +16,9 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::budget::KeepBudget;
 use crate::client::Client;
+use crate::cost::PriceTable;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
 use crate::resource_id::validate_session_id;
 use crate::session::{Session, SessionStatus, MAX_LEASE_MINUTES};
@@ -36,6 +38,8 @@ pub struct KeepOptions {
     pub poll_interval: Duration,
     /// Warn when the end that will not be renewed is this many minutes away; each fires once, largest first.
     pub warn_at: Vec<u32>,
+    /// Stop extending a session once its billed minutes (or their cost) would pass this; `None`: no budget.
+    pub budget: Option<KeepBudget>,
 }
 
 impl Default for KeepOptions {
@@ -46,6 +50,7 @@ impl Default for KeepOptions {
             max_total: MAX_LEASE_MINUTES,
             poll_interval: Duration::from_secs(60),
             warn_at: vec![10, 2],
+            budget: None,
         }
     }
 }
@@ -83,8 +88,15 @@ impl KeepOptions {
         self
     }
 
+    /// Stop extending at this budget.
+    pub fn budget(mut self, budget: KeepBudget) -> KeepOptions {
+        self.budget = Some(budget);
+        self
+    }
+
     /// Reads the JSON form the C ABI and the bindings pass: `{"extendByMinutes": 30, "renewBelowMinutes": 10,
-    /// "maxTotalMinutes": 240, "pollIntervalMs": 60000, "warnAtMinutes": [10, 2]}` (every key optional).
+    /// "maxTotalMinutes": 240, "pollIntervalMs": 60000, "warnAtMinutes": [10, 2], "budgetMinutes": 120}`
+    /// (every key optional; a money budget is `"budgetAmount": 5.0, "prices": {...}` as [`PriceTable`]).
     pub fn from_json(text: &str) -> Result<KeepOptions> {
         let mut map = crate::json_fields::object(text, "keepOptions")?;
         let mut fields = crate::json_fields::Fields::new(&mut map, "");
@@ -106,6 +118,20 @@ impl KeepOptions {
             options.warn_at = serde_json::from_value::<Vec<u32>>(list)
                 .map_err(|_| Error::invalid_argument("warnAtMinutes", "must be an array of whole minutes"))?;
         }
+        let budget_minutes = fields.optional_u64("budgetMinutes", 1, u64::from(u32::MAX))?;
+        let budget_amount = match fields.take_raw("budgetAmount") {
+            Some(value) => Some(
+                value
+                    .as_f64()
+                    .ok_or_else(|| Error::invalid_argument("budgetAmount", "must be a number"))?,
+            ),
+            None => None,
+        };
+        let prices = fields
+            .take_raw("prices")
+            .map(|value| PriceTable::from_json(&value.to_string()))
+            .transpose()?;
+        options.budget = KeepBudget::from_fields(budget_minutes, budget_amount, prices)?;
         fields.reject_unknown()?;
         options.validate()?;
         Ok(options)
@@ -149,6 +175,15 @@ pub enum KeepEventKind {
     CapReached {
         /// The lease, in minutes.
         lease: u32,
+    },
+    /// The lease has reached what the budget allows: no more renewals; the session ends when it runs out.
+    BudgetReached {
+        /// The lease, in minutes.
+        lease: u32,
+        /// The billed minutes the budget allows this session.
+        budget_minutes: u32,
+        /// Minutes billed so far.
+        billed_minutes: u32,
     },
     /// The session ended (Stopped, Expired or Error); the keeper stops.
     Ended {
@@ -408,7 +443,9 @@ impl Keeper {
         };
         let mut lease = session.max_lease_time_minutes;
         let mut delay = None;
-        match plan(&session, &self.options) {
+        let budget = crate::budget::capped(&self.options, &session);
+        let options = budget.as_ref().map_or(&self.options, |b| &b.options);
+        match plan(&session, options) {
             Plan::Ended => {
                 self.emit(
                     id,
@@ -438,8 +475,16 @@ impl Keeper {
             Plan::Wait => {}
         }
         if let (Some(lease), Some(tracked)) = (lease, self.tracked.get_mut(id)) {
-            let due = notices(&session, lease, &self.options, tracked);
+            let due = notices(&session, lease, options, tracked);
             for kind in due {
+                let kind = match (kind, &budget) {
+                    (KeepEventKind::CapReached { lease }, Some(budget)) => KeepEventKind::BudgetReached {
+                        lease,
+                        budget_minutes: budget.budget_minutes,
+                        billed_minutes: budget.billed_minutes,
+                    },
+                    (kind, _) => kind,
+                };
                 self.emit(id, kind);
             }
         }

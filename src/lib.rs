@@ -44,12 +44,17 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod budget;
+mod call_history;
+mod capacity_fallback;
 mod client;
 mod config;
 mod config_sources;
 mod conversion;
 mod conversion_calls;
+mod cost;
 mod credentials;
+mod doctor;
 mod endpoints;
 mod error;
 /// Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`); not part of the supported API.
@@ -61,6 +66,7 @@ mod lease;
 mod owned_sessions;
 mod preflight;
 mod proxy;
+mod reap;
 mod resource_id;
 mod response;
 mod retry;
@@ -75,6 +81,9 @@ mod wire;
 #[cfg(test)]
 mod property_tests;
 
+pub use budget::KeepBudget;
+pub use call_history::{read_call_history, CallHistoryOptions, CallRecord, DEFAULT_HISTORY_MAX_BYTES};
+pub use capacity_fallback::{CapacityFallback, FallbackEvent, FallbackFn, CAPACITY_ERROR_CODES};
 pub use client::Client;
 pub use config::{ApiVersion, ClientConfig, ClientConfigBuilder};
 pub use conversion::{
@@ -82,7 +91,12 @@ pub use conversion::{
     ConversionStatus,
 };
 pub use conversion_calls::CONVERSION_POLL_INTERVAL;
+pub use cost::{billed_minutes, cost_summary, remaining_billable_minutes, CostSummary, PriceTable, SessionCost};
 pub use credentials::{Credential, TokenProvider};
+pub use doctor::{
+    diagnose, session_port_checks, Check, CheckResult, DoctorOptions, DoctorReport, CLOCK_SKEW_FAILURE,
+    CLOCK_SKEW_WARNING,
+};
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub use lease::{KeepEvent, KeepEventKind, KeepOptions, SessionKeeper};
 pub use preflight::{
@@ -90,6 +104,7 @@ pub use preflight::{
     ResultsOptions, SasPurpose, SettingsFileKind, Severity, DEFAULT_SAS_LIFETIME, DEFAULT_SCAN_BYTES,
 };
 pub use proxy::ProxySetting;
+pub use reap::{ReapOptions, ReapReport, ReapedSession};
 pub use resource_id::{validate_conversion_id, validate_session_id};
 pub use response::Response;
 pub use retry::RetryPolicy;

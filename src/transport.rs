@@ -3,13 +3,14 @@
 //! Nothing above this module sees reqwest. Every request is logged once per attempt with method, path,
 //! status, MS-CV and duration; headers and query strings are never logged, so neither is a credential.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
+use crate::call_history::{Attempt, CallHistory};
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
 use crate::proxy::ProxySetting;
@@ -154,6 +155,8 @@ impl Response {
 pub(crate) struct Transport {
     http: reqwest::Client,
     retry: RetryPolicy,
+    /// The opt-in call history each attempt is also written to.
+    history: Option<CallHistory>,
 }
 
 impl Transport {
@@ -197,9 +200,11 @@ impl Transport {
         let http = builder
             .build()
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("cannot set up HTTP: {e}")))?;
+        let history = config.call_history.clone().map(CallHistory::new).transpose()?;
         Ok(Transport {
             http,
             retry: config.retry.clone(),
+            history,
         })
     }
 
@@ -243,6 +248,19 @@ impl Transport {
         }
     }
 
+    /// One GET of `url` with no retry, no credentials and no history, for the doctor: the status and the
+    /// `Date` header of whatever answers (any status counts as an answer).
+    pub async fn probe(&self, url: Url) -> Result<(u16, Option<String>)> {
+        let request = Request::get("doctor.probe", url);
+        let response = self
+            .http
+            .get(request.url.clone())
+            .send()
+            .await
+            .map_err(|e| transport_error(e, &request))?;
+        Ok((response.status().as_u16(), header_string(response.headers(), "date")))
+    }
+
     async fn send_once(&self, request: &Request, attempt: u32) -> std::result::Result<Response, Failure> {
         let url = match &request.sas {
             Some(sas) => with_sas(&request.url, sas),
@@ -271,7 +289,7 @@ impl Transport {
             Err(e) => {
                 let request_sent = !e.is_connect();
                 let error = transport_error(e, request);
-                log_request(request, attempt, None, None, started);
+                self.log_request(request, attempt, None, None, started);
                 return Err(Failure::Transport { error, request_sent });
             }
         };
@@ -283,7 +301,7 @@ impl Transport {
         let body = match response.bytes().await {
             Ok(b) => b,
             Err(e) => {
-                log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
+                self.log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
                 let error = transport_error(e, request).with_ms_cv(ms_cv);
                 return Err(Failure::Transport {
                     error,
@@ -291,7 +309,7 @@ impl Transport {
                 });
             }
         };
-        log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
+        self.log_request(request, attempt, Some(status), ms_cv.as_deref(), started);
         if success {
             return Ok(Response { status, ms_cv, body });
         }
@@ -410,6 +428,25 @@ fn new_correlation_vector() -> String {
     (0..22)
         .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
         .collect()
+}
+
+impl Transport {
+    fn log_request(&self, request: &Request, attempt: u32, status: Option<u16>, ms_cv: Option<&str>, started: Instant) {
+        if let Some(history) = &self.history {
+            let duration = started.elapsed();
+            history.record(&Attempt {
+                route: request.route,
+                method: request.method.as_str(),
+                path: request.url.path(),
+                attempt,
+                status,
+                ms_cv,
+                started: SystemTime::now() - duration,
+                duration,
+            });
+        }
+        log_request(request, attempt, status, ms_cv, started);
+    }
 }
 
 fn log_request(request: &Request, attempt: u32, status: Option<u16>, ms_cv: Option<&str>, started: Instant) {

@@ -82,6 +82,17 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
             empty(StatusCode::NO_CONTENT)
         }
         (&Method::GET, ["clock"]) => clock(shared),
+        // {"offsetSeconds": N}: API answers carry a Date N seconds off (0 restores the real one).
+        (&Method::POST, ["clock", "date"]) => {
+            match object(&body).map(|b| b.get("offsetSeconds").and_then(Value::as_i64)) {
+                Ok(Some(seconds)) => {
+                    shared.faults.set_date_offset(seconds);
+                    empty(StatusCode::NO_CONTENT)
+                }
+                Ok(None) => error_v1(StatusCode::BAD_REQUEST, "the body must be {\"offsetSeconds\": N}"),
+                Err(resp) => *resp,
+            }
+        }
         (&Method::POST, ["clock", "advance"]) => {
             let minutes = match object(&body).map(|b| b.get("minutes").and_then(Value::as_f64)) {
                 Ok(Some(m)) => m,
@@ -150,7 +161,7 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
         (_, [] | ["" | "dashboard.js" | "dashboard.css" | "overview"])
         | (_, ["health" | "counts" | "sessions" | "conversions" | "log" | "faults" | "revoke-tokens" | "clock"])
         | (_, ["conversions", _, "fail" | "cancel"])
-        | (_, ["clock", "advance"])
+        | (_, ["clock", "advance" | "date"])
         | (_, ["sessions", _, "fail" | "expire" | "stop" | "set-field"]) => empty(StatusCode::METHOD_NOT_ALLOWED),
         _ => empty(StatusCode::NOT_FOUND),
     }

@@ -151,6 +151,9 @@ impl FromStr for FaultRates {
 pub(crate) struct FaultEngine {
     scripted: Mutex<VecDeque<ScriptedFault>>,
     rates: FaultRates,
+    /// Seconds added to the `Date` of every API answer (a skewed service clock for clients' clock
+    /// checks); 0 leaves the server's own `Date`.
+    date_offset_secs: std::sync::atomic::AtomicI64,
 }
 
 impl FaultEngine {
@@ -158,7 +161,26 @@ impl FaultEngine {
         FaultEngine {
             scripted: Mutex::new(VecDeque::new()),
             rates,
+            date_offset_secs: std::sync::atomic::AtomicI64::new(0),
         }
+    }
+
+    /// Answers carry a `Date` this many seconds off the real time from now on (0: the real time).
+    pub(crate) fn set_date_offset(&self, seconds: i64) {
+        self.date_offset_secs
+            .store(seconds, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The skewed `Date` header value, when an offset is set.
+    pub(crate) fn skewed_date(&self) -> Option<String> {
+        let offset = self.date_offset_secs.load(std::sync::atomic::Ordering::Relaxed);
+        if offset == 0 {
+            return None;
+        }
+        let now = std::time::SystemTime::now();
+        let shift = std::time::Duration::from_secs(offset.unsigned_abs());
+        let at = if offset > 0 { now + shift } else { now - shift };
+        Some(crate::blob::http_date(at))
     }
 
     pub(crate) fn inject(&self, fault: ScriptedFault) {

@@ -210,6 +210,9 @@ async fn handle_detached(shared: Arc<Shared>, req: Request<Incoming>) -> Option<
     match outcome {
         Some(resp) => {
             let mut resp = finish(resp, route.kind.family(), &ms_cv);
+            if let Some(date) = shared.faults.skewed_date().and_then(|d| d.parse().ok()) {
+                resp.headers_mut().insert(axum::http::header::DATE, date);
+            }
             let status = resp.status().as_u16();
             shared.log.push(record(Some(status)));
             if tracing::enabled!(target: "arr_emulator::request", tracing::Level::DEBUG) {
