@@ -29,9 +29,10 @@ A bare region such as westus2 expands to https://remoterendering.westus2.mixedre
 and https://sts.westus2.mixedreality.azure.com (STS). Without settings, create uses Standard and 4 hours.
 
 Exit codes:
-  0  success; for session keep (and create --keep): the session was Stopped, or Expired after the lease
-     reached --cap, or Ctrl-C stopped keeping before any kept session ended otherwise (the lease is
-     left as it is)
+  0  success; for session keep (and create --keep): the lease reached --cap (the keep ends there and
+     the session runs until its lease ends; with --until-end the keep waits for that end), the session
+     was Stopped, or Ctrl-C stopped keeping before any kept session ended otherwise (the lease is left
+     as it is)
   1  a session ended in Error, Expired or Stopped, or a conversion ended Failed or Cancelled, while
      waiting for it (its error code and message are printed, and the result file's errors when it can be
      read); conversion check found an error; for session keep: the session ended in
@@ -97,6 +98,14 @@ pub struct GlobalArgs {
     /// Delay between polls while waiting (e.g. 2s); default 2s for Standard, 10s for Premium and conversions.
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_wait)]
     pub poll_interval: Option<Duration>,
+    /// Record every HTTP call (time, method, path, status, MS-CV, duration) in this JSON-lines file, or
+    /// ARR_HISTORY; `arr history` prints it. Off by default.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+    /// Price table for costs, {"currency":"USD","perHour":{"Standard":N,"Premium":N}}, or ARR_PRICES. No
+    /// prices are built in.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub prices: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -119,6 +128,23 @@ pub enum Command {
     },
     /// Print an access token for the account (for backends and tests). Treat it like a password.
     Token,
+    /// Check what commonly goes wrong: settings mistakes, proxy, DNS, TCP, HTTPS, clock skew, the STS, and a
+    /// Ready session's ports. One line per check with its fix. Exit 0 when all are ok, 8 when the worst is a
+    /// warning, 9 when one failed.
+    Doctor {
+        /// Also try this session's handshake and inspector ports (it should be Ready).
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+    },
+    /// Print the call history recorded with --history FILE (or ARR_HISTORY).
+    History {
+        /// Only calls that failed (no answer, or a status outside 2xx).
+        #[arg(long)]
+        failed: bool,
+        /// Only calls about this session (or conversion).
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+    },
     /// Storage helpers for conversions.
     Storage {
         #[command(subcommand)]
@@ -185,6 +211,13 @@ pub struct CreateFlags {
     /// Maximum lease: 90m, 1h30m, 2h, hh:mm:ss, or minutes.
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
     pub lease: Option<u32>,
+    /// With --wait: when the session ends in Error for lack of capacity, stop it and create one of this
+    /// size instead (comma-separated, tried in order).
+    #[arg(long, value_name = "SIZE,...", value_delimiter = ',', value_parser = size)]
+    pub fallback: Vec<SessionSize>,
+    /// With --wait: then try every size again at this endpoint (repeatable, tried in order).
+    #[arg(long, value_name = "URL")]
+    pub fallback_endpoint: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -210,9 +243,27 @@ pub enum SessionCommand {
         wait: bool,
     },
     /// List the account's Starting and Ready sessions.
-    List,
-    /// Set the lease to an absolute value (like RenderingSession.ps1 -UpdateSession): it must be larger
-    /// than the current lease.
+    List {
+        /// Also show each session's billed minutes (from create) and, with --prices, its cost, with totals.
+        #[arg(long)]
+        cost: bool,
+    },
+    /// Stop every Starting or Ready session billed for longer than --older-than, printing what it stopped
+    /// and the lease minutes (and, with --prices, the cost) that saves.
+    Reap {
+        /// Age from creation: 2h, 90m, hh:mm:ss.
+        #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
+        older_than: Duration,
+        /// Only say what would be stopped.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only sessions of this size.
+        #[arg(long, value_name = "standard|premium", value_parser = size)]
+        size: Option<SessionSize>,
+    },
+    /// Set the lease to an absolute value (like RenderingSession.ps1 -UpdateSession): at least the current
+    /// lease (the same value succeeds and changes nothing; a smaller one is refused with exit 2). New
+    /// sessions get 4 hours unless created with --lease.
     Update {
         id: String,
         /// The new total lease: 90m, 1h30m, 2h, hh:mm:ss, or minutes.
@@ -243,8 +294,9 @@ pub enum SessionCommand {
         ids: Vec<String>,
     },
     /// Keep sessions alive: renew their leases before they run out, up to a cap, printing one line per
-    /// event (extended, expiring, cap, ended, throttled, retrying, failed) until they end. Several sessions
-    /// cost one list request per poll. Ctrl-C stops keeping and leaves the leases as they are.
+    /// event (extended, expiring, cap, ended, throttled, retrying, failed) until each has reached the cap
+    /// (or, with --until-end, ended). Several sessions cost one list request per poll. Ctrl-C stops keeping
+    /// and leaves the leases as they are.
     Keep {
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
@@ -263,7 +315,8 @@ pub struct KeepFlags {
     /// Renew when less than this is left [default: 10m].
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
     pub below: Option<u32>,
-    /// Never renew beyond this total lease; the session expires there [default: 24h, the service's maximum].
+    /// Never renew beyond this total lease [default: 24h, the service's maximum]. Once the lease is there (or
+    /// beyond), the keep ends with 0 and the session runs until its lease ends (see --until-end).
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
     pub cap: Option<u32>,
     /// Warn this long before an end that will not be renewed, comma-separated, or `none` [default: 10m,2m].
@@ -273,6 +326,10 @@ pub struct KeepFlags {
     /// --poll-interval applies to waiting only.
     #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
     pub poll: Option<Duration>,
+    /// Once the lease reaches --cap, keep watching until the session ends (the warnings, then its end)
+    /// instead of exiting with 0 at the cap.
+    #[arg(long)]
+    pub until_end: bool,
 }
 
 impl KeepFlags {
@@ -284,6 +341,7 @@ impl KeepFlags {
             ("--cap", self.cap.is_some()),
             ("--warn", self.warn.is_some()),
             ("--poll", self.poll.is_some()),
+            ("--until-end", self.until_end),
         ]
         .into_iter()
         .find_map(|(name, given)| given.then_some(name))

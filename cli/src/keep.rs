@@ -24,8 +24,8 @@ pub fn options(flags: &KeepFlags) -> KeepOptions {
     options
 }
 
-/// Keeps the sessions `ids` alive until each has ended or failed, or Ctrl-C. The exit code is the worst of
-/// theirs (see [`ended`] and the failed cause's code).
+/// Keeps the sessions `ids` alive until each has reached the cap (with --until-end: ended), ended or failed,
+/// or Ctrl-C. The exit code is the worst of theirs (see [`ended`] and the failed cause's code).
 pub async fn keep(ids: &[String], flags: &KeepFlags, settings: &Settings, client: &Client) -> Result<Exit> {
     let options = options(flags);
     // Installed before the keeper starts and before the note below, so a Ctrl-C after the note is ours.
@@ -39,9 +39,16 @@ pub async fn keep(ids: &[String], flags: &KeepFlags, settings: &Settings, client
     );
     if settings.output == OutputFormat::Table {
         eprintln!(
-            "Keeping {named}: +{} min when less than {} min is left, up to {} min in total; \
+            "Keeping {named}: +{} min when less than {} min is left, up to {} min in total{}; \
              Ctrl-C stops keeping.",
-            options.extend_by, options.renew_below, options.max_total
+            options.extend_by,
+            options.renew_below,
+            options.max_total,
+            if flags.until_end {
+                ", then watching until it ends"
+            } else {
+                ""
+            }
         );
     }
     let mut left: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
@@ -66,11 +73,21 @@ pub async fn keep(ids: &[String], flags: &KeepFlags, settings: &Settings, client
                 format!("the keeper stopped before these sessions ended: {left:?}"),
             ));
         };
-        print(&event, settings.output, ids.len() > 1);
         let id = event.session_id.as_str();
+        // A session at its cap is no longer kept (unless --until-end): what the keeper still says about it
+        // while others are kept is not this command's business.
+        if !flags.until_end && cap_reached.contains(id) {
+            continue;
+        }
+        print(&event, settings.output, ids.len() > 1, options.max_total);
         match &event.kind {
             KeepEventKind::CapReached { .. } => {
                 cap_reached.insert(id.to_owned());
+                // Nothing is left to do for it: no renewal may go beyond the cap, and waiting hours for the
+                // lease to run out would look like a hang. The session runs on until its lease ends.
+                if !flags.until_end {
+                    left.remove(id);
+                }
             }
             KeepEventKind::Ended { status, session_error } => {
                 left.remove(id);
@@ -93,11 +110,18 @@ pub async fn keep(ids: &[String], flags: &KeepFlags, settings: &Settings, client
             }
             _ => {}
         }
+        // Every session has ended, failed or (without --until-end) reached its cap: a capped session is
+        // still the keeper's, so it would not end by itself.
+        if left.is_empty() {
+            keeper.cancel();
+            return Ok(exit);
+        }
     }
 }
 
 /// Stopped, or Expired at the cap, is how a kept session is meant to end (0); Error, or Expired short
-/// of the cap, means it was not kept (1, like a wait that saw it end).
+/// of the cap, means it was not kept (1, like a wait that saw it end). A session that reached the cap ends
+/// the keep there with 0 before it can end, unless --until-end.
 fn ended(
     id: &str,
     status: &SessionStatus,
@@ -120,20 +144,22 @@ fn ended(
 }
 
 /// One line on stdout: `kind      details` (prefixed with the session's id when keeping several), or the
-/// core's event JSON.
-pub fn print(event: &KeepEvent, format: OutputFormat, with_id: bool) {
+/// core's event JSON. `cap` is the `--cap` in minutes, which the cap line names beside the lease.
+pub fn print(event: &KeepEvent, format: OutputFormat, with_id: bool, cap: u32) {
     match format {
         OutputFormat::Json => println!("{}", serde_json::to_string(event).expect("a keep event serialises")),
-        OutputFormat::Table if with_id => println!("{}  {}", event.session_id, line(&event.kind)),
-        OutputFormat::Table => println!("{}", line(&event.kind)),
+        OutputFormat::Table if with_id => println!("{}  {}", event.session_id, line(&event.kind, cap)),
+        OutputFormat::Table => println!("{}", line(&event.kind, cap)),
     }
 }
 
-fn line(kind: &KeepEventKind) -> String {
+fn line(kind: &KeepEventKind, cap: u32) -> String {
     let (label, text) = match kind {
         KeepEventKind::Extended { from, to } => ("extended", format!("{from} -> {to} min")),
         KeepEventKind::ExpiringSoon { remaining } => ("expiring", format!("{remaining} min left")),
-        KeepEventKind::CapReached { lease } => ("cap", format!("{lease} min reached")),
+        // The lease may already be beyond the cap (a 4 h 30 min lease kept with --cap 4h): say both.
+        KeepEventKind::CapReached { lease } if *lease == cap => ("cap", format!("{cap} min reached")),
+        KeepEventKind::CapReached { lease } => ("cap", format!("{cap} min reached (lease {lease} min)")),
         KeepEventKind::Ended { status, session_error } => (
             "ended",
             match session_error {
@@ -185,35 +211,47 @@ mod tests {
     use super::*;
     use arr_session::ServiceError;
 
+    fn line_at_cap_240(kind: &KeepEventKind) -> String {
+        line(kind, 240)
+    }
+
+    #[test]
+    fn the_cap_line_names_the_cap_and_a_lease_beyond_it() {
+        assert_eq!(
+            line(&KeepEventKind::CapReached { lease: 270 }, 240),
+            "cap       240 min reached (lease 270 min)"
+        );
+    }
+
     #[test]
     fn lines_have_a_padded_label() {
         assert_eq!(
-            line(&KeepEventKind::Extended { from: 60, to: 90 }),
+            line_at_cap_240(&KeepEventKind::Extended { from: 60, to: 90 }),
             "extended  60 -> 90 min"
         );
         assert_eq!(
-            line(&KeepEventKind::ExpiringSoon { remaining: 9 }),
+            line_at_cap_240(&KeepEventKind::ExpiringSoon { remaining: 9 }),
             "expiring  9 min left"
         );
         assert_eq!(
-            line(&KeepEventKind::CapReached { lease: 240 }),
+            line_at_cap_240(&KeepEventKind::CapReached { lease: 240 }),
             "cap       240 min reached"
         );
         assert_eq!(
-            line(&KeepEventKind::Ended {
+            line_at_cap_240(&KeepEventKind::Ended {
                 status: SessionStatus::Expired,
                 session_error: None
             }),
             "ended     Expired"
         );
         assert_eq!(
-            line(&KeepEventKind::Throttled {
+            line_at_cap_240(&KeepEventKind::Throttled {
                 error: Error::new(ErrorKind::Throttled, "slow down")
             }),
             "throttled retry at the next poll"
         );
         assert_eq!(
-            line(&KeepEventKind::Retrying {
+            line_at_cap_240(&KeepEventKind::Retrying {
                 error: Error::new(ErrorKind::Network, "boom")
             }),
             "retrying  boom"
@@ -224,7 +262,7 @@ mod tests {
             ..ServiceError::default()
         };
         assert_eq!(
-            line(&KeepEventKind::Ended {
+            line_at_cap_240(&KeepEventKind::Ended {
                 status: SessionStatus::Error,
                 session_error: Some(error)
             }),
@@ -241,6 +279,7 @@ mod tests {
             cap: Some(5),
             warn: Some(crate::args::WarnAt(vec![])),
             poll: Some(std::time::Duration::from_millis(100)),
+            until_end: true,
         };
         let options = options(&flags);
         assert_eq!(

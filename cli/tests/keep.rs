@@ -1,6 +1,7 @@
 //! `arr session keep` and `session create --keep` against the emulator on fast emulated time
 //! (`time_scale` 60: an emulated minute lasts one real second). A 3-minute lease kept with
-//! `--by 2m --below 2m --cap 5m` is extended 3 -> 5, reaches the cap, warns and expires within seconds.
+//! `--by 2m --below 2m --cap 5m --until-end` is extended 3 -> 5, reaches the cap, warns and expires within
+//! seconds. Without `--until-end` the keep ends at the cap.
 //! Only generous "did not hang" bounds (the harness's 60 s), no timing assertions.
 
 mod common;
@@ -11,7 +12,18 @@ use arr_emulator::{EmulatorConfig, FaultKind, ScriptedFault};
 use common::{create, Emu, Run, API_VERSIONS};
 use serde_json::Value;
 
-const FAST: [&str; 8] = ["--by", "2m", "--below", "2m", "--cap", "5m", "--poll", "100ms"];
+/// `--until-end`: past the cap, the keep watches the session to its end (warnings, then Expired).
+const FAST: [&str; 9] = [
+    "--by",
+    "2m",
+    "--below",
+    "2m",
+    "--cap",
+    "5m",
+    "--poll",
+    "100ms",
+    "--until-end",
+];
 
 /// Sessions Ready in 200 ms; an emulated minute lasts a second.
 fn fast_emulator() -> Emu {
@@ -190,7 +202,18 @@ fn a_cap_at_the_lease_never_extends_and_warns_as_asked() {
     let run = emu
         .arr()
         .args([
-            "-o", "json", "session", "keep", &id, "--cap", "2m", "--warn", "1m", "--poll", "100ms",
+            "-o",
+            "json",
+            "session",
+            "keep",
+            &id,
+            "--cap",
+            "2m",
+            "--warn",
+            "1m",
+            "--poll",
+            "100ms",
+            "--until-end",
         ])
         .run();
     run.ok();
@@ -203,6 +226,90 @@ fn a_cap_at_the_lease_never_extends_and_warns_as_asked() {
     for event in events.iter().filter(|e| e["kind"] == "expiringSoon") {
         assert!(event["remaining"].as_u64().is_some_and(|m| m <= 1), "{event}");
     }
+}
+
+#[test]
+fn a_lease_at_the_cap_ends_the_keep_at_once_with_0_and_leaves_the_session_running() {
+    // The default lease is 4 hours: `--cap 4h` has nothing to renew. Real time, so a keep that waited for
+    // the end instead would hang until the harness's bound.
+    let emu = slow_emulator();
+    let id = create(&mut emu.arr(), &[]);
+    emu.arr().args(["session", "get", &id, "--wait"]).run().ok();
+    let run = emu
+        .arr()
+        .args(["session", "keep", &id, "--cap", "4h", "--poll", "100ms"])
+        .run();
+    run.ok();
+    assert_eq!(event_lines(&run), ["cap       240 min reached"], "{}", run.stdout);
+    let session = emu.sessions().into_iter().find(|s| s.id == id).unwrap();
+    assert_eq!(
+        (session.status.as_str(), session.max_lease_time_minutes),
+        ("Ready", 240)
+    );
+
+    // The same through create --wait --keep.
+    let run = emu
+        .arr()
+        .args([
+            "session", "create", "--wait", "--keep", "--cap", "4h", "--poll", "100ms",
+        ])
+        .run();
+    run.ok();
+    assert_eq!(event_lines(&run), ["cap       240 min reached"], "{}", run.stdout);
+}
+
+#[test]
+fn a_lease_beyond_the_cap_is_reported_with_the_cap_and_the_lease() {
+    let emu = slow_emulator();
+    let id = create(&mut emu.arr(), &["--lease", "4h30m"]);
+    let run = emu
+        .arr()
+        .args(["session", "keep", &id, "--cap", "4h", "--poll", "100ms"])
+        .run();
+    run.ok();
+    assert_eq!(
+        event_lines(&run),
+        ["cap       240 min reached (lease 270 min)"],
+        "{}",
+        run.stdout
+    );
+    let lease = emu
+        .sessions()
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap()
+        .max_lease_time_minutes;
+    assert_eq!(lease, 270, "a keep never shortens a lease");
+}
+
+#[test]
+fn of_several_sessions_one_at_the_cap_leaves_the_others_kept() {
+    // One at its cap, one short of it: the keep goes on for the second, and says nothing more of the first.
+    let emu = slow_emulator();
+    let capped = create(&mut emu.arr(), &["--lease", "2h"]);
+    let kept = create(&mut emu.arr(), &["--lease", "1h"]);
+    let mut live = emu
+        .arr()
+        .args(["session", "keep", &capped, &kept, "--cap", "2h", "--poll", "100ms"])
+        .spawn();
+    live.wait_for_stderr("Keeping sessions");
+    emu.arr().args(["session", "stop", &kept]).run().ok();
+    let run = live.finish();
+    run.ok();
+    // Both may come from one poll, in either order.
+    let mut lines: Vec<&str> = run.stdout.lines().collect();
+    lines.sort_unstable();
+    let mut expected = [
+        format!("{capped}  cap       120 min reached"),
+        format!("{kept}  ended     Stopped"),
+    ];
+    expected.sort_unstable();
+    assert_eq!(lines, expected, "{}", run.stdout);
+    let status = emu.status_of(&capped);
+    assert!(
+        ["Starting", "Ready"].contains(&status.as_str()),
+        "left running: {status}"
+    );
 }
 
 #[test]
@@ -366,6 +473,7 @@ fn keep_flags_are_checked() {
         &["session", "keep"],
         &["session", "create", "--by", "2m"],
         &["session", "create", "--wait", "--cap", "1h"],
+        &["session", "create", "--wait", "--until-end"],
     ] {
         let run = emu.arr().args(args).run();
         run.code(2);
@@ -373,7 +481,7 @@ fn keep_flags_are_checked() {
     assert!(emu.sessions().is_empty(), "nothing created by a refused command");
     let help = emu.bare().args(["session", "keep", "--help"]).run();
     help.ok();
-    for flag in ["--by", "--below", "--cap", "--warn", "--poll"] {
+    for flag in ["--by", "--below", "--cap", "--warn", "--poll", "--until-end"] {
         assert!(help.stdout.contains(flag), "{flag}: {}", help.stdout);
     }
 }

@@ -322,3 +322,25 @@ fn an_account_domain_given_as_the_emulators_url_is_its_sts() {
         .run();
     run.ok();
 }
+
+#[test]
+fn update_to_the_current_lease_succeeds_a_smaller_one_exits_2_and_the_help_says_so() {
+    let emu = Emu::start();
+    // No --lease: the 4 hours every new session gets, which `update --help` names.
+    let id = create(&mut emu.arr(), &[]);
+    let same = emu
+        .arr()
+        .args(["-o", "json", "session", "update", &id, "--lease", "4h"])
+        .run();
+    assert_eq!(same.ok().json()["maxLeaseTimeMinutes"], 240);
+    emu.arr()
+        .args(["session", "update", &id, "--lease", "2h"])
+        .run()
+        .code(2);
+    let help = emu.bare().args(["session", "update", "--help"]).run();
+    help.ok();
+    let text = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!text.contains("must be larger"), "{text}");
+    assert!(text.contains("at least the current lease"), "{text}");
+    assert!(text.contains("4 hours"), "{text}");
+}
