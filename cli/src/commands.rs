@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
-use arr_session::{Client, CreateSessionOptions, Error, Result, Session, WaitOptions};
+use arr_session::{Client, CreateSessionOptions, Error, PriceTable, Result, Session, WaitOptions};
 use serde_json::json;
 
 use crate::args::{Command, CreateFlags, OutputFormat, SessionCommand};
@@ -18,7 +18,8 @@ use crate::spinner::{Spinner, SpinnerHandle};
 
 /// Runs `command`. Failures of the command as a whole come back as `Err` (reported by the caller);
 /// commands over several sessions report each failure themselves and return the first one's exit code.
-pub async fn run(command: Command, settings: &Settings, client: &Client) -> Result<Exit> {
+/// `prices`: the price table of `--prices` / `ARR_PRICES`, for costs.
+pub async fn run(command: Command, settings: &Settings, prices: Option<PriceTable>, client: &Client) -> Result<Exit> {
     let format = settings.output;
     match command {
         Command::Token => {
@@ -31,6 +32,8 @@ pub async fn run(command: Command, settings: &Settings, client: &Client) -> Resu
         }
         Command::Conversion { command } => conversions::run(command, settings, client).await,
         Command::Storage { command } => crate::preflight::storage(command, settings),
+        // Answered by main before a client is made.
+        Command::Doctor { .. } | Command::History { .. } => Ok(Exit::Ok),
         Command::Session(args) => match args.command {
             // RenderingSession.ps1 without switches: create, then poll until Ready.
             None => Ok(create(args.create, true, settings, client).await?.0),
@@ -62,10 +65,19 @@ pub async fn run(command: Command, settings: &Settings, client: &Client) -> Resu
                 output::session(&client.get_session(&id).await?.into_value(), format);
                 Ok(Exit::Ok)
             }
-            Some(SessionCommand::List) => {
+            Some(SessionCommand::List { cost: false }) => {
                 output::sessions(&client.list_sessions().await?.into_value(), format);
                 Ok(Exit::Ok)
             }
+            Some(SessionCommand::List { cost: true }) => {
+                crate::cost::print(&client.list_sessions().await?.into_value(), prices.as_ref(), format);
+                Ok(Exit::Ok)
+            }
+            Some(SessionCommand::Reap {
+                older_than,
+                dry_run,
+                size,
+            }) => crate::reap::reap(older_than, dry_run, size, prices, format, client).await,
             Some(SessionCommand::Update { id, lease }) => {
                 output::session(&client.update_session(&id, lease).await?.into_value(), format);
                 Ok(Exit::Ok)
@@ -103,6 +115,15 @@ async fn create(
     };
     let mut options = CreateSessionOptions::new(size, lease);
     options.id = flags.id;
+    if !flags.fallback.is_empty() || !flags.fallback_endpoint.is_empty() {
+        if !wait {
+            return Err(Error::invalid_argument(
+                "--fallback",
+                "applies only with --wait (or --keep)",
+            ));
+        }
+        return crate::fallback::create(&options, flags.fallback, &flags.fallback_endpoint, settings, client).await;
+    }
     let created = client.create_session(&options).await?.into_value();
     if !wait {
         output::session(&created, settings.output);

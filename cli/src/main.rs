@@ -5,11 +5,17 @@ mod args;
 mod arrconfig;
 mod commands;
 mod conversions;
+mod cost;
+mod doctor;
 mod exit;
+mod fallback;
+mod history;
 mod keep;
 mod lease;
+mod needs_settings;
 mod output;
 mod preflight;
+mod reap;
 mod settings;
 mod spinner;
 
@@ -32,12 +38,25 @@ fn main() -> ExitCode {
     let needs_service = !matches!(
         cli.command,
         Command::Storage { .. }
+            | Command::History { .. }
             | Command::Conversion {
                 command: ConversionCommand::Check { .. }
             }
     );
-    let settings = match Settings::resolve_for(&cli.global, &env, &cwd, needs_service) {
+    if let Command::History { failed, session } = &cli.command {
+        let path = needs_settings::history_path(&cli.global, &env).map(|p| cwd.join(p));
+        return match history::show(path.as_deref(), *failed, session.as_deref(), output) {
+            Ok(exit) => exit.into(),
+            Err(e) => fail(&e, output),
+        };
+    }
+    let mut settings = match Settings::resolve_for(&cli.global, &env, &cwd, needs_service) {
         Ok(settings) => settings,
+        Err(e) => return fail(&e, output),
+    };
+    needs_settings::enable_history(&cli.global, &env, &cwd, &mut settings.client);
+    let prices = match needs_settings::prices(&cli.global, &env) {
+        Ok(prices) => prices,
         Err(e) => return fail(&e, output),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -53,9 +72,12 @@ fn main() -> ExitCode {
             )
         }
     };
+    if let Command::Doctor { session } = cli.command {
+        return runtime.block_on(doctor::run(&settings.client, session, output));
+    }
     let result = runtime.block_on(async {
         let client = Client::new(settings.client.clone())?;
-        commands::run(cli.command, &settings, &client).await
+        commands::run(cli.command, &settings, prices, &client).await
     });
     match result {
         Ok(exit) => exit.into(),
