@@ -29,9 +29,10 @@ A bare region such as westus2 expands to https://remoterendering.westus2.mixedre
 and https://sts.westus2.mixedreality.azure.com (STS). Without settings, create uses Standard and 4 hours.
 
 Exit codes:
-  0  success; for session keep (and create --keep): the session was Stopped, or Expired after the lease
-     reached --cap, or Ctrl-C stopped keeping before any kept session ended otherwise (the lease is
-     left as it is)
+  0  success; for session keep (and create --keep): the lease reached --cap (the keep ends there and
+     the session runs until its lease ends; with --until-end the keep waits for that end), the session
+     was Stopped, or Ctrl-C stopped keeping before any kept session ended otherwise (the lease is left
+     as it is)
   1  a session ended in Error, Expired or Stopped, or a conversion ended Failed or Cancelled, while
      waiting for it (its error code and message are printed, and the result file's errors when it can be
      read); conversion check found an error; for session keep: the session ended in
@@ -260,8 +261,9 @@ pub enum SessionCommand {
         #[arg(long, value_name = "standard|premium", value_parser = size)]
         size: Option<SessionSize>,
     },
-    /// Set the lease to an absolute value (like RenderingSession.ps1 -UpdateSession): it must be larger
-    /// than the current lease.
+    /// Set the lease to an absolute value (like RenderingSession.ps1 -UpdateSession): at least the current
+    /// lease (the same value succeeds and changes nothing; a smaller one is refused with exit 2). New
+    /// sessions get 4 hours unless created with --lease.
     Update {
         id: String,
         /// The new total lease: 90m, 1h30m, 2h, hh:mm:ss, or minutes.
@@ -292,8 +294,9 @@ pub enum SessionCommand {
         ids: Vec<String>,
     },
     /// Keep sessions alive: renew their leases before they run out, up to a cap, printing one line per
-    /// event (extended, expiring, cap, ended, throttled, retrying, failed) until they end. Several sessions
-    /// cost one list request per poll. Ctrl-C stops keeping and leaves the leases as they are.
+    /// event (extended, expiring, cap, ended, throttled, retrying, failed) until each has reached the cap
+    /// (or, with --until-end, ended). Several sessions cost one list request per poll. Ctrl-C stops keeping
+    /// and leaves the leases as they are.
     Keep {
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
@@ -312,7 +315,8 @@ pub struct KeepFlags {
     /// Renew when less than this is left [default: 10m].
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
     pub below: Option<u32>,
-    /// Never renew beyond this total lease; the session expires there [default: 24h, the service's maximum].
+    /// Never renew beyond this total lease [default: 24h, the service's maximum]. Once the lease is there (or
+    /// beyond), the keep ends with 0 and the session runs until its lease ends (see --until-end).
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
     pub cap: Option<u32>,
     /// Warn this long before an end that will not be renewed, comma-separated, or `none` [default: 10m,2m].
@@ -322,6 +326,10 @@ pub struct KeepFlags {
     /// --poll-interval applies to waiting only.
     #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
     pub poll: Option<Duration>,
+    /// Once the lease reaches --cap, keep watching until the session ends (the warnings, then its end)
+    /// instead of exiting with 0 at the cap.
+    #[arg(long)]
+    pub until_end: bool,
 }
 
 impl KeepFlags {
@@ -333,6 +341,7 @@ impl KeepFlags {
             ("--cap", self.cap.is_some()),
             ("--warn", self.warn.is_some()),
             ("--poll", self.poll.is_some()),
+            ("--until-end", self.until_end),
         ]
         .into_iter()
         .find_map(|(name, given)| given.then_some(name))
