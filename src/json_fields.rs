@@ -78,6 +78,21 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A signed integer from `min` to `max` (for values the service, not we, judges below zero).
+    pub fn optional_i64(&mut self, key: &str, min: i64, max: i64) -> Result<Option<i64>> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(v) if (min..=max).contains(&v) => Ok(Some(v)),
+                _ => Err(Error::invalid_argument(
+                    &self.name(key),
+                    format_args!("must be an integer from {min} to {max}"),
+                )),
+            },
+            Some(_) => Err(Error::invalid_argument(&self.name(key), "must be an integer")),
+        }
+    }
+
     /// Milliseconds, 1 ms to 24 h.
     pub fn optional_millis(&mut self, key: &str) -> Result<Option<Duration>> {
         Ok(self.optional_u64(key, 1, 86_400_000)?.map(Duration::from_millis))

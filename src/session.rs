@@ -252,8 +252,10 @@ pub struct CreateSessionOptions {
     pub id: Option<String>,
     /// Standard or Premium.
     pub size: SessionSize,
-    /// The lease, 0 to 1440 minutes after Ready.
-    pub max_lease_time_minutes: u32,
+    /// The lease, 0 to 1440 minutes after Ready. Signed because a negative lease is sent as it is: the
+    /// service refuses it (400, "... cannot be negative."), which is the error Microsoft's SDKs give their
+    /// callers, so a local check would change what a migrating caller catches.
+    pub max_lease_time_minutes: i64,
     /// Whether the client owns the new session (see [`crate::Client::stop_owned_sessions`]). Default true.
     pub owned: bool,
 }
@@ -264,7 +266,7 @@ impl CreateSessionOptions {
         CreateSessionOptions {
             id: None,
             size,
-            max_lease_time_minutes,
+            max_lease_time_minutes: i64::from(max_lease_time_minutes),
             owned: true,
         }
     }
@@ -279,11 +281,12 @@ impl CreateSessionOptions {
         let owned = fields.optional_bool("owned")?.unwrap_or(true);
         let size = fields.required_string("size")?;
         let lease = fields
-            .optional_u64("maxLeaseTimeMinutes", 0, u64::from(u32::MAX))?
+            .optional_i64("maxLeaseTimeMinutes", i64::from(i32::MIN), i64::from(u32::MAX))?
             .ok_or_else(|| Error::invalid_argument("maxLeaseTimeMinutes", "is required"))?;
         fields.reject_unknown()?;
-        validate_lease(lease as u32)?;
-        let mut options = CreateSessionOptions::new(SessionSize::parse_requested(&size)?, lease as u32);
+        validate_lease(lease)?;
+        let mut options = CreateSessionOptions::new(SessionSize::parse_requested(&size)?, 0);
+        options.max_lease_time_minutes = lease;
         if let Some(id) = id {
             validate_session_id(&id)?;
             options.id = Some(id);
@@ -305,9 +308,11 @@ impl CreateSessionOptions {
     }
 }
 
-/// Checks a lease for create: 0 to 1440 minutes.
-pub fn validate_lease(minutes: u32) -> Result<()> {
-    if minutes > MAX_LEASE_MINUTES {
+/// Checks a lease before it is sent: at most 1440 minutes. A negative one is left to the service, whose
+/// 400 is what Microsoft's SDKs report (see [`CreateSessionOptions::max_lease_time_minutes`]).
+pub fn validate_lease(minutes: impl Into<i64>) -> Result<()> {
+    let minutes = minutes.into();
+    if minutes > i64::from(MAX_LEASE_MINUTES) {
         return Err(Error::invalid_argument(
             "maxLeaseTimeMinutes",
             format_args!("must be at most {MAX_LEASE_MINUTES} (24 hours), not {minutes}"),

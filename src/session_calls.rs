@@ -58,7 +58,7 @@ impl Client {
     /// A create with a client-chosen id, from sending to knowing: the id is owned before the request leaves
     /// (if the answer is lost, the session may exist, and the guard must still be able to stop it) and
     /// stays owned while the outcome is unknown; the guard waits for it when closing.
-    async fn create_tracked(self, id: String, size: SessionSize, lease: u32, owned: bool) -> Result<Response<Session>> {
+    async fn create_tracked(self, id: String, size: SessionSize, lease: i64, owned: bool) -> Result<Response<Session>> {
         let _in_flight = self.owned().begin_create(&id);
         let owned_before = self.owned().contains(&id);
         if owned {
@@ -84,12 +84,12 @@ impl Client {
     }
 
     /// The session `id` if it is live with exactly the settings we asked for, i.e. ours.
-    async fn find_created(&self, id: &str, size: &SessionSize, lease: u32) -> Option<Response<Session>> {
+    async fn find_created(&self, id: &str, size: &SessionSize, lease: i64) -> Option<Response<Session>> {
         let request = self.wire().get(id);
         let response = self.execute(|| request.clone()).await.ok()?;
         let found = Response::decoded(&response, self.wire().session(&response.body)).ok()?;
         let same = found.value.size == *size
-            && found.value.max_lease_time_minutes == Some(lease)
+            && found.value.max_lease_time_minutes.map(i64::from) == Some(lease)
             && !found.value.status.is_terminal();
         same.then_some(found)
     }

@@ -264,3 +264,21 @@ async fn bad_arguments_are_refused_before_sending() {
         emulator.request_counts()
     );
 }
+
+/// Microsoft's SDKs send a negative lease and the service refuses it (400, "... cannot be negative."); a
+/// local check would change the error a migrating caller catches (issue #33), so the JSON form the bindings
+/// pass carries it to the service as it is.
+#[tokio::test]
+async fn a_negative_lease_reaches_the_service_and_is_refused_with_400() {
+    let emulator = start(quick()).await;
+    let client = client_for(&emulator, ApiVersion::V2021_01_01);
+    let options = arr_session::CreateSessionOptions::from_json(
+        r#"{"id":"negative-lease","size":"Standard","maxLeaseTimeMinutes":-4}"#,
+    )
+    .unwrap();
+    let err = client.create_session(&options).await.unwrap_err();
+    assert_error(&err, ErrorKind::InvalidArgument, 400, Some("BadRequest"));
+    let message = err.message().to_ascii_lowercase();
+    assert!(message.contains("lease") && message.contains("negative"), "{err}");
+    assert_eq!(emulator.request_count("sessions.create"), 1, "sent once, not retried");
+}

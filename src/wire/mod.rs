@@ -22,10 +22,11 @@ pub(crate) trait SessionWire: Send + Sync {
     fn client_chooses_ids(&self) -> bool;
     /// Whether this version has the asset conversion API.
     fn speaks_conversions(&self) -> bool;
-    /// The create request; `id` is given exactly when [`SessionWire::client_chooses_ids`].
-    fn create(&self, id: Option<&str>, size: &SessionSize, lease: u32) -> Request;
+    /// The create request; `id` is given exactly when [`SessionWire::client_chooses_ids`]. The lease is
+    /// sent as asked, negative included (the service refuses that).
+    fn create(&self, id: Option<&str>, size: &SessionSize, lease: i64) -> Request;
     /// The new session, from the create's answer and what was asked.
-    fn created(&self, body: &[u8], size: &SessionSize, lease: u32) -> Result<Session>;
+    fn created(&self, body: &[u8], size: &SessionSize, lease: i64) -> Result<Session>;
     fn get(&self, id: &str) -> Request;
     fn session(&self, body: &[u8]) -> Result<Session>;
     fn update(&self, id: &str, lease: u32) -> Request;

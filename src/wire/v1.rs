@@ -42,7 +42,7 @@ impl SessionWire for Wire {
         false
     }
 
-    fn create(&self, _: Option<&str>, size: &SessionSize, lease: u32) -> Request {
+    fn create(&self, _: Option<&str>, size: &SessionSize, lease: i64) -> Request {
         // Not idempotent: a blind retry after an ambiguous failure could start a second billable session.
         Request::new(
             "v1.sessions.create",
@@ -54,7 +54,9 @@ impl SessionWire for Wire {
     }
 
     /// v1 answers only the id: the session is reported Starting, with the settings asked for.
-    fn created(&self, body: &[u8], size: &SessionSize, lease: u32) -> Result<Session> {
+    fn created(&self, body: &[u8], size: &SessionSize, lease: i64) -> Result<Session> {
+        // Only a lease the service accepted gets here; were a negative one accepted, it grants no minutes.
+        let lease = u32::try_from(lease).unwrap_or(0);
         Ok(Session::starting(decode_created(body)?, size.clone(), lease))
     }
 
@@ -124,9 +126,12 @@ pub(crate) fn list_url(base: &Url, account_id: &str) -> Url {
 }
 
 /// The documented create body; `models` was always sent empty.
-pub(crate) fn create_body(size: &SessionSize, max_lease_time_minutes: u32) -> serde_json::Value {
+pub(crate) fn create_body(size: &SessionSize, max_lease_time_minutes: i64) -> serde_json::Value {
+    // A negative lease goes out as a negative TimeSpan ("-00:04:00"), for the service to refuse.
+    let minutes = u32::try_from(max_lease_time_minutes.unsigned_abs()).unwrap_or(u32::MAX);
+    let sign = if max_lease_time_minutes < 0 { "-" } else { "" };
     json!({
-        "maxLeaseTime": timespan::format_minutes(max_lease_time_minutes),
+        "maxLeaseTime": format!("{sign}{}", timespan::format_minutes(minutes)),
         "models": [],
         "size": size.as_str(),
     })
@@ -243,6 +248,8 @@ mod tests {
             json!({"maxLeaseTime": "04:00:00", "models": [], "size": "Standard"})
         );
         assert_eq!(update_body(1440), json!({"maxLeaseTime": "1.00:00:00"}));
+        // A negative lease goes out as a negative TimeSpan, for the service to refuse.
+        assert_eq!(create_body(&SessionSize::Standard, -4)["maxLeaseTime"], "-00:04:00");
     }
 
     #[test]

@@ -74,14 +74,14 @@ impl SessionWire for Wire {
         true
     }
 
-    fn create(&self, id: Option<&str>, size: &SessionSize, lease: u32) -> Request {
+    fn create(&self, id: Option<&str>, size: &SessionSize, lease: i64) -> Request {
         let id = id.expect("the client chooses 2021-01-01 session ids");
         Request::new("sessions.create", Method::PUT, self.urls.session(id))
             .json(&create_body(size, lease))
             .subject(id)
     }
 
-    fn created(&self, body: &[u8], _: &SessionSize, _: u32) -> Result<Session> {
+    fn created(&self, body: &[u8], _: &SessionSize, _: i64) -> Result<Session> {
         decode_session(body)
     }
 
@@ -116,7 +116,7 @@ impl SessionWire for Wire {
     }
 }
 
-pub(crate) fn create_body(size: &SessionSize, max_lease_time_minutes: u32) -> serde_json::Value {
+pub(crate) fn create_body(size: &SessionSize, max_lease_time_minutes: i64) -> serde_json::Value {
     json!({ "maxLeaseTimeMinutes": max_lease_time_minutes, "size": size.as_str() })
 }
 
