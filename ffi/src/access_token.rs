@@ -5,8 +5,8 @@ use std::ffi::{c_char, c_void};
 use serde_json::json;
 
 use super::client::ArrClient;
-use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::error::guard;
+use super::operation::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::status::ArrStatus;
 use arr_session::Client;
 

@@ -4,13 +4,13 @@ use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::closing;
 use super::error::{guard, guard_void, FfiError};
-use super::registry::{self, Kind, Owner};
-use super::runtime;
 use super::status::ArrStatus;
 use super::strings::{require_out, str_arg, write_out};
 use super::token_provider::{ArrTokenCallback, ArrTokenKind, CallbackTokenProvider};
+use crate::engine::closing;
+use crate::engine::registry::{self, Kind, Owner};
+use crate::engine::runtime;
 use arr_session::Client;
 use arr_session::ClientConfig;
 use arr_session::Credential;
@@ -222,7 +222,7 @@ pub unsafe extern "C" fn arr_client_free(client: *mut ArrClient) {
         if registry::lock().is_inherited(&client.owner) {
             // Dropping it would deregister sockets from the parent's epoll instance, which the child shares.
             let ArrClient { client, .. } = *client;
-            super::fork::set_aside(client);
+            crate::engine::fork::set_aside(client);
             return;
         }
         closing::close_client(&client.owner, true);

@@ -4,8 +4,8 @@
 use std::ffi::{c_char, c_void};
 
 use super::client::ArrClient;
-use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::error::{guard, FfiError};
+use super::operation::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::options;
 use super::status::ArrStatus;
 use super::strings::{optional_str_arg, str_arg};

@@ -3,14 +3,15 @@
 
 use std::ffi::{c_char, c_void};
 
+use super::arguments::session_id_arg;
 use super::client::{client_arg, ArrClient};
-use super::delivery::{self, Events};
-use super::dispatch::{session_id_arg, to_json, ArrCallback, HostCallback};
 use super::error::{guard, FfiError};
+use super::operation::{to_json, ArrCallback, HostCallback};
 use super::options;
-use super::registry::{self, Kind};
 use super::status::ArrStatus;
 use super::strings::{optional_str_arg, str_arg, write_out};
+use crate::engine::delivery::{self, Events};
+use crate::engine::registry::{self, Kind};
 use arr_session::{KeepEventKind, KeepOptions, SessionKeeper};
 
 /// Keeps a session alive: renews its lease (absolute totals computed from the service's own

@@ -16,24 +16,20 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod access_token;
-mod callbacks;
+mod arguments;
 mod client;
-mod closing;
 mod conversions;
-mod delivery;
-mod dispatch;
+mod engine;
 mod error;
-mod fork;
 mod host_ptr;
 mod last_response;
 mod lease;
 mod logging;
+mod operation;
 mod options;
 mod owned;
 mod panic_hook;
 mod preflight;
-mod registry;
-mod runtime;
 mod sessions;
 mod status;
 mod strings;
@@ -49,11 +45,11 @@ pub use client::{
     arr_client_cancel, arr_client_close, arr_client_free, arr_client_new, arr_client_new_with_token_provider, ArrClient,
 };
 pub use conversions::*;
-pub use dispatch::ArrCallback;
 pub use error::arr_last_error;
 pub use last_response::arr_last_response;
 pub use lease::{arr_client_keep_session, arr_client_keep_sessions};
 pub use logging::{arr_set_log_callback, ArrLogCallback, ArrLogLevel};
+pub use operation::ArrCallback;
 pub use owned::*;
 pub use preflight::*;
 pub use sessions::*;
@@ -117,7 +113,7 @@ pub extern "C" fn arr_abi_version() -> u32 {
 /// above) and the threads have ended.
 #[no_mangle]
 pub extern "C" fn arr_shutdown() {
-    error::guard_void(closing::shutdown);
+    error::guard_void(engine::closing::shutdown);
 }
 
 /// Test-only: panics inside the library, to show the panic boundary holds (returns ARR_STATUS_PANIC).

@@ -3,10 +3,10 @@
 use std::ffi::{c_char, c_void};
 
 use super::client::{client_arg, ArrClient};
-use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
-use super::dispatch::{outcome_item, to_json};
 use super::error::guard;
 use super::error::FfiError;
+use super::operation::{asynchronous, blocking, Answer, ArrCallback, Work};
+use super::operation::{outcome_item, to_json};
 use super::status::ArrStatus;
 use super::strings::require_out;
 use super::strings::{into_c_string, write_out};
@@ -70,7 +70,7 @@ pub unsafe extern "C" fn arr_client_get_owned_sessions(
     guard(|| unsafe {
         let client = client_arg(client)?;
         require_out(out_ids_json, "out_ids_json")?;
-        super::registry::lock().admit(&client.owner, super::registry::Kind::Call)?;
+        crate::engine::registry::lock().admit(&client.owner, crate::engine::registry::Kind::Call)?;
         write_out(out_ids_json, into_c_string(to_json(client.client.owned_sessions())?));
         Ok(())
     })

@@ -7,8 +7,8 @@ use std::ffi::{c_char, c_void, CStr};
 
 use super::client::ArrClient;
 use super::conversions::conversion_id_arg;
-use super::dispatch::{asynchronous, blocking, to_json, Answer, ArrCallback, Work};
 use super::error::{guard, FfiError};
+use super::operation::{asynchronous, blocking, to_json, Answer, ArrCallback, Work};
 use super::options;
 use super::status::ArrStatus;
 use super::strings::{into_c_string, optional_str_arg, require_out, str_arg, write_out};

@@ -2,16 +2,16 @@
 
 use std::ffi::{c_char, c_void};
 
+use super::arguments::{lease_arg, session_id_arg};
 use super::client::{client_arg, ArrClient};
-use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
-use super::dispatch::{lease_arg, session_id_arg};
 use super::error::guard;
 use super::error::FfiError;
 use super::last_response;
+use super::operation::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::options;
-use super::runtime;
 use super::status::ArrStatus;
 use super::strings::str_arg;
+use crate::engine::runtime;
 use arr_session::Client;
 use arr_session::{validate_lease, validate_session_id, MAX_LEASE_MINUTES};
 

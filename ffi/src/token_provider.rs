@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::callbacks;
-use super::delivery;
 use super::error::{guard, FfiError};
 use super::host_ptr::HostPtr;
-use super::registry::{self, Kind, Owner};
 use super::status::ArrStatus;
 use super::strings::str_arg;
+use crate::engine::callback_threads;
+use crate::engine::delivery;
+use crate::engine::registry::{self, Kind, Owner};
 use arr_session::Secret;
 use arr_session::TokenProvider;
 use arr_session::{Error, ErrorKind, Result};
@@ -73,7 +73,7 @@ impl TokenProvider for CallbackTokenProvider {
             let (callback, user_data) = (self.callback, self.user_data);
             let (asked_sender, asked) = oneshot::channel::<()>();
             // Host code runs on a callback thread, never on a worker.
-            callbacks::run(Box::new(move || {
+            callback_threads::run(Box::new(move || {
                 // Recorded as this registration's callback, so a close or shutdown called from inside it
                 // does not wait for itself.
                 // SAFETY: the host registered this callback as callable from any thread; the request is

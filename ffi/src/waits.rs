@@ -4,11 +4,12 @@ use std::ffi::{c_char, c_void};
 
 use serde_json::json;
 
+use super::arguments::session_id_arg;
 use super::client::ArrClient;
-use super::dispatch::{asynchronous, blocking, Answer, ArrCallback, Work};
-use super::dispatch::{outcome_item, session_id_arg};
 use super::error::guard;
 use super::error::FfiError;
+use super::operation::outcome_item;
+use super::operation::{asynchronous, blocking, Answer, ArrCallback, Work};
 use super::options;
 use super::status::ArrStatus;
 use super::strings::{optional_str_arg, str_arg};

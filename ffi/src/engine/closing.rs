@@ -8,9 +8,8 @@
 //! `registry::wait_for_ops`), so a close or shutdown made from a callback cannot deadlock.
 
 use std::collections::HashSet;
-use std::sync::MutexGuard;
 
-use super::registry::{self, GuardState, Owner, Phase, Registry};
+use super::registry::{self, GuardState, Locked, Owner, Phase};
 
 /// `arr_client_close` (`free` false) and `arr_client_free` (`free` true, the entry goes with the close).
 /// Returns at once if the client is closed; waits for a close another thread runs, unless that thread
@@ -167,7 +166,7 @@ fn run_handed_over_shutdown() {
 }
 
 /// The shutdown proper, on the thread recorded in `shutdown_by`.
-fn run_shutdown(mut registry: MutexGuard<'static, Registry>) {
+fn run_shutdown(mut registry: Locked) {
     let me = std::thread::current().id();
     let generation = registry.generation;
     let handle = registry.runtime.as_ref().map(|rt| rt.handle().clone());
@@ -219,11 +218,11 @@ fn run_shutdown(mut registry: MutexGuard<'static, Registry>) {
         busy.extend(registry.waiting_threads());
         (registry.runtime.take(), busy)
     };
-    let mut threads = super::callbacks::thread_ids();
-    threads.extend(super::logging::thread_ids());
+    let mut threads = super::callback_threads::thread_ids();
+    threads.extend(super::log_thread::thread_ids());
     registry::joining(threads, || {
-        super::callbacks::stop_and_join(&busy);
-        super::logging::stop_and_join(&busy);
+        super::callback_threads::stop_and_join(&busy);
+        super::log_thread::stop_and_join(&busy);
     });
     if let Some(runtime) = runtime {
         super::runtime::stop(runtime);

@@ -14,6 +14,8 @@
 use std::cell::Cell;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard};
+
+use super::lock_order::{Ordered, Rank};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Instant;
 
@@ -54,8 +56,8 @@ thread_local! {
     static SERVES: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
-pub(crate) fn lock() -> MutexGuard<'static, Pool> {
-    POOL.lock().unwrap_or_else(|p| p.into_inner())
+pub(crate) fn lock() -> Ordered<MutexGuard<'static, Pool>> {
+    Ordered::take(Rank::CallbackPool, || POOL.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
 /// Runs `job` on a callback thread, starting one if no idle thread is left for it.
@@ -109,7 +111,7 @@ impl Pool {
 }
 
 fn serve(generation: u64) {
-    super::panic_hook::library_thread();
+    crate::panic_hook::library_thread();
     SERVES.with(|s| s.set(Some(generation)));
     let mut pool = lock();
     loop {
@@ -127,7 +129,7 @@ fn serve(generation: u64) {
             return;
         }
         pool.idle += 1;
-        pool = WORK.wait(pool).unwrap_or_else(|p| p.into_inner());
+        pool = pool.wait(|guard| WORK.wait(guard).unwrap_or_else(|p| p.into_inner()));
         pool.idle -= 1;
     }
 }

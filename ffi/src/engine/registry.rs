@@ -10,13 +10,17 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Condvar, Mutex, MutexGuard};
+
+use super::lock_order::{Ordered, Rank};
 use std::thread::ThreadId;
 
 use tokio::runtime::{Handle, Runtime};
 use tokio_util::sync::CancellationToken;
 
-use super::error::FfiError;
-use super::status::ArrStatus;
+use super::wait_graph;
+
+use crate::error::FfiError;
+use crate::status::ArrStatus;
 use arr_session::Client;
 
 pub(crate) struct Registry {
@@ -133,13 +137,18 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
 });
 static CHANGED: Condvar = Condvar::new();
 
-pub(crate) fn lock() -> MutexGuard<'static, Registry> {
+/// The registry's lock, with its place in the lock order.
+pub(crate) type Locked = Ordered<MutexGuard<'static, Registry>>;
+
+pub(crate) fn lock() -> Locked {
     // Every update is made whole under the lock, so a panic elsewhere cannot leave it half-done.
-    REGISTRY.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    Ordered::take(Rank::Registry, || {
+        REGISTRY.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    })
 }
 
-fn wait(registry: MutexGuard<'static, Registry>) -> MutexGuard<'static, Registry> {
-    CHANGED.wait(registry).unwrap_or_else(|p| p.into_inner())
+fn wait(registry: Locked) -> Locked {
+    registry.wait(|guard| CHANGED.wait(guard).unwrap_or_else(|p| p.into_inner()))
 }
 
 pub(crate) fn notify() {
@@ -283,17 +292,12 @@ impl Registry {
 
     /// Whether `from` waits, directly or through other waiting threads, for `to`.
     fn leads_to(&self, from: ThreadId, to: ThreadId) -> bool {
-        let mut seen = HashSet::new();
-        let mut next = vec![from];
-        while let Some(thread) = next.pop() {
-            if thread == to {
-                return true;
-            }
-            if seen.insert(thread) {
-                next.extend(self.blocked_on(thread));
-            }
-        }
-        false
+        wait_graph::leads_to(from, to, |thread| self.blocked_on(thread))
+    }
+
+    /// Whether this thread may wait for what `target` does (see [`wait_graph::may_wait_for`]).
+    fn may_wait_for(&self, target: ThreadId) -> bool {
+        wait_graph::may_wait_for(me(), target, |thread| self.blocked_on(thread))
     }
 
     fn register(&mut self, waits_for: WaitsFor) {
@@ -381,13 +385,12 @@ pub(crate) fn set_running(op: u64, running: bool) {
 /// that wait, directly or through others, for this one. Those are left out; they may still be running
 /// when this returns.
 pub(crate) fn wait_for_ops(owner: Option<u64>) {
-    let me = me();
     let registry = lock();
     let skip: BTreeSet<u64> = registry
         .ops
         .iter()
         .filter(|(_, op)| owner.is_none_or(|o| op.owner == o))
-        .filter(|(_, op)| op.running_on.is_some_and(|t| t == me || registry.leads_to(t, me)))
+        .filter(|(_, op)| op.running_on.is_some_and(|t| !registry.may_wait_for(t)))
         .map(|(id, _)| *id)
         .collect();
     let pending = |registry: &Registry| {
@@ -406,10 +409,9 @@ pub(crate) fn wait_for_ops(owner: Option<u64>) {
 /// Blocks until the close of `client` that another thread runs is complete. Returns false without
 /// waiting if that thread waits, directly or through others, for this one.
 pub(crate) fn wait_for_close(client: u64) -> bool {
-    let me = me();
     let registry = lock();
     let closer = registry.clients.get(&client).and_then(|c| c.closer);
-    if closer.is_some_and(|t| t == me || registry.leads_to(t, me)) {
+    if closer.is_some_and(|t| !registry.may_wait_for(t)) {
         return false;
     }
     wait_registered(registry, WaitsFor::Close(client), |r| {
@@ -422,13 +424,12 @@ pub(crate) fn wait_for_close(client: u64) -> bool {
 /// if that thread waits, directly or through others, for this one (a close or shutdown made from a token
 /// callback that guard's close asked for): the guard finishes after this thread goes on.
 pub(crate) fn wait_for_guard(client: u64) {
-    let me = me();
     let registry = lock();
     let runner = match registry.clients.get(&client).map(|c| c.guard) {
         Some(GuardState::Running(runner)) => runner,
         _ => return,
     };
-    if runner == me || registry.leads_to(runner, me) {
+    if !registry.may_wait_for(runner) {
         return;
     }
     wait_registered(registry, WaitsFor::Guard(client), |r| {
@@ -451,18 +452,17 @@ pub(crate) fn guarding<R>(clients: Vec<u64>, work: impl FnOnce() -> R) -> R {
         }
     }
     let _unregister = Unregister;
-    super::callbacks::while_blocked(work)
+    super::callback_threads::while_blocked(work)
 }
 
 /// Blocks until the `arr_shutdown` another thread runs has finished. Returns false without waiting if
 /// that thread waits, directly or through others, for this one.
 pub(crate) fn wait_for_shutdown() -> bool {
-    let me = me();
     let registry = lock();
     let Some(runner) = registry.shutdown_by else {
         return true;
     };
-    if runner == me || registry.leads_to(runner, me) {
+    if !registry.may_wait_for(runner) {
         return false;
     }
     let generation = registry.generation;
@@ -487,17 +487,13 @@ pub(crate) fn joining<R>(threads: Vec<ThreadId>, join: impl FnOnce() -> R) -> R 
     join()
 }
 
-fn wait_registered(
-    mut registry: MutexGuard<'static, Registry>,
-    waits_for: WaitsFor,
-    pending: impl Fn(&Registry) -> bool,
-) {
+fn wait_registered(mut registry: Locked, waits_for: WaitsFor, pending: impl Fn(&Registry) -> bool) {
     if !pending(&registry) {
         return;
     }
     registry.register(waits_for);
     drop(registry);
-    super::callbacks::while_blocked(|| {
+    super::callback_threads::while_blocked(|| {
         let mut registry = lock();
         while pending(&registry) {
             registry = wait(registry);

@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex};
 use futures_util::FutureExt;
 use tokio_util::sync::CancellationToken;
 
-use super::callbacks;
-use super::error::{panic_error, FfiError};
+use super::callback_threads;
 use super::registry::{self, Kind, Registration};
-use super::status::ArrStatus;
+use crate::error::{panic_error, FfiError};
+use crate::status::ArrStatus;
 
 thread_local! {
     /// Whether this thread is inside a library callback (operation, token provider, log).
@@ -45,7 +45,7 @@ pub(crate) fn as_callback(op: Option<u64>, body: impl FnOnce()) {
         registry::set_running(op, true);
     }
     let _reset = Reset(IN_CALLBACK.with(|c| c.replace(true)), op);
-    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| super::panic_hook::outside(body)));
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| crate::panic_hook::outside(body)));
 }
 
 type HostCall = Box<dyn FnOnce() + Send>;
@@ -84,7 +84,7 @@ impl Lane {
             // Not under the lane's lock: without any callback thread the pool runs the drain right here.
             drop(state);
             let lane = self.clone();
-            callbacks::run(Box::new(move || lane.drain()));
+            callback_threads::run(Box::new(move || lane.drain()));
         }
     }
 

@@ -25,18 +25,21 @@ mod handlers {
     use std::cell::RefCell;
     use std::sync::{MutexGuard, Once, RwLockWriteGuard};
 
-    use super::super::callbacks::{self, Pool};
-    use super::super::logging::{self, LogThread, Sink};
+    use super::super::lock_order::Ordered;
+
+    use super::super::callback_threads::{self, Pool};
+    use super::super::log_thread::{self, LogThread};
     use super::super::registry::{self, Registry};
+    use crate::logging::{self, Sink};
 
     /// The library's locks, held by the forking thread across `fork()`, in the order the library takes
     /// them.
     struct Held {
-        registry: MutexGuard<'static, Registry>,
-        pool: MutexGuard<'static, Pool>,
-        log_thread: MutexGuard<'static, LogThread>,
-        _sink: RwLockWriteGuard<'static, Option<Sink>>,
-        delivering: MutexGuard<'static, bool>,
+        registry: Ordered<MutexGuard<'static, Registry>>,
+        pool: Ordered<MutexGuard<'static, Pool>>,
+        log_thread: Ordered<MutexGuard<'static, LogThread>>,
+        _sink: Ordered<RwLockWriteGuard<'static, Option<Sink>>>,
+        delivering: Ordered<MutexGuard<'static, bool>>,
     }
 
     thread_local! {
@@ -46,10 +49,10 @@ mod handlers {
     extern "C" fn prepare() {
         let held = Held {
             registry: registry::lock(),
-            pool: callbacks::lock(),
-            log_thread: logging::lock_thread(),
+            pool: callback_threads::lock(),
+            log_thread: log_thread::lock_thread(),
             _sink: logging::lock_sink(),
-            delivering: logging::lock_delivering(),
+            delivering: log_thread::lock_delivering(),
         };
         HELD.with(|h| *h.borrow_mut() = Some(held));
     }
@@ -62,7 +65,7 @@ mod handlers {
         if let Some(mut held) = HELD.with(|h| h.borrow_mut().take()) {
             held.registry.forget_parent();
             held.pool.forget_parent();
-            logging::forget_parent(&mut held.log_thread, &mut held.delivering);
+            log_thread::forget_parent(&mut held.log_thread, &mut held.delivering);
         }
     }
 

@@ -11,9 +11,9 @@ use futures_util::FutureExt;
 use tokio::runtime::{Handle, Runtime};
 
 use super::delivery;
-use super::error::{panic_error, FfiError};
 use super::registry::{self, Kind, Owner};
-use super::status::ArrStatus;
+use crate::error::{panic_error, FfiError};
+use crate::status::ArrStatus;
 
 const DEFAULT_WORKER_THREADS: usize = 2;
 /// How long stopping waits for the library's threads (a DNS look-up in progress, a callback) to end.
@@ -45,9 +45,9 @@ pub(crate) fn current() -> Result<(u64, u64, Handle), FfiError> {
         let mut registry = registry::lock();
         if registry.runtime.is_none() && registry.shutdown_by.is_none() {
             registry.runtime = Some(built);
-            super::panic_hook::install();
+            crate::panic_hook::install();
             super::fork::install();
-            super::logging::resume();
+            super::log_thread::resume();
         } else {
             drop(registry);
             stop(built);
@@ -64,7 +64,7 @@ fn build() -> Result<Runtime, FfiError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .thread_name("arr-session")
-        .on_thread_start(super::panic_hook::library_thread)
+        .on_thread_start(crate::panic_hook::library_thread)
         .enable_all()
         .build()
         .map_err(|e| FfiError::new(ArrStatus::ServiceError, format!("cannot start the runtime: {e}")))
@@ -225,7 +225,7 @@ mod tests {
         let _turn = crate::edge_tests::turn();
         let owner = test_client();
         let finished = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        for _ in 0..super::super::callbacks::MAX_THREADS + 4 {
+        for _ in 0..super::super::callback_threads::MAX_THREADS + 4 {
             let finished = finished.clone();
             delivery::spawn(
                 &owner,

@@ -1,5 +1,6 @@
-//! How the exported operations run: each is built once as a `Work` from checked arguments, then run
-//! blocking ([`blocking`]) or with a callback ([`asynchronous`]).
+//! How an exported operation runs: built once as a `Work` from checked arguments (see `arguments`), then
+//! run blocking ([`blocking`]) or with a callback ([`asynchronous`]); and how its outcome reaches the host
+//! (`ArrCallback`, [`HostCallback`], [`Answer`]).
 //!
 //! Arguments are checked in the initiating call: a bad argument is returned as a status at once (and no
 //! callback follows). Only what happens after that (network, service) reaches the callback.
@@ -10,14 +11,14 @@ use std::future::Future;
 use serde_json::json;
 
 use super::client::{client_arg, ArrClient};
-use super::delivery;
 use super::error::FfiError;
 use super::host_ptr::HostPtr;
 use super::last_response::{self, Meta};
-use super::runtime;
 use super::status::ArrStatus;
-use super::strings::{into_c_string, require_out, str_arg, write_out};
-use arr_session::{validate_lease, validate_session_id, Client};
+use super::strings::{into_c_string, require_out, write_out};
+use crate::engine::delivery;
+use crate::engine::runtime;
+use arr_session::Client;
 
 /// Receives the outcome of an `_async` call, exactly once: `status` is `ARR_STATUS_OK` and `json` the
 /// result (a session object, an array, or `null` for stop), or another status and `json` the error object
@@ -151,20 +152,6 @@ pub(crate) unsafe fn asynchronous(
         |id| unsafe { write_out(out_operation_id, id) },
     )?;
     Ok(())
-}
-
-/// # Safety
-/// `ptr` must be NULL or a NUL-terminated string valid for the call.
-pub(crate) unsafe fn session_id_arg(ptr: *const c_char) -> Result<String, FfiError> {
-    // SAFETY: NULL or a NUL-terminated string, valid for the call (this function's contract).
-    let id = unsafe { str_arg(ptr, "session_id") }?;
-    validate_session_id(id)?;
-    Ok(id.to_owned())
-}
-
-pub(crate) fn lease_arg(minutes: u32) -> Result<u32, FfiError> {
-    validate_lease(minutes)?;
-    Ok(minutes)
 }
 
 /// One entry of a per-session result array: `{"id", "status", "session"?}` or `{"id", "status", "error"}`.
