@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use arr_session::{ApiVersion, Secret, SessionSize};
+use arr_session::{ApiVersion, KeepBudget, Secret, SessionSize};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::lease::{parse_lease, parse_wait, parse_warn};
@@ -330,6 +330,17 @@ pub struct KeepFlags {
     /// instead of exiting with 0 at the cap.
     #[arg(long)]
     pub until_end: bool,
+    /// Stop renewing once the session's billed minutes (from create, start-up included) would pass this:
+    /// 2h, 90m, hh:mm:ss, or minutes. The keep then ends as at --cap, with a `budget` line.
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease, conflicts_with = "budget_cost")]
+    pub budget: Option<u32>,
+    /// Stop renewing once the session's cost so far plus the renewal would pass this amount, at the
+    /// --prices table (required with it).
+    #[arg(long, value_name = "AMOUNT")]
+    pub budget_cost: Option<f64>,
+    /// The budget of --budget or --budget-cost, with the prices, filled in before keeping.
+    #[arg(skip)]
+    pub resolved_budget: Option<Box<KeepBudget>>,
 }
 
 impl KeepFlags {
@@ -342,6 +353,8 @@ impl KeepFlags {
             ("--warn", self.warn.is_some()),
             ("--poll", self.poll.is_some()),
             ("--until-end", self.until_end),
+            ("--budget", self.budget.is_some()),
+            ("--budget-cost", self.budget_cost.is_some()),
         ]
         .into_iter()
         .find_map(|(name, given)| given.then_some(name))

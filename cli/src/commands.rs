@@ -54,12 +54,16 @@ pub async fn run(command: Command, settings: &Settings, prices: Option<PriceTabl
             Some(SessionCommand::Create {
                 flags,
                 keep: true,
-                keeping,
+                mut keeping,
                 ..
-            }) => match create(flags, true, settings, client).await? {
-                (Exit::Ok, Some(id)) => keep::keep(&[id], &keeping, settings, client).await,
-                (exit, _) => Ok(exit),
-            },
+            }) => {
+                // Checked before anything is created.
+                keeping.resolved_budget = crate::needs_settings::keep_budget(&keeping, prices)?.map(Box::new);
+                match create(flags, true, settings, client).await? {
+                    (Exit::Ok, Some(id)) => keep::keep(&[id], &keeping, settings, client).await,
+                    (exit, _) => Ok(exit),
+                }
+            }
             Some(SessionCommand::Get { id, wait: true }) => wait_one(&id, settings, client).await,
             Some(SessionCommand::Get { id, wait: false }) => {
                 output::session(&client.get_session(&id).await?.into_value(), format);
@@ -93,7 +97,10 @@ pub async fn run(command: Command, settings: &Settings, prices: Option<PriceTabl
             }
             Some(SessionCommand::Stop { id: None, yes, .. }) => stop_all(yes, settings, client).await,
             Some(SessionCommand::Wait { ids }) => wait_many(&ids, settings, client).await,
-            Some(SessionCommand::Keep { ids, keeping }) => keep::keep(&ids, &keeping, settings, client).await,
+            Some(SessionCommand::Keep { ids, mut keeping }) => {
+                keeping.resolved_budget = crate::needs_settings::keep_budget(&keeping, prices)?.map(Box::new);
+                keep::keep(&ids, &keeping, settings, client).await
+            }
         },
     }
 }

@@ -21,6 +21,9 @@ pub fn options(flags: &KeepFlags) -> KeepOptions {
     if let Some(warn) = &flags.warn {
         options = options.warn_at(warn.0.clone());
     }
+    if let Some(budget) = &flags.resolved_budget {
+        options = options.budget((**budget).clone());
+    }
     options
 }
 
@@ -81,7 +84,8 @@ pub async fn keep(ids: &[String], flags: &KeepFlags, settings: &Settings, client
         }
         print(&event, settings.output, ids.len() > 1, options.max_total);
         match &event.kind {
-            KeepEventKind::CapReached { .. } => {
+            // A budget is a cap of its own: no renewal goes past it.
+            KeepEventKind::CapReached { .. } | KeepEventKind::BudgetReached { .. } => {
                 cap_reached.insert(id.to_owned());
                 // Nothing is left to do for it: no renewal may go beyond the cap, and waiting hours for the
                 // lease to run out would look like a hang. The session runs on until its lease ends.
@@ -160,6 +164,14 @@ fn line(kind: &KeepEventKind, cap: u32) -> String {
         // The lease may already be beyond the cap (a 4 h 30 min lease kept with --cap 4h): say both.
         KeepEventKind::CapReached { lease } if *lease == cap => ("cap", format!("{cap} min reached")),
         KeepEventKind::CapReached { lease } => ("cap", format!("{cap} min reached (lease {lease} min)")),
+        KeepEventKind::BudgetReached {
+            lease,
+            budget_minutes,
+            billed_minutes,
+        } => (
+            "budget",
+            format!("{budget_minutes} billed min allowed: no renewal past lease {lease} min ({billed_minutes} min billed so far)"),
+        ),
         KeepEventKind::Ended { status, session_error } => (
             "ended",
             match session_error {
@@ -280,6 +292,7 @@ mod tests {
             warn: Some(crate::args::WarnAt(vec![])),
             poll: Some(std::time::Duration::from_millis(100)),
             until_end: true,
+            ..KeepFlags::default()
         };
         let options = options(&flags);
         assert_eq!(

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use arr_session::{CallHistoryOptions, ClientConfig, Error, PriceTable, Result};
+use arr_session::{CallHistoryOptions, ClientConfig, Error, KeepBudget, PriceTable, Result};
 
-use crate::args::GlobalArgs;
+use crate::args::{GlobalArgs, KeepFlags};
 use crate::settings::Lookup;
 
 /// The history file: `--history`, else `ARR_HISTORY`.
@@ -33,4 +33,23 @@ pub fn prices(global: &GlobalArgs, env: Lookup<'_>) -> Result<Option<PriceTable>
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Error::invalid_argument(name, format_args!("cannot read {}: {e}", path.display())))?;
     PriceTable::from_json(&text).map(Some)
+}
+
+/// The keeper's budget from `--budget` (billed minutes) or `--budget-cost` (an amount at `prices`).
+pub fn keep_budget(flags: &KeepFlags, prices: Option<PriceTable>) -> Result<Option<KeepBudget>> {
+    match (flags.budget, flags.budget_cost, prices) {
+        (Some(minutes), _, _) => Ok(Some(KeepBudget::Minutes(minutes))),
+        (None, Some(amount), Some(prices)) if amount.is_finite() && amount >= 0.0 => {
+            Ok(Some(KeepBudget::Money { amount, prices }))
+        }
+        (None, Some(_), Some(_)) => Err(Error::invalid_argument(
+            "--budget-cost",
+            "must be an amount of at least 0",
+        )),
+        (None, Some(_), None) => Err(Error::invalid_argument(
+            "--budget-cost",
+            "needs a price table: --prices FILE or ARR_PRICES",
+        )),
+        (None, None, _) => Ok(None),
+    }
 }

@@ -297,3 +297,37 @@ fn emu_post(url: &str, body: &str) -> u16 {
     stream.read_to_string(&mut answer).unwrap();
     answer.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
+
+#[test]
+fn session_keep_stops_renewing_at_a_budget() {
+    let emu = Emu::start();
+    let run = emu
+        .arr()
+        .args(["-o", "json", "session", "create", "--wait", "--lease", "20m"])
+        .run();
+    run.ok();
+    let id = serde_json::from_str::<Value>(run.stdout.trim()).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = emu
+        .arr()
+        .args([
+            "session", "keep", &id, "--by", "30m", "--below", "24h", "--poll", "50ms", "--budget", "45m",
+        ])
+        .run();
+    run.ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].starts_with("extended  20 -> 4"), "{}", run.stdout);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("budget") && l.contains("45 billed min allowed")),
+        "{}",
+        run.stdout
+    );
+    // A money budget needs prices.
+    let run = emu.arr().args(["session", "keep", &id, "--budget-cost", "2"]).run();
+    run.code(2);
+    assert!(run.stderr.contains("--budget-cost"), "{}", run.stderr);
+}
