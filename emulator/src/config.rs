@@ -63,6 +63,8 @@ pub struct EmulatorConfig {
     pub conversion_start_delay: Duration,
     /// Emulated time a conversion spends `Running`; default 60 s (inferred from a 2022 recording).
     pub conversion_duration: Duration,
+    /// The converter behind the conversion API (default: simulated). docs/converter.md.
+    pub converter: crate::conversion::ConverterConfig,
     /// Let clients on other machines use the control surface (`/_emulator/`: hooks and dashboard). Default
     /// false: it answers loopback clients, addressed by a loopback name, only.
     pub allow_remote_control: bool,
@@ -93,6 +95,7 @@ impl Default for EmulatorConfig {
             storage: None,
             conversion_start_delay: Duration::from_secs(5),
             conversion_duration: Duration::from_secs(60),
+            converter: crate::conversion::ConverterConfig::default(),
             allow_remote_control: false,
         }
     }
@@ -129,6 +132,10 @@ impl EmulatorConfig {
         }
         if let Some(text) = &self.storage {
             crate::blob::StorageAccount::from_connection_string(text)?;
+        }
+        self.converter.validate()?;
+        if self.converter.profile == crate::conversion::ConverterProfile::Pipeline && self.storage.is_none() {
+            return Err("the pipeline converter reads and writes real blobs: it needs storage (--storage)".into());
         }
         if self.region.is_empty() || !self.region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return Err(format!("region '{}' must be a non-empty DNS label", self.region));

@@ -85,6 +85,7 @@ pub use conversion::{
     RESULT_INPUT_INVALID_TITLE, RESULT_SETTINGS_INVALID_CODE, RESULT_SETTINGS_INVALID_TITLE,
     RESULT_UNSUPPORTED_FORMAT_CODE, RESULT_UNSUPPORTED_FORMAT_TITLE,
 };
+pub use conversion::{ConverterConfig, ConverterProfile, FbxConverter};
 pub use faults::{FaultKind, FaultRates, ScriptedFault, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
 pub use store::CAPACITY_CODE;
 pub use timefmt::parse_duration;
@@ -223,6 +224,7 @@ impl Emulator {
             counts: Mutex::new(BTreeMap::new()),
             log: request_log::RequestLog::default(),
             base_url,
+            conversion_slots: tokio::sync::Semaphore::new(config.converter.workers),
             config,
             storage,
             http,

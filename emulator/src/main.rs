@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use arr_emulator::{
-    parse_duration, Emulator, EmulatorConfig, FaultRates, StorageAccount, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY,
+    parse_duration, ConverterConfig, ConverterProfile, Emulator, EmulatorConfig, FaultRates, StorageAccount,
+    DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY,
 };
 use clap::Parser;
 use tracing::level_filters::LevelFilter;
@@ -148,6 +149,15 @@ struct Args {
     /// Emulated time a conversion spends Running before its result shows (scaled by --time-scale).
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     conversion_duration: Duration,
+    /// The converter behind the conversion API: simulated (a text asset, zero statistics; the default) or
+    /// pipeline (a real, optimized GLB and measured statistics; needs --storage and the tools that
+    /// scripts/converter-tools.sh installs). Overrides the profile of --converter-config.
+    #[arg(long, value_name = "simulated|pipeline", value_parser = |s: &str| s.parse::<ConverterProfile>())]
+    converter: Option<ConverterProfile>,
+    /// Converter settings, a JSON file: profile, workers, toolTimeout, toolMemoryMb, fbxConverter,
+    /// maxTextureSize, toolsDir, workDir (docs/converter.md).
+    #[arg(long, value_name = "PATH")]
+    converter_config: Option<PathBuf>,
     /// Let other machines use the control hooks and the dashboard (/_emulator/); by default they answer
     /// clients on this machine only. They have no authentication: use it on trusted networks only.
     #[arg(long)]
@@ -194,6 +204,17 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
     if let Some(text) = &storage {
         StorageAccount::from_connection_string(text).map_err(|e| format!("--storage: {e}"))?;
     }
+    let mut converter = match &args.converter_config {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("--converter-config {}: {e}", path.display()))?;
+            ConverterConfig::from_json(&text).map_err(|e| format!("--converter-config {}: {e}", path.display()))?
+        }
+        None => ConverterConfig::default(),
+    };
+    if let Some(profile) = args.converter {
+        converter.profile = profile;
+    }
     if accounts.is_empty() || args.keep_dev_account {
         accounts.push((DEV_ACCOUNT_ID.to_string(), DEV_ACCOUNT_KEY.to_string()));
     }
@@ -220,6 +241,7 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         storage,
         conversion_start_delay: args.conversion_start_delay,
         conversion_duration: args.conversion_duration,
+        converter,
         allow_remote_control: args.allow_remote_control,
     })
 }

@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub storage: Option<crate::blob::StorageAccount>,
     /// HTTP client for blob storage.
     pub http: reqwest::Client,
+    /// The conversion worker pool: one permit per pipeline conversion running at once.
+    pub conversion_slots: tokio::sync::Semaphore,
 }
 
 impl Shared {

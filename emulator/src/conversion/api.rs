@@ -39,7 +39,8 @@ pub(crate) async fn create(
             if id.chars().count() > 64 { "..." } else { "" }
         ));
     }
-    let settings = match parse_settings(body) {
+    let also_obj = shared.config.converter.profile == super::pipeline::ConverterProfile::Pipeline;
+    let settings = match parse_settings(body, also_obj) {
         Ok(s) => s,
         Err(m) => return bad_request(&m),
     };

@@ -28,3 +28,22 @@ pub const RESULT_UNSUPPORTED_FORMAT_TITLE: &str = "The input asset format is not
 pub const RESULT_SETTINGS_INVALID_CODE: &str = "1001";
 /// Title of [`RESULT_SETTINGS_INVALID_CODE`] (inferred).
 pub const RESULT_SETTINGS_INVALID_TITLE: &str = "The conversion settings are not valid.";
+
+/// Result-file warning code of a texture the model refers to that is not in storage (documented example:
+/// `{"warning":"4004","title":"Missing texture","details":{"texture":...}}`).
+pub const RESULT_MISSING_TEXTURE_CODE: &str = "4004";
+/// Title of [`RESULT_MISSING_TEXTURE_CODE`] (documented).
+pub const RESULT_MISSING_TEXTURE_TITLE: &str = "Missing texture";
+/// Result-file warning code of a conversion setting the pipeline converter cannot honour (inferred).
+pub const RESULT_SETTING_NOT_HONOURED_CODE: &str = "4010";
+/// Title of [`RESULT_SETTING_NOT_HONOURED_CODE`] (inferred).
+pub const RESULT_SETTING_NOT_HONOURED_TITLE: &str = "Conversion setting not supported";
+/// Result-file error code of a converter tool that crashed, exited unexpectedly or is not installed
+/// (pipeline converter; inferred).
+pub const RESULT_CONVERTER_FAILED_CODE: &str = "3001";
+/// Title of [`RESULT_CONVERTER_FAILED_CODE`] (inferred).
+pub const RESULT_CONVERTER_FAILED_TITLE: &str = "The converter stopped unexpectedly.";
+/// Result-file error code of a converter tool that ran past its time limit (pipeline converter; inferred).
+pub const RESULT_CONVERTER_TIMEOUT_CODE: &str = "3002";
+/// Title of [`RESULT_CONVERTER_TIMEOUT_CODE`] (inferred).
+pub const RESULT_CONVERTER_TIMEOUT_TITLE: &str = "The conversion ran past its time limit.";

@@ -48,7 +48,9 @@ fn prefix(value: Option<String>) -> Option<String> {
     }
 }
 
-pub(super) fn parse_settings(body: &[u8]) -> Result<Settings, String> {
+/// The create's settings, normalised. `also_obj`: the converter reads Wavefront OBJ too (the pipeline
+/// converter does; the service does not).
+pub(super) fn parse_settings(body: &[u8], also_obj: bool) -> Result<Settings, String> {
     let body = json_object(body, "settings")?;
     let settings = object(&body, "settings", "settings")?;
     let settings = Value::Object(settings.clone());
@@ -60,10 +62,12 @@ pub(super) fn parse_settings(body: &[u8]) -> Result<Settings, String> {
     let relative = text(input, "relativeInputAssetPath", ip, true)?.expect("required");
     let file = relative.rsplit('/').next().unwrap_or(&relative);
     let (stem, ext) = file.rsplit_once('.').unwrap_or((file, ""));
-    if !SUPPORTED_INPUTS.iter().any(|s| s.eq_ignore_ascii_case(ext)) || stem.is_empty() {
+    let obj = also_obj.then_some("obj");
+    let supported: Vec<&str> = SUPPORTED_INPUTS.iter().copied().chain(obj).collect();
+    if !supported.iter().any(|s| s.eq_ignore_ascii_case(ext)) || stem.is_empty() {
         return Err(format!(
             "The {ip}.relativeInputAssetPath '{relative}' does not name a supported input file. Supported file types: {}.",
-            SUPPORTED_INPUTS.map(|s| format!(".{s}")).join(", ")
+            supported.iter().map(|s| format!(".{s}")).collect::<Vec<_>>().join(", ")
         ));
     }
     let filename = match text(output, "outputAssetFilename", op, false)? {
@@ -107,6 +111,7 @@ mod tests {
         let s = parse_settings(
             br#"{"settings":{"inputLocation":{"storageContainerUri":"https://a.blob.core.windows.net/in","blobPrefix":"Input","relativeInputAssetPath":"testBox.fbx","storageContainerReadListSas":"?sp=rl"},
                 "outputLocation":{"storageContainerUri":"https://a.blob.core.windows.net/out","blobPrefix":"rr-test-id"}}}"#,
+            false,
         )
         .unwrap();
         assert_eq!(s.input_location.blob_prefix.as_deref(), Some("Input/"));
@@ -121,7 +126,16 @@ mod tests {
 
     #[test]
     fn validation_messages() {
-        let err = |b: &str| parse_settings(b.as_bytes()).unwrap_err();
+        let err = |b: &str| parse_settings(b.as_bytes(), false).unwrap_err();
+        let obj = r#"{"settings":{"inputLocation":{"storageContainerUri":"https://a.blob.core.windows.net/in","relativeInputAssetPath":"m.obj"},"outputLocation":{"storageContainerUri":"https://a.blob.core.windows.net/out"}}}"#;
+        assert!(err(obj).contains("Supported file types: .fbx,"), "{}", err(obj));
+        assert_eq!(
+            parse_settings(obj.as_bytes(), true)
+                .unwrap()
+                .output_location
+                .output_asset_filename,
+            "m.arrAsset"
+        );
         assert_eq!(err("{}"), "The settings field is required.");
         assert_eq!(
             err(r#"{"settings":{}}"#),

@@ -19,6 +19,7 @@ mod codes;
 mod create_body;
 mod hooks;
 mod input_checks;
+mod pipeline;
 mod record;
 mod result_files;
 mod settings;
@@ -34,6 +35,7 @@ pub use codes::{
     RESULT_UNSUPPORTED_FORMAT_TITLE,
 };
 pub(crate) use hooks::{cancel_outcome, fail_outcome, force, snapshots};
+pub use pipeline::{ConverterConfig, ConverterProfile, FbxConverter};
 pub(crate) use record::format_z;
 pub use record::{Conversion, ConversionSnapshot};
 pub(crate) use table::ConversionTable;

@@ -3,8 +3,9 @@
 //! `{"error": code, "title", "details"}` and exactly one `{"result": "succeeded" | "failed"}`; and, for a
 //! succeeded conversion, `<name>.info.json` with the sections `files`, `conversionSettings`, `inputInfo`,
 //! `inputStatistics`, `materialOverrides` (when the settings name one), `outputInfo` and
-//! `outputStatistics`. The emulator does not read models, so the statistics are zeros. Structs keep the
-//! documented key order (serde_json's maps sort their keys).
+//! `outputStatistics`. The simulated converter does not read models, so its statistics are zeros; the
+//! pipeline converter fills in what it measured ([`Measured`]). Structs keep the documented key order
+//! (serde_json's maps sort their keys).
 
 use ring::digest::{digest, SHA256};
 use serde::Serialize;
@@ -12,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::input_checks::InputFormat;
 
-/// One `error` entry of a result file.
+/// One `error` (or `warning`) entry of a result file.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct ResultError {
     pub code: &'static str,
@@ -21,15 +22,29 @@ pub(super) struct ResultError {
 }
 
 /// `<name>.result.json`: one entry per line. `conversion_id` is the service's internal id (not the one
-/// the conversion was created with).
-pub(super) fn result_file(conversion_id: &str, error: Option<&ResultError>) -> Vec<u8> {
+/// the conversion was created with). Warnings come before the error; with warnings and no error the
+/// result is `succeeded with warnings`.
+pub(super) fn result_file(conversion_id: &str, error: Option<&ResultError>, warnings: &[ResultError]) -> Vec<u8> {
     #[derive(Serialize)]
     struct ErrorEntry<'a> {
         error: &'a str,
         title: &'a str,
         details: &'a Value,
     }
+    #[derive(Serialize)]
+    struct WarningEntry<'a> {
+        warning: &'a str,
+        title: &'a str,
+        details: &'a Value,
+    }
     let mut lines = vec![line(&json!({ "conversionId": conversion_id }))];
+    for w in warnings {
+        lines.push(line(&WarningEntry {
+            warning: w.code,
+            title: w.title,
+            details: &w.details,
+        }));
+    }
     if let Some(e) = error {
         lines.push(line(&ErrorEntry {
             error: e.code,
@@ -37,9 +52,12 @@ pub(super) fn result_file(conversion_id: &str, error: Option<&ResultError>) -> V
             details: &e.details,
         }));
     }
-    lines.push(line(
-        &json!({ "result": if error.is_some() { "failed" } else { "succeeded" } }),
-    ));
+    let result = match (error, warnings.is_empty()) {
+        (Some(_), _) => "failed",
+        (None, true) => "succeeded",
+        (None, false) => "succeeded with warnings",
+    };
+    lines.push(line(&json!({ "result": result })));
     format!("[\n{}\n]\n", lines.join(",\n")).into_bytes()
 }
 
@@ -58,6 +76,20 @@ pub(super) struct InfoInput<'a> {
     pub conversion_settings: &'a Value,
     pub format: &'a InputFormat,
     pub input_bytes: &'a [u8],
+    /// What the pipeline converter measured; None for the simulated converter (zero statistics).
+    pub measured: Option<&'a Measured>,
+}
+
+/// The sections a real conversion fills in: each replaces the simulated one (the pipeline keeps the
+/// documented keys and adds its own beside them, docs/converter.md).
+pub(super) struct Measured {
+    pub input_statistics: Value,
+    pub material_overrides: Option<Value>,
+    /// Keys added to `outputInfo` (the output's format and byte sizes).
+    pub output_info: Value,
+    pub output_statistics: Value,
+    /// The settings the converter could not honour and the textures it could not find, as text.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -71,10 +103,13 @@ struct InfoFile<'a> {
     material_overrides: Option<Value>,
     output_info: Value,
     output_statistics: Value,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 /// `<name>.info.json`.
 pub(super) fn info_file(info: &InfoInput<'_>) -> Vec<u8> {
+    let measured = info.measured;
     let mut files = Map::new();
     files.insert("input".into(), json!(info.input_name));
     if let Some(output) = info.custom_output_name {
@@ -89,24 +124,40 @@ pub(super) fn info_file(info: &InfoInput<'_>) -> Vec<u8> {
             "sourceAssetFormatVersion": info.format.version,
             "sourceAssetGenerator": info.format.generator,
         }),
-        input_statistics: json!({
-            "numMeshes": 0, "numFaces": 0, "numVertices": 0, "numMaterial": 0, "numFacesSmallestMesh": 0,
-            "numFacesBiggestMesh": 0, "numNodes": 0, "numMeshUsagesInScene": 0, "maxNodeDepth": 0,
+        input_statistics: measured.map(|m| m.input_statistics.clone()).unwrap_or_else(|| {
+            json!({
+                "numMeshes": 0, "numFaces": 0, "numVertices": 0, "numMaterial": 0, "numFacesSmallestMesh": 0,
+                "numFacesBiggestMesh": 0, "numNodes": 0, "numMeshUsagesInScene": 0, "maxNodeDepth": 0,
+            })
         }),
-        material_overrides: info
-            .conversion_settings
-            .get("material-override")
-            .map(|_| json!({ "numOverrides": 0, "numOverriddenMaterials": 0 })),
-        output_info: json!({
-            "conversionToolVersion": concat!("arr-emulator ", env!("CARGO_PKG_VERSION")),
-            "conversionHash": conversion_hash(info.input_bytes),
+        material_overrides: match measured {
+            Some(m) => m.material_overrides.clone(),
+            None => info
+                .conversion_settings
+                .get("material-override")
+                .map(|_| json!({ "numOverrides": 0, "numOverriddenMaterials": 0 })),
+        },
+        output_info: {
+            let mut output_info = json!({
+                "conversionToolVersion": concat!("arr-emulator ", env!("CARGO_PKG_VERSION")),
+                "conversionHash": conversion_hash(info.input_bytes),
+            });
+            if let (Some(extra), Some(map)) = (measured.map(|m| &m.output_info), output_info.as_object_mut()) {
+                if let Some(extra) = extra.as_object() {
+                    map.extend(extra.clone());
+                }
+            }
+            output_info
+        },
+        output_statistics: measured.map(|m| m.output_statistics.clone()).unwrap_or_else(|| {
+            json!({
+                "numMeshPartsCreated": 0,
+                "numMeshPartsInstanced": 0,
+                "recenteringOffset": [0.0, 0.0, 0.0],
+                "boundingBox": { "min": [0.0, 0.0, 0.0], "max": [0.0, 0.0, 0.0] },
+            })
         }),
-        output_statistics: json!({
-            "numMeshPartsCreated": 0,
-            "numMeshPartsInstanced": 0,
-            "recenteringOffset": [0.0, 0.0, 0.0],
-            "boundingBox": { "min": [0.0, 0.0, 0.0], "max": [0.0, 0.0, 0.0] },
-        }),
+        warnings: measured.map(|m| m.warnings.clone()).unwrap_or_default(),
     };
     let mut text = serde_json::to_vec_pretty(&doc).expect("JSON serialises");
     text.push(b'\n');
@@ -128,14 +179,14 @@ mod tests {
 
     #[test]
     fn result_file_shapes() {
-        let ok: Value = serde_json::from_slice(&result_file("c-1", None)).unwrap();
+        let ok: Value = serde_json::from_slice(&result_file("c-1", None, &[])).unwrap();
         assert_eq!(ok, json!([{"conversionId": "c-1"}, {"result": "succeeded"}]));
         let error = ResultError {
             code: "2007",
             title: "The input asset is not valid.",
             details: json!({"import error": "x"}),
         };
-        let text = String::from_utf8(result_file("c-2", Some(&error))).unwrap();
+        let text = String::from_utf8(result_file("c-2", Some(&error), &[])).unwrap();
         assert!(
             text.contains(r#"{"error":"2007","title":"The input asset is not valid.","details":{"#),
             "{text}"
@@ -164,6 +215,7 @@ mod tests {
             conversion_settings: &settings,
             format: &format,
             input_bytes: b"{}",
+            measured: None,
         }))
         .unwrap();
         let text = String::from_utf8(info_file(&InfoInput {
@@ -172,6 +224,7 @@ mod tests {
             conversion_settings: &json!({}),
             format: &format,
             input_bytes: b"{}",
+            measured: None,
         }))
         .unwrap();
         let at = |key: &str| text.find(&format!("\"{key}\"")).unwrap_or(usize::MAX);

@@ -13,6 +13,7 @@ use super::codes::{
     RESULT_SETTINGS_INVALID_TITLE, RESULT_UNSUPPORTED_FORMAT_CODE, RESULT_UNSUPPORTED_FORMAT_TITLE,
 };
 use super::input_checks::{check_format, check_settings};
+use super::pipeline::{self, ConverterProfile};
 use super::record::{Outcome, STATUS_NOT_STARTED, STATUS_RUNNING, STATUS_SUCCEEDED};
 use super::result_files::{info_file, result_file, InfoInput, ResultError};
 use super::settings::Settings;
@@ -162,12 +163,27 @@ async fn run(shared: &Shared, id: &str, settings: &Settings) -> Result<(), Outco
         bytes.len()
     );
     let default_name = format!("{model_stem}.arrAsset");
+    let custom_output_name = (*name != default_name).then_some(name.as_str());
+    if shared.config.converter.profile == ConverterProfile::Pipeline {
+        let input = pipeline::Input {
+            container,
+            read_sas,
+            dir: &dir,
+            file_name,
+            custom_output_name,
+            bytes: &bytes,
+            conversion_settings: &conversion_settings,
+            format: &format,
+        };
+        return pipeline::convert(&run, input).await;
+    }
     let info = info_file(&InfoInput {
         input_name: file_name,
-        custom_output_name: (*name != default_name).then_some(name.as_str()),
+        custom_output_name,
         conversion_settings: &conversion_settings,
         format: &format,
         input_bytes: &bytes,
+        measured: None,
     });
     let log = format!(
         "{now} arr-emulator conversion {id}\n{now} read {input_blob} ({} bytes)\n{now} wrote {}\n{now} conversion succeeded\n",
@@ -179,7 +195,7 @@ async fn run(shared: &Shared, id: &str, settings: &Settings) -> Result<(), Outco
         (name.clone(), asset.into_bytes(), "application/octet-stream"),
         (
             format!("{stem}.result.json"),
-            result_file(&run.conversion_id, None),
+            result_file(&run.conversion_id, None, &[]),
             "application/json",
         ),
         (format!("{stem}.info.json"), info, "application/json"),
@@ -189,17 +205,17 @@ async fn run(shared: &Shared, id: &str, settings: &Settings) -> Result<(), Outco
 }
 
 /// One conversion's storage work against real storage.
-struct Run<'a> {
-    shared: &'a Shared,
-    account: &'a StorageAccount,
-    id: &'a str,
-    settings: &'a Settings,
-    conversion_id: String,
+pub(super) struct Run<'a> {
+    pub shared: &'a Shared,
+    pub account: &'a StorageAccount,
+    pub id: &'a str,
+    pub settings: &'a Settings,
+    pub conversion_id: String,
 }
 
 impl Run<'_> {
     /// `outputAssetFilename` without `.arrAsset`: the name of the files beside the asset.
-    fn output_stem(&self) -> &str {
+    pub(super) fn output_stem(&self) -> &str {
         let name = &self.settings.output_location.output_asset_filename;
         name.strip_suffix(".arrAsset")
             .unwrap_or(name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s))
@@ -207,7 +223,7 @@ impl Run<'_> {
 
     /// A failed conversion leaves its result file and log (no asset, no info file). A failure to write
     /// them changes nothing: the conversion failed already.
-    async fn write_failure(&self, error: &ResultError) {
+    pub(super) async fn write_failure(&self, error: &ResultError) {
         let now = crate::blob::iso_seconds(SystemTime::now());
         let log = format!(
             "{now} arr-emulator conversion {}\n{now} conversion failed: error {} ({}): {}\n",
@@ -217,7 +233,7 @@ impl Run<'_> {
         let files = [
             (
                 format!("{stem}.result.json"),
-                result_file(&self.conversion_id, Some(error)),
+                result_file(&self.conversion_id, Some(error), &[]),
                 "application/json",
             ),
             (format!("{stem}.log"), log.into_bytes(), "text/plain"),
@@ -228,7 +244,7 @@ impl Run<'_> {
     }
 
     /// PUTs each file into the output container, under `blobPrefix`.
-    async fn write(&self, files: &[(String, Vec<u8>, &str)]) -> Result<(), Outcome> {
+    pub(super) async fn write(&self, files: &[(String, Vec<u8>, &str)]) -> Result<(), Outcome> {
         let output = &self.settings.output_location;
         for (file, content, content_type) in files {
             let blob = self.settings.output_blob(file);
@@ -255,7 +271,7 @@ impl Run<'_> {
 }
 
 /// A blob of the input container: its bytes, None when it does not exist, or the refusal.
-async fn read_blob(
+pub(super) async fn read_blob(
     shared: &Shared,
     account: &StorageAccount,
     container: &str,

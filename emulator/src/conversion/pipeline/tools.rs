@@ -1,0 +1,189 @@
+//! The external tools, each run as one process: argv only (no shell, so no request value is ever parsed
+//! by one), in its own process group, its data segment bounded by `prlimit --data`, its run time bounded
+//! by a timer that kills the whole group. A tool that runs past its time, crashes or exits non-zero is a
+//! [`ToolFailure`]; no process is left behind in any case (the group is killed, and the child is killed
+//! when the future running it is dropped).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
+
+use super::profile::ConverterConfig;
+
+/// Bytes of a tool's stderr/stdout kept for the log and error messages.
+const OUTPUT_KEPT: usize = 4000;
+
+/// One tool run's failure.
+#[derive(Debug)]
+pub(super) enum ToolFailure {
+    /// The tool could not be started (not installed).
+    Missing(String),
+    /// The tool ran past `tool_timeout` and was killed.
+    TimedOut { tool: String, after: Duration },
+    /// The tool exited non-zero or was killed by a signal (a crash, or the memory limit).
+    Failed {
+        tool: String,
+        status: String,
+        output: String,
+    },
+}
+
+impl std::fmt::Display for ToolFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ToolFailure::Missing(detail) => write!(f, "{detail}"),
+            ToolFailure::TimedOut { tool, after } => {
+                write!(
+                    f,
+                    "{tool} ran past its time limit ({} s) and was stopped",
+                    after.as_secs_f64()
+                )
+            }
+            ToolFailure::Failed { tool, status, output } => write!(f, "{tool} failed ({status}): {output}"),
+        }
+    }
+}
+
+/// The tools of one emulator's pipeline.
+pub(super) struct Tools {
+    assimp: PathBuf,
+    gltf_transform: PathBuf,
+    fbx2gltf: PathBuf,
+    timeout: Duration,
+    memory_bytes: u64,
+}
+
+impl Tools {
+    pub(super) fn new(config: &ConverterConfig) -> Tools {
+        let modules = config.tools_dir().join("node_modules");
+        Tools {
+            assimp: std::env::var_os("ARR_ASSIMP").map_or_else(|| PathBuf::from("assimp"), PathBuf::from),
+            gltf_transform: modules.join(".bin/gltf-transform"),
+            fbx2gltf: modules.join("fbx2gltf/bin/Linux/FBX2glTF"),
+            timeout: config.tool_timeout,
+            memory_bytes: config.tool_memory_bytes,
+        }
+    }
+
+    /// `assimp export INPUT OUTPUT -f glb2`.
+    pub(super) async fn assimp_to_glb(&self, input: &Path, output: &Path) -> Result<String, ToolFailure> {
+        let args = [input.as_os_str(), output.as_os_str(), "-f".as_ref(), "glb2".as_ref()];
+        self.run("assimp", &self.assimp, &[&["export".as_ref()], &args[..]].concat())
+            .await
+    }
+
+    /// `FBX2glTF --binary --input INPUT --output OUTPUT_WITHOUT_EXTENSION`.
+    pub(super) async fn fbx2gltf_to_glb(&self, input: &Path, output: &Path) -> Result<String, ToolFailure> {
+        let stem = output.with_extension("");
+        let args = [
+            "--binary".as_ref(),
+            "--input".as_ref(),
+            input.as_os_str(),
+            "--output".as_ref(),
+            stem.as_os_str(),
+        ];
+        self.run("FBX2glTF", &self.fbx2gltf, &args).await
+    }
+
+    /// `gltf-transform COMMAND INPUT OUTPUT OPTIONS...`.
+    pub(super) async fn gltf_transform(
+        &self,
+        command: &str,
+        input: &Path,
+        output: &Path,
+        options: &[&str],
+    ) -> Result<String, ToolFailure> {
+        let mut args: Vec<&std::ffi::OsStr> = vec![command.as_ref(), input.as_os_str(), output.as_os_str()];
+        args.extend(options.iter().map(std::ffi::OsStr::new));
+        self.run(&format!("gltf-transform {command}"), &self.gltf_transform, &args)
+            .await
+    }
+
+    /// Runs `prlimit --data=N -- PROGRAM ARGS...` in a new process group; answers its output.
+    async fn run(&self, tool: &str, program: &Path, args: &[&std::ffi::OsStr]) -> Result<String, ToolFailure> {
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--data={}", self.memory_bytes))
+            .arg("--")
+            .arg(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env("NO_COLOR", "1")
+            .process_group(0)
+            .kill_on_drop(true);
+        let mut child = command.spawn().map_err(|e| {
+            ToolFailure::Missing(format!(
+                "prlimit or {tool} could not be started ({e}); install the tools with: bash scripts/converter-tools.sh"
+            ))
+        })?;
+        let pid = child.id();
+        let mut stdout = child.stdout.take().expect("piped");
+        let mut stderr = child.stderr.take().expect("piped");
+        let run = async {
+            let mut out = Vec::new();
+            let mut err = Vec::new();
+            let (status, _, _) = tokio::join!(child.wait(), stdout.read_to_end(&mut out), stderr.read_to_end(&mut err));
+            (status, out, err)
+        };
+        let (status, out, err) = match tokio::time::timeout(self.timeout, run).await {
+            Ok(done) => done,
+            Err(_) => {
+                // The child is not reaped yet, so its pid still names its group: no stranger is hit.
+                kill_group(pid).await;
+                let _ = child.kill().await;
+                return Err(ToolFailure::TimedOut {
+                    tool: tool.to_string(),
+                    after: self.timeout,
+                });
+            }
+        };
+        let mut output = String::from_utf8_lossy(&out).into_owned();
+        output.push_str(&String::from_utf8_lossy(&err));
+        let output = tail(&output);
+        match status {
+            Ok(s) if s.success() => Ok(output),
+            Ok(s) if s.code() == Some(127) || s.code() == Some(126) || output.contains("failed to execute") => {
+                Err(ToolFailure::Missing(format!(
+                    "{tool} is not installed at {} ({output}); install the tools with: bash scripts/converter-tools.sh",
+                    program.display()
+                )))
+            }
+            Ok(s) => Err(ToolFailure::Failed {
+                tool: tool.to_string(),
+                status: s.to_string(),
+                output,
+            }),
+            Err(e) => Err(ToolFailure::Failed {
+                tool: tool.to_string(),
+                status: e.to_string(),
+                output,
+            }),
+        }
+    }
+}
+
+/// SIGKILL to the process group `pid` leads (`kill -s KILL -- -PID`); nothing when there is none.
+async fn kill_group(pid: Option<u32>) {
+    let Some(pid) = pid else { return };
+    let _ = Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{pid}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await;
+}
+
+/// The last [`OUTPUT_KEPT`] bytes of a tool's output, on a character boundary, without colour codes.
+fn tail(text: &str) -> String {
+    let text = text.trim();
+    let mut start = text.len().saturating_sub(OUTPUT_KEPT);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text[start..].to_string()
+}
