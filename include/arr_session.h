@@ -230,6 +230,44 @@ arr_status arr_client_get_access_token_async(const struct arr_client *client,
                                              void *user_data,
                                              uint64_t *out_operation_id);
 
+// Creates a session and waits until it is Ready; when it ends in Error for lack of capacity (its error
+// code one of `codes`, by default `CapacityExceeded`), stops it and creates one of the next of `sizes`,
+// then every size again at each of `endpoints` (same account and credential). `options_json` as for
+// `arr_client_create_session` (an id is used for the first try, `<id>-2`, ... after); `wait_options_json`
+// as for `arr_client_wait_until_ready` (NULL: no timeout; the timeout applies to each try);
+// `fallback_json`: `{"sizes"?: ["Premium"], "endpoints"?: ["https://..."], "codes"?: ["..."]}`. On success
+// `*out_json` is `{"session": {...Ready...}, "fallbacks": [{"failedSessionId", "failedSize",
+// "failedEndpoint", "code", "message", "stopped", "nextSize", "nextEndpoint"}]}`. Any other failure ends
+// the call as a wait would (`ARR_STATUS_SESSION_ENDED` with the session in the error).
+//
+// Ownership: arguments borrowed for the call; `*out_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes, until Ready or every try failed; not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_create_session_with_fallback(const struct arr_client *client,
+                                                   const char *options_json,
+                                                   const char *wait_options_json,
+                                                   const char *fallback_json,
+                                                   char **out_json);
+
+// `arr_client_create_session_with_fallback`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_session_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_session_async`.
+arr_status arr_client_create_session_with_fallback_async(const struct arr_client *client,
+                                                         const char *options_json,
+                                                         const char *wait_options_json,
+                                                         const char *fallback_json,
+                                                         arr_callback callback,
+                                                         void *user_data,
+                                                         uint64_t *out_operation_id);
+
 // Creates a client from a JSON configuration, e.g.
 // `{"endpoint":"westus2","accountId":"<guid>","accountDomain":"westus2","accountKey":"<key>"}`.
 // Keys: endpoint, accountId, accountDomain, stsEndpoint, accountKey | accessToken, apiVersion
@@ -449,6 +487,65 @@ arr_status arr_client_wait_for_conversion_async(const struct arr_client *client,
                                                 arr_callback callback,
                                                 void *user_data,
                                                 uint64_t *out_operation_id);
+
+// Lists the account's Starting and Ready sessions with what each is billed so far, and the totals:
+// `{"sessions": [{"id", "size", "status", "billedMinutes", "cost"?}], "totalMinutes", "totalCost"?,
+// "currency"?}`. A session is billed from its creation to its stop or expiry, whole minutes rounded up.
+// `prices_json` (NULL: minutes only): `{"currency": "USD", "perHour": {"Standard": 3.0, "Premium": 12.0}}`.
+//
+// Ownership: arguments borrowed for the call; `*out_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes (one list); not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_list_session_costs(const struct arr_client *client,
+                                         const char *prices_json,
+                                         char **out_json);
+
+// `arr_client_list_session_costs`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_session_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_session_async`.
+arr_status arr_client_list_session_costs_async(const struct arr_client *client,
+                                               const char *prices_json,
+                                               arr_callback callback,
+                                               void *user_data,
+                                               uint64_t *out_operation_id);
+
+// Runs the doctor's checks for the client's settings: `{"checks": [{"name", "result": "ok" | "warning"
+// | "failure", "message", "fix"?}]}`, in the order run. A check that finds a problem is a result, not a
+// failed call: the status is OK whatever the checks found. `options_json` (NULL: the defaults):
+// `{"sessionId"?: "...", "connectTimeoutMs"?: 5000}`; with a session id, its handshake and inspector
+// ports are tried.
+//
+// Ownership: arguments borrowed for the call; `*out_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes (a few seconds at most per check); not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_diagnose(const struct arr_client *client,
+                               const char *options_json,
+                               char **out_json);
+
+// `arr_client_diagnose`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_session_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_session_async`.
+arr_status arr_client_diagnose_async(const struct arr_client *client,
+                                     const char *options_json,
+                                     arr_callback callback,
+                                     void *user_data,
+                                     uint64_t *out_operation_id);
 
 // Details of the last failed `arr_` call on this thread, as JSON, e.g.
 // `{"status":"ARR_STATUS_NOT_FOUND","httpStatus":404,"code":null,"message":"...","msCv":"...","retryAfterSeconds":null,"details":[]}`.
@@ -701,6 +798,36 @@ arr_status arr_storage_sign_container_sas(const char *container_uri,
                                           const char *account_key,
                                           const char *options_json,
                                           char **out_sas);
+
+// Stops every Starting or Ready session billed for longer than `olderThanMinutes` (from creation).
+// `options_json`: `{"olderThanMinutes": 120, "size"?: "Premium", "dryRun"?: false, "prices"?: {...}}`.
+// On success `*out_json` is `{"dryRun", "sessions": [{"session", "billedMinutes", "savedMinutes",
+// "savedCost"?, "stopped", "error"?}], "savedMinutes", "savedCost"?}`: a stop that failed is reported in
+// its entry (`error`, the last-error object) and the others are still stopped.
+//
+// Ownership: arguments borrowed for the call; `*out_json` owned by the caller (`arr_string_free`).
+// Thread-safety: any thread; the client may be shared.
+// Blocking: yes (one list, one stop per session); not allowed inside a callback.
+//
+// # Safety
+// Pointers must be NULL or valid as described.
+arr_status arr_client_reap_sessions(const struct arr_client *client,
+                                    const char *options_json,
+                                    char **out_json);
+
+// `arr_client_reap_sessions`, completing through `callback`.
+//
+// Ownership: as for `arr_client_create_session_async`.
+// Thread-safety: any thread; the callback runs once on a library thread.
+// Blocking: no.
+//
+// # Safety
+// As for `arr_client_create_session_async`.
+arr_status arr_client_reap_sessions_async(const struct arr_client *client,
+                                          const char *options_json,
+                                          arr_callback callback,
+                                          void *user_data,
+                                          uint64_t *out_operation_id);
 
 // Creates a session. `options_json`: `{"id": "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`
 // (`id` optional: a GUID is chosen when absent; must be absent with api-version v1; `size` Standard or

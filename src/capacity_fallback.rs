@@ -89,9 +89,9 @@ impl CapacityFallback {
         self
     }
 
-    /// Reads `{"sizes": ["Premium"], "codes"?: ["..."]}` (the C ABI's and the bindings' form; other
-    /// endpoints are given as clients, not JSON).
-    pub fn from_json(text: &str) -> Result<CapacityFallback> {
+    /// Reads `{"sizes"?: ["Premium"], "endpoints"?: ["https://..."], "codes"?: ["..."]}` (the C ABI's and the
+    /// bindings' form): each endpoint is served by a client made like `client` but for that endpoint.
+    pub fn from_json(text: &str, client: &Client) -> Result<CapacityFallback> {
         let mut map = crate::json_fields::object(text, "fallback")?;
         let mut fields = crate::json_fields::Fields::new(&mut map, "fallback.");
         let mut fallback = CapacityFallback::default();
@@ -104,6 +104,17 @@ impl CapacityFallback {
                         Error::invalid_argument("fallback.sizes", format_args!("{size:?} is not a size"))
                     })?,
                 );
+            }
+        }
+        if let Some(endpoints) = fields.take_raw("endpoints") {
+            let endpoints: Vec<String> = serde_json::from_value(endpoints)
+                .map_err(|_| Error::invalid_argument("fallback.endpoints", "must be an array of URLs"))?;
+            for endpoint in endpoints {
+                let mut config = client.config().clone();
+                config.endpoint = endpoint;
+                let other =
+                    Client::new(config).map_err(|e| Error::invalid_argument("fallback.endpoints", e.message()))?;
+                fallback.endpoints.push(other);
             }
         }
         if let Some(codes) = fields.take_raw("codes") {

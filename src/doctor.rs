@@ -105,6 +105,22 @@ impl DoctorOptions {
         self.session_id = Some(id.into());
         self
     }
+
+    /// Reads the JSON form the C ABI and the bindings pass: `{"sessionId"?: "...", "connectTimeoutMs"?:
+    /// 5000}`; the error names the key.
+    pub fn from_json(text: &str) -> crate::error::Result<DoctorOptions> {
+        let mut map = crate::json_fields::object(text, "doctorOptions")?;
+        let mut fields = crate::json_fields::Fields::new(&mut map, "");
+        let mut options = DoctorOptions {
+            session_id: fields.optional_string("sessionId")?,
+            ..DoctorOptions::default()
+        };
+        if let Some(timeout) = fields.optional_millis("connectTimeoutMs")? {
+            options.connect_timeout = timeout;
+        }
+        fields.reject_unknown()?;
+        Ok(options)
+    }
 }
 
 /// Runs every check for `config` (a configuration that [`Client::new`] refuses is reported, not

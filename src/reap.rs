@@ -50,6 +50,26 @@ impl ReapOptions {
         self.prices = Some(prices);
         self
     }
+
+    /// Reads the JSON form the C ABI and the bindings pass: `{"olderThanMinutes": 120, "size"?: "Premium",
+    /// "dryRun"?: false, "prices"?: {...}}` (prices as [`PriceTable::from_json`]); the error names the key.
+    pub fn from_json(text: &str) -> Result<ReapOptions> {
+        let mut map = crate::json_fields::object(text, "reapOptions")?;
+        let mut fields = crate::json_fields::Fields::new(&mut map, "");
+        let minutes = fields
+            .optional_u64("olderThanMinutes", 1, 100 * 24 * 60)?
+            .ok_or_else(|| Error::invalid_argument("olderThanMinutes", "is required"))?;
+        let mut options = ReapOptions::new(Duration::from_secs(minutes * 60));
+        if let Some(size) = fields.optional_string("size")? {
+            options.size = Some(SessionSize::parse_requested(&size)?);
+        }
+        options.dry_run = fields.optional_bool("dryRun")?.unwrap_or(false);
+        if let Some(prices) = fields.take_raw("prices") {
+            options.prices = Some(PriceTable::from_json(&prices.to_string())?);
+        }
+        fields.reject_unknown()?;
+        Ok(options)
+    }
 }
 
 /// One session the reaper chose.

@@ -17,8 +17,11 @@
 
 mod access_token;
 mod arguments;
+mod capacity_fallback;
 mod client;
 mod conversions;
+mod cost;
+mod doctor;
 mod engine;
 mod error;
 mod host_ptr;
@@ -30,6 +33,7 @@ mod options;
 mod owned;
 mod panic_hook;
 mod preflight;
+mod reap;
 mod sessions;
 mod status;
 mod strings;

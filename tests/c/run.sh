@@ -54,6 +54,8 @@ check "lifecycle_stress_test links statically" \
   gcc "${CFLAGS[@]}" -g tests/c/lifecycle_stress_test.c target/debug/libarr_session.a $native_libs -lpthread -o "$BUILD/lifecycle_stress_test"
 check "lifecycle_stress_test builds with AddressSanitizer" \
   gcc "${CFLAGS[@]}" -g -fsanitize=address -fno-omit-frame-pointer tests/c/lifecycle_stress_test.c target/debug/libarr_session.a $native_libs -lpthread -o "$BUILD/lifecycle_stress_test_asan"
+check "needs_test links statically" \
+  gcc "${CFLAGS[@]}" -g tests/c/needs_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/needs_test"
 check "keeper_test links statically" \
   gcc "${CFLAGS[@]}" -g tests/c/keeper_test.c target/debug/libarr_session.a $native_libs -o "$BUILD/keeper_test"
 check "cpp_callbacks_test links statically (g++ -std=c++17 -Wall -Wextra -Werror)" \
@@ -149,6 +151,10 @@ stop_emulators
 start_emulator FAST --start-delay 300ms
 start_emulator SLOW --start-delay 1h
 check "cpp_callbacks_test: exceptions thrown by C++ callbacks never unwind into the library" "$BUILD/cpp_callbacks_test" "$FAST" "$SLOW"
+stop_emulators
+
+start_emulator FAST --start-delay 300ms
+check "needs_test: costs, capacity fallback, doctor, call history and reaping through the C ABI" "$BUILD/needs_test" "$FAST"
 stop_emulators
 
 start_emulator FAST --start-delay 300ms

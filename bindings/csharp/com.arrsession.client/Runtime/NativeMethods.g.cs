@@ -245,6 +245,26 @@ namespace ArrSession.Native
         internal static extern uint arr_client_get_access_token_async(ClientHandle client, ArrCallback callback, IntPtr userData, out ulong outOperationId);
 
         /// <summary>
+        /// Creates a session and waits until it is Ready; when it ends in Error for lack of capacity (its error
+        /// code one of `codes`, by default `CapacityExceeded`), stops it and creates one of the next of `sizes`,
+        /// then every size again at each of `endpoints` (same account and credential). `options_json` as for
+        /// `arr_client_create_session` (an id is used for the first try, `&lt;id&gt;-2`, ... after); `wait_options_json`
+        /// as for `arr_client_wait_until_ready` (NULL: no timeout; the timeout applies to each try);
+        /// `fallback_json`: `{"sizes"?: ["Premium"], "endpoints"?: ["https://..."], "codes"?: ["..."]}`. On success
+        /// `*out_json` is `{"session": {...Ready...}, "fallbacks": [{"failedSessionId", "failedSize",
+        /// "failedEndpoint", "code", "message", "stopped", "nextSize", "nextEndpoint"}]}`. Any other failure ends
+        /// the call as a wait would (`ARR_STATUS_SESSION_ENDED` with the session in the error).
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_create_session_with_fallback(ClientHandle client, byte[] optionsJson, byte[] waitOptionsJson, byte[] fallbackJson, out IntPtr outJson);
+
+        /// <summary>
+        /// `arr_client_create_session_with_fallback`, completing through `callback`.
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_create_session_with_fallback_async(ClientHandle client, byte[] optionsJson, byte[] waitOptionsJson, byte[] fallbackJson, ArrCallback callback, IntPtr userData, out ulong outOperationId);
+
+        /// <summary>
         /// Creates a client from a JSON configuration, e.g.
         /// `{"endpoint":"westus2","accountId":"&lt;guid&gt;","accountDomain":"westus2","accountKey":"&lt;key&gt;"}`.
         /// Keys: endpoint, accountId, accountDomain, stsEndpoint, accountKey | accessToken, apiVersion
@@ -361,6 +381,37 @@ namespace ArrSession.Native
         /// </summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint arr_client_wait_for_conversion_async(ClientHandle client, byte[] conversionId, byte[] waitOptionsJson, ArrCallback callback, IntPtr userData, out ulong outOperationId);
+
+        /// <summary>
+        /// Lists the account's Starting and Ready sessions with what each is billed so far, and the totals:
+        /// `{"sessions": [{"id", "size", "status", "billedMinutes", "cost"?}], "totalMinutes", "totalCost"?,
+        /// "currency"?}`. A session is billed from its creation to its stop or expiry, whole minutes rounded up.
+        /// `prices_json` (NULL: minutes only): `{"currency": "USD", "perHour": {"Standard": 3.0, "Premium": 12.0}}`.
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_list_session_costs(ClientHandle client, byte[] pricesJson, out IntPtr outJson);
+
+        /// <summary>
+        /// `arr_client_list_session_costs`, completing through `callback`.
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_list_session_costs_async(ClientHandle client, byte[] pricesJson, ArrCallback callback, IntPtr userData, out ulong outOperationId);
+
+        /// <summary>
+        /// Runs the doctor's checks for the client's settings: `{"checks": [{"name", "result": "ok" | "warning"
+        /// | "failure", "message", "fix"?}]}`, in the order run. A check that finds a problem is a result, not a
+        /// failed call: the status is OK whatever the checks found. `options_json` (NULL: the defaults):
+        /// `{"sessionId"?: "...", "connectTimeoutMs"?: 5000}`; with a session id, its handshake and inspector
+        /// ports are tried.
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_diagnose(ClientHandle client, byte[] optionsJson, out IntPtr outJson);
+
+        /// <summary>
+        /// `arr_client_diagnose`, completing through `callback`.
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_diagnose_async(ClientHandle client, byte[] optionsJson, ArrCallback callback, IntPtr userData, out ulong outOperationId);
 
         /// <summary>
         /// Details of the last failed `arr_` call on this thread, as JSON, e.g.
@@ -496,6 +547,22 @@ namespace ArrSession.Native
         /// </summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint arr_storage_sign_container_sas(byte[] containerUri, byte[] accountKey, byte[] optionsJson, out IntPtr outSas);
+
+        /// <summary>
+        /// Stops every Starting or Ready session billed for longer than `olderThanMinutes` (from creation).
+        /// `options_json`: `{"olderThanMinutes": 120, "size"?: "Premium", "dryRun"?: false, "prices"?: {...}}`.
+        /// On success `*out_json` is `{"dryRun", "sessions": [{"session", "billedMinutes", "savedMinutes",
+        /// "savedCost"?, "stopped", "error"?}], "savedMinutes", "savedCost"?}`: a stop that failed is reported in
+        /// its entry (`error`, the last-error object) and the others are still stopped.
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_reap_sessions(ClientHandle client, byte[] optionsJson, out IntPtr outJson);
+
+        /// <summary>
+        /// `arr_client_reap_sessions`, completing through `callback`.
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint arr_client_reap_sessions_async(ClientHandle client, byte[] optionsJson, ArrCallback callback, IntPtr userData, out ulong outOperationId);
 
         /// <summary>
         /// Creates a session. `options_json`: `{"id": "my-session", "size": "Standard", "maxLeaseTimeMinutes": 60}`
