@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, List, Optional, Sequence, TypeVar, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from . import _ffi
 from ._abi import STATUS_OK
@@ -361,6 +361,42 @@ class RemoteRenderingClient(ClientBase):
             "arr_client_get_conversion_results", conversion_id_arg(conversion_id), options
         )
         return self._answered(AssetConversion.from_json(text, response), response, raw_response_hook)
+
+    def list_rendering_session_costs(self, prices: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """The account's Starting and Ready sessions with the minutes each is billed so far (from create, as the
+        service bills) and, with ``prices`` (``{"currency": "USD", "perHour": {"Standard": 3.0, ...}}``; no price
+        is built in), their cost: ``{"sessions": [{"id", "size", "status", "billedMinutes", "cost"}],
+        "totalMinutes", "totalCost", "currency"}`` (cost keys only with prices)."""
+        prices_json = json.dumps(prices).encode() if prices is not None else None
+        costs: Dict[str, Any] = json.loads(self._client().call("arr_client_list_session_costs", prices_json) or "{}")
+        return costs
+
+    def create_rendering_session_with_fallback(
+        self,
+        session_id: Optional[str],
+        size: Union[str, RenderingSessionSize],
+        lease_time_minutes: int,
+        *,
+        fallback_sizes: Sequence[str] = (),
+        fallback_endpoints: Sequence[str] = (),
+        capacity_codes: Sequence[str] = (),
+        timeout: Optional[float] = None,
+        polling_interval: Optional[float] = None,
+    ) -> Tuple[RenderingSession, List[Dict[str, Any]]]:
+        """Creates a session and waits until it is Ready; when it ends in Error for lack of capacity (error code
+        ``CapacityExceeded``, or one of ``capacity_codes``), stops it and tries the next of ``fallback_sizes``,
+        then every size at each of ``fallback_endpoints``. Returns the Ready session and the fallback steps
+        (``failedSessionId``, ``failedSize``, ``failedEndpoint``, ``code``, ``message``, ``stopped``,
+        ``nextSize``, ``nextEndpoint``). Any other failure raises as the wait would."""
+        fallback = {"sizes": list(fallback_sizes), "endpoints": list(fallback_endpoints), "codes": list(capacity_codes)}
+        args = (
+            create_options(size, lease_time_minutes, session_id),
+            wait_options(timeout, polling_interval),
+            json.dumps(fallback).encode(),
+        )
+        answer = json.loads(self._wait("arr_client_create_session_with_fallback_async", *args) or "{}")
+        session = RenderingSession.from_dict(answer["session"])
+        return session, list(answer["fallbacks"])
 
     def get_access_token(self) -> str:
         """A valid Mixed Reality access token (a secret: never log it)."""
