@@ -81,7 +81,13 @@ impl Pool {
     /// earlier job that have not taken it yet) and fewer than [`MAX_THREADS`] are at work. False if no
     /// thread exists and none could be started.
     fn grow(&mut self) -> bool {
-        self.threads.retain(|t| !t.is_finished());
+        self.threads.retain(|t| {
+            let ended = t.is_finished();
+            if ended {
+                super::joining::forget(t.thread().id());
+            }
+            !ended
+        });
         let at_work = self.threads.len().saturating_sub(self.blocked);
         if self.stopping || self.jobs.len() <= self.idle || at_work >= MAX_THREADS {
             return true;
@@ -111,6 +117,7 @@ impl Pool {
 }
 
 fn serve(generation: u64) {
+    let _ending = super::joining::Ending;
     crate::panic_hook::library_thread();
     SERVES.with(|s| s.set(Some(generation)));
     let mut pool = lock();
@@ -192,14 +199,7 @@ pub(crate) fn stop_and_join(busy: &HashSet<ThreadId>) {
     WORK.notify_all();
     let deadline = Instant::now() + JOIN_TIMEOUT;
     for thread in to_join {
-        while !thread.is_finished() && Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
-        if thread.is_finished() {
-            let _ = thread.join();
-        } else {
-            kept.push(thread);
-        }
+        kept.extend(super::joining::join_by(thread, deadline));
     }
     let mut pool = lock();
     pool.generation += 1;

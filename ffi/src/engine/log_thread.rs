@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::lock_order::{Ordered, Rank};
 use std::thread::{JoinHandle, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::delivery;
 use super::runtime::JOIN_TIMEOUT;
@@ -100,7 +100,9 @@ pub(crate) fn enqueue(line: Line) {
     let mut log_thread = lock_thread();
     if log_thread.thread.as_ref().is_some_and(|t| t.is_finished()) {
         // Ended without a stop (it cannot, short of a panic): start afresh.
-        log_thread.thread = None;
+        if let Some(thread) = log_thread.thread.take() {
+            super::joining::forget(thread.thread().id());
+        }
         log_thread.sender = None;
     }
     if log_thread.sender.is_none() {
@@ -131,6 +133,7 @@ pub(crate) fn resume() {
 }
 
 fn deliver_lines(receiver: Receiver<Line>) {
+    let _ending = super::joining::Ending;
     crate::panic_hook::library_thread();
     while let Ok(line) = receiver.recv() {
         // Marked before the sink is read: a change of callback made after this waits for the line.
@@ -179,16 +182,14 @@ pub(crate) fn stop_and_join(busy: &HashSet<ThreadId>) {
     let mut kept = Vec::new();
     for thread in threads.drain(..) {
         let id = thread.thread().id();
-        if id != me && !busy.contains(&id) {
-            while !thread.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        }
-        if thread.is_finished() {
-            let _ = thread.join();
+        // The calling thread and busy ones are not waited for (they may wait for this one): joined only
+        // if they have already ended.
+        let by = if id != me && !busy.contains(&id) {
+            deadline
         } else {
-            kept.push(thread);
-        }
+            Instant::now()
+        };
+        kept.extend(super::joining::join_by(thread, by));
     }
     lock_thread().leftover.extend(kept);
 }
@@ -210,6 +211,7 @@ pub(crate) fn wait_delivered() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
     use crate::host_ptr::HostPtr;
     use crate::logging::{lock_sink, Sink};
     use std::ffi::{c_char, c_void};

@@ -11,6 +11,7 @@
 //! - [`runtime`]: the tokio runtime of the current generation, started on first use;
 //! - [`log_thread`]: the thread log lines reach the host's log callback on;
 //! - [`fork`]: a child process after `fork()` sets the parent's engine aside;
+//! - [`joining`]: joining the library's threads within a deadline, woken when they end;
 //! - [`lock_order`]: the order the engine's locks are taken in, checked in debug builds.
 //!
 //! # Invariants
@@ -36,12 +37,14 @@
 //! A thread holding one of these locks takes only locks further down the list (see [`lock_order`]; debug
 //! builds panic on a violation):
 //! registry → callback pool → log thread → log sink → log delivery.
-//! A lane's lock (one per operation, [`delivery`]) is held alone. No lock is held while host code runs.
+//! A lane's lock (one per operation, [`delivery`]) and the lock of [`joining`] are held alone. No lock is
+//! held while host code runs.
 
 pub(crate) mod callback_threads;
 pub(crate) mod closing;
 pub(crate) mod delivery;
 pub(crate) mod fork;
+pub(crate) mod joining;
 pub(crate) mod lock_order;
 pub(crate) mod log_thread;
 pub(crate) mod registry;
