@@ -69,6 +69,12 @@ namespace ArrSession
         public bool AllowInsecureHttp { get; set; }
 
         /// <summary>
+        /// Write every HTTP call (time, method, path without query, status, MS-CV, duration, session or
+        /// conversion id) to this JSON-lines file, kept under 1 MiB; null (default) writes none.
+        /// </summary>
+        public string CallHistoryPath { get; set; }
+
+        /// <summary>
         /// Where a token provider runs (e.g. the UI thread's context, which an interactive sign-in needs).
         /// Null: on a library thread. Never block that context's thread on a call that needs a token.
         /// Exception: while the client is being disposed, or the library shut down (<see cref="ArrRuntime.Shutdown"/>:
@@ -111,6 +117,7 @@ namespace ArrSession
                 .Add("proxy", Proxy)
                 .Add("extraRootCaPem", ExtraRootCaPem)
                 .Add("allowInsecureHttp", AllowInsecureHttp ? (bool?)true : null)
+                .AddRaw("callHistory", CallHistoryPath == null ? null : new JsonWriter().Add("path", CallHistoryPath).ToString())
                 .ToString();
         }
 
