@@ -110,10 +110,9 @@ impl CapacityFallback {
             let endpoints: Vec<String> = serde_json::from_value(endpoints)
                 .map_err(|_| Error::invalid_argument("fallback.endpoints", "must be an array of URLs"))?;
             for endpoint in endpoints {
-                let mut config = client.config().clone();
-                config.endpoint = endpoint;
-                let other =
-                    Client::new(config).map_err(|e| Error::invalid_argument("fallback.endpoints", e.message()))?;
+                let other = client
+                    .for_endpoint(&endpoint)
+                    .map_err(|e| Error::invalid_argument("fallback.endpoints", e.message()))?;
                 fallback.endpoints.push(other);
             }
         }
@@ -158,6 +157,23 @@ pub struct FallbackEvent {
 }
 
 impl Client {
+    /// A client like this one (account, credential, settings) for another rendering endpoint, for
+    /// [`CapacityFallback::endpoints`]. The account's STS stays the same (it serves every region), except an
+    /// STS at this client's own endpoint URL, as the emulator serves it, which moves with the endpoint
+    /// (inferred: only the emulator serves both on one URL).
+    pub fn for_endpoint(&self, endpoint: &str) -> Result<Client> {
+        let mut config = self.config().clone();
+        let sts_here = config
+            .sts_endpoint
+            .as_deref()
+            .is_some_and(|sts| reqwest::Url::parse(sts).is_ok_and(|sts| sts.origin() == self.endpoint().origin()));
+        config.endpoint = endpoint.to_owned();
+        if sts_here {
+            config.sts_endpoint = Some(endpoint.to_owned());
+        }
+        Client::new(config)
+    }
+
     /// Creates a session and waits until it is Ready, like [`Client::create_session`] then
     /// [`Client::wait_until_ready`]; when it ends in `Error` for lack of capacity (`fallback.codes`), stops
     /// it and tries the next of `fallback.sizes` on this endpoint, then every size again on each of

@@ -82,7 +82,7 @@ async fn a_keeper_with_a_budget_stops_extending_at_it_with_an_event() {
     // The lease plus the minutes billed before Ready stays within the budget.
     let (lease, budget, billed) = reached;
     assert_eq!(budget, 45);
-    assert!(lease <= 45 && lease >= 43, "{reached:?}");
+    assert!((43..=45).contains(&lease), "{reached:?}");
     assert!(billed <= 2, "{reached:?}");
     assert_eq!(extended_to, vec![lease]);
     // No renewal past it.

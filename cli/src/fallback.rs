@@ -19,9 +19,7 @@ pub async fn create(
 ) -> Result<(Exit, Option<String>)> {
     let mut others = Vec::new();
     for endpoint in endpoints {
-        let mut config = settings.client.clone();
-        config.endpoint = endpoint.clone();
-        others.push(Client::new(config)?);
+        others.push(client.for_endpoint(endpoint)?);
     }
     let format = settings.output;
     let fallback = CapacityFallback::sizes(sizes)

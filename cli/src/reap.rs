@@ -44,7 +44,7 @@ fn table(report: &ReapReport, prices: Option<&PriceTable>) -> String {
     for s in &report.sessions {
         let outcome = match (&s.error, s.stopped) {
             (Some(e), _) => format!("stop failed: {}", e.message()),
-            (None, true) | (None, false) => verb.to_owned(),
+            (None, _) => verb.to_owned(),
         };
         let saved = match s.saved_cost {
             Some(cost) => format!("{} min ({cost:.2} {currency})", s.saved_minutes),
@@ -60,9 +60,13 @@ fn table(report: &ReapReport, prices: Option<&PriceTable>) -> String {
         None => format!("{} min", report.saved_minutes),
     };
     let n = report.sessions.len();
+    let (done, saved) = if report.dry_run {
+        ("Would stop", "would save")
+    } else {
+        ("Reaped", "saved")
+    };
     out.push_str(&format!(
-        "{} {n} session{}; saved {}\n",
-        if report.dry_run { "Would stop" } else { "Reaped" },
+        "{done} {n} session{}; {saved} {}\n",
         if n == 1 { "" } else { "s" },
         total.trim_end()
     ));

@@ -239,7 +239,11 @@ fn session_reap_stops_old_sessions_and_prints_the_savings() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("Would stop 2 sessions"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Would stop 2 sessions; would save"),
+        "{}",
+        run.stdout
+    );
     assert!(!run.stdout.contains(&young), "{}", run.stdout);
     assert_eq!(emu.status_of(&old_standard), "Ready");
 
@@ -330,4 +334,31 @@ fn session_keep_stops_renewing_at_a_budget() {
     let run = emu.arr().args(["session", "keep", &id, "--budget-cost", "2"]).run();
     run.code(2);
     assert!(run.stderr.contains("--budget-cost"), "{}", run.stderr);
+}
+
+#[test]
+fn create_with_fallback_moves_to_the_next_endpoint_with_its_own_emulator_sts() {
+    let full = Emu::with(EmulatorConfig {
+        start_delay: Duration::from_millis(200),
+        max_active_sessions: Some(1),
+        ..EmulatorConfig::default()
+    });
+    let spare = Emu::start();
+    full.arr().args(["session", "create", "--lease", "30m"]).run().ok();
+    let run = full
+        .arr()
+        .args([
+            "-o", "json", "session", "create", "--wait", "--lease", "30m", "--id", "moved",
+        ])
+        .args(["--fallback-endpoint", &spare.url])
+        .run();
+    run.ok();
+    assert!(
+        // With -o json each step is a JSON line on stderr.
+        run.stderr.contains(&format!("\"nextEndpoint\":\"{}/\"", spare.url)),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(spare.status_of("moved-2"), "Ready");
+    assert_eq!(full.status_of("moved"), "Error");
 }
