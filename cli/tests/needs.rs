@@ -362,3 +362,22 @@ fn create_with_fallback_moves_to_the_next_endpoint_with_its_own_emulator_sts() {
     assert_eq!(spare.status_of("moved-2"), "Ready");
     assert_eq!(full.status_of("moved"), "Error");
 }
+
+#[test]
+fn doctor_warns_about_a_session_that_is_not_ready() {
+    let emu = Emu::start();
+    let id = create_ready(&emu, "standard");
+    emu.arr().args(["session", "stop", &id]).run().ok();
+    // Until the hosts provider lands, a Ready session's host is not on this machine; its ports are tried
+    // in the core's test with loopback sockets. A session that is not Ready is a warning: exit 8.
+    let run = emu.arr().args(["doctor", "--session", &id]).run();
+    run.code(8);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("warning") && l.contains("session") && l.contains("Stopped")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("fix: wait until it is Ready"), "{}", run.stdout);
+}
