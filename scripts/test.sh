@@ -93,6 +93,8 @@ suite "rust: clippy" cargo clippy -q --workspace --all-targets -- -D warnings
 suite "rust: docs (every public item documented, no broken links)" \
   env RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p arr-session -p arr-wire-time -p arr-emulator
 suite "rust: tests (core, ffi, emulator, cli, doctests)" timeout 2400 cargo test -q --workspace
+# The pipeline converter against Azurite; installs assimp-utils, fbx2gltf and @gltf-transform/cli (pinned) itself.
+suite "emulator: pipeline converter (assimp, gltf-transform) against Azurite" timeout 1200 bash scripts/converter-tools.sh test
 suite "main job: quickstart against the embedded emulator (2021-01-01 and v1), and the conversion example with Azurite" quickstart_both_versions
 suite "c and c++" timeout 2400 bash tests/c/run.sh
 suite "c and c++ on win-x64, under Wine" timeout 1800 bash tests/c/cross.sh win-x64
