@@ -39,6 +39,19 @@ from .models import (
 _T = TypeVar("_T")
 
 
+def _with_budget(
+    options: Optional[bytes], minutes: Optional[int], amount: Optional[float], prices: Optional[Dict[str, Any]]
+) -> Optional[bytes]:
+    """The keeper's options JSON with its budget (``budgetMinutes``, or ``budgetAmount`` and ``prices``)."""
+    budget = {"budgetMinutes": minutes, "budgetAmount": amount, "prices": prices}
+    budget = {k: v for k, v in budget.items() if v is not None}
+    if not budget:
+        return options
+    merged: Dict[str, Any] = json.loads(options) if options else {}
+    merged.update(budget)
+    return json.dumps(merged).encode()
+
+
 class RemoteRenderingClient(ClientBase):
     """Manages the rendering sessions of one Azure Remote Rendering account; Microsoft's
     ``azure.mixedreality.remoterendering.RemoteRenderingClient``, over the arr-session library.
@@ -265,6 +278,9 @@ class RemoteRenderingClient(ClientBase):
         max_total_minutes: Optional[int] = None,
         warn_at_minutes: Optional[Sequence[int]] = None,
         polling_interval: Optional[float] = None,
+        budget_minutes: Optional[int] = None,
+        budget_amount: Optional[float] = None,
+        prices: Optional[Dict[str, Any]] = None,
     ) -> RenderingSessionKeeper:
         """Starts the library's lease keeper for a session and returns it (a context manager, and an iterator
         of :class:`~arr_session.KeepEvent`)::
@@ -278,8 +294,11 @@ class RemoteRenderingClient(ClientBase):
         computed from the service's own counts), never beyond ``max_total_minutes``; ``warn_at_minutes``
         give ``expiringSoon`` events before an end that will not be renewed. The session is checked every
         ``polling_interval`` seconds. ``None`` leaves an option to the library's default. Leaving the
-        ``with`` block stops the keeper and leaves the lease as it is (nothing stops the session)."""
+        ``with`` block stops the keeper and leaves the lease as it is (nothing stops the session).
+        ``budget_minutes`` (billed minutes from create), or ``budget_amount`` at ``prices`` (``{"currency",
+        "perHour": {size: price}}``), stops renewals at the budget with a ``budgetReached`` event."""
         options = keep_options(extend_by_minutes, renew_below_minutes, max_total_minutes, warn_at_minutes, polling_interval)
+        options = _with_budget(options, budget_minutes, budget_amount, prices)
         return RenderingSessionKeeper(self, session_id, options, many=False)
 
     def keep_rendering_sessions(
@@ -291,6 +310,9 @@ class RemoteRenderingClient(ClientBase):
         max_total_minutes: Optional[int] = None,
         warn_at_minutes: Optional[Sequence[int]] = None,
         polling_interval: Optional[float] = None,
+        budget_minutes: Optional[int] = None,
+        budget_amount: Optional[float] = None,
+        prices: Optional[Dict[str, Any]] = None,
     ) -> RenderingSessionKeeper:
         """Keeps several sessions with one list request per poll (``arr_client_keep_sessions``); the options
         are ``keep_rendering_session``'s, for each session::
@@ -303,6 +325,7 @@ class RemoteRenderingClient(ClientBase):
         A session that cannot be kept (unknown, credentials refused) has a ``failed`` event with its
         ``exception``, and the others are kept on; the iteration ends once every session ended or failed."""
         options = keep_options(extend_by_minutes, renew_below_minutes, max_total_minutes, warn_at_minutes, polling_interval)
+        options = _with_budget(options, budget_minutes, budget_amount, prices)
         return RenderingSessionKeeper(self, session_ids, options, many=True)
 
     def get_owned_session_ids(self) -> List[str]:

@@ -57,3 +57,20 @@ def test_the_call_history_records_every_call_with_its_ms_cv(fresh: Emulator, tmp
     assert len(about) == 2 and all(r["msCv"] and 200 <= r["status"] < 300 for r in about)
     assert any(r["route"] == "sts.token" for r in records)
     assert "?" not in history.read_text()
+
+
+def test_a_keeper_with_a_budget_stops_renewing_at_it(fresh: Emulator) -> None:
+    with RemoteRenderingClient(**fresh.kwargs(polling_interval=0.05)) as client:
+        session_id = new_id()
+        client.begin_rendering_session(size="Standard", lease_time_minutes=20, session_id=session_id).result()
+        kinds = []
+        with client.keep_rendering_session(session_id, extend_by_minutes=30, renew_below_minutes=1440,
+                                           polling_interval=0.05, budget_amount=2.25, prices=PRICES) as keeper:
+            for event in keeper:
+                kinds.append(str(event.kind))
+                if event.kind == "budgetReached":
+                    lease = event.raw["lease"]
+                    break
+        # 2.25 USD at 3 USD an hour buys 45 billed minutes.
+        assert kinds[0] == "extended" and 43 <= lease <= 45, (kinds, lease)
+        assert client.get_rendering_session(session_id).lease_time_minutes == lease
