@@ -58,6 +58,34 @@ namespace ArrSession.Tests
         }
 
         [Test]
+        public static void A_keeper_with_a_budget_stops_renewing_at_it()
+        {
+            using (Emulator emulator = Fixture.Fresh("--start-delay", "200ms"))
+            using (RemoteRenderingClient client = emulator.Client())
+            {
+                string id = Fixture.NewId("budget");
+                client.StartSession(id, Fixture.Standard(20)).WaitForCompletion(QuickWait);
+                var options = new KeepSessionOptions
+                {
+                    ExtendBy = TimeSpan.FromMinutes(30),
+                    RenewBelow = TimeSpan.FromMinutes(1440),
+                    PollInterval = TimeSpan.FromMilliseconds(50),
+                    BudgetAmount = 2.25,
+                    PricesJson = Prices,
+                };
+                using (SessionKeeper keeper = client.KeepSession(id, options))
+                {
+                    var recorder = new KeeperTests.Recorder(keeper);
+                    KeepSessionEventArgs reached = recorder.WaitFor(KeepSessionEventKind.BudgetReached);
+                    double lease = reached.Lease.Value.TotalMinutes;
+                    // 2.25 USD at 3 USD an hour buys 45 billed minutes.
+                    Assert.True(lease >= 43 && lease <= 45, "the lease stops within the budget: " + lease);
+                    Assert.Equal(lease, client.GetSession(id).Value.MaxLeaseTime.Value.TotalMinutes, "the service has it");
+                }
+            }
+        }
+
+        [Test]
         public static void The_call_history_has_every_call_with_its_ms_cv()
         {
             string path = Path.Combine(Path.GetTempPath(), "arr-needs-cs-" + Guid.NewGuid().ToString("N") + ".jsonl");

@@ -25,6 +25,10 @@ namespace ArrSession
         /// <summary>The lease reached the cap (<see cref="KeepSessionEventArgs.Lease"/>); the session ends when it runs out.</summary>
         public static KeepSessionEventKind CapReached { get { return new KeepSessionEventKind("capReached"); } }
 
+        /// <summary>The lease reached what the budget allows (<see cref="KeepSessionOptions.BudgetTime"/> or
+        /// <see cref="KeepSessionOptions.BudgetAmount"/>): no more renewals; <c>Lease</c> is the lease.</summary>
+        public static KeepSessionEventKind BudgetReached { get { return new KeepSessionEventKind("budgetReached"); } }
+
         /// <summary>The session ended (<see cref="KeepSessionEventArgs.Status"/> Stopped, Expired or Error, with <see cref="KeepSessionEventArgs.Error"/>); the keeper stops keeping it.</summary>
         public static KeepSessionEventKind Ended { get { return new KeepSessionEventKind("ended"); } }
 

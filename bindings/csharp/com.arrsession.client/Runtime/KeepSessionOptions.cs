@@ -30,6 +30,21 @@ namespace ArrSession
         /// </summary>
         public IList<TimeSpan> WarnAt { get; set; }
 
+        /// <summary>
+        /// Stop renewing once the session's billed time (from create, start-up included) would pass this;
+        /// the keeper then raises <see cref="KeepSessionEventKind.BudgetReached"/>. Null: no budget.
+        /// </summary>
+        public TimeSpan? BudgetTime { get; set; }
+
+        /// <summary>
+        /// Stop renewing once the session's cost would pass this amount at <see cref="PricesJson"/> (required
+        /// with it): <c>{"currency": "USD", "perHour": {"Standard": 3.0, "Premium": 12.0}}</c>. No price is built in.
+        /// </summary>
+        public double? BudgetAmount { get; set; }
+
+        /// <summary>The price table of <see cref="BudgetAmount"/>, as JSON.</summary>
+        public string PricesJson { get; set; }
+
         internal static string ToJson(KeepSessionOptions options)
         {
             if (options == null)
@@ -51,6 +66,10 @@ namespace ArrSession
                 }
                 writer.AddRaw("warnAtMinutes", list.Append(']').ToString());
             }
+            writer.Add("budgetMinutes", OptionalMinutes(options.BudgetTime, "BudgetTime"))
+                .AddRaw("budgetAmount", options.BudgetAmount.HasValue
+                    ? options.BudgetAmount.Value.ToString("R", CultureInfo.InvariantCulture) : null)
+                .AddRaw("prices", options.PricesJson);
             return writer.ToString();
         }
 
