@@ -16,8 +16,11 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use super::lock_order::{Ordered, Rank};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{JoinHandle, ThreadId};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use tokio::runtime::Handle;
 
 use super::runtime::JOIN_TIMEOUT;
 
@@ -64,17 +67,56 @@ pub(crate) fn lock() -> Ordered<MutexGuard<'static, Pool>> {
 pub(crate) fn run(job: Job) {
     let mut pool = lock();
     pool.jobs.push_back(job);
-    if !pool.grow() {
-        // Without any thread at all the job runs here rather than never (the caller is a runtime task:
-        // better late than a callback lost).
-        let job = pool.jobs.pop_back().expect("just queued");
-        drop(pool);
-        job();
-        return;
-    }
+    let served = pool.grow();
     drop(pool);
     WORK.notify_one();
+    if !served {
+        // No callback thread exists and none could be started (the process is out of threads or
+        // memory). The job waits in the queue rather than run here: host code runs on callback threads
+        // only, never on a runtime worker or in the call that started an operation.
+        retry_later();
+    }
 }
+
+/// Tries again to start a callback thread for the queued jobs, on the runtime's timer (a thread of
+/// its own cannot be started either), backing off to once a second, until one runs or none is queued.
+fn retry_later() {
+    static RETRYING: AtomicBool = AtomicBool::new(false);
+    if RETRYING.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    tracing::warn!(
+        target: "arr_session::runtime",
+        "no callback thread could be started; callbacks wait until one can"
+    );
+    let handle = Handle::try_current()
+        .ok()
+        .or_else(|| super::registry::lock().runtime.as_ref().map(|rt| rt.handle().clone()));
+    let Some(handle) = handle else {
+        RETRYING.store(false, Ordering::SeqCst);
+        return;
+    };
+    handle.spawn(async {
+        let mut delay = Duration::from_millis(5);
+        loop {
+            tokio::time::sleep(delay).await;
+            let served = {
+                let mut pool = lock();
+                pool.jobs.is_empty() || pool.grow()
+            };
+            if served {
+                RETRYING.store(false, Ordering::SeqCst);
+                WORK.notify_one();
+                return;
+            }
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    });
+}
+
+/// Test-only: how many of the next thread starts fail, as when the process is out of threads.
+#[cfg(test)]
+static REFUSE_STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 impl Pool {
     /// Starts a thread when the queued jobs outnumber the idle threads (`idle` counts threads woken for an
@@ -93,6 +135,13 @@ impl Pool {
             return true;
         }
         let generation = self.generation;
+        #[cfg(test)]
+        if REFUSE_STARTS
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return !self.threads.is_empty();
+        }
         let started = std::thread::Builder::new()
             .name("arr-session-callback".into())
             .spawn(move || serve(generation));
@@ -290,5 +339,33 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(lock().blocked, 0);
         stop_and_join(&HashSet::new());
+    }
+
+    #[test]
+    fn without_a_thread_to_start_a_callback_waits_and_never_runs_on_the_caller() {
+        let _turn = crate::edge_tests::turn();
+        stop_and_join(&HashSet::new());
+        assert!(lock().threads.is_empty(), "no callback thread is left");
+        REFUSE_STARTS.store(3, Ordering::SeqCst);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let caller = std::thread::current().id();
+        runtime.block_on(async {
+            run(Box::new(move || {
+                let me = std::thread::current();
+                sender.send((me.id(), me.name().map(str::to_owned))).unwrap();
+            }));
+            // The retries run on this runtime's timer.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        });
+        let (ran_on, name) = receiver
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the callback ran");
+        assert_ne!(ran_on, caller, "the callback ran in the call that queued it");
+        assert_eq!(name.as_deref(), Some("arr-session-callback"));
+        assert_eq!(REFUSE_STARTS.load(Ordering::SeqCst), 0);
     }
 }

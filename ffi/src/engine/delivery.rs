@@ -81,7 +81,7 @@ impl Lane {
         state.calls.push_back((call, last));
         if !state.running {
             state.running = true;
-            // Not under the lane's lock: without any callback thread the pool runs the drain right here.
+            // Not under the lane's lock, which is held alone (see the engine's lock order).
             drop(state);
             let lane = self.clone();
             callback_threads::run(Box::new(move || lane.drain()));
