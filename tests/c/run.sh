@@ -156,6 +156,11 @@ stop_emulators
 start_emulator FAST --start-delay 300ms
 check "needs_test: costs, capacity fallback, doctor, call history and reaping through the C ABI" "$BUILD/needs_test" "$FAST"
 stop_emulators
+start_emulator FAST --start-delay 300ms
+check "needs_test under valgrind memcheck: no errors, no definite leaks" \
+  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+  "$BUILD/needs_test" "$FAST"
+stop_emulators
 
 start_emulator FAST --start-delay 300ms
 check "keeper_test: three sessions kept with one list per poll; failures as error objects (404, 401, 429)" "$BUILD/keeper_test" "$FAST"
