@@ -419,3 +419,18 @@ fn polling_defaults_match_what_the_sdks_settled_on() {
     // The keeper looks once a minute: a lease is counted in minutes.
     assert_eq!(KeepOptions::default().poll_interval, Duration::from_secs(60));
 }
+
+#[tokio::test]
+async fn the_doctor_names_an_untrusted_certificate_and_how_to_trust_it() {
+    let emulator = start(EmulatorConfig { tls: true, ..quick() }).await;
+    let mut config = config_for(&emulator, ApiVersion::V2021_01_01);
+    config.proxy = arr_session::ProxySetting::None;
+    config.extra_root_ca_pem = None;
+    let report = diagnose(&config, &DoctorOptions::default()).await;
+    let https = check(&report, "https");
+    assert_eq!(https.result, CheckResult::Failure, "{report:#?}");
+    assert!(https.fix.as_deref().unwrap().contains("extraRootCaPem"), "{https:?}");
+    assert_eq!(check(&report, "tcp").result, CheckResult::Ok);
+    assert_eq!(check(&report, "sts").result, CheckResult::Failure);
+    emulator.shutdown().await;
+}
