@@ -101,6 +101,8 @@ suite "c and c++ on win-x64, under Wine" timeout 1800 bash tests/c/cross.sh win-
 suite "c and c++ on linux-arm64, under qemu-user" timeout 1800 bash tests/c/cross.sh linux-arm64
 suite "packages: every built platform in the C archives, NuGet, Unity and the wheels" timeout 1800 bash tests/packages/run.sh
 suite "python" python_suite
+# Microsoft's own tests of azure-mixedreality-remoterendering, from its sdist on PyPI (docs/peer-tests.md).
+suite "python: Microsoft's SDK tests against arr_session" timeout 900 python3 bindings/python/tests/microsoft/run.py
 suite "c#" timeout 1200 bash bindings/csharp/run-tests.sh
 # Installs Debian's chromium and playwright-core (under target/playwright) itself; about 3 minutes fresh.
 suite "emulator dashboard in headless chromium" timeout 900 bash emulator/tests/browser/run.sh

@@ -39,6 +39,7 @@ from .exceptions import (
     ResourceNotFoundError,
     ServiceRequestError,
     SessionEndedError,
+    AssetConversionFailedError,
 )
 from .models import (
     AssetConversion,
@@ -98,6 +99,7 @@ __all__ = [
     "ArrCancelledError",
     "ArrForkedError",
     "SessionEndedError",
+    "AssetConversionFailedError",
     "Finding",
     "InputLint",
     "ConversionResults",

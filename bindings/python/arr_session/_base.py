@@ -39,7 +39,8 @@ class ClientBase:
         if token_kind not in TOKEN_KINDS:
             raise ValueError(f"token_kind must be one of {TOKEN_KINDS}, not {token_kind!r}")
         config, resolved = build_config(
-            endpoint, account_id, account_domain, credential, allow_async=self._ALLOW_ASYNC_CREDENTIAL, **kwargs
+            endpoint, account_id, account_domain, credential, allow_async=self._ALLOW_ASYNC_CREDENTIAL,
+            tokens_used_as_they_are=token_kind == "access_token", **kwargs
         )
         self._account_id: str = account_id
         self._native = NativeClient(config, self._provider(resolved), token_kind)

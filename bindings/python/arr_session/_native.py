@@ -73,7 +73,13 @@ def create_options(size: Any, lease_time_minutes: Any, session_id: Any, owned: A
         size = size.value
     require_str("size", size)
     require_str("session_id", session_id, optional=True)
-    options: Dict[str, Any] = {"size": size, "maxLeaseTimeMinutes": require_u32("lease_time_minutes", lease_time_minutes)}
+    # The lease goes to the service as given, negative included: the service refuses that with HTTP 400, the
+    # HttpResponseError Microsoft's client raises (the library refuses more than 1440 minutes itself).
+    if isinstance(lease_time_minutes, bool) or not isinstance(lease_time_minutes, int):
+        raise TypeError(f"lease_time_minutes must be an int, not {type(lease_time_minutes).__name__}")
+    if not -(2**31) <= lease_time_minutes <= 0xFFFFFFFF:
+        raise ValueError(f"lease_time_minutes must be between -2147483648 and 4294967295, not {lease_time_minutes}")
+    options: Dict[str, Any] = {"size": size, "maxLeaseTimeMinutes": lease_time_minutes}
     if session_id is not None:
         options["id"] = session_id
     if owned is not None:
@@ -129,6 +135,7 @@ def build_config(
     credential: Any,
     *,
     allow_async: bool,
+    tokens_used_as_they_are: bool = False,
     **kwargs: Any,
 ) -> "tuple[Dict[str, Any], Resolved]":
     """The library's config JSON object, and what the credential resolved to.
@@ -138,16 +145,22 @@ def build_config(
     mapped to the library's; other azure-core pipeline options ignored), then the library's own config keys
     in snake_case (validated by the library: an unknown key raises ``ValueError``).
     """
-    require_str("endpoint", endpoint)
-    require_str("account_id", account_id)
+    # Missing values raise ValueError, as Microsoft's client does (a migrating caller catches that); a value
+    # of the wrong type stays a TypeError.
+    for name, value in (("endpoint", endpoint), ("account_id", account_id)):
+        if value is None or value == "":
+            raise ValueError(f"{name} cannot be None")
+        require_str(name, value)
     require_str("account_domain", account_domain, optional=True)
-    if not endpoint:
-        raise ValueError("endpoint cannot be None")
-    if not account_id:
-        raise ValueError("account_id cannot be None")
     sts_url = kwargs.pop("authentication_endpoint_url", None)
     require_str("authentication_endpoint_url", sts_url, optional=True)
+    if sts_url is not None and not sts_url.lower().startswith(("https://", "http://")):
+        raise ValueError(f"authentication_endpoint_url must be an http(s) URL, not {sts_url!r}")
     resolved = resolve(credential, sts_scope(account_domain, sts_url), allow_async)
+    # The account domain names the STS (https://sts.<account_domain>): required, as Microsoft's client requires
+    # it, unless the STS is given as authentication_endpoint_url or no STS is used (access tokens as they are).
+    if not account_domain and sts_url is None and resolved.access_token is None and not tokens_used_as_they_are:
+        raise ValueError("account_domain cannot be None (it names the STS; or give authentication_endpoint_url)")
     config: Dict[str, Any] = {"endpoint": endpoint, "accountId": account_id}
     retry: Dict[str, Any] = {}
     for key, value in (("accountDomain", account_domain), ("stsEndpoint", sts_url),

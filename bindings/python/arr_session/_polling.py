@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, List, Optional, TypeVa
 from . import _ffi
 from ._abi import STATUS_OK
 from ._response import RawResponse
-from .exceptions import ArrError, SessionEndedError, error_from_json
+from .exceptions import ArrError, AssetConversionFailedError, SessionEndedError, error_from_json
 from .models import AssetConversion, AssetConversionStatus, RenderingSession, RenderingSessionStatus
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,11 +154,13 @@ class AssetConversionPoller(_NativeWaitPoller[AssetConversion]):
 
     The library waits (``arr_client_wait_for_conversion_async``, on its own threads); nothing polls in Python.
 
-    - ``result(timeout=None)``: the conversion in its final state: Succeeded (``output.asset_uri``), Failed
-      (``error`` set) or Cancelled. It raises only when the *wait* failed (``ArrTimeoutError`` for the wait's
-      own ``timeout``, ``ArrCancelledError`` after ``cancel()`` or ``client.close()``, an ``HttpResponseError``
-      if the service kept failing). If ``timeout`` seconds pass first, raises the built-in ``TimeoutError``
-      and keeps waiting.
+    - ``result(timeout=None)``: the conversion in its final state, Succeeded (``output.asset_uri``) or
+      Cancelled. A conversion that ended Failed raises ``AssetConversionFailedError``, an
+      ``HttpResponseError`` whose ``error`` is the conversion's (``code``, ``message``) and whose
+      ``conversion`` is the conversion, as Microsoft's poller raises (``poller.conversion`` has it too). It also
+      raises when the *wait* failed (``ArrTimeoutError`` for the wait's own ``timeout``, ``ArrCancelledError``
+      after ``cancel()`` or ``client.close()``, an ``HttpResponseError`` if the service kept failing). If
+      ``timeout`` seconds pass first, raises the built-in ``TimeoutError`` and keeps waiting.
     - ``status()``: the last known conversion status; ``done()``; ``wait(timeout=None)``.
     - ``continuation_token()``: for ``client.get_asset_conversion_poller(continuation_token=...)``.
     - ``cancel()`` (ours): stops *waiting*; the conversion carries on.
@@ -180,6 +182,8 @@ class AssetConversionPoller(_NativeWaitPoller[AssetConversion]):
     def _read(self, status: int, text: Optional[str], response: Optional[RawResponse]) -> None:
         if status == STATUS_OK:
             self._value = AssetConversion.from_json(text, response)
+            if self._value.status == AssetConversionStatus.FAILED:
+                self._error = AssetConversionFailedError(self._value)
         else:
             self._error = error_from_json(_ffi.status_name(status), text)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
-from .models import RemoteRenderingServiceError, RenderingSession
+from .models import AssetConversion, RemoteRenderingServiceError, RenderingSession
 
 __all__ = [
     "ArrError",
@@ -34,6 +34,7 @@ __all__ = [
     "ArrCancelledError",
     "ArrForkedError",
     "SessionEndedError",
+    "AssetConversionFailedError",
     "ArrInvalidArgumentError",
     "AZURE_CORE_EXCEPTIONS",
 ]
@@ -148,6 +149,27 @@ class SessionEndedError(HttpResponseError):
         self.session: Optional[RenderingSession] = RenderingSession.from_dict(raw) if raw else None
         if self.session is not None and self.session.error is not None:
             self.error = self.session.error
+
+
+class AssetConversionFailedError(HttpResponseError):
+    """A conversion poller's ``result()`` for a conversion that ended Failed (Microsoft's poller raises an
+    ``HttpResponseError`` then, too): ``error`` is the conversion's error as the service gave it (``code``
+    such as ``InputContainerError``, ``message``), ``conversion`` the conversion as it ended, and
+    ``status_code`` / ``ms_cv`` those of the answer that showed it Failed."""
+
+    def __init__(self, conversion: AssetConversion) -> None:
+        service_error = conversion.error
+        message = (service_error.message if service_error is not None else None) \
+            or f"conversion {conversion.id} failed"
+        answer = conversion.response
+        super().__init__(message, error={
+            "status": "ARR_STATUS_SERVICE_ERROR",
+            "code": service_error.code if service_error is not None else None,
+            "httpStatus": answer.status_code if answer is not None else None,
+            "msCv": answer.ms_cv if answer is not None else None,
+        })
+        self.error = service_error
+        self.conversion: AssetConversion = conversion
 
 
 class ServiceRequestError(ArrError, _CoreRequest):

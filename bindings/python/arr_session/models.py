@@ -1,5 +1,5 @@
 """Typed models built from the library's JSON (REST field names of api-version 2021-01-01), with the names of
-Microsoft's ``azure-mixedreality-remoterendering`` (``RenderingSession.host``, ``lease_time_minutes``,
+Microsoft's ``azure-mixedreality-remoterendering`` (``RenderingSession.hostname``, ``lease_time_minutes``,
 ``created_on``, ``error`` as a :class:`RemoteRenderingServiceError`).
 
 ``status`` and ``size`` are :class:`RenderingSessionStatus` / :class:`RenderingSessionSize` members when the
@@ -155,7 +155,8 @@ class RenderingSession:
     lease_time_minutes: Optional[int] = None
     elapsed_time_minutes: Optional[int] = None
     created_on: Optional[datetime.datetime] = None
-    host: Optional[str] = None
+    #: Where a renderer connects, once Ready (Microsoft's name; ``host`` is the same value).
+    hostname: Optional[str] = None
     handshake_port: Optional[int] = None
     arr_inspector_port: Optional[int] = None
     teraflops: Optional[float] = None
@@ -176,7 +177,7 @@ class RenderingSession:
             lease_time_minutes=data.get("maxLeaseTimeMinutes"),
             elapsed_time_minutes=data.get("elapsedTimeMinutes"),
             created_on=_parse_time(data.get("creationTime")),
-            host=data.get("hostname"),
+            hostname=data.get("hostname"),
             handshake_port=data.get("handshakePort"),
             arr_inspector_port=data.get("arrInspectorPort"),
             teraflops=data.get("teraflops"),
@@ -192,6 +193,11 @@ class RenderingSession:
     def to_dict(self) -> Dict[str, Any]:
         """The session with its wire names, as the library sent it."""
         return dict(self.raw)
+
+    @property
+    def host(self) -> Optional[str]:
+        """``hostname`` under the name this package gave it first (kept for existing callers)."""
+        return self.hostname
 
     @property
     def is_ready(self) -> bool:

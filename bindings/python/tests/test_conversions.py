@@ -14,10 +14,12 @@ from conftest import Emulator, new_id
 import arr_session
 from arr_session import (
     AssetConversion,
+    AssetConversionFailedError,
     AssetConversionInputSettings,
     AssetConversionOutputSettings,
     AssetConversionPoller,
     AssetConversionStatus,
+    HttpResponseError,
     RemoteRenderingClient,
     ResourceNotFoundError,
 )
@@ -97,15 +99,27 @@ def test_begin_result_get_list_and_token(conversions_emulator: Emulator) -> None
             client.get_asset_conversion_poller(continuation_token="not a token")
 
 
-def test_failed_conversion_is_returned_with_its_error(conversions_emulator: Emulator) -> None:
+def check_failed(failure: AssetConversionFailedError, conversion_id: str) -> None:
+    """What Microsoft's poller raises for a Failed conversion: an HttpResponseError with the service's error."""
+    assert isinstance(failure, HttpResponseError)
+    assert failure.error is not None and failure.error.code == "InputContainerError"
+    assert failure.error.message and "Could not find the asset file in the storage account" in failure.error.message
+    assert failure.message == failure.error.message
+    conversion = failure.conversion
+    assert conversion.id == conversion_id and conversion.status == AssetConversionStatus.FAILED
+    assert conversion.output is None and conversion.error == failure.error
+    assert failure.status_code == 200 and failure.ms_cv  # the answer that showed it Failed
+
+
+def test_a_failed_conversion_raises_with_its_error(conversions_emulator: Emulator) -> None:
     inputs, outputs = settings("missing/car.glb")
+    conversion_id = new_id()
     with RemoteRenderingClient(**conversions_emulator.kwargs(polling_interval=0.05)) as client:
-        poller = client.begin_asset_conversion(new_id(), inputs, outputs)
-        conversion = poller.result(timeout=30)
-        assert conversion.status == AssetConversionStatus.FAILED and poller.status() == "Failed"
-        assert conversion.output is None
-        assert conversion.error is not None and conversion.error.code == "InputContainerError"
-        assert conversion.error.message
+        poller = client.begin_asset_conversion(conversion_id, inputs, outputs)
+        with pytest.raises(AssetConversionFailedError) as failed:
+            poller.result(timeout=30)
+        check_failed(failed.value, conversion_id)
+        assert poller.status() == "Failed" and poller.conversion.status == AssetConversionStatus.FAILED
         with pytest.raises(ResourceNotFoundError):
             client.get_asset_conversion(new_id())
 
@@ -163,9 +177,12 @@ def test_async_conversions(conversions_emulator: Emulator) -> None:
             assert (await again).status == "Succeeded"
 
             failing_inputs, _ = settings("models/missing.fbx")
-            failed = await (await client.begin_asset_conversion(new_id(), failing_inputs, outputs)).result(timeout=30)
-            assert failed.status == AssetConversionStatus.FAILED
-            assert failed.error is not None and failed.error.code == "InputContainerError"
+            failing_id = new_id()
+            failing = await client.begin_asset_conversion(failing_id, failing_inputs, outputs)
+            with pytest.raises(AssetConversionFailedError) as failed:
+                await failing.result(timeout=30)
+            check_failed(failed.value, failing_id)
+            assert failing.conversion.status == AssetConversionStatus.FAILED
             with pytest.raises(ResourceNotFoundError):
                 await client.get_asset_conversion(new_id())
 

@@ -92,7 +92,9 @@ def test_lint_and_a_failed_conversions_result_file(storage_fixture: str) -> None
         assert bad.has_errors and bad.findings[0].rule == "input-missing"
 
         poller = client.begin_asset_conversion("py-preflight-failed", *_settings(failing["settings"]), timeout=120)
-        assert poller.result().status == AssetConversionStatus.FAILED
+        with pytest.raises(arr_session.AssetConversionFailedError):
+            poller.result()
+        assert poller.conversion.status == AssetConversionStatus.FAILED
         seen: List[arr_session.RawResponse] = []
         conversion = client.get_asset_conversion_results(
             "py-preflight-failed", output_sas=failing["resultsOptions"]["outputSas"], raw_response_hook=seen.append

@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Generator, Optional, Union
 
 from .. import _ffi
-from ..exceptions import SessionEndedError
+from ..exceptions import AssetConversionFailedError, SessionEndedError
 from ..models import AssetConversion, AssetConversionStatus, RenderingSession, RenderingSessionStatus
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,10 +79,12 @@ class AsyncAssetConversionPoller:
     """Waits for a conversion to end, in the library (no Python polling); shaped like azure-core's
     ``AsyncLROPoller[AssetConversion]``; holds its client open.
 
-    ``await poller.result()`` (or ``await poller``) gives the conversion in its final state (Succeeded, Failed
-    with ``error``, or Cancelled); it raises only when the wait itself failed (``ArrTimeoutError``,
-    ``ArrCancelledError`` after ``cancel()``). ``await poller.wait()``; ``status()``; ``done()``;
-    ``continuation_token()``. ``cancel()`` (ours) stops waiting, never the conversion.
+    ``await poller.result()`` (or ``await poller``) gives the conversion in its final state (Succeeded or
+    Cancelled); a conversion that ended Failed raises ``AssetConversionFailedError`` (an ``HttpResponseError``
+    with the conversion's ``error`` and the ``conversion``; ``poller.conversion`` has it too), as Microsoft's
+    poller raises; it raises too when the wait itself failed (``ArrTimeoutError``, ``ArrCancelledError`` after
+    ``cancel()``). ``await poller.wait()``; ``status()``; ``done()``; ``continuation_token()``. ``cancel()``
+    (ours) stops waiting, never the conversion.
     """
 
     def __init__(self, client: "RemoteRenderingClient", conversion: AssetConversion, options: Optional[bytes]) -> None:
@@ -120,9 +122,12 @@ class AsyncAssetConversionPoller:
         return native.cancel(self._operation) if native is not None else False
 
     async def result(self, timeout: Optional[float] = None) -> AssetConversion:
-        """The conversion in its final state. With ``timeout`` (seconds), raises ``asyncio.TimeoutError`` and
-        keeps waiting."""
-        return await asyncio.wait_for(asyncio.shield(self._future), timeout)
+        """The conversion in its final state (a Failed one raises ``AssetConversionFailedError``). With
+        ``timeout`` (seconds), raises ``asyncio.TimeoutError`` and keeps waiting."""
+        conversion = await asyncio.wait_for(asyncio.shield(self._future), timeout)
+        if conversion.status == AssetConversionStatus.FAILED:
+            raise AssetConversionFailedError(conversion)
+        return conversion
 
     async def wait(self, timeout: Optional[float] = None) -> None:
         """Waits until done (or ``timeout`` seconds); never raises the operation's error."""
