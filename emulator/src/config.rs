@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::faults::FaultRates;
+use crate::hosts::settings::HostsConfig;
 use crate::{DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY};
 
 /// How an [`Emulator`](crate::Emulator) behaves. Every field has a default suited to fast tests.
@@ -68,6 +69,8 @@ pub struct EmulatorConfig {
     /// Let clients on other machines use the control surface (`/_emulator/`: hooks and dashboard). Default
     /// false: it answers loopback clients, addressed by a loopback name, only.
     pub allow_remote_control: bool,
+    /// What runs behind each session (default: the simulated provider, nothing runs). docs/hosts.md.
+    pub hosts: HostsConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -97,6 +100,7 @@ impl Default for EmulatorConfig {
             conversion_duration: Duration::from_secs(60),
             converter: crate::conversion::ConverterConfig::default(),
             allow_remote_control: false,
+            hosts: HostsConfig::default(),
         }
     }
 }
@@ -137,6 +141,7 @@ impl EmulatorConfig {
         if self.converter.profile == crate::conversion::ConverterProfile::Pipeline && self.storage.is_none() {
             return Err("the pipeline converter reads and writes real blobs: it needs storage (--storage)".into());
         }
+        self.hosts.validate()?;
         if self.region.is_empty() || !self.region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return Err(format!("region '{}' must be a non-empty DNS label", self.region));
         }

@@ -50,6 +50,7 @@ mod control_error;
 mod conversion;
 mod dashboard;
 mod faults;
+mod hosts;
 mod lenient;
 mod logging;
 mod ratelimit;
@@ -87,6 +88,11 @@ pub use conversion::{
 };
 pub use conversion::{ConverterConfig, ConverterProfile, FbxConverter};
 pub use faults::{FaultKind, FaultRates, ScriptedFault, SESSION_ERROR_CODE, SESSION_ERROR_MESSAGE};
+pub use hosts::flags::HostFlags;
+pub use hosts::settings::{
+    DockerSettings, HostsConfig, PortRange, ProcessSettings, ProviderKind, SizeProfile, SwarmPublishMode,
+};
+pub use hosts::HOST_ERROR_CODE;
 pub use store::CAPACITY_CODE;
 pub use timefmt::parse_duration;
 
@@ -202,11 +208,11 @@ impl Emulator {
             .filter(|c| c.outcome.is_none() && c.forced.is_none())
             .map(|c| (c.account_id.clone(), c.id.clone()))
             .collect();
+        let hosts = Arc::new(hosts::Hosts::new(&config)?);
         let store = Store::new(
             &loaded,
             config.time_scale,
-            config.start_delay,
-            config.region.clone(),
+            hosts.clone(),
             config.max_active_sessions,
             config.state_file.clone().map(|p| (p, tokens.clone())),
             generated_tls,
@@ -218,6 +224,7 @@ impl Emulator {
                 .map(|(id, key)| (id.to_ascii_lowercase(), key.clone()))
                 .collect(),
             store,
+            hosts,
             tokens,
             faults: faults::FaultEngine::new(config.faults.clone()),
             rate: config.rate_limit.map(ratelimit::RateLimiter::new),
@@ -237,6 +244,9 @@ impl Emulator {
             .thread_name("arr-emulator")
             .enable_all()
             .build()?;
+        if shared.hosts.is_real() {
+            runtime.spawn(hosts::reconcile::run(shared.clone(), shutdown_rx.clone()));
+        }
         let server = runtime.spawn(server::run(listener, tls, shared.clone(), shutdown_rx));
         // Conversions loaded from the state file that had not finished resume their storage work.
         for (account, id) in unfinished {
@@ -350,6 +360,11 @@ impl Emulator {
         let _ = self.shutdown_tx.send(true);
         if let Some(server) = self.server.take() {
             let _ = server.await;
+        }
+        // On the emulator's own runtime, where the engine clients live.
+        if let Some(runtime) = &self.runtime {
+            let shared = self.shared.clone();
+            let _ = runtime.spawn(async move { shared.hosts.shutdown().await }).await;
         }
         self.shared.store.persist();
     }

@@ -173,6 +173,8 @@ struct Args {
     /// Do not log to stderr at all (same as --log-level off).
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    hosts: arr_emulator::HostFlags,
 }
 
 fn parse_level(text: &str) -> Result<LevelFilter, String> {
@@ -243,6 +245,7 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         conversion_duration: args.conversion_duration,
         converter,
         allow_remote_control: args.allow_remote_control,
+        hosts: args.hosts.to_config()?,
     })
 }
 

@@ -4,6 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::hosts::record::HostRecord;
+
+/// `ready_at_ns` of a session waiting for its host to answer (the reconcile loop sets the real instant).
+pub(crate) const READY_PENDING: u64 = u64::MAX;
+
 /// Longest lease the service accepts (24 h).
 pub(crate) const MAX_LEASE_MINUTES: i64 = 1440;
 
@@ -81,6 +86,9 @@ pub(crate) struct Session {
     /// Reported instead of the computed status (open-enum testing); behaviour is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_override: Option<String>,
+    /// The host that serves it (None with the simulated provider).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostRecord>,
 }
 
 /// A session as seen at one instant.
@@ -190,6 +198,7 @@ mod tests {
             offset_ns: 0,
             size_override: None,
             status_override: None,
+            host: None,
         }
     }
 

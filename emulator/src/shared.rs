@@ -19,6 +19,8 @@ pub(crate) struct Shared {
     /// Configured accounts with lower-cased ids (account ids are GUIDs, compared case-insensitively).
     pub accounts: Vec<(String, String)>,
     pub store: Store,
+    /// Where sessions' hosts run (the same object the store places new sessions with).
+    pub hosts: Arc<crate::hosts::Hosts>,
     pub tokens: Arc<TokenService>,
     pub faults: FaultEngine,
     pub rate: Option<RateLimiter>,

@@ -10,8 +10,10 @@ use base64::Engine;
 
 use crate::control_error::ControlError;
 use crate::conversion::ConversionTable;
-use crate::session::MAX_LEASE_MINUTES;
+use crate::hosts::record::HostRecord;
+use crate::hosts::{Hosts, HOST_ERROR_CODE};
 use crate::session::{Failure, Session, Status, View, NANOS_PER_MINUTE, TERAFLOPS_PREMIUM, TERAFLOPS_STANDARD};
+use crate::session::{MAX_LEASE_MINUTES, READY_PENDING};
 use crate::state_file::{write_state, PersistedState};
 use crate::timefmt::unix_nanos_now;
 use crate::token::TokenService;
@@ -51,11 +53,22 @@ impl Inner {
     }
 }
 
+/// A session with a host, as the reconcile loop sees it.
+pub(crate) struct Hosted {
+    pub account_id: String,
+    pub id: String,
+    pub size: String,
+    pub status: Status,
+    pub handshake_port: u16,
+    pub inspector_port: u16,
+    pub host: HostRecord,
+}
+
 pub(crate) struct Store {
     inner: Mutex<Inner>,
     time_scale: f64,
-    start_delay_ns: u64,
-    region: String,
+    /// Where each new session's host goes (and the reconcile loop to wake after a change).
+    hosts: Arc<Hosts>,
     /// Per-account limit of live (Starting/Ready, not failing) sessions; more fail into Error.
     max_active_sessions: Option<usize>,
     state_file: Option<(PathBuf, Arc<TokenService>)>,
@@ -81,8 +94,7 @@ impl Store {
     pub(crate) fn new(
         loaded: &PersistedState,
         time_scale: f64,
-        start_delay: std::time::Duration,
-        region: String,
+        hosts: Arc<Hosts>,
         max_active_sessions: Option<usize>,
         state_file: Option<(PathBuf, Arc<TokenService>)>,
         tls_pem: Option<(String, String)>,
@@ -103,8 +115,7 @@ impl Store {
                 clock_offset_ns: loaded.clock_offset_ns,
             }),
             time_scale,
-            start_delay_ns: start_delay.as_nanos() as u64,
-            region,
+            hosts,
             max_active_sessions,
             state_file,
             tls_pem,
@@ -141,13 +152,31 @@ impl Store {
             };
         }
         let now = inner.now_global();
+        let live_of_size = inner
+            .sessions
+            .values()
+            .filter(|s| s.size == new.size && s.failure.is_none())
+            .filter(|s| self.view_of(&inner, s).status.is_active())
+            .count();
+        let placement = self.hosts.place(new.size, live_of_size, unix_nanos_now());
         // The service answers every create with Starting (protocol.md §3.1, §8.3): even at a zero start
         // delay the session becomes Ready only after the instant of its create, i.e. at the next read.
-        let ready_at_ns = now.saturating_add(self.start_delay_ns.max(1));
+        // A session whose host must answer first waits for the reconcile loop to set its Ready time.
+        let ready_at_ns = match placement.ready_after_ns {
+            Some(delay) => now.saturating_add(delay.max(1)),
+            None => READY_PENDING,
+        };
+        // A failure planned at create shows at the Ready time, or right after the create when that
+        // time is not known.
+        let fail_at_ns = if ready_at_ns == READY_PENDING {
+            now + 1
+        } else {
+            ready_at_ns
+        };
         let mut failure = new.startup_failure.map(|(code, message)| Failure {
             code,
             message,
-            at_ns: ready_at_ns,
+            at_ns: fail_at_ns,
         });
         if let Some(limit) = self.max_active_sessions {
             let live = inner
@@ -163,20 +192,17 @@ impl Store {
                         "No rendering VM could be allocated: the account already has {live} active sessions, the \
                          emulator's limit (--max-active-sessions {limit})."
                     ),
-                    at_ns: ready_at_ns,
+                    at_ns: fail_at_ns,
                 });
             }
         }
-        let handshake_port = fastrand::u16(49152..=65534);
-        let arr_inspector_port = loop {
-            let p = fastrand::u16(49152..=65534);
-            if p != handshake_port {
-                break p;
-            }
-        };
-        let hex: String = (0..32)
-            .map(|_| char::from(b"0123456789abcdef"[fastrand::usize(..16)]))
-            .collect();
+        if let Some((code, message)) = placement.failure {
+            failure = Some(Failure {
+                code,
+                message,
+                at_ns: fail_at_ns,
+            });
+        }
         let session = Session {
             account_id: new.account_id.to_string(),
             id: new.id.to_string(),
@@ -186,9 +212,9 @@ impl Store {
             created_at_ns: now,
             ready_at_ns,
             stopped_at_ns: None,
-            hostname: format!("{hex}.remoterendering.vm.{}.mixedreality.azure.com", self.region),
-            handshake_port,
-            arr_inspector_port,
+            hostname: placement.hostname,
+            handshake_port: placement.handshake_port,
+            arr_inspector_port: placement.inspector_port,
             teraflops: if new.size == "Premium" {
                 TERAFLOPS_PREMIUM
             } else {
@@ -198,6 +224,7 @@ impl Store {
             offset_ns: 0,
             size_override: None,
             status_override: None,
+            host: placement.host,
         };
         inner.next_seq += 1;
         let view = session.view(now, self.time_scale);
@@ -397,6 +424,85 @@ impl Store {
         Ok(view)
     }
 
+    /// Every session that has (or had) a host, with its status now.
+    pub(crate) fn hosted(&self) -> Vec<Hosted> {
+        let inner = self.inner.lock().unwrap();
+        inner
+            .sessions
+            .values()
+            .filter_map(|s| {
+                let host = s.host.clone()?;
+                Some(Hosted {
+                    account_id: s.account_id.clone(),
+                    id: s.id.clone(),
+                    size: s.size.clone(),
+                    status: self.view_of(&inner, s).status,
+                    handshake_port: s.handshake_port,
+                    inspector_port: s.arr_inspector_port,
+                    host,
+                })
+            })
+            .collect()
+    }
+
+    /// Changes what a session records about its host (persisted when something changed).
+    pub(crate) fn update_host(&self, account: &str, id: &str, change: impl FnOnce(&mut HostRecord)) {
+        let mut guard = self.inner.lock().unwrap();
+        let inner = &mut *guard;
+        let Some(host) = inner
+            .sessions
+            .get_mut(&Self::key(account, id))
+            .and_then(|s| s.host.as_mut())
+        else {
+            return;
+        };
+        let before = host.clone();
+        change(host);
+        if *host != before {
+            self.persist_locked(inner);
+        }
+    }
+
+    /// The session's host answers: a Starting session is Ready from now.
+    pub(crate) fn host_ready(&self, account: &str, id: &str) {
+        let mut guard = self.inner.lock().unwrap();
+        let inner = &mut *guard;
+        let Some(session) = inner.sessions.get(&Self::key(account, id)) else {
+            return;
+        };
+        let now = inner.now_for(session);
+        if session.view(now, self.time_scale).status != Status::Starting {
+            return;
+        }
+        let session = inner.sessions.get_mut(&Self::key(account, id)).expect("present");
+        session.ready_at_ns = now;
+        if let Some(host) = session.host.as_mut() {
+            host.state = crate::hosts::record::HostState::Running;
+        }
+        self.persist_locked(inner);
+    }
+
+    /// The session's host failed: a live session is Error from now, with this message.
+    pub(crate) fn host_failed(&self, account: &str, id: &str, message: &str) {
+        let mut guard = self.inner.lock().unwrap();
+        let inner = &mut *guard;
+        let Some(session) = inner.sessions.get(&Self::key(account, id)) else {
+            return;
+        };
+        let now = inner.now_for(session);
+        if !session.view(now, self.time_scale).status.is_active() {
+            return;
+        }
+        tracing::warn!("session {id}: {message}");
+        let session = inner.sessions.get_mut(&Self::key(account, id)).expect("present");
+        session.failure = Some(Failure {
+            code: HOST_ERROR_CODE.to_string(),
+            message: message.to_string(),
+            at_ns: now,
+        });
+        self.persist_locked(inner);
+    }
+
     /// Writes the state file now (after token revocation and at shutdown).
     pub(crate) fn persist(&self) {
         let inner = self.inner.lock().unwrap();
@@ -406,6 +512,8 @@ impl Store {
     // Called with the lock held so concurrent mutations reach the file in order. A failed write is logged,
     // not fatal: the in-memory state stays authoritative.
     fn persist_locked(&self, inner: &Inner) {
+        // Every change passes here: the hosts follow the store at once rather than at the next tick.
+        self.hosts.wake();
         let Some((path, tokens)) = &self.state_file else {
             return;
         };
@@ -446,11 +554,15 @@ mod tests {
     use super::*;
 
     fn store(start_delay: std::time::Duration) -> Store {
+        let config = crate::EmulatorConfig {
+            start_delay,
+            region: "r".into(),
+            ..Default::default()
+        };
         Store::new(
             &PersistedState::default(),
             1.0,
-            start_delay,
-            "r".into(),
+            Arc::new(Hosts::new(&config).unwrap()),
             None,
             None,
             None,

@@ -57,9 +57,11 @@ fn settings() -> Result<Settings, String> {
             .ok_or_else(|| format!("{name} '{text}' is not a port number (1-65535)"))
     };
     let crash_after = match env("ARR_SAMPLE_CRASH_AFTER_MS") {
-        Some(ms) => Some(Duration::from_millis(
-            ms.parse().map_err(|_| format!("ARR_SAMPLE_CRASH_AFTER_MS '{ms}' is not a number"))?,
-        )),
+        Some(ms) => {
+            Some(Duration::from_millis(ms.parse().map_err(|_| {
+                format!("ARR_SAMPLE_CRASH_AFTER_MS '{ms}' is not a number")
+            })?))
+        }
         None => None,
     };
     Ok(Settings {
@@ -126,7 +128,10 @@ fn main() {
     };
     let started = Instant::now();
     let greeted = Arc::new(AtomicU64::new(0));
-    let greeting = format!("ARR-SAMPLE-HOST session={} size={}\n", settings.session_id, settings.size);
+    let greeting = format!(
+        "ARR-SAMPLE-HOST session={} size={}\n",
+        settings.session_id, settings.size
+    );
     println!(
         "arr-sample-host: session '{}' ({}) listening: handshake {}, inspector {}",
         settings.session_id, settings.size, settings.handshake_port, settings.inspector_port
@@ -154,7 +159,9 @@ fn main() {
             "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
             body.len()
         );
-        let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes()));
+        let _ = stream
+            .write_all(head.as_bytes())
+            .and_then(|_| stream.write_all(body.as_bytes()));
     });
     let inspector_thread = std::thread::spawn(move || accept_loop(inspector, status));
     if let Some(after) = settings.crash_after {

@@ -33,6 +33,7 @@ pub(crate) fn overview(shared: &Shared) -> Value {
             "startDelaySeconds": config.start_delay.as_secs_f64(),
         },
         "clock": { "advancedMinutes": shared.store.clock_advanced_minutes() },
+        "hosts": hosts_summary(shared),
         "sessions": sessions,
         "conversions": conversions,
         "faults": shared.faults.pending(),
@@ -64,7 +65,30 @@ fn session_row(view: &View) -> Value {
         "creationTime": format_creation_time(s.created_at_ns),
         "errorCode": view.failure().map(|f| f.code.clone()),
         "errorMessage": view.failure().map(|f| f.message.clone()),
+        "host": s.host.as_ref().map(|h| json!({
+            "provider": h.provider,
+            "state": h.state.as_str(),
+            "lastLog": h.last_log,
+        })),
+        "billedMinutes": billed_minutes(view),
+        "cost": s.host.as_ref().map(|h| billed_minutes(view) as f64 * h.price_per_hour / 60.0),
     })
+}
+
+/// Minutes billed so far: every started minute of Ready time (inferred; the service billed per minute).
+fn billed_minutes(view: &View) -> u64 {
+    view.elapsed_secs.div_ceil(60)
+}
+
+/// The host provider and its warm pools.
+fn hosts_summary(shared: &Shared) -> Value {
+    let warm: Vec<Value> = shared
+        .hosts
+        .warm_hosts()
+        .into_iter()
+        .map(|(size, key, ready)| json!({ "size": size, "key": key, "ready": ready }))
+        .collect();
+    json!({ "provider": shared.hosts.provider_name(), "warm": warm })
 }
 
 fn conversion_row(c: &Conversion, now: u64, time_scale: f64) -> Value {

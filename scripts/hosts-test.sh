@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The host providers' tests against real engines: process, docker and a one-node swarm.
+#
+# Installs Debian's docker.io when dockerd is missing, starts dockerd when none answers (and stops only
+# the one it started), builds the sample host (static, x86_64-unknown-linux-musl) into the local image
+# arr-sample-host:local (FROM scratch), makes this engine a one-node swarm when it is not one (and
+# leaves the swarm afterwards only if it made it), then runs emulator/tests/hosts_*.rs. Every container
+# and service the tests make carries the label arr.test; whatever a failed test leaves is removed here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${CARGO_TARGET_DIR:-$PWD/target}
+
+started_dockerd=""
+made_swarm=""
+cleanup() {
+  local rc=$?
+  if docker info >/dev/null 2>&1; then
+    services=$(docker service ls -q --filter label=arr.test 2>/dev/null || true)
+    [ -n "$services" ] && docker service rm $services >/dev/null 2>&1 || true
+    containers=$(docker ps -aq --filter label=arr.test 2>/dev/null || true)
+    [ -n "$containers" ] && docker rm -f $containers >/dev/null 2>&1 || true
+    [ -n "$made_swarm" ] && docker swarm leave --force >/dev/null 2>&1 || true
+  fi
+  if [ -n "$started_dockerd" ]; then
+    kill "$started_dockerd" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$started_dockerd" 2>/dev/null || break; sleep 0.1; done
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+
+if ! command -v dockerd >/dev/null 2>&1; then
+  echo "hosts: installing Debian's docker.io"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null
+fi
+if ! docker info >/dev/null 2>&1; then
+  echo "hosts: starting dockerd"
+  dockerd --host unix:///var/run/docker.sock >"$target/hosts-dockerd.log" 2>&1 &
+  started_dockerd=$!
+  for _ in $(seq 1 300); do docker info >/dev/null 2>&1 && break; sleep 0.1; done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not come up:"; tail -20 "$target/hosts-dockerd.log"; exit 1; }
+fi
+
+echo "hosts: building the sample host image"
+rustup target add x86_64-unknown-linux-musl >/dev/null 2>&1 || true
+cargo build -q --release -p arr-sample-host --target x86_64-unknown-linux-musl
+cargo build -q -p arr-sample-host
+context=$(mktemp -d)
+cp "$target/x86_64-unknown-linux-musl/release/arr-sample-host" sample-host/Dockerfile "$context/"
+DOCKER_BUILDKIT=0 docker build -q -t arr-sample-host:local "$context" >/dev/null
+rm -rf "$context"
+
+if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" != "active" ]; then
+  docker swarm init --advertise-addr 127.0.0.1 >/dev/null
+  made_swarm=1
+fi
+
+export ARR_DOCKER_TESTS=1 ARR_SAMPLE_IMAGE=arr-sample-host:local
+cargo test -p arr-emulator --test hosts_process --test hosts_docker
