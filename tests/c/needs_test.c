@@ -2,6 +2,7 @@
  * What users asked for around sessions (issue #35) through the C ABI, against the emulator: costs with a
  * price table, capacity fallback to the next size, the doctor (a skewed service clock), the call history
  * written by a C client, and reaping (a dry run, then a real one after the emulated clock moves 150 min).
+ * and a keeper stopped by its budget.
  * Usage: needs_test EMULATOR_URL
  */
 #define _POSIX_C_SOURCE 200809L
@@ -24,6 +25,19 @@ static char *create_ready(arr_client *client, const char *options) {
         return NULL;
     arr_string_free(ready);
     return strdup(id);
+}
+
+/* The keeper's stream: the first budgetReached event, copied (set once, read after the flag). */
+static int budget_seen = 0;
+static char budget_event[1024];
+
+static void on_keep(void *user_data, arr_status status, const char *json) {
+    (void)user_data;
+    if (status == ARR_STATUS_OK && json && strstr(json, "\"kind\":\"budgetReached\"") &&
+        !__atomic_load_n(&budget_seen, __ATOMIC_SEQ_CST)) {
+        snprintf(budget_event, sizeof budget_event, "%s", json);
+        __atomic_store_n(&budget_seen, 1, __ATOMIC_SEQ_CST);
+    }
 }
 
 int main(int argc, char **argv) {
@@ -94,6 +108,21 @@ int main(int argc, char **argv) {
     check(arr_client_reap_sessions(client, "{\"dryRun\":true}", &json) == ARR_STATUS_INVALID_ARGUMENT &&
               last_error_has("olderThanMinutes"),
           "reaping without olderThanMinutes names it");
+
+    /* 1. A keeper with a budget of 45 billed minutes renews a 20-minute lease once, to the budget. */
+    char *kept = create_ready(client, "{\"size\":\"Standard\",\"maxLeaseTimeMinutes\":20}");
+    uint64_t keeping = 0;
+    check(kept && arr_client_keep_session(client, kept,
+                                          "{\"extendByMinutes\":30,\"renewBelowMinutes\":1440,\"pollIntervalMs\":50,"
+                                          "\"budgetMinutes\":45}",
+                                          on_keep, NULL, &keeping) == ARR_STATUS_OK,
+          "a keeper with a budget starts");
+    for (int i = 0; i < 200 && !__atomic_load_n(&budget_seen, __ATOMIC_SEQ_CST); i++) sleep_ms(50);
+    check(__atomic_load_n(&budget_seen, __ATOMIC_SEQ_CST) && contains(budget_event, "\"budgetMinutes\":45") &&
+              (contains(budget_event, "\"lease\":45") || contains(budget_event, "\"lease\":44")),
+          "it stops at the budget with a budgetReached event");
+    arr_client_cancel(client, keeping);
+    free(kept);
 
     /* 3. The doctor, with the service's clock 10 minutes ahead. */
     check(http(url, "POST", "/_emulator/clock/date", "{\"offsetSeconds\":600}", body, sizeof body) == 204,
