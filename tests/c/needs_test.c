@@ -1,7 +1,7 @@
 /*
  * What users asked for around sessions (issue #35) through the C ABI, against the emulator: costs with a
  * price table, capacity fallback to the next size, the doctor (a skewed service clock), the call history
- * written by a C client, and reaping (a dry run, then a real one after the emulated clock moves 150 min).
+ * written by a C client, reaping (a dry run, then a real one after the emulated clock moves 150 min),
  * and a keeper stopped by its budget.
  * Usage: needs_test EMULATOR_URL
  */
