@@ -39,6 +39,12 @@ fn slow_emulator() -> Emu {
     Emu::start()
 }
 
+/// The session's status and lease in minutes, as the emulator holds them.
+fn status_and_lease(emu: &Emu, id: &str) -> (String, u32) {
+    let session = emu.sessions().into_iter().find(|s| s.id == id).unwrap();
+    (session.status, session.max_lease_time_minutes)
+}
+
 /// The table lines after any session table: those with a keep label.
 fn event_lines(run: &Run) -> Vec<String> {
     const LABELS: [&str; 7] = [
@@ -123,14 +129,11 @@ fn keep_extends_to_the_cap_warns_and_exits_0_when_it_expires_there() {
         run.ok();
         assert_capped_keep_lines(&run);
         assert!(run.stderr.contains(&format!("Keeping session {id}")), "{}", run.stderr);
-        assert_eq!(emu.status_of(&id), "Expired", "{version}");
-        let lease = emu
-            .sessions()
-            .into_iter()
-            .find(|s| s.id == id)
-            .unwrap()
-            .max_lease_time_minutes;
-        assert_eq!(lease, 5, "{version}: never beyond the cap");
+        assert_eq!(
+            status_and_lease(&emu, &id),
+            ("Expired".to_owned(), 5),
+            "{version}: never beyond the cap"
+        );
     }
 }
 
@@ -241,11 +244,7 @@ fn a_lease_at_the_cap_ends_the_keep_at_once_with_0_and_leaves_the_session_runnin
         .run();
     run.ok();
     assert_eq!(event_lines(&run), ["cap       240 min reached"], "{}", run.stdout);
-    let session = emu.sessions().into_iter().find(|s| s.id == id).unwrap();
-    assert_eq!(
-        (session.status.as_str(), session.max_lease_time_minutes),
-        ("Ready", 240)
-    );
+    assert_eq!(status_and_lease(&emu, &id), ("Ready".to_owned(), 240));
 
     // The same through create --wait --keep.
     let run = emu
@@ -273,13 +272,7 @@ fn a_lease_beyond_the_cap_is_reported_with_the_cap_and_the_lease() {
         "{}",
         run.stdout
     );
-    let lease = emu
-        .sessions()
-        .into_iter()
-        .find(|s| s.id == id)
-        .unwrap()
-        .max_lease_time_minutes;
-    assert_eq!(lease, 270, "a keep never shortens a lease");
+    assert_eq!(status_and_lease(&emu, &id).1, 270, "a keep never shortens a lease");
 }
 
 #[test]
@@ -346,11 +339,7 @@ fn ctrl_c_stops_keeping_and_leaves_the_lease() {
         run.stderr
     );
     assert!(event_lines(&run).is_empty(), "{}", run.stdout);
-    let session = emu.sessions().into_iter().find(|s| s.id == id).unwrap();
-    assert_eq!(
-        (session.status.as_str(), session.max_lease_time_minutes),
-        ("Ready", 120)
-    );
+    assert_eq!(status_and_lease(&emu, &id), ("Ready".to_owned(), 120));
 }
 
 #[test]
