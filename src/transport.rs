@@ -181,7 +181,11 @@ impl Transport {
             .timeout(config.request_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             // Never follow redirects: a redirect could carry the bearer token to another host.
-            .redirect(reqwest::redirect::Policy::none());
+            .redirect(reqwest::redirect::Policy::none())
+            // Trust comes only from our own TLS configuration (below), built when a request may need TLS:
+            // reqwest's own roots (the OS store, read at every build when a workspace crate turns the
+            // feature on, as the benchmark does) would cost milliseconds for an endpoint that is plain http.
+            .tls_built_in_root_certs(false);
         match &config.proxy {
             ProxySetting::System => {}
             ProxySetting::None => builder = builder.no_proxy(),
