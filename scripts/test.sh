@@ -104,6 +104,8 @@ suite "python" python_suite
 # Microsoft's own tests of azure-mixedreality-remoterendering, from its sdist on PyPI (docs/peer-tests.md).
 suite "python: Microsoft's SDK tests against arr_session" timeout 900 python3 bindings/python/tests/microsoft/run.py
 suite "c#" timeout 1200 bash bindings/csharp/run-tests.sh
+suite "readme snippets: every fenced block of README.md and docs/cli.md, run against an emulator" \
+  timeout 900 python3 scripts/readme_snippets.py
 # Installs Debian's chromium and playwright-core (under target/playwright) itself; about 3 minutes fresh.
 suite "emulator dashboard in headless chromium" timeout 900 bash emulator/tests/browser/run.sh
 
