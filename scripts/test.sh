@@ -108,6 +108,8 @@ suite "readme snippets: every fenced block of README.md and docs/cli.md, run aga
   timeout 900 python3 scripts/readme_snippets.py
 # Installs Debian's chromium and playwright-core (under target/playwright) itself; about 3 minutes fresh.
 suite "emulator dashboard in headless chromium" timeout 900 bash emulator/tests/browser/run.sh
+# Installs docker.io and starts dockerd when missing, builds the sample host image, makes a one-node swarm.
+suite "hosts: process, docker and swarm providers with the sample host" timeout 1800 bash scripts/hosts-test.sh
 
 for i in "${!FAILED_SUITES[@]}"; do
   echo

@@ -108,8 +108,8 @@ function fill(cell, ...children) {
 
 // ---- sessions ----------------------------------------------------------------------------------
 
-const SESSION_COLUMNS = ["id", "status", "size", "lease", "elapsed", "remaining", "host : ports", "created",
-  "error", ""];
+const SESSION_COLUMNS = ["id", "status", "size", "lease", "elapsed", "remaining", "host : ports", "billed",
+  "created", "error", ""];
 
 function sessionTable() {
   const table = el("table", { class: "sessions" },
@@ -124,9 +124,10 @@ function makeSessionRow(s, key) {
   const button = (action, text, danger) => el("button", {
     type: "button", text, class: danger ? "danger" : "", "data-action": action,
   });
-  tr.append(el("td", { class: "actions" },
+  // Two rows of two buttons: the table fits a 1280 px window beside the host and billing columns.
+  tr.append(el("td", {}, el("div", { class: "actions grid" },
     button("fail", "fail", true), button("expire", "expire"), button("stop", "stop"),
-    button("set-field", "set field")));
+    button("set-field", "set field"))));
   tr.cells[0].className = "mono";
   return tr;
 }
@@ -145,15 +146,30 @@ function updateSessionRow(tr, s) {
   bar.title = `${Math.round(share * 100)}% of the lease left`;
   fill(c[5], el("div", { class: "lease" }, bar, el("span", { text: `${Math.floor(s.remainingSeconds / 60)} min left` })));
   c[6].className = "mono host";
-  fill(c[6], s.hostname ? `${s.hostname} : ${s.handshakePort}/${s.arrInspectorPort}` : "–");
-  fill(c[7], localTime(s.creationTime));
-  c[8].className = "error-text";
-  fill(c[8], s.errorCode ? `${s.errorCode}: ${s.errorMessage}` : "");
+  fill(c[6], s.hostname ? `${s.hostname} : ${s.handshakePort}/${s.arrInspectorPort}` : "–", ...hostLines(s.host));
+  // Billed: every started minute of Ready time; the cost at the size's price when a real host runs it.
+  fill(c[7], `${s.billedMinutes} min`, s.cost === null || s.cost === undefined ? null
+    : el("div", { class: "muted", text: `cost ${s.cost.toFixed(2)}` }));
+  fill(c[8], localTime(s.creationTime));
+  c[9].className = "error-text";
+  fill(c[9], s.errorCode ? `${s.errorCode}: ${s.errorMessage}` : "");
   const live = ACTIVE_SESSION.has(s.realStatus);
-  for (const b of c[9].querySelectorAll("button")) {
+  for (const b of c[10].querySelectorAll("button")) {
     if (b.dataset.action !== "set-field") b.disabled = !live;
   }
   tr.dataset.status = s.status;
+}
+
+// The host behind a session (real providers only): provider and state, and its last log line (all
+// of the last lines in the tooltip).
+function hostLines(host) {
+  if (!host) return [];
+  const state = el("div", { class: "host-state", text: `${host.provider} · ${host.state}` });
+  const lines = host.lastLog || [];
+  if (lines.length === 0) return [state];
+  const log = el("div", { class: "host-log", text: lines[lines.length - 1] });
+  log.title = lines.join("\n");
+  return [state, log];
 }
 
 function renderSessions(data) {
