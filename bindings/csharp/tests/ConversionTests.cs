@@ -123,8 +123,8 @@ namespace ArrSession.Tests
                 AssetConversionOperation op = client.StartConversion(id, House());
                 Assert.Equal(id, op.Id, "operation id");
                 Assert.True(op.LastConversion.Status == AssetConversionStatus.NotStarted, "a new conversion is NotStarted: " + op.LastConversion);
-                Assert.True(!op.HasCompleted && !op.HasValue, "not completed yet");
-                Assert.Throws<InvalidOperationException>(() => { AssetConversion unused = op.Value; }, "no Value before completion");
+                Assert.True(!op.HasCompleted, "not completed yet");
+                Assert.True(op.HasValue && ReferenceEquals(op.LastConversion, op.Value), "the created conversion is the Value from the start (as Microsoft's)");
 
                 AssetConversion done = op.WaitForCompletion(Poll);
                 Assert.True(done.Status == AssetConversionStatus.Succeeded, "succeeded: " + done);
@@ -205,7 +205,8 @@ namespace ArrSession.Tests
                 Assert.Equal(404, Assert.Throws<RequestFailedException>(() => client.GetConversion("no-such-conversion"), "unknown").Status, "HTTP status");
 
                 var resumed = new AssetConversionOperation(ok, client);
-                Assert.True(resumed.LastConversion == null && !resumed.HasCompleted, "a resumed operation knows nothing yet");
+                Assert.True(resumed.LastConversion == null && !resumed.HasCompleted && !resumed.HasValue, "a resumed operation knows nothing yet");
+                Assert.Throws<InvalidOperationException>(() => { AssetConversion unused = resumed.Value; }, "no Value before its first read");
                 resumed.UpdateStatus();
                 Assert.True(resumed.HasCompleted && resumed.Value.Status == AssetConversionStatus.Succeeded, "then reads it");
             }

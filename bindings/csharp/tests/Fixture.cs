@@ -10,6 +10,7 @@ namespace ArrSession.Tests
         private static Emulator _fast;
         private static Emulator _slow;
         private static Emulator _conversions;
+        private static StorageFixture _storage;
         private static int _next;
 
         /// <summary>Sessions become Ready after 200 ms.</summary>
@@ -31,6 +32,15 @@ namespace ArrSession.Tests
         internal static Emulator Conversions
         {
             get { return _conversions ?? (_conversions = new Emulator("--time-scale", "60000")); }
+        }
+
+        /// <summary>
+        /// Azurite with a model uploaded and an emulator linked to it (examples/storage_fixture), shared by the
+        /// tests that only start conversions of their own in it.
+        /// </summary>
+        internal static StorageFixture Storage
+        {
+            get { return _storage ?? (_storage = new StorageFixture()); }
         }
 
         /// <summary>A fresh emulator for tests that script faults (faults are per emulator).</summary>
@@ -62,6 +72,10 @@ namespace ArrSession.Tests
             if (_conversions != null)
             {
                 _conversions.Dispose();
+            }
+            if (_storage != null)
+            {
+                _storage.Dispose();
             }
         }
     }

@@ -118,8 +118,8 @@ namespace ArrSession.Tests
             }
             Assert.Equal(RenderingSessionStatus.Starting, op.LastSession.Status, "status after start");
             Assert.Equal(RenderingServerSize.Standard, op.LastSession.Size, "size");
-            Assert.True(!op.HasCompleted && !op.HasValue, "not completed yet");
-            Assert.Throws<InvalidOperationException>(() => { var unused = op.Value; }, "Value before Ready");
+            Assert.True(!op.HasCompleted, "not completed yet");
+            Assert.True(op.HasValue && ReferenceEquals(op.LastSession, op.Value), "the created session is the Value from the start (as Microsoft's)");
         }
 
         private static void CheckReady(StartRenderingSessionOperation op, RenderingSession ready)

@@ -6,8 +6,9 @@ using ArrSession.Azure;
 namespace ArrSession
 {
     /// <summary>
-    /// A conversion being run (Microsoft's <c>AssetConversionOperation</c>): it has completed once the
-    /// conversion is Succeeded, Failed or Cancelled, and then <see cref="Value"/> is the conversion (check
+    /// A conversion being run (Microsoft's <c>AssetConversionOperation</c>): <see cref="Value"/> is the
+    /// conversion from the start on; the operation has completed once the conversion is Succeeded, Failed or
+    /// Cancelled, and then <see cref="Value"/> is the conversion in its final state (check
     /// <see cref="AssetConversion.Status"/>; a failed one carries <see cref="AssetConversion.Error"/>).
     /// Cancelling a wait never cancels the conversion.
     /// </summary>
@@ -69,20 +70,28 @@ namespace ArrSession
             }
         }
 
+        /// <summary>
+        /// True once the conversion has been read: from the start on (the service's answer to it), as Microsoft's
+        /// operations carry the created conversion; for an operation resumed by id, after its first read.
+        /// </summary>
         public override bool HasValue
         {
-            get { return HasCompleted; }
+            get { return _conversion != null; }
         }
 
-        /// <summary>The conversion once the operation has completed; throws before.</summary>
+        /// <summary>
+        /// The conversion as last seen: as created right after the start (its options, status NotStarted),
+        /// in its final state once the operation has completed (<see cref="HasCompleted"/>). Throws only for
+        /// an operation resumed by id before its first read.
+        /// </summary>
         public override AssetConversion Value
         {
             get
             {
                 AssetConversion conversion = _conversion;
-                if (conversion == null || !conversion.Status.IsTerminal)
+                if (conversion == null)
                 {
-                    throw new InvalidOperationException("conversion " + _id + " has not finished yet");
+                    throw new InvalidOperationException("conversion " + _id + " has not been read yet: call UpdateStatus or wait");
                 }
                 return conversion;
             }

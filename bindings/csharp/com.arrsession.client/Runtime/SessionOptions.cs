@@ -4,7 +4,11 @@ using ArrSession.Internal;
 
 namespace ArrSession
 {
-    /// <summary>What to start: the lease (0 to 24 hours, whole minutes) and the size of the server.</summary>
+    /// <summary>
+    /// What to start: the lease (0 to 24 hours, whole minutes) and the size of the server. A negative lease
+    /// is sent as it is and the service refuses it (<see cref="ArrSession.Azure.RequestFailedException"/>, status 400), as with
+    /// Microsoft's SDK; the library refuses more than 24 hours before sending.
+    /// </summary>
     public class RenderingSessionOptions
     {
         public RenderingSessionOptions(TimeSpan maxLeaseTime, RenderingServerSize size)
@@ -38,9 +42,23 @@ namespace ArrSession
             return new JsonWriter()
                 .Add("id", sessionId)
                 .Add("size", size)
-                .Add("maxLeaseTimeMinutes", Minutes(MaxLeaseTime, "MaxLeaseTime"))
+                .Add("maxLeaseTimeMinutes", SignedMinutes(MaxLeaseTime, "MaxLeaseTime"))
                 .Add("owned", Owned ? null : (bool?)false)
                 .ToString();
+        }
+
+        /// <summary>
+        /// Whole minutes of a span, negative ones included: a negative lease is the service's to refuse, which
+        /// gives the error Microsoft's SDK gives (range checks are the library's and the service's).
+        /// </summary>
+        internal static long SignedMinutes(TimeSpan span, string name)
+        {
+            double minutes = span.TotalMinutes;
+            if (minutes < int.MinValue || minutes > uint.MaxValue || minutes != Math.Floor(minutes))
+            {
+                throw new ArgumentOutOfRangeException(name, span, "must be a whole number of minutes");
+            }
+            return (long)minutes;
         }
 
         /// <summary>Whole minutes of a non-negative span (range checks are the library's).</summary>

@@ -6,8 +6,9 @@ using ArrSession.Azure;
 namespace ArrSession
 {
     /// <summary>
-    /// A session being started (Microsoft's <c>StartRenderingSessionOperation</c>): it has completed once
-    /// the session left Starting, and then <see cref="Value"/> is the session, Ready or not (check
+    /// A session being started (Microsoft's <c>StartRenderingSessionOperation</c>): <see cref="Value"/> is
+    /// the session from the start on; the operation has completed once the session left Starting, and then
+    /// <see cref="Value"/> is the session as it ended, Ready or not (check
     /// <see cref="RenderingSession.Status"/>; an Error session carries <see cref="RenderingSession.Error"/>).
     /// Cancelling a wait never stops the session; stop it with <see cref="RemoteRenderingClient.StopSession"/>.
     /// </summary>
@@ -69,20 +70,28 @@ namespace ArrSession
             }
         }
 
+        /// <summary>
+        /// True once the session has been read: from the start on (the service's answer to it), as Microsoft's
+        /// operations carry the created session; for an operation resumed by id, after its first read.
+        /// </summary>
         public override bool HasValue
         {
-            get { return HasCompleted; }
+            get { return _session != null; }
         }
 
-        /// <summary>The session once the operation has completed; throws before.</summary>
+        /// <summary>
+        /// The session as last seen: as created (Starting) right after the start, as it ended once the
+        /// operation has completed (<see cref="HasCompleted"/>). Throws only for an operation resumed by id
+        /// before its first read.
+        /// </summary>
         public override RenderingSession Value
         {
             get
             {
                 RenderingSession session = _session;
-                if (session == null || session.Status == RenderingSessionStatus.Starting)
+                if (session == null)
                 {
-                    throw new InvalidOperationException("session " + _id + " has not left Starting yet");
+                    throw new InvalidOperationException("session " + _id + " has not been read yet: call UpdateStatus or wait");
                 }
                 return session;
             }
