@@ -11,6 +11,10 @@
 //! `failing` is what the preflight tests of each language need: a conversion the emulator fails, the
 //! options to read its result file back, and the error code and title that file holds.
 //!
+//! `ARR_FIXTURE_CONVERTER=pipeline` runs the emulator's real converter (docs/converter.md; the tools of
+//! scripts/converter-tools.sh) instead of the simulated one, and `car.glb` is then a one-triangle model:
+//! the same conversion flows, against real conversions.
+//!
 //! Then it waits until stdin closes (a test runner holds it open), or for SIGTERM or Ctrl-C, and shuts
 //! both down: Azurite runs as a separate process, which a fixture killed outright would leave running.
 //!
@@ -21,7 +25,8 @@ use std::time::Duration;
 
 use arr_emulator::azurite::Azurite;
 use arr_emulator::{
-    Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY, RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE,
+    ConverterConfig, ConverterProfile, Emulator, EmulatorConfig, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY,
+    RESULT_INPUT_INVALID_CODE, RESULT_INPUT_INVALID_TITLE,
 };
 use serde_json::json;
 
@@ -30,8 +35,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let azurite = Azurite::start()?;
     azurite.create_container("models")?;
     azurite.create_container("assets")?;
-    azurite.put_blob("models", "vehicles/car.glb", &minimal_glb())?;
+    let converter = match std::env::var("ARR_FIXTURE_CONVERTER") {
+        Ok(profile) => ConverterConfig {
+            profile: profile.parse()?,
+            ..ConverterConfig::default()
+        },
+        Err(_) => ConverterConfig::default(),
+    };
+    let model = match converter.profile {
+        ConverterProfile::Pipeline => triangle_glb(),
+        ConverterProfile::Simulated => minimal_glb(),
+    };
+    azurite.put_blob("models", "vehicles/car.glb", &model)?;
     let emulator = Emulator::start(EmulatorConfig {
+        converter,
         storage: Some(azurite.connection_string()),
         start_delay: Duration::from_millis(300),
         // Conversions take a fraction of a second: 5 s NotStarted and 60 s Running at 600x.
@@ -104,6 +121,31 @@ fn minimal_glb() -> Vec<u8> {
     glb.extend((json.len() as u32).to_le_bytes());
     glb.extend(b"JSON");
     glb.extend(json);
+    glb
+}
+
+/// A GLB holding one triangle (positions in its BIN chunk): the least a real conversion converts.
+fn triangle_glb() -> Vec<u8> {
+    let positions: [f32; 9] = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+    let bin: Vec<u8> = positions.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut json = format!(
+        r#"{{"asset":{{"version":"2.0"}},"scene":0,"scenes":[{{"nodes":[0]}}],"nodes":[{{"mesh":0}}],"meshes":[{{"primitives":[{{"attributes":{{"POSITION":0}}}}]}}],"buffers":[{{"byteLength":{n}}}],"bufferViews":[{{"buffer":0,"byteLength":{n}}}],"accessors":[{{"bufferView":0,"componentType":5126,"count":3,"type":"VEC3","min":[0,0,0],"max":[1,1,0]}}]}}"#,
+        n = bin.len()
+    )
+    .into_bytes();
+    while json.len() % 4 != 0 {
+        json.push(b' ');
+    }
+    let total = 12 + 8 + json.len() + 8 + bin.len();
+    let mut glb = b"glTF".to_vec();
+    glb.extend(2u32.to_le_bytes());
+    glb.extend((total as u32).to_le_bytes());
+    glb.extend((json.len() as u32).to_le_bytes());
+    glb.extend(b"JSON");
+    glb.extend(json);
+    glb.extend((bin.len() as u32).to_le_bytes());
+    glb.extend(b"BIN\0");
+    glb.extend(bin);
     glb
 }
 
