@@ -385,6 +385,34 @@ async fn settings_carry_over_and_those_the_pipeline_cannot_honour_warn() {
     );
     let log = String::from_utf8(setup.output("settings", "grid.log")).unwrap();
     assert!(log.contains("warning: setting generateCollisionMesh"), "{log}");
+    // The dashboard's overview shows the time of each phase.
+    let overview = json_of(
+        setup
+            .client
+            .get(format!("{}/_emulator/overview", setup.emu.base_url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let row = overview["conversions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "settings")
+        .unwrap();
+    let phases: Vec<&str> = row["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases, ["download", "convert", "optimize", "upload"], "{row}");
+    assert!(row["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["seconds"].as_f64().unwrap() >= 0.0));
     setup.assert_scratch_removed();
 }
 

@@ -72,6 +72,7 @@ pub(crate) async fn create(
             forced: None,
             forced_at_ns: None,
             planned_failure: planned_failure.map(|(code, message)| Outcome::failed(&code, message)),
+            phases: Vec::new(),
         };
         table.next_seq += 1;
         let body = conversion.to_json(now, Some(STATUS_NOT_STARTED));

@@ -55,6 +55,9 @@ pub struct Conversion {
     /// A failure planned at create (scripted `sessionError` fault): the outcome instead of the storage work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) planned_failure: Option<Outcome>,
+    /// The pipeline converter's phases done so far, with their real seconds (the dashboard shows them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) phases: Vec<(String, f64)>,
 }
 
 impl Conversion {

@@ -45,7 +45,7 @@ pub(crate) async fn worker(shared: Arc<Shared>, account: String, id: String) {
     };
     let outcome = match planned {
         Some(failure) => failure,
-        None => match run(&shared, &key.1, &settings).await {
+        None => match run(&shared, &key, &settings).await {
             Ok(()) => Outcome {
                 status: STATUS_SUCCEEDED.into(),
                 code: None,
@@ -65,7 +65,8 @@ pub(crate) async fn worker(shared: Arc<Shared>, account: String, id: String) {
 }
 
 /// What a conversion does to storage. Simulated without `--storage`.
-async fn run(shared: &Shared, id: &str, settings: &Settings) -> Result<(), Outcome> {
+async fn run(shared: &Shared, key: &(String, String), settings: &Settings) -> Result<(), Outcome> {
+    let id = key.1.as_str();
     let input = &settings.input_location;
     let output = &settings.output_location;
     let Some(account) = &shared.storage else {
@@ -104,6 +105,7 @@ async fn run(shared: &Shared, id: &str, settings: &Settings) -> Result<(), Outco
     let run = Run {
         shared,
         account,
+        key,
         id,
         settings,
         conversion_id: uuid::Uuid::new_v4().to_string(),
@@ -208,6 +210,8 @@ async fn run(shared: &Shared, id: &str, settings: &Settings) -> Result<(), Outco
 pub(super) struct Run<'a> {
     pub shared: &'a Shared,
     pub account: &'a StorageAccount,
+    /// (account id, conversion id): the conversion's key in the table.
+    pub key: &'a (String, String),
     pub id: &'a str,
     pub settings: &'a Settings,
     pub conversion_id: String,

@@ -237,6 +237,8 @@ function updateConversionRow(tr, c) {
   fill(cells[3], c.inputAssetUri);
   fill(cells[4], c.outputAssetUri || "–");
   fill(cells[5], duration(c.elapsedSeconds));
+  // The pipeline converter's phases (download, convert, optimize, upload) as they end, on hover.
+  cells[5].title = (c.phases || []).map((p) => `${p.phase} ${p.seconds.toFixed(2)} s`).join(", ");
   fill(cells[6], localTime(c.creationTime));
   cells[7].className = "error-text";
   fill(cells[7], c.errorCode ? `${c.errorCode}: ${c.errorMessage}` : "");

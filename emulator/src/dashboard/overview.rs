@@ -103,5 +103,7 @@ fn conversion_row(c: &Conversion, now: u64, time_scale: f64) -> Value {
         "elapsedSeconds": c.elapsed_secs(now, time_scale),
         "errorCode": snapshot.error_code,
         "errorMessage": snapshot.error_message,
+        // The pipeline converter's phases done so far (none for the simulated one).
+        "phases": c.phases.iter().map(|(name, seconds)| json!({ "phase": name, "seconds": seconds })).collect::<Vec<_>>(),
     })
 }

@@ -139,10 +139,20 @@ impl Log {
         }
     }
 
-    fn phase(&mut self, name: &'static str, started: Instant) {
+    /// Ends phase `name`: in the log, and in the conversion's record (for the dashboard).
+    fn phase(&mut self, run: &Run<'_>, name: &'static str, started: Instant) {
         let elapsed = started.elapsed();
         self.phases.push((name, elapsed));
         self.line(&format!("phase {name}: {:.3} s", elapsed.as_secs_f64()));
+        run.shared
+            .store
+            .with_conversions(|table, _| match table.map.get_mut(run.key) {
+                Some(c) => {
+                    c.phases.push((name.to_string(), elapsed.as_secs_f64()));
+                    ((), false)
+                }
+                None => ((), false),
+            });
     }
 
     fn phases_json(&self) -> Value {
@@ -317,7 +327,7 @@ async fn pipeline(
             overrides = Some(bytes);
         }
     }
-    log.phase("download", started);
+    log.phase(run, "download", started);
 
     // Convert.
     let started = Instant::now();
@@ -370,7 +380,7 @@ async fn pipeline(
     }
     let settled = scratch.work_file("settled.glb");
     std::fs::write(&settled, model.to_bytes()).map_err(|e| io_failure("scratch", e))?;
-    log.phase("convert", started);
+    log.phase(run, "convert", started);
 
     // Optimize.
     let started = Instant::now();
@@ -404,7 +414,7 @@ async fn pipeline(
         .map_err(|f| Failure::of_tool(f, false))?;
     log_tool_output(log, &output);
     let asset = std::fs::read(&compressed).map_err(|e| io_failure("reading the optimized model", e))?;
-    log.phase("optimize", started);
+    log.phase(run, "optimize", started);
 
     // Upload.
     let started = Instant::now();
@@ -450,7 +460,7 @@ async fn pipeline(
     .await
     .map_err(upload_failure)?;
     log.line(&format!("wrote {} ({size} bytes)", run.settings.output_blob(name)));
-    log.phase("upload", started);
+    log.phase(run, "upload", started);
     let total: Duration = log.phases.iter().map(|(_, d)| *d).sum();
     log.line(&format!(
         "conversion succeeded{} in {:.3} s",
