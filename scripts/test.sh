@@ -106,6 +106,8 @@ suite "python: Microsoft's SDK tests against arr_session" timeout 900 python3 bi
 suite "c#" timeout 1200 bash bindings/csharp/run-tests.sh
 suite "readme snippets: every fenced block of README.md and docs/cli.md, run against an emulator" \
   timeout 900 python3 scripts/readme_snippets.py
+suite "one feature set: the builds share their dependencies' features (no rebuild between them)" \
+  timeout 300 python3 scripts/check_feature_set.py
 # Installs Debian's chromium and playwright-core (under target/playwright) itself; about 3 minutes fresh.
 suite "emulator dashboard in headless chromium" timeout 900 bash emulator/tests/browser/run.sh
 # Installs docker.io and starts dockerd when missing, builds the sample host image, makes a one-node swarm.
