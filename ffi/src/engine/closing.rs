@@ -12,8 +12,8 @@ use std::collections::HashSet;
 use super::registry::{self, GuardState, Locked, Owner, Phase};
 
 /// `arr_client_close` (`free` false) and `arr_client_free` (`free` true, the entry goes with the close).
-/// Returns at once if the client is closed; waits for a close another thread runs, unless that thread
-/// waits for this one.
+/// Waits for a close another thread runs, unless that thread waits for this one; and in every case (the
+/// client closed already included) for every callback of the client that does not wait for this thread.
 pub(crate) fn close_client(owner: &Owner, free: bool) {
     let mut registry = registry::lock();
     let Some(entry) = registry.clients.get_mut(&owner.id) else {
