@@ -312,3 +312,24 @@ async fn kill_9_of_the_service_and_a_restart_leave_no_orphan_process() {
     let count = || pids_in(&hosts_dir).into_iter().filter(|p| process_alive(*p)).count();
     kill_9_and_restart_leaves_no_orphan(&dir, &config, count).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_stops_answering_is_an_error() {
+    let dir = TempDir::new("hang");
+    let _guard = ProcessHostsGuard(dir.0.join("hosts"));
+    let mut config = process_config(&dir);
+    config.hosts.liveness_interval = Duration::from_millis(200);
+    config.hosts.process.env.insert("ARR_SAMPLE_HANG_AFTER_MS".into(), "1000".into());
+    let emu = start(config).await;
+    let client = client();
+    let token = token(&emu, &client).await;
+    create(&emu, &client, &token, "hangs", BODY).await;
+    wait_for(&emu, &client, &token, "hangs", Duration::from_secs(20), status_is("Ready")).await;
+    let failed = wait_for(&emu, &client, &token, "hangs", Duration::from_secs(20), status_is("Error")).await;
+    assert_eq!(failed["error"]["code"], HOST_ERROR_CODE);
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert!(message.contains("stopped answering"), "{message}");
+    // Its process still ran: the Error removes it.
+    wait_count("host processes", 0, Duration::from_secs(10), || pids_in(&dir.0.join("hosts")).len()).await;
+    emu.shutdown().await;
+}

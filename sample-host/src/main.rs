@@ -7,13 +7,17 @@
 //! small status page, and exits with status 0 on SIGTERM or SIGINT.
 //!
 //! For tests of a host that dies: `ARR_SAMPLE_CRASH_AFTER_MS=N` makes it print a last log line and exit
-//! with status 3 after N milliseconds.
+//! with status 3 after N milliseconds; `ARR_SAMPLE_HANG_AFTER_MS=N` makes it close both ports after N
+//! milliseconds and keep running (a host that stops answering).
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
+
+/// Set by ARR_SAMPLE_HANG_AFTER_MS: the listeners close, the process stays (a host that stops answering).
+static HUNG: AtomicBool = AtomicBool::new(false);
 
 /// Set on SIGTERM/SIGINT; the accept loops poll it.
 static TERMINATE: LazyLock<Arc<AtomicBool>> = LazyLock::new(|| Arc::new(AtomicBool::new(false)));
@@ -24,6 +28,7 @@ struct Settings {
     handshake_port: u16,
     inspector_port: u16,
     crash_after: Option<Duration>,
+    hang_after: Option<Duration>,
 }
 
 fn settings() -> Result<Settings, String> {
@@ -56,20 +61,23 @@ fn settings() -> Result<Settings, String> {
             .filter(|p| *p != 0)
             .ok_or_else(|| format!("{name} '{text}' is not a port number (1-65535)"))
     };
-    let crash_after = match env("ARR_SAMPLE_CRASH_AFTER_MS") {
-        Some(ms) => {
-            Some(Duration::from_millis(ms.parse().map_err(|_| {
-                format!("ARR_SAMPLE_CRASH_AFTER_MS '{ms}' is not a number")
-            })?))
+    let millis = |name: &str| -> Result<Option<Duration>, String> {
+        match env(name) {
+            Some(ms) => Ok(Some(Duration::from_millis(
+                ms.parse().map_err(|_| format!("{name} '{ms}' is not a number"))?,
+            ))),
+            None => Ok(None),
         }
-        None => None,
     };
+    let crash_after = millis("ARR_SAMPLE_CRASH_AFTER_MS")?;
+    let hang_after = millis("ARR_SAMPLE_HANG_AFTER_MS")?;
     Ok(Settings {
         session_id,
         size,
         handshake_port: port("handshake port (ARR_HANDSHAKE_PORT)", handshake)?,
         inspector_port: port("inspector port (ARR_INSPECTOR_PORT)", inspector)?,
         crash_after,
+        hang_after,
     })
 }
 
@@ -91,6 +99,13 @@ fn bind(port: u16) -> std::io::Result<TcpListener> {
 /// Accepts until termination, handing each connection to `serve` on its own thread.
 fn accept_loop(listener: TcpListener, serve: Arc<dyn Fn(TcpStream) + Send + Sync>) {
     while !TERMINATE.load(Ordering::SeqCst) {
+        if HUNG.load(Ordering::SeqCst) {
+            drop(listener);
+            while !TERMINATE.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            return;
+        }
         match listener.accept() {
             Ok((stream, _)) => {
                 let serve = serve.clone();
@@ -169,6 +184,13 @@ fn main() {
             std::thread::sleep(after);
             println!("arr-sample-host: simulated crash (ARR_SAMPLE_CRASH_AFTER_MS)");
             std::process::exit(3);
+        });
+    }
+    if let Some(after) = settings.hang_after {
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            println!("arr-sample-host: no longer answering (ARR_SAMPLE_HANG_AFTER_MS)");
+            HUNG.store(true, Ordering::SeqCst);
         });
     }
     accept_loop(handshake, greet);

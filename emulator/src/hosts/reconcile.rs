@@ -25,6 +25,8 @@ const TICK: Duration = Duration::from_millis(200);
 const ENGINE_WAIT: Duration = Duration::from_secs(30);
 /// After a warm host fails to start, its size's pool is not refilled for this long.
 const WARM_BACKOFF: Duration = Duration::from_secs(5);
+/// This many failed probes in a row (`liveness_interval` apart) make a Ready session's host an Error.
+const LIVENESS_MISSES: u32 = 3;
 
 /// Keys of hosts with a start or removal under way: the loop leaves them alone until it is over.
 type Busy = Arc<Mutex<HashSet<String>>>;
@@ -33,6 +35,19 @@ struct Loop {
     shared: Arc<Shared>,
     provider: Arc<dyn HostProvider>,
     busy: Busy,
+    /// Per Ready host: when it was last probed, and how many probes in a row it did not answer.
+    liveness: Mutex<HashMap<String, (std::time::Instant, u32)>>,
+}
+
+/// A session whose host is to be probed this pass.
+struct Probe {
+    account_id: String,
+    id: String,
+    key: String,
+    starting: bool,
+    handshake_port: u16,
+    inspector_port: u16,
+    start_deadline_ns: u64,
 }
 
 pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
@@ -52,6 +67,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>
         shared: shared.clone(),
         provider,
         busy: Arc::default(),
+        liveness: Mutex::default(),
     };
     loop {
         state.pass().await;
@@ -92,12 +108,14 @@ impl Loop {
         let sessions = self.shared.store.hosted();
         let skip = |key: &str| busy_at_start.contains(key) || self.is_busy(key);
         let mut owned = HashSet::new();
+        let mut probes = Vec::new();
         for s in &sessions {
             owned.insert(s.host.key.clone());
             if !skip(&s.host.key) {
-                self.mend(s, observed.get(&s.host.key)).await;
+                probes.extend(self.mend(s, observed.get(&s.host.key)));
             }
         }
+        self.probe_all(probes).await;
         let warm_keys: HashSet<&str> = warm.iter().map(|w| w.key.as_str()).collect();
         for host in observed.values() {
             if !owned.contains(&host.key) && !warm_keys.contains(host.key.as_str()) && !skip(&host.key) {
@@ -113,8 +131,9 @@ impl Loop {
         self.fill_warm_pools();
     }
 
-    /// One session against its host.
-    async fn mend(&self, s: &Hosted, seen: Option<&ObservedHost>) {
+    /// One session against its host; a session whose host is to be probed is returned (all probes of a
+    /// pass run at once).
+    fn mend(&self, s: &Hosted, seen: Option<&ObservedHost>) -> Option<Probe> {
         let store = &self.shared.store;
         let key = &s.host.key;
         if !s.status.is_active() {
@@ -133,7 +152,7 @@ impl Loop {
                 }
                 None => {}
             }
-            return;
+            return None;
         }
         let Some(host) = seen else {
             if s.host.launched {
@@ -145,7 +164,7 @@ impl Loop {
             } else {
                 self.launch(s);
             }
-            return;
+            return None;
         };
         if let Some(status) = &host.ended {
             let line = host
@@ -157,22 +176,78 @@ impl Loop {
             let last_log = host.last_log.clone();
             store.update_host(&s.account_id, &s.id, |h| h.last_log = last_log);
             store.host_failed(&s.account_id, &s.id, &message);
-            return;
+            return None;
         }
         if host.last_log != s.host.last_log {
             let last_log = host.last_log.clone();
             store.update_host(&s.account_id, &s.id, |h| h.last_log = last_log);
         }
-        if s.status == Status::Starting {
-            if self.answers(s.handshake_port, s.inspector_port).await {
-                store.host_ready(&s.account_id, &s.id);
-            } else if unix_nanos_now() > s.host.start_deadline_ns {
+        let starting = s.status == Status::Starting;
+        let due = starting
+            || self
+                .liveness
+                .lock()
+                .unwrap()
+                .get(key)
+                .is_none_or(|(at, _)| at.elapsed() >= self.hosts().config.liveness_interval);
+        due.then(|| Probe {
+            account_id: s.account_id.clone(),
+            id: s.id.clone(),
+            key: key.clone(),
+            starting,
+            handshake_port: s.handshake_port,
+            inspector_port: s.inspector_port,
+            start_deadline_ns: s.host.start_deadline_ns,
+        })
+    }
+
+    /// Probes hosts concurrently: a Starting session whose host answers is Ready (one past its start
+    /// deadline is an Error); a Ready session whose host stopped answering several probes in a row is
+    /// an Error.
+    async fn probe_all(&self, probes: Vec<Probe>) {
+        let probe_inspector = self.hosts().config.probe_inspector;
+        let mut running = tokio::task::JoinSet::new();
+        for probe in probes {
+            running.spawn(async move {
+                let answers = answers(probe.handshake_port, probe.inspector_port, probe_inspector).await;
+                (probe, answers)
+            });
+        }
+        let store = &self.shared.store;
+        while let Some(Ok((probe, answers))) = running.join_next().await {
+            if probe.starting {
+                if answers {
+                    store.host_ready(&probe.account_id, &probe.id);
+                    self.liveness
+                        .lock()
+                        .unwrap()
+                        .insert(probe.key, (std::time::Instant::now(), 0));
+                } else if unix_nanos_now() > probe.start_deadline_ns {
+                    let message = format!(
+                        "The session's host did not answer on its handshake port {} within {} s of its start.",
+                        probe.handshake_port,
+                        self.hosts().config.start_timeout.as_secs_f64()
+                    );
+                    store.host_failed(&probe.account_id, &probe.id, &message);
+                }
+                continue;
+            }
+            let misses = {
+                let mut liveness = self.liveness.lock().unwrap();
+                let entry = liveness
+                    .entry(probe.key.clone())
+                    .or_insert((std::time::Instant::now(), 0));
+                *entry = (std::time::Instant::now(), if answers { 0 } else { entry.1 + 1 });
+                entry.1
+            };
+            if misses >= LIVENESS_MISSES {
                 let message = format!(
-                    "The session's host did not answer on its handshake port {} within {} s of its start.",
-                    s.handshake_port,
-                    self.hosts().config.start_timeout.as_secs_f64()
+                    "The session's host stopped answering on its handshake port {} ({misses} probes {} s apart).",
+                    probe.handshake_port,
+                    self.hosts().config.liveness_interval.as_secs_f64()
                 );
-                store.host_failed(&s.account_id, &s.id, &message);
+                store.host_failed(&probe.account_id, &probe.id, &message);
+                self.liveness.lock().unwrap().remove(&probe.key);
             }
         }
     }
@@ -215,6 +290,7 @@ impl Loop {
 
     /// Stops and removes a host in the background; `owner` is the session whose record says so after.
     fn remove(&self, key: String, owner: Option<(String, String)>) {
+        self.liveness.lock().unwrap().remove(&key);
         self.busy.lock().unwrap().insert(key.clone());
         let (shared, provider, busy) = (self.shared.clone(), self.provider.clone(), self.busy.clone());
         let grace = self.hosts().config.stop_grace;
@@ -253,7 +329,8 @@ impl Loop {
                 }
             }
             Some(_) if !w.ready => {
-                if self.answers(w.handshake_port, w.inspector_port).await {
+                let probe_inspector = self.hosts().config.probe_inspector;
+                if answers(w.handshake_port, w.inspector_port, probe_inspector).await {
                     self.hosts().warm.set_ready(&w.key);
                 }
             }
@@ -332,16 +409,16 @@ impl Loop {
             }
         }
     }
+}
 
-    /// Whether a host answers: a TCP connection to its handshake port is accepted and not closed at once
-    /// (a port publisher such as docker-proxy accepts for a container that does not listen yet, then
-    /// closes), and, when configured, its inspector port answers an HTTP GET with 2xx.
-    async fn answers(&self, handshake_port: u16, inspector_port: u16) -> bool {
-        if !handshake_answers(handshake_port).await {
-            return false;
-        }
-        !self.hosts().config.probe_inspector || inspector_answers(inspector_port).await
+/// Whether a host answers: a TCP connection to its handshake port is accepted and not closed at once (a
+/// port publisher such as docker-proxy accepts for a container that does not listen yet, then closes),
+/// and, when `probe_inspector`, its inspector port answers an HTTP GET with 2xx.
+async fn answers(handshake_port: u16, inspector_port: u16, probe_inspector: bool) -> bool {
+    if !handshake_answers(handshake_port).await {
+        return false;
     }
+    !probe_inspector || inspector_answers(inspector_port).await
 }
 
 async fn handshake_answers(port: u16) -> bool {

@@ -189,6 +189,9 @@ pub struct HostsConfig {
     pub start_timeout: Duration,
     /// Also require an HTTP GET on the inspector port to answer 2xx before Ready.
     pub probe_inspector: bool,
+    /// A Ready host is probed this often; three failed probes in a row make its session an Error.
+    #[serde(deserialize_with = "de_duration")]
+    pub liveness_interval: Duration,
     /// Where the process provider keeps pid and log files (default: next to the state file, else a
     /// temporary directory removed at shutdown).
     pub state_dir: Option<PathBuf>,
@@ -210,6 +213,7 @@ impl Default for HostsConfig {
             stop_grace: Duration::from_secs(10),
             start_timeout: Duration::from_secs(60),
             probe_inspector: false,
+            liveness_interval: Duration::from_secs(5),
             state_dir: None,
             instance: None,
             process: ProcessSettings::default(),

@@ -272,6 +272,16 @@ async function main() {
       await until(async () => (await rowStatus("ready-session")) === "Ready"
         && (await rowStatus("starting-session")) === "Starting", "both new sessions in the table");
       await page.locator("#result").evaluate((e) => { e.textContent = "connected; the tables update every second"; e.className = "ok"; });
+      // The session table, with its host and billing columns, fits the 1280 px window (no sideways scroll).
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        window: window.innerWidth,
+        tables: [...document.querySelectorAll("table.sessions")].map((t) => ({
+          right: t.getBoundingClientRect().right, width: t.scrollWidth, room: t.parentElement.clientWidth })),
+      }));
+      assert(widths.page <= widths.window
+        && widths.tables.every((t) => t.right <= widths.window && t.width <= t.room),
+        `the session table overflows the window: ${JSON.stringify(widths)}`);
       const file = path.join(artifacts, "dashboard.png");
       await page.screenshot({ path: file });
       console.log(`screenshot: ${file}`);
