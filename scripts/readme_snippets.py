@@ -128,11 +128,19 @@ class Runner:
         return path
 
     def run(self, argv: List[str], env: Optional[Dict[str, str]] = None) -> None:
-        done = subprocess.run(
-            argv, cwd=ROOT, env=env or self.env, capture_output=True, text=True, timeout=BLOCK_TIMEOUT_S
+        # A process group of its own, so that a timeout or an interrupted run also ends what a block started.
+        child = subprocess.Popen(
+            argv, cwd=ROOT, env=env or self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
         )
-        if done.returncode != 0:
-            raise AssertionError(f"`{' '.join(argv)}` exited {done.returncode}\n{done.stdout}{done.stderr}")
+        try:
+            output, _ = child.communicate(timeout=BLOCK_TIMEOUT_S)
+        finally:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        if child.returncode != 0:
+            raise AssertionError(f"`{' '.join(argv)}` exited {child.returncode}\n{output}")
 
     def shell(self, block: Block) -> None:
         script = self.file(".sh", self.text(block))
@@ -174,7 +182,11 @@ def main(files: List[str]) -> int:
     if subprocess.run(build, cwd=ROOT).returncode != 0:
         print("could not build arr, arr-emulator and the C library\n0 passed, 1 failed")
         return 1
-    emulator = Emulator()
+    try:
+        emulator = Emulator()
+    except (OSError, RuntimeError) as error:
+        print(f"could not start arr-emulator: {error}\n0 passed, 1 failed")
+        return 1
     # A suite killed by its timeout still stops the emulator.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ran: Counter = Counter()
