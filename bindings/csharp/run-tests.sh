@@ -13,7 +13,16 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 lib_dir="${ARR_SESSION_LIBRARY_DIR:-$root/target/debug}"
 export ARR_EMULATOR="${ARR_EMULATOR:-$root/target/debug/arr-emulator}"
-out="${ARR_CSHARP_OUT:-$here/.build}"
+# Each run builds into a directory of its own (removed at the end) unless $ARR_CSHARP_OUT names one, so that
+# runs side by side (several engineers, or CI jobs, on one checkout) never overwrite each other's assemblies
+# or log.
+if [ -n "${ARR_CSHARP_OUT:-}" ]; then
+    out="$ARR_CSHARP_OUT"
+else
+    mkdir -p "$here/.build"
+    out="$(mktemp -d "$here/.build/run.XXXXXX")"
+    trap 'rm -rf "$out"' EXIT
+fi
 
 for f in "$lib_dir/libarr_session.so" "$ARR_EMULATOR"; do
     [ -e "$f" ] || { echo "missing $f (run: cargo build -p arr-session-ffi -p arr-emulator)" >&2; exit 2; }

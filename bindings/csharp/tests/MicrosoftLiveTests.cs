@@ -17,6 +17,26 @@ namespace ArrSession.Tests
     /// </summary>
     internal static class MicrosoftLiveTests
     {
+        /// <summary>
+        /// Their conversion options with SAS access: the input <paramref name="path"/> under
+        /// <paramref name="prefix"/> in the fixture's input container, the output under <c>Output</c> in its
+        /// output container, each with the fixture's SAS.
+        /// </summary>
+        private static AssetConversionOptions WithSas(StorageFixture storage, string path, string prefix)
+        {
+            var input = new AssetConversionInputOptions(new Uri(storage.InputContainer), path)
+            {
+                StorageContainerReadListSas = storage.Settings.GetObject("inputLocation").GetString("storageContainerReadListSas"),
+                BlobPrefix = prefix,
+            };
+            var output = new AssetConversionOutputOptions(new Uri(storage.OutputContainer))
+            {
+                StorageContainerWriteSas = storage.Settings.GetObject("outputLocation").GetString("storageContainerWriteSas"),
+                BlobPrefix = "Output",
+            };
+            return new AssetConversionOptions(input, output);
+        }
+
         [Test]
         public static async Task TestSimpleConversion()
         {
@@ -24,18 +44,8 @@ namespace ArrSession.Tests
             using (RemoteRenderingClient client = storage.Client())
             {
                 JsonObject inputLocation = storage.Settings.GetObject("inputLocation");
-                JsonObject outputLocation = storage.Settings.GetObject("outputLocation");
-                var input = new AssetConversionInputOptions(new Uri(storage.InputContainer), inputLocation.GetString("relativeInputAssetPath"))
-                {
-                    StorageContainerReadListSas = inputLocation.GetString("storageContainerReadListSas"),
-                    BlobPrefix = inputLocation.GetString("blobPrefix"),
-                };
-                var output = new AssetConversionOutputOptions(new Uri(storage.OutputContainer))
-                {
-                    StorageContainerWriteSas = outputLocation.GetString("storageContainerWriteSas"),
-                    BlobPrefix = "Output",
-                };
-                var conversionOptions = new AssetConversionOptions(input, output);
+                AssetConversionOptions conversionOptions = WithSas(storage,
+                    inputLocation.GetString("relativeInputAssetPath"), inputLocation.GetString("blobPrefix"));
                 string conversionId = Guid.NewGuid().ToString();
 
                 AssetConversionOperation conversionOperation = await client.StartConversionAsync(conversionId, conversionOptions);
@@ -100,19 +110,7 @@ namespace ArrSession.Tests
             StorageFixture storage = Fixture.Storage;
             using (RemoteRenderingClient client = storage.Client())
             {
-                JsonObject inputLocation = storage.Settings.GetObject("inputLocation");
-                JsonObject outputLocation = storage.Settings.GetObject("outputLocation");
-                var input = new AssetConversionInputOptions(new Uri(storage.InputContainer), "boxWhichDoesNotExist.fbx")
-                {
-                    StorageContainerReadListSas = inputLocation.GetString("storageContainerReadListSas"),
-                    BlobPrefix = "Input",
-                };
-                var output = new AssetConversionOutputOptions(new Uri(storage.OutputContainer))
-                {
-                    StorageContainerWriteSas = outputLocation.GetString("storageContainerWriteSas"),
-                    BlobPrefix = "Output",
-                };
-                var conversionOptions = new AssetConversionOptions(input, output);
+                AssetConversionOptions conversionOptions = WithSas(storage, "boxWhichDoesNotExist.fbx", "Input");
                 string conversionId = Guid.NewGuid().ToString();
 
                 AssetConversionOperation conversionOperation = await client.StartConversionAsync(conversionId, conversionOptions);

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import tarfile
@@ -68,6 +69,12 @@ def extract_tests(sdist: Path, into: Path) -> None:
             print(f"tests/{name}: {count} import(s) of azure.mixedreality.remoterendering changed to arr_session")
 
 
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def main() -> int:
     if not AZURITE.exists():
         raise SystemExit(f"Azurite is missing at {AZURITE}: run `cd {REPO} && npm install --prefix target/azurite "
@@ -83,6 +90,13 @@ def main() -> int:
             "ARR_EMULATOR": EMULATOR,
             "ARR_AZURITE_BLOB": str(AZURITE),
         })
+        # Everything here talks to 127.0.0.1 only. The tests build public storage URLs for the emulator to
+        # read: its requests for them go to this proxy, a closed port of 127.0.0.1, so not even a DNS query
+        # leaves the machine (reqwest, urllib and the library all read these variables).
+        dead_proxy = f"http://127.0.0.1:{closed_port()}"
+        for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+            env[name] = env[name.lower()] = dead_proxy
+        env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1"
         command = [python, "-m", "pytest", "-p", "arr_live_services", "-p", "no:cacheprovider", "-rxXfE", "-q",
                    "-o", "asyncio_mode=strict", "-o", "asyncio_default_fixture_loop_scope=function",
                    *FILES, *sys.argv[1:]]

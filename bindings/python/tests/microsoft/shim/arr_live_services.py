@@ -9,15 +9,16 @@
 - arr-emulator (``--storage``: the second account), whose URL is both the service endpoint and the account
   domain (a URL as account domain is the STS itself).
 
-The emulator runs with its HTTP(S) proxy pointing at a closed port of 127.0.0.1 (Azurite's 127.0.0.1
-excepted): the tests build public storage URLs (``https://<account>.blob.<suffix>/...``) and nothing may
-leave the machine, not even a DNS query for them.
+run.py gives this process (and so the emulator) an HTTP(S) proxy at a closed port of 127.0.0.1, with
+127.0.0.1 itself exempt: the tests build public storage URLs (``https://<account>.blob.<suffix>/...``) and
+nothing may leave the machine, not even a DNS query for them.
 
 Tests that cannot pass for a reason outside our package are listed in OUTSIDE_OUR_PACKAGE (and
 docs/peer-tests.md) with that reason and the text their failure shows: failing so, they are reported as
 xfailed with the reason; failing otherwise, they fail; passing, they fail until the list is updated.
 
-Paths come from the environment (set by run.py): ARR_EMULATOR, ARR_AZURITE_BLOB, ARR_SESSION_LIBRARY.
+Paths come from the environment (set by run.py): ARR_EMULATOR, ARR_AZURITE_BLOB, ARR_SESSION_LIBRARY; the
+emulator is started by our suite's ``Emulator`` (bindings/python/tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -26,18 +27,19 @@ import base64
 import email.utils
 import hashlib
 import hmac
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import pytest
@@ -199,29 +201,15 @@ class Azurite:
         return body
 
 
-class Emulator:
-    """arr-emulator on 127.0.0.1:0, tied to this process by its stdin (--exit-on-stdin-eof)."""
-
-    def __init__(self, binary: str, args: List[str], env: Mapping[str, str], stack: ExitStack) -> None:
-        self.process = subprocess.Popen(
-            [binary, "--listen", "127.0.0.1:0", "--exit-on-stdin-eof", "--quiet", *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(env))
-        stack.callback(self.stop)
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"arr-emulator did not print its URL (got {self.url!r})")
-        threading.Thread(target=self.process.stdout.read, daemon=True).start()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            assert self.process.stdin is not None
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def _suite_emulator() -> Any:
+    """Our Python suite's ``Emulator`` (bindings/python/tests/conftest.py), loaded under a name of its own:
+    here the module name ``conftest`` is Microsoft's."""
+    path = Path(__file__).resolve().parents[2] / "conftest.py"
+    spec = importlib.util.spec_from_file_location("arr_suite_conftest", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Emulator
 
 
 def _required_path(name: str) -> str:
@@ -247,15 +235,11 @@ def live_services() -> Iterator[Dict[str, str]]:
                         headers={"x-ms-blob-type": "BlockBlob"}, body=TEST_BOX_FBX)
         sas = arr_session.sign_container_sas(f"{azurite.endpoint(TEST_ACCOUNT)}/{CONTAINER}", keys[TEST_ACCOUNT],
                                              "output", permissions="rwl", account_name=TEST_ACCOUNT)
-        dead_proxy = f"http://127.0.0.1:{_free_port()}"
-        emulator_env = {**os.environ, "HTTPS_PROXY": dead_proxy, "HTTP_PROXY": dead_proxy,
-                        "ALL_PROXY": dead_proxy, "NO_PROXY": "127.0.0.1", "https_proxy": dead_proxy,
-                        "http_proxy": dead_proxy, "all_proxy": dead_proxy, "no_proxy": "127.0.0.1"}
-        emulator = Emulator(_required_path("ARR_EMULATOR"), [
+        emulator = _suite_emulator()(
             "--account", f"{arr_account_id}:{arr_account_key}",
             "--storage", azurite.connection_string(LINKED_ACCOUNT), "--start-delay", "300ms",
-            "--conversion-start-delay", "1s", "--conversion-duration", "2s",
-        ], emulator_env, stack)
+            "--conversion-start-delay", "1s", "--conversion-duration", "2s")
+        stack.callback(emulator.stop)
         yield {
             "REMOTERENDERING_ARR_SERVICE_ENDPOINT": emulator.url,
             "REMOTERENDERING_ARR_ACCOUNT_DOMAIN": emulator.url,
