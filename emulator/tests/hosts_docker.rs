@@ -283,3 +283,31 @@ async fn swarm_kill_9_and_restart_leave_no_orphan_service() {
         kill_9(ProviderKind::Swarm).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_a_missing_image_is_an_error_naming_it_not_a_hung_starting() {
+    if !enabled() {
+        return;
+    }
+    let engine = Engine::new(ProviderKind::Docker);
+    let mut config = config(ProviderKind::Docker, &engine);
+    config.hosts.docker.image = Some("arr-no-such-image:missing".into());
+    let emu = start(config).await;
+    let client = client();
+    let token = token(&emu, &client).await;
+    create(&emu, &client, &token, "no-image", BODY).await;
+    let failed = wait_for(
+        &emu,
+        &client,
+        &token,
+        "no-image",
+        Duration::from_secs(60),
+        status_is("Error"),
+    )
+    .await;
+    assert_eq!(failed["error"]["code"], HOST_ERROR_CODE);
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert!(message.contains("arr-no-such-image:missing"), "{message}");
+    emu.shutdown().await;
+    assert_eq!(engine.hosts(), 0);
+}

@@ -99,3 +99,65 @@ fn size_count(flag: &str, spec: &str) -> Result<(String, usize), String> {
         .map_err(|_| format!("{flag} '{spec}': '{n}' is not a whole number"))?;
     Ok((size.trim().to_string(), n))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        hosts: HostFlags,
+    }
+
+    fn parse(args: &[&str]) -> Result<HostsConfig, String> {
+        let cli = Cli::try_parse_from(std::iter::once("arr-emulator").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        cli.hosts.to_config()
+    }
+
+    #[test]
+    fn flags_fill_the_config_and_name_what_they_reject() {
+        let config = parse(&[
+            "--hosts",
+            "process",
+            "--host-command",
+            "/bin/host",
+            "--host-arg=-f",
+            "--host-arg",
+            "{sessionId}",
+            "--host-ports",
+            "50000-50010",
+            "--host-stop-grace",
+            "2s",
+            "--capacity",
+            "Standard=3",
+            "--warm",
+            "Premium=1",
+        ])
+        .unwrap();
+        assert_eq!(config.provider, ProviderKind::Process);
+        assert_eq!(config.process.args, ["-f", "{sessionId}"]);
+        assert_eq!(
+            config.ports,
+            PortRange {
+                low: 50000,
+                high: 50010
+            }
+        );
+        assert_eq!(config.stop_grace, Duration::from_secs(2));
+        assert_eq!(
+            (config.size("Standard").capacity, config.size("Premium").warm),
+            (Some(3), 1)
+        );
+        let err = parse(&["--capacity", "Tiny=2"]).unwrap_err();
+        assert!(err.contains("--capacity") && err.contains("Tiny"), "{err}");
+        let err = parse(&["--warm", "Standard=x"]).unwrap_err();
+        assert!(err.contains("--warm") && err.contains("whole number"), "{err}");
+        let err = parse(&["--hosts", "kubernetes"]).unwrap_err();
+        assert!(err.contains("kubernetes"), "{err}");
+        let err = parse(&["--hosts", "docker"]).unwrap().validate().unwrap_err();
+        assert!(err.contains("--host-image"), "{err}");
+    }
+}
