@@ -13,6 +13,9 @@ namespace ArrSession.Internal
     /// <summary>An <c>_async</c> ABI call: starts the operation and gives its id.</summary>
     internal delegate uint AsyncCall(ClientHandle client, ArrCallback callback, IntPtr userData, out ulong operationId);
 
+    /// <summary>Starts a native operation with <paramref name="userData"/> as its callbacks' user data.</summary>
+    internal delegate uint PinnedStart(IntPtr userData, out ulong operationId);
+
     /// <summary>
     /// Runs ABI calls: blocking ones on the calling thread, async ones as tasks completed by the single
     /// <see cref="OnComplete"/> trampoline.
@@ -90,26 +93,37 @@ namespace ArrSession.Internal
                 return Task.FromCanceled<T>(token);
             }
             var pending = new PendingCall<T>(client, parse, token);
-            GCHandle state = GCHandle.Alloc(pending);
+            ulong operationId = StartPinned(pending, (IntPtr userData, out ulong id) => call(client, CompleteCallback, userData, out id));
+            pending.Started(operationId, CancelAction);
+            return pending.Task;
+        }
+
+        /// <summary>
+        /// Starts a native operation whose callbacks find <paramref name="state"/> through a <see cref="GCHandle"/>
+        /// passed as their user data, and gives its id. The one rule for the handle: a start that throws or
+        /// fails frees it here (no callback follows a failed start; the failure throws, mapped); after a
+        /// successful start the operation's last callback frees it. A slip either way is a leak or a double free.
+        /// </summary>
+        internal static ulong StartPinned(object state, PinnedStart start)
+        {
+            GCHandle handle = GCHandle.Alloc(state);
             ulong operationId;
             uint status;
             try
             {
-                status = call(client, CompleteCallback, GCHandle.ToIntPtr(state), out operationId);
+                status = start(GCHandle.ToIntPtr(handle), out operationId);
             }
             catch
             {
-                state.Free();
+                handle.Free();
                 throw;
             }
             if (status != (uint)ArrStatus.Ok)
             {
-                // No callback follows a failed start.
-                state.Free();
+                handle.Free();
                 throw ErrorMapper.FromLastError(status);
             }
-            pending.Started(operationId, CancelAction);
-            return pending.Task;
+            return operationId;
         }
 
         internal static T ParseResult<T>(Func<string, T> parse, string text)

@@ -193,26 +193,9 @@ namespace ArrSession
                 return keeper;
             }
             keeper._client = client;
-            GCHandle state = GCHandle.Alloc(keeper);
-            ulong operationId;
-            uint status;
-            try
-            {
-                status = many
-                    ? NativeMethods.arr_client_keep_sessions(client, ids, options, CallbackDelegate, GCHandle.ToIntPtr(state), out operationId)
-                    : NativeMethods.arr_client_keep_session(client, ids, options, CallbackDelegate, GCHandle.ToIntPtr(state), out operationId);
-            }
-            catch
-            {
-                state.Free();
-                throw;
-            }
-            if (status != (uint)ArrStatus.Ok)
-            {
-                // No callback follows a failed start.
-                state.Free();
-                throw ErrorMapper.FromLastError(status);
-            }
+            ulong operationId = NativeCall.StartPinned(keeper, (IntPtr userData, out ulong id) => many
+                ? NativeMethods.arr_client_keep_sessions(client, ids, options, CallbackDelegate, userData, out id)
+                : NativeMethods.arr_client_keep_session(client, ids, options, CallbackDelegate, userData, out id));
             lock (keeper._lock)
             {
                 keeper._operationId = operationId;
