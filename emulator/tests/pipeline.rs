@@ -558,3 +558,44 @@ async fn a_converter_that_hangs_or_crashes_fails_and_leaves_no_process() {
     setup.assert_scratch_removed();
     let _ = std::fs::remove_dir_all(&tools);
 }
+
+#[tokio::test]
+#[ignore = "needs the converter tools and Azurite: bash scripts/converter-tools.sh test"]
+async fn a_cancelled_conversion_stops_its_running_tool_and_writes_nothing() {
+    // A gltf-transform that would run for an hour; the conversion's limit is two minutes.
+    let tools = unique_temp_path("endless-tools");
+    let bin = tools.join("node_modules/.bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let marker = format!("3600.{}{}", std::process::id(), fastrand::u32(..));
+    let tool = bin.join("gltf-transform");
+    std::fs::write(&tool, format!("#!/bin/sh\nsleep {marker} &\nwait\n")).unwrap();
+    Command::new("chmod").arg("+x").arg(&tool).status().unwrap();
+    let setup = Setup::new(|c| {
+        c.tools_dir = Some(tools.clone());
+        c.tool_timeout = Duration::from_secs(120);
+    })
+    .await;
+    let (gltf, bin_bytes) = Grid::new(2).gltf("grid.bin", None);
+    setup.upload("grid.gltf", gltf.as_bytes());
+    setup.upload("grid.bin", &bin_bytes);
+    let cancel = async {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while processes_mentioning(&marker).is_empty() {
+            assert!(Instant::now() < deadline, "the tool never started");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let url = format!("{}/_emulator/conversions/endless/cancel", setup.emu.base_url());
+        let resp = setup.client.post(url).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    };
+    let (done, ()) = tokio::join!(setup.convert("endless", "grid.gltf", false), cancel);
+    assert_eq!(done["status"], "Cancelled", "{done}");
+    // The tool and its child end within seconds (its own limit is two minutes away), and no output is written.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !processes_mentioning(&marker).is_empty() || std::fs::read_dir(&setup.work_dir).unwrap().next().is_some() {
+        assert!(Instant::now() < deadline, "left: {:?}", processes_mentioning(&marker));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(setup.azurite.list_blobs("output", "out/endless/").unwrap().is_empty());
+    let _ = std::fs::remove_dir_all(&tools);
+}

@@ -188,8 +188,19 @@ pub(super) async fn convert(run: &Run<'_>, input: Input<'_>) -> Result<(), Outco
         ));
     }
     let mut warnings = Vec::new();
+    let cancelled = || is_forced(run);
     let result = match Scratch::new(&config.work_dir()) {
-        Ok(scratch) => pipeline(run, &input, &scratch, &Tools::new(config), &mut log, &mut warnings).await,
+        Ok(scratch) => {
+            pipeline(
+                run,
+                &input,
+                &scratch,
+                &Tools::new(config, &cancelled),
+                &mut log,
+                &mut warnings,
+            )
+            .await
+        }
         Err(e) => Err(Failure::converter(
             format!("no scratch directory: {e}"),
             default_outcome(),
@@ -197,6 +208,8 @@ pub(super) async fn convert(run: &Run<'_>, input: Input<'_>) -> Result<(), Outco
     };
     match result {
         Ok(()) => Ok(()),
+        // Cancelled (or failed by a control hook): its status says so already; nothing more is written.
+        Err(failure) if is_forced(run) => Err(failure.outcome),
         Err(failure) => {
             log.line(&format!(
                 "conversion failed: error {} ({}): {}",
@@ -223,7 +236,7 @@ async fn pipeline(
     run: &Run<'_>,
     input: &Input<'_>,
     scratch: &Scratch,
-    tools: &Tools,
+    tools: &Tools<'_>,
     log: &mut Log,
     warnings: &mut Vec<ResultError>,
 ) -> Result<(), Failure> {
@@ -328,6 +341,7 @@ async fn pipeline(
         }
     }
     log.phase(run, "download", started);
+    stop_if_cancelled(run)?;
 
     // Convert.
     let started = Instant::now();
@@ -381,6 +395,7 @@ async fn pipeline(
     let settled = scratch.work_file("settled.glb");
     std::fs::write(&settled, model.to_bytes()).map_err(|e| io_failure("scratch", e))?;
     log.phase(run, "convert", started);
+    stop_if_cancelled(run)?;
 
     // Optimize.
     let started = Instant::now();
@@ -415,6 +430,7 @@ async fn pipeline(
     log_tool_output(log, &output);
     let asset = std::fs::read(&compressed).map_err(|e| io_failure("reading the optimized model", e))?;
     log.phase(run, "optimize", started);
+    stop_if_cancelled(run)?;
 
     // Upload.
     let started = Instant::now();
@@ -473,6 +489,13 @@ async fn pipeline(
     Ok(())
 }
 
+/// Whether a control hook ended the conversion (cancel, fail) while its pipeline ran.
+fn is_forced(run: &Run<'_>) -> bool {
+    run.shared
+        .store
+        .with_conversions(|table, _| (table.map.get(run.key).is_some_and(|c| c.forced.is_some()), false))
+}
+
 /// The conversion's error when the result file says what went wrong (the service's words).
 fn default_outcome() -> Outcome {
     Outcome::failed(CONVERSION_FAIL_CODE, CONVERSION_FAIL_MESSAGE)
@@ -481,6 +504,14 @@ fn default_outcome() -> Outcome {
 /// The outputs could not be written: the conversion's error says why (OutputContainerError).
 fn upload_failure(outcome: Outcome) -> Failure {
     Failure::converter(outcome.message.clone().unwrap_or_default(), outcome)
+}
+
+/// Between phases: a cancelled conversion goes no further.
+fn stop_if_cancelled(run: &Run<'_>) -> Result<(), Failure> {
+    match is_forced(run) {
+        true => Err(Failure::converter("the conversion was cancelled", default_outcome())),
+        false => Ok(()),
+    }
 }
 
 fn read_glb(path: &Path) -> Result<Glb, String> {

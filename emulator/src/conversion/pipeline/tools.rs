@@ -1,8 +1,8 @@
 //! The external tools, each run as one process: argv only (no shell, so no request value is ever parsed
 //! by one), in its own process group, its data segment bounded by `prlimit --data`, its run time bounded
-//! by a timer that kills the whole group. A tool that runs past its time, crashes or exits non-zero is a
-//! [`ToolFailure`]; no process is left behind in any case (the group is killed, and the child is killed
-//! when the future running it is dropped).
+//! by a timer that kills the whole group. A tool that runs past its time, crashes or exits non-zero, or
+//! whose conversion is cancelled while it runs, is a [`ToolFailure`]; no process is left behind in any
+//! case (the group is killed, and the child is killed when the future running it is dropped).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -23,6 +23,8 @@ pub(super) enum ToolFailure {
     Missing(String),
     /// The tool ran past `tool_timeout` and was killed.
     TimedOut { tool: String, after: Duration },
+    /// The conversion was cancelled (or failed by a control hook) while the tool ran; it was killed.
+    Cancelled { tool: String },
     /// The tool exited non-zero or was killed by a signal (a crash, or the memory limit).
     Failed {
         tool: String,
@@ -43,21 +45,27 @@ impl std::fmt::Display for ToolFailure {
                 )
             }
             ToolFailure::Failed { tool, status, output } => write!(f, "{tool} failed ({status}): {output}"),
+            ToolFailure::Cancelled { tool } => write!(f, "{tool} was stopped: the conversion was cancelled"),
         }
     }
 }
 
-/// The tools of one emulator's pipeline.
-pub(super) struct Tools {
+/// How often a running tool looks whether its conversion was cancelled.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
+
+/// The tools of one conversion's pipeline.
+pub(super) struct Tools<'a> {
     assimp: PathBuf,
     gltf_transform: PathBuf,
     fbx2gltf: PathBuf,
     timeout: Duration,
     memory_bytes: u64,
+    /// Whether the conversion was cancelled (then a running tool is killed).
+    cancelled: &'a (dyn Fn() -> bool + Sync),
 }
 
-impl Tools {
-    pub(super) fn new(config: &ConverterConfig) -> Tools {
+impl<'a> Tools<'a> {
+    pub(super) fn new(config: &ConverterConfig, cancelled: &'a (dyn Fn() -> bool + Sync)) -> Tools<'a> {
         let modules = config.tools_dir().join("node_modules");
         Tools {
             assimp: std::env::var_os("ARR_ASSIMP").map_or_else(|| PathBuf::from("assimp"), PathBuf::from),
@@ -65,6 +73,7 @@ impl Tools {
             fbx2gltf: modules.join("fbx2gltf/bin/Linux/FBX2glTF"),
             timeout: config.tool_timeout,
             memory_bytes: config.tool_memory_bytes,
+            cancelled,
         }
     }
 
@@ -130,16 +139,25 @@ impl Tools {
             let (status, _, _) = tokio::join!(child.wait(), stdout.read_to_end(&mut out), stderr.read_to_end(&mut err));
             (status, out, err)
         };
-        let (status, out, err) = match tokio::time::timeout(self.timeout, run).await {
+        let cancelled = async {
+            while !(self.cancelled)() {
+                tokio::time::sleep(CANCEL_POLL).await;
+            }
+        };
+        let stopped = tokio::select! {
+            done = tokio::time::timeout(self.timeout, run) => match done {
+                Ok(done) => Ok(done),
+                Err(_) => Err(ToolFailure::TimedOut { tool: tool.to_string(), after: self.timeout }),
+            },
+            () = cancelled => Err(ToolFailure::Cancelled { tool: tool.to_string() }),
+        };
+        let (status, out, err) = match stopped {
             Ok(done) => done,
-            Err(_) => {
+            Err(failure) => {
                 // The child is not reaped yet, so its pid still names its group: no stranger is hit.
                 kill_group(pid).await;
                 let _ = child.kill().await;
-                return Err(ToolFailure::TimedOut {
-                    tool: tool.to_string(),
-                    after: self.timeout,
-                });
+                return Err(failure);
             }
         };
         let mut output = String::from_utf8_lossy(&out).into_owned();
