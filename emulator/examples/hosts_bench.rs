@@ -23,6 +23,12 @@ struct Api {
     token: String,
 }
 
+/// Sends a request and reads its JSON answer.
+async fn json(request: reqwest::RequestBuilder) -> Value {
+    let bytes = request.send().await.unwrap().bytes().await.unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 impl Api {
     async fn new(emulator: &Emulator) -> Api {
         let client = reqwest::Client::builder()
@@ -30,16 +36,12 @@ impl Api {
             .build()
             .unwrap();
         let base = emulator.base_url();
-        let token: Value = client
-            .get(format!("{base}/Accounts/{DEV_ACCOUNT_ID}/token"))
-            .bearer_auth(format!("{DEV_ACCOUNT_ID}:{DEV_ACCOUNT_KEY}"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .map(|b| serde_json::from_slice::<Value>(&b).unwrap())
-            .unwrap();
+        let token = json(
+            client
+                .get(format!("{base}/Accounts/{DEV_ACCOUNT_ID}/token"))
+                .bearer_auth(format!("{DEV_ACCOUNT_ID}:{DEV_ACCOUNT_KEY}")),
+        )
+        .await;
         Api {
             base,
             client,
@@ -65,17 +67,7 @@ impl Api {
             .unwrap();
         assert_eq!(resp.status(), 201);
         loop {
-            let body: Value = self
-                .client
-                .get(self.url(&id, ""))
-                .bearer_auth(&self.token)
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .map(|b| serde_json::from_slice::<Value>(&b).unwrap())
-                .unwrap();
+            let body = json(self.client.get(self.url(&id, "")).bearer_auth(&self.token)).await;
             match body["status"].as_str() {
                 Some("Ready") => return started.elapsed(),
                 Some("Starting") => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -96,16 +88,7 @@ impl Api {
     }
 
     async fn warm_ready(&self) -> usize {
-        let doc: Value = self
-            .client
-            .get(format!("{}/_emulator/overview", self.base))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .map(|b| serde_json::from_slice::<Value>(&b).unwrap())
-            .unwrap();
+        let doc = json(self.client.get(format!("{}/_emulator/overview", self.base))).await;
         doc["hosts"]["warm"]
             .as_array()
             .unwrap()

@@ -8,7 +8,7 @@ mod hosts_support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use arr_emulator::{EmulatorConfig, HostsConfig, ProviderKind, CAPACITY_CODE, HOST_ERROR_CODE};
+use arr_emulator::{EmulatorConfig, HostsConfig, ProviderKind, HOST_ERROR_CODE};
 use common::*;
 use hosts_support::*;
 
@@ -116,15 +116,7 @@ async fn lifecycle(provider: ProviderKind) {
     .await;
     assert_eq!(greeting(&ready), "ARR-SAMPLE-HOST session=life size=Standard");
     assert_eq!(engine.hosts(), 1);
-    let patched = client
-        .patch(session_url(&emu, "life"))
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(r#"{"maxLeaseTimeMinutes":45}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(json_of(patched).await["maxLeaseTimeMinutes"], 45);
+    extend(&emu, &client, &token, "life", 45).await;
     let stopped = Instant::now();
     client
         .post(stop_url(&emu, "life"))
@@ -193,34 +185,8 @@ async fn crash_expiry_capacity_warm(provider: ProviderKind) {
     assert_eq!(engine.hosts(), 2);
     emu.expire_session("expiring").unwrap();
     wait_count("hosts after expiry", 1, Duration::from_secs(10), || engine.hosts()).await;
-    let premium = r#"{"size":"Premium","maxLeaseTimeMinutes":30}"#;
-    let created = Instant::now();
-    create(&emu, &client, &token, "warm", premium).await;
-    let ready = wait_for(
-        &emu,
-        &client,
-        &token,
-        "warm",
-        Duration::from_secs(1),
-        status_is("Ready"),
-    )
-    .await;
-    let to_ready = created.elapsed();
-    assert!(to_ready < Duration::from_secs(1), "a warm create took {to_ready:?}");
+    let to_ready = warm_then_over_capacity(&emu, &client, &token, "Premium", Duration::from_secs(60)).await;
     eprintln!("{}: warm create to Ready in {to_ready:?}", provider_name(provider));
-    assert!(greeting(&ready).starts_with("ARR-SAMPLE-HOST"));
-    create(&emu, &client, &token, "over", premium).await;
-    let over = wait_for(
-        &emu,
-        &client,
-        &token,
-        "over",
-        Duration::from_secs(5),
-        status_is("Error"),
-    )
-    .await;
-    assert_eq!(over["error"]["code"], CAPACITY_CODE);
-    wait_warm(&emu, &client, "Premium", 1, Duration::from_secs(60)).await;
     emu.shutdown().await;
     wait_count("hosts after shutdown", 0, Duration::from_secs(10), || engine.hosts()).await;
 }

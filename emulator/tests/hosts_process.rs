@@ -7,7 +7,7 @@ mod hosts_support;
 
 use std::time::{Duration, Instant};
 
-use arr_emulator::{EmulatorConfig, HostsConfig, ProviderKind, CAPACITY_CODE, HOST_ERROR_CODE};
+use arr_emulator::{EmulatorConfig, HostsConfig, ProviderKind, HOST_ERROR_CODE};
 use common::*;
 use hosts_support::*;
 
@@ -60,16 +60,7 @@ async fn a_session_is_a_process_reached_over_tcp_and_gone_after_stop() {
         .await
         .unwrap();
     assert_eq!(inspector.status(), 200);
-    // Extend.
-    let patched = client
-        .patch(session_url(&emu, "lifecycle-1"))
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(r#"{"maxLeaseTimeMinutes":45}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(json_of(patched).await["maxLeaseTimeMinutes"], 45);
+    extend(&emu, &client, &token, "lifecycle-1", 45).await;
     let pids = pids_in(&dir.0.join("hosts"));
     assert_eq!(pids.len(), 1, "one host process");
     // Stop: the process is gone within the grace period (the sample host exits on SIGTERM at once).
@@ -169,36 +160,7 @@ async fn beyond_capacity_a_create_fails_like_the_service_and_a_warm_host_is_read
     let emu = start(config).await;
     let client = client();
     let token = token(&emu, &client).await;
-    wait_warm(&emu, &client, "Standard", 1, Duration::from_secs(20)).await;
-    let created = Instant::now();
-    create(&emu, &client, &token, "warm-1", BODY).await;
-    let ready = wait_for(
-        &emu,
-        &client,
-        &token,
-        "warm-1",
-        Duration::from_secs(1),
-        status_is("Ready"),
-    )
-    .await;
-    let to_ready = created.elapsed();
-    assert!(to_ready < Duration::from_secs(1), "a warm create took {to_ready:?}");
-    // A warm host started before its session: the contract gives it an empty ARR_SESSION_ID.
-    assert!(greeting(&ready).starts_with("ARR-SAMPLE-HOST session= size=Standard"));
-    // Capacity 1: the next Standard fails into Error, as the service did for lack of capacity.
-    create(&emu, &client, &token, "over", BODY).await;
-    let over = wait_for(
-        &emu,
-        &client,
-        &token,
-        "over",
-        Duration::from_secs(5),
-        status_is("Error"),
-    )
-    .await;
-    assert_eq!(over["error"]["code"], CAPACITY_CODE);
-    // The pool refills.
-    wait_warm(&emu, &client, "Standard", 1, Duration::from_secs(20)).await;
+    warm_then_over_capacity(&emu, &client, &token, "Standard", Duration::from_secs(20)).await;
     emu.shutdown().await;
     assert!(
         pids_in(&dir.0.join("hosts")).is_empty(),
@@ -319,17 +281,91 @@ async fn a_host_that_stops_answering_is_an_error() {
     let _guard = ProcessHostsGuard(dir.0.join("hosts"));
     let mut config = process_config(&dir);
     config.hosts.liveness_interval = Duration::from_millis(200);
-    config.hosts.process.env.insert("ARR_SAMPLE_HANG_AFTER_MS".into(), "1000".into());
+    config
+        .hosts
+        .process
+        .env
+        .insert("ARR_SAMPLE_HANG_AFTER_MS".into(), "1000".into());
     let emu = start(config).await;
     let client = client();
     let token = token(&emu, &client).await;
     create(&emu, &client, &token, "hangs", BODY).await;
-    wait_for(&emu, &client, &token, "hangs", Duration::from_secs(20), status_is("Ready")).await;
-    let failed = wait_for(&emu, &client, &token, "hangs", Duration::from_secs(20), status_is("Error")).await;
+    wait_for(
+        &emu,
+        &client,
+        &token,
+        "hangs",
+        Duration::from_secs(20),
+        status_is("Ready"),
+    )
+    .await;
+    let failed = wait_for(
+        &emu,
+        &client,
+        &token,
+        "hangs",
+        Duration::from_secs(20),
+        status_is("Error"),
+    )
+    .await;
     assert_eq!(failed["error"]["code"], HOST_ERROR_CODE);
     let message = failed["error"]["message"].as_str().unwrap();
     assert!(message.contains("stopped answering"), "{message}");
     // Its process still ran: the Error removes it.
-    wait_count("host processes", 0, Duration::from_secs(10), || pids_in(&dir.0.join("hosts")).len()).await;
+    wait_count("host processes", 0, Duration::from_secs(10), || {
+        pids_in(&dir.0.join("hosts")).len()
+    })
+    .await;
     emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosts_of_a_service_without_state_file_killed_with_9_are_removed_by_the_next_service() {
+    let dir = TempDir::new("reap");
+    let config = format!(
+        "provider = \"process\"\n[process]\ncommand = {:?}\n",
+        sample_host().to_str().unwrap()
+    );
+    let config_path = dir.0.join("hosts.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let args: Vec<String> = [
+        "--listen",
+        "127.0.0.1:0",
+        "--start-delay",
+        "0",
+        "--quiet",
+        "--hosts-config",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([config_path.to_str().unwrap().to_string()])
+    .collect();
+    let service = ServiceProcess::start(&args);
+    let service_pid = service.child.id();
+    let api = Api::new(&service.base_url).await;
+    api.create("left-behind", BODY).await;
+    api.wait_status("left-behind", "Ready", Duration::from_secs(20)).await;
+    // Its temporary host directory is named after it: arr-emulator-hosts-<boot id>_<pid>_<start ticks>.
+    let hosts_dir = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("arr-emulator-hosts-") && name.contains(&format!("_{service_pid}_"))
+        })
+        .expect("the service's host directory");
+    let _guard = ProcessHostsGuard(hosts_dir.clone());
+    let pids = pids_in(&hosts_dir);
+    assert_eq!(pids.len(), 1);
+    service.kill_9();
+    assert!(process_alive(pids[0]), "kill -9 of the service leaves its host running");
+    // The next service without a state file removes what the dead one left.
+    let next = ServiceProcess::start(&args);
+    wait_count("hosts of the dead service", 0, Duration::from_secs(10), || {
+        usize::from(process_alive(pids[0]))
+    })
+    .await;
+    assert!(!hosts_dir.exists());
+    drop(next);
 }

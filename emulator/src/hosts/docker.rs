@@ -47,6 +47,10 @@ pub(crate) struct DockerProvider {
     sizes: HashMap<String, SizeProfile>,
     /// The `arr.instance` label value: which hosts are this service's.
     instance: String,
+    /// The `arr.owner` label (this process), when no later service could adopt the hosts.
+    owner: Option<String>,
+    /// Whether hosts left by dead owners were looked for (once, at the first observation).
+    reaped: std::sync::atomic::AtomicBool,
     /// Connected at first use, so a service may start before its engine (sessions then fail with the
     /// engine's error rather than the service refusing to start).
     client: Mutex<Option<Docker>>,
@@ -54,12 +58,14 @@ pub(crate) struct DockerProvider {
 }
 
 impl DockerProvider {
-    pub(crate) fn new(config: &HostsConfig, mode: Mode, instance: String) -> DockerProvider {
+    pub(crate) fn new(config: &HostsConfig, mode: Mode, instance: String, owner: Option<String>) -> DockerProvider {
         DockerProvider {
             mode,
             settings: config.docker.clone(),
             sizes: config.sizes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             instance,
+            owner,
+            reaped: std::sync::atomic::AtomicBool::new(false),
             client: Mutex::new(None),
             logs: Mutex::new(HashMap::new()),
         }
@@ -100,6 +106,9 @@ impl DockerProvider {
             ("arr.account".to_string(), spec.account_id.clone().unwrap_or_default()),
             ("arr.size".to_string(), spec.size.clone()),
         ]);
+        if let Some(owner) = &self.owner {
+            labels.insert("arr.owner".to_string(), owner.clone());
+        }
         labels
     }
 
@@ -420,6 +429,54 @@ fn resources(profile: &SizeProfile) -> (Option<i64>, Option<i64>) {
     (nano_cpus, memory_bytes)
 }
 
+impl DockerProvider {
+    /// Removes containers and services whose `arr.owner` (a service without a state file, on this
+    /// machine) is gone: nothing else would ever remove them.
+    async fn reap_dead_owners(&self, docker: &Docker) {
+        let filters = HashMap::from([("label".to_string(), vec!["arr.owner".to_string()])]);
+        let dead = |labels: Option<&HashMap<String, String>>| {
+            labels
+                .and_then(|l| l.get("arr.owner"))
+                .is_some_and(|o| super::owner::is_dead(o))
+        };
+        if self.mode == Mode::Swarm {
+            let options = ListServicesOptions {
+                filters: Some(filters.clone()),
+                ..Default::default()
+            };
+            for service in docker.list_services(Some(options)).await.unwrap_or_default() {
+                let spec = service.spec.as_ref();
+                if dead(spec.and_then(|s| s.labels.as_ref())) {
+                    if let Some(name) = spec.and_then(|s| s.name.clone()) {
+                        tracing::info!("removing service {name}: the service that made it is gone");
+                        let _ = docker.delete_service(&name).await;
+                    }
+                }
+            }
+        }
+        let options = ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        };
+        for container in docker.list_containers(Some(options)).await.unwrap_or_default() {
+            // A swarm task's container goes with its service (above).
+            let labels = container.labels.as_ref();
+            let swarm_task = labels.is_some_and(|l| l.contains_key("com.docker.swarm.service.name"));
+            if dead(labels) && !swarm_task {
+                if let Some(id) = container.id {
+                    tracing::info!("removing container {id}: the service that made it is gone");
+                    let remove = RemoveContainerOptions {
+                        force: true,
+                        ..Default::default()
+                    };
+                    let _ = docker.remove_container(&id, Some(remove)).await;
+                }
+            }
+        }
+    }
+}
+
 impl HostProvider for DockerProvider {
     fn name(&self) -> &'static str {
         match self.mode {
@@ -441,6 +498,9 @@ impl HostProvider for DockerProvider {
     fn observe(&self) -> BoxFuture<'_, Result<Vec<ObservedHost>, String>> {
         Box::pin(async move {
             let docker = self.client().await?;
+            if !self.reaped.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                self.reap_dead_owners(&docker).await;
+            }
             match self.mode {
                 Mode::Container => self.observe_containers(&docker).await,
                 Mode::Swarm => self.observe_services(&docker).await,

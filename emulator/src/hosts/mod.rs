@@ -7,6 +7,7 @@
 
 mod docker;
 pub(crate) mod flags;
+mod owner;
 mod ports;
 mod process;
 mod provider;
@@ -72,6 +73,7 @@ impl Hosts {
                     None => process::default_dir(config.state_file.as_deref()),
                 };
                 if temporary {
+                    process::reap_dead_owners();
                     temp_dir = Some(dir.clone());
                 }
                 let kill_on_drop = config.state_file.is_none();
@@ -81,16 +83,18 @@ impl Hosts {
                     kill_on_drop,
                 )?))
             }
-            ProviderKind::Docker => Some(Arc::new(docker::DockerProvider::new(
-                &hosts,
-                docker::Mode::Container,
-                instance_name(&hosts, config.state_file.as_deref()),
-            ))),
-            ProviderKind::Swarm => Some(Arc::new(docker::DockerProvider::new(
-                &hosts,
-                docker::Mode::Swarm,
-                instance_name(&hosts, config.state_file.as_deref()),
-            ))),
+            ProviderKind::Docker | ProviderKind::Swarm => {
+                let mode = match hosts.provider {
+                    ProviderKind::Swarm => docker::Mode::Swarm,
+                    _ => docker::Mode::Container,
+                };
+                // Hosts nothing could adopt later are labelled with their owner, so that the next
+                // service removes them if this one dies without doing so.
+                let ephemeral = hosts.instance.is_none() && config.state_file.is_none();
+                let owner = ephemeral.then(owner::this_process);
+                let instance = instance_name(&hosts, config.state_file.as_deref());
+                Some(Arc::new(docker::DockerProvider::new(&hosts, mode, instance, owner)))
+            }
         };
         Ok(Hosts {
             ports: PortPool::new(hosts.ports),

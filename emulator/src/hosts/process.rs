@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use rustix::process::{kill_process_group, Pid, Signal};
 use serde::{Deserialize, Serialize};
 
+use super::owner;
 use super::provider::{last_lines, BoxFuture, HostProvider, HostSpec, ObservedHost};
 use super::settings::ProcessSettings;
 
@@ -91,7 +92,7 @@ impl ProcessProvider {
         let pid = child.id().ok_or("the host exited at once")? as i32;
         let record = PidFile {
             pid,
-            start_ticks: proc_start_ticks(pid).unwrap_or(0),
+            start_ticks: owner::start_ticks(pid).unwrap_or(0),
         };
         let json = serde_json::to_vec(&record).expect("serialisable");
         std::fs::write(self.pid_path(&spec.key), json).map_err(|e| format!("pid file: {e}"))?;
@@ -113,7 +114,7 @@ impl ProcessProvider {
             };
         }
         match self.read_pid_file(key) {
-            Some(p) if alive(p.pid, p.start_ticks) => None,
+            Some(p) if owner::alive(p.pid, p.start_ticks) => None,
             Some(_) => Some("exit status unknown (it ended while the service was not running)".to_string()),
             None => Some("no pid file".to_string()),
         }
@@ -193,26 +194,9 @@ impl HostProvider for ProcessProvider {
     }
 }
 
-/// Field 22 of /proc/PID/stat (after the parenthesised command name, which may contain spaces).
-fn proc_start_ticks(pid: i32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
-
-/// Whether `pid` is still the process the pid file names, and not a zombie.
-fn alive(pid: i32, start_ticks: u64) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let Some(close) = stat.rfind(')') else { return false };
-    let mut fields = stat[close + 1..].split_whitespace();
-    let state = fields.next().unwrap_or("X");
-    let ticks = fields.nth(18).and_then(|t| t.parse::<u64>().ok());
-    state != "Z" && state != "X" && (start_ticks == 0 || ticks == Some(start_ticks))
-}
-
-/// The state directory for pid and log files when the operator gave none.
+/// The state directory for pid and log files when the operator gave none: next to the state file, else
+/// a temporary directory named after this process (`arr-emulator-hosts-<owner>`), which a later service
+/// removes, with the hosts its pid files name, once that process is gone.
 pub(crate) fn default_dir(state_file: Option<&Path>) -> (PathBuf, bool) {
     match state_file {
         Some(path) => {
@@ -220,13 +204,40 @@ pub(crate) fn default_dir(state_file: Option<&Path>) -> (PathBuf, bool) {
             dir.push(".hosts");
             (PathBuf::from(dir), false)
         }
-        None => (
-            std::env::temp_dir().join(format!(
-                "arr-emulator-hosts-{}-{:08x}",
-                std::process::id(),
-                fastrand::u32(..)
-            )),
-            true,
-        ),
+        None => {
+            let owner = owner::this_process().replace('/', "_");
+            (std::env::temp_dir().join(format!("{TEMP_PREFIX}{owner}")), true)
+        }
+    }
+}
+
+const TEMP_PREFIX: &str = "arr-emulator-hosts-";
+
+/// Kills the hosts of temporary directories whose service died without removing them (`kill -9`), and
+/// removes those directories.
+pub(crate) fn reap_dead_owners() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(owner) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+            continue;
+        };
+        if !owner::is_dead(&owner.replace('_', "/")) {
+            continue;
+        }
+        let dir = entry.path();
+        for pid_file in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let record = std::fs::read(pid_file.path()).ok();
+            let record = record.and_then(|bytes| serde_json::from_slice::<PidFile>(&bytes).ok());
+            if let Some(record) = record.filter(|r| owner::alive(r.pid, r.start_ticks)) {
+                if let Some(group) = Pid::from_raw(record.pid) {
+                    tracing::info!("killing host process {} of a service that is gone", record.pid);
+                    let _ = kill_process_group(group, Signal::KILL);
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

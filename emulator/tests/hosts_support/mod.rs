@@ -218,7 +218,15 @@ impl ServiceProcess {
 }
 
 impl Drop for ServiceProcess {
+    /// SIGTERM (the service removes what it must), at most 15 s, then SIGKILL.
     fn drop(&mut self) {
+        if let Some(pid) = rustix::process::Pid::from_raw(self.child.id() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -386,4 +394,44 @@ pub async fn kill_9_and_restart_leaves_no_orphan(dir: &TempDir, hosts_config: &s
     api.stop("kept").await;
     wait_count("hosts after the last stop", 1, Duration::from_secs(60), &count).await;
     drop(service);
+}
+
+/// PATCHes a session's lease to `minutes` and checks the answer carries it (the "extend" step).
+pub async fn extend(emu: &Emulator, client: &reqwest::Client, token: &str, id: &str, minutes: u32) {
+    let patched = client
+        .patch(session_url(emu, id))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"maxLeaseTimeMinutes":{minutes}}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(patched).await["maxLeaseTimeMinutes"], minutes);
+}
+
+/// With a pool of one warm host of `size` and a capacity of one: a create is Ready in < 1 s on the warm
+/// host, the next create of that size fails with CapacityExceeded, and the pool refills. Returns the time
+/// the warm create took to Ready.
+pub async fn warm_then_over_capacity(
+    emu: &Emulator,
+    client: &reqwest::Client,
+    token: &str,
+    size: &str,
+    refill_within: Duration,
+) -> Duration {
+    let body = format!(r#"{{"size":"{size}","maxLeaseTimeMinutes":30}}"#);
+    wait_warm(emu, client, size, 1, refill_within).await;
+    let created = Instant::now();
+    create(emu, client, token, "warm", &body).await;
+    let ready = wait_for(emu, client, token, "warm", Duration::from_secs(1), status_is("Ready")).await;
+    let to_ready = created.elapsed();
+    assert!(to_ready < Duration::from_secs(1), "a warm create took {to_ready:?}");
+    // A warm host started before its session: the contract gives it an empty ARR_SESSION_ID.
+    assert_eq!(greeting(&ready), format!("ARR-SAMPLE-HOST session= size={size}"));
+    // Capacity 1: the next one fails into Error, as the service did for lack of capacity.
+    create(emu, client, token, "over", &body).await;
+    let over = wait_for(emu, client, token, "over", Duration::from_secs(5), status_is("Error")).await;
+    assert_eq!(over["error"]["code"], arr_emulator::CAPACITY_CODE);
+    wait_warm(emu, client, size, 1, refill_within).await;
+    to_ready
 }
