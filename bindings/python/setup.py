@@ -43,8 +43,8 @@ HERE = Path(__file__).resolve().parent
 BUNDLED = HERE / "rust"  # in an sdist
 REPO = HERE.parent.parent  # in the repository
 #: Workspace paths an sdist needs to build the library (nothing else of the workspace is built).
-WORKSPACE_PARTS = ["Cargo.lock", "src", "ffi", "wire-time"]
-MEMBERS = [".", "wire-time", "ffi"]
+WORKSPACE_PARTS = ["Cargo.lock", "src", "ffi", "wire-time", "feature-set"]
+MEMBERS = [".", "wire-time", "ffi", "feature-set"]
 
 if sys.platform == "win32":
     LIBRARY = "arr_session.dll"
