@@ -87,9 +87,11 @@ pub(super) async fn send(
     if let Some((bytes, content_type)) = body {
         request = request.header("content-type", content_type).body(bytes);
     }
-    let resp = request.send().await.map_err(|e| e.to_string())?;
+    // reqwest names the request's URL in its errors, SAS included: the text goes without it (the caller
+    // names the blob).
+    let resp = request.send().await.map_err(|e| e.without_url().to_string())?;
     let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+    let bytes = resp.bytes().await.map_err(|e| e.without_url().to_string())?;
     if !(200..300).contains(&status) {
         tracing::debug!(
             target: "arr_emulator::request",
