@@ -211,11 +211,11 @@ pub(crate) fn wait_delivered() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
     use crate::host_ptr::HostPtr;
     use crate::logging::{lock_sink, Sink};
     use std::ffi::{c_char, c_void};
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::Duration;
 
     static HOLD: AtomicBool = AtomicBool::new(false);
     static LINES: AtomicUsize = AtomicUsize::new(0);
