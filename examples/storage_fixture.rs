@@ -110,42 +110,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// A GLB with nothing in it but its JSON chunk (`{"asset":{"version":"2.0"}}`): enough for the emulator,
 /// and a model the preflight checks can read.
 fn minimal_glb() -> Vec<u8> {
-    let mut json = br#"{"asset":{"version":"2.0"}}"#.to_vec();
-    while json.len() % 4 != 0 {
-        json.push(b' ');
-    }
-    let total = 12 + 8 + json.len();
-    let mut glb = b"glTF".to_vec();
-    glb.extend(2u32.to_le_bytes());
-    glb.extend((total as u32).to_le_bytes());
-    glb.extend((json.len() as u32).to_le_bytes());
-    glb.extend(b"JSON");
-    glb.extend(json);
-    glb
+    glb(br#"{"asset":{"version":"2.0"}}"#.to_vec(), Vec::new())
 }
 
 /// A GLB holding one triangle (positions in its BIN chunk): the least a real conversion converts.
 fn triangle_glb() -> Vec<u8> {
     let positions: [f32; 9] = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
     let bin: Vec<u8> = positions.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let mut json = format!(
+    let json = format!(
         r#"{{"asset":{{"version":"2.0"}},"scene":0,"scenes":[{{"nodes":[0]}}],"nodes":[{{"mesh":0}}],"meshes":[{{"primitives":[{{"attributes":{{"POSITION":0}}}}]}}],"buffers":[{{"byteLength":{n}}}],"bufferViews":[{{"buffer":0,"byteLength":{n}}}],"accessors":[{{"bufferView":0,"componentType":5126,"count":3,"type":"VEC3","min":[0,0,0],"max":[1,1,0]}}]}}"#,
         n = bin.len()
-    )
-    .into_bytes();
+    );
+    glb(json.into_bytes(), bin)
+}
+
+/// The GLB container: header, the JSON chunk (padded with spaces), and the BIN chunk when `bin` has bytes
+/// (a multiple of four here).
+fn glb(mut json: Vec<u8>, bin: Vec<u8>) -> Vec<u8> {
     while json.len() % 4 != 0 {
         json.push(b' ');
     }
-    let total = 12 + 8 + json.len() + 8 + bin.len();
+    let bin_chunk = if bin.is_empty() { 0 } else { 8 + bin.len() };
+    let total = 12 + 8 + json.len() + bin_chunk;
     let mut glb = b"glTF".to_vec();
     glb.extend(2u32.to_le_bytes());
     glb.extend((total as u32).to_le_bytes());
     glb.extend((json.len() as u32).to_le_bytes());
     glb.extend(b"JSON");
     glb.extend(json);
-    glb.extend((bin.len() as u32).to_le_bytes());
-    glb.extend(b"BIN\0");
-    glb.extend(bin);
+    if !bin.is_empty() {
+        glb.extend((bin.len() as u32).to_le_bytes());
+        glb.extend(b"BIN\0");
+        glb.extend(bin);
+    }
     glb
 }
 

@@ -483,6 +483,23 @@ async fn corrupt_or_unsupported_input_fails_with_a_clear_code() {
     setup.assert_scratch_removed();
 }
 
+/// A stand-in `gltf-transform` (in a tools directory of its own) that runs `body` as a shell script: a
+/// tool that hangs or crashes, as a model can make a real one do. Answers the tools directory.
+fn fake_gltf_transform(name: &str, body: &str) -> PathBuf {
+    let tools = unique_temp_path(name);
+    let bin = tools.join("node_modules/.bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let tool = bin.join("gltf-transform");
+    std::fs::write(&tool, format!("#!/bin/sh\n{body}")).unwrap();
+    Command::new("chmod").arg("+x").arg(&tool).status().unwrap();
+    tools
+}
+
+/// A number no other process's command line holds: `sleep MARKER` is then findable in /proc.
+fn sleep_marker() -> String {
+    format!("3600.{}{}", std::process::id(), fastrand::u32(..))
+}
+
 /// Processes whose command line mentions `marker`.
 fn processes_mentioning(marker: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -501,14 +518,9 @@ fn processes_mentioning(marker: &str) -> Vec<String> {
 #[ignore = "needs the converter tools and Azurite: bash scripts/converter-tools.sh test"]
 async fn a_converter_that_hangs_or_crashes_fails_and_leaves_no_process() {
     // A gltf-transform that hangs (with a child of its own) or crashes, as a model can make a tool do.
-    let tools = unique_temp_path("hanging-tools");
-    let bin = tools.join("node_modules/.bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let marker = format!("3600.{}{}", std::process::id(), fastrand::u32(..));
-    let script = format!("#!/bin/sh\ncase \"$2\" in *crash*) kill -SEGV $$ ;; esac\nsleep {marker} &\nwait\n");
-    let tool = bin.join("gltf-transform");
-    std::fs::write(&tool, script).unwrap();
-    Command::new("chmod").arg("+x").arg(&tool).status().unwrap();
+    let marker = sleep_marker();
+    let script = format!("case \"$2\" in *crash*) kill -SEGV $$ ;; esac\nsleep {marker} &\nwait\n");
+    let tools = fake_gltf_transform("hanging-tools", &script);
     let setup = Setup::new(|c| {
         c.tools_dir = Some(tools.clone());
         c.tool_timeout = Duration::from_secs(2);
@@ -563,13 +575,8 @@ async fn a_converter_that_hangs_or_crashes_fails_and_leaves_no_process() {
 #[ignore = "needs the converter tools and Azurite: bash scripts/converter-tools.sh test"]
 async fn a_cancelled_conversion_stops_its_running_tool_and_writes_nothing() {
     // A gltf-transform that would run for an hour; the conversion's limit is two minutes.
-    let tools = unique_temp_path("endless-tools");
-    let bin = tools.join("node_modules/.bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let marker = format!("3600.{}{}", std::process::id(), fastrand::u32(..));
-    let tool = bin.join("gltf-transform");
-    std::fs::write(&tool, format!("#!/bin/sh\nsleep {marker} &\nwait\n")).unwrap();
-    Command::new("chmod").arg("+x").arg(&tool).status().unwrap();
+    let marker = sleep_marker();
+    let tools = fake_gltf_transform("endless-tools", &format!("sleep {marker} &\nwait\n"));
     let setup = Setup::new(|c| {
         c.tools_dir = Some(tools.clone());
         c.tool_timeout = Duration::from_secs(120);
