@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use rustix::process::{kill_process_group, Pid, Signal};
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
@@ -155,7 +156,7 @@ impl<'a> Tools<'a> {
             Ok(done) => done,
             Err(failure) => {
                 // The child is not reaped yet, so its pid still names its group: no stranger is hit.
-                kill_group(pid).await;
+                kill_group(pid);
                 let _ = child.kill().await;
                 return Err(failure);
             }
@@ -185,15 +186,11 @@ impl<'a> Tools<'a> {
     }
 }
 
-/// SIGKILL to the process group `pid` leads (`kill -s KILL -- -PID`); nothing when there is none.
-async fn kill_group(pid: Option<u32>) {
-    let Some(pid) = pid else { return };
-    let _ = Command::new("kill")
-        .args(["-s", "KILL", "--", &format!("-{pid}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await;
+/// SIGKILL to the process group `pid` leads (a safe wrapper of kill(2)); nothing when there is none.
+fn kill_group(pid: Option<u32>) {
+    if let Some(group) = pid.and_then(|p| i32::try_from(p).ok()).and_then(Pid::from_raw) {
+        let _ = kill_process_group(group, Signal::KILL);
+    }
 }
 
 /// The last [`OUTPUT_KEPT`] bytes of a tool's output, on a character boundary, without colour codes.
