@@ -60,6 +60,9 @@ pub struct EmulatorConfig {
     /// write real blobs through it (Shared Key) or through the SAS of the request. `None` (default):
     /// storage is simulated and nothing is read or written.
     pub storage: Option<String>,
+    /// Blob endpoints of other storage accounts, by account name: a request for
+    /// `https://<name>.blob.<suffix>/...` goes there (the linked account is routed by its own name).
+    pub storage_routes: Vec<(String, String)>,
     /// Emulated time a conversion spends `NotStarted`; default 5 s (inferred from a 2022 recording).
     pub conversion_start_delay: Duration,
     /// Emulated time a conversion spends `Running`; default 60 s (inferred from a 2022 recording).
@@ -96,6 +99,7 @@ impl Default for EmulatorConfig {
             region: "emulator".to_string(),
             max_body_bytes: 1 << 20,
             storage: None,
+            storage_routes: Vec::new(),
             conversion_start_delay: Duration::from_secs(5),
             conversion_duration: Duration::from_secs(60),
             converter: crate::conversion::ConverterConfig::default(),

@@ -61,6 +61,7 @@ mod server;
 mod session;
 mod shared;
 mod state_file;
+mod storage_routes;
 mod store;
 mod sts;
 mod timefmt;
@@ -93,6 +94,7 @@ pub use hosts::settings::{
     DockerSettings, HostsConfig, PortRange, ProcessSettings, ProviderKind, SizeProfile, SwarmPublishMode,
 };
 pub use hosts::HOST_ERROR_CODE;
+pub use storage_routes::StorageRoutes;
 pub use store::CAPACITY_CODE;
 pub use timefmt::parse_duration;
 
@@ -198,6 +200,13 @@ impl Emulator {
             ),
             None => None,
         };
+        let linked_route = storage.as_ref().map(|a| (a.name.as_str(), a.blob_endpoint.as_str()));
+        let storage_routes = storage_routes::StorageRoutes::new(
+            linked_route
+                .into_iter()
+                .chain(config.storage_routes.iter().map(|(n, e)| (n.as_str(), e.as_str()))),
+        )
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .build()
@@ -234,6 +243,7 @@ impl Emulator {
             conversion_slots: tokio::sync::Semaphore::new(config.converter.workers),
             config,
             storage,
+            storage_routes,
             http,
         });
         // Write the file right away so the signing secret is persisted before any token is handed out.

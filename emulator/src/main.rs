@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use arr_emulator::{
     parse_duration, ConverterConfig, ConverterProfile, Emulator, EmulatorConfig, FaultRates, StorageAccount,
-    DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY,
+    StorageRoutes, DEV_ACCOUNT_ID, DEV_ACCOUNT_KEY,
 };
 use clap::Parser;
 use tracing::level_filters::LevelFilter;
@@ -143,6 +143,10 @@ struct Args {
     /// or "none" to simulate storage.
     #[arg(long, value_name = "CONNECTION_STRING", default_value = "none")]
     storage: String,
+    /// Sends storage requests for https://NAME.blob.<suffix>/... to BLOB_ENDPOINT (e.g. another Azurite
+    /// account, http://127.0.0.1:10000/NAME), repeatable; the linked account is routed by its own name.
+    #[arg(long, value_name = "NAME=BLOB_ENDPOINT", value_parser = StorageRoutes::parse_flag)]
+    storage_route: Vec<(String, String)>,
     /// Emulated time a conversion spends NotStarted (scaled by --time-scale).
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     conversion_start_delay: Duration,
@@ -241,6 +245,7 @@ fn build_config(args: &Args) -> Result<EmulatorConfig, String> {
         region: args.region.clone(),
         max_body_bytes: args.max_body_bytes,
         storage,
+        storage_routes: args.storage_route.clone(),
         conversion_start_delay: args.conversion_start_delay,
         conversion_duration: args.conversion_duration,
         converter,

@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub base_url: String,
     /// The linked storage account (`--storage`); None = simulated storage.
     pub storage: Option<crate::blob::StorageAccount>,
+    /// Where requests for `<account>.blob.<suffix>` go (the linked account's and `--storage-route`'s).
+    pub storage_routes: crate::storage_routes::StorageRoutes,
     /// HTTP client for blob storage.
     pub http: reqwest::Client,
     /// The conversion worker pool: one permit per pipeline conversion running at once.

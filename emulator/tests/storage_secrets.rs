@@ -33,7 +33,10 @@ async fn an_unreachable_storage_account_is_reported_without_the_sas() {
         "outputLocation": {"storageContainerUri": "http://127.0.0.1:9/devstoreaccount1/output",
                            "storageContainerWriteSas": sas}
     }});
-    let url = format!("{}/accounts/{DEV_ACCOUNT_ID}/conversions/unreachable?{API}", emu.base_url());
+    let url = format!(
+        "{}/accounts/{DEV_ACCOUNT_ID}/conversions/unreachable?{API}",
+        emu.base_url()
+    );
     let resp = client
         .put(&url)
         .bearer_auth(&token)
@@ -48,8 +51,19 @@ async fn an_unreachable_storage_account_is_reported_without_the_sas() {
     while answer.contains("\"NotStarted\"") || answer.contains("\"Running\"") {
         assert!(Instant::now() < deadline, "the conversion did not end: {answer}");
         tokio::time::sleep(Duration::from_millis(20)).await;
-        answer = client.get(&url).bearer_auth(&token).send().await.unwrap().text().await.unwrap();
+        answer = client
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
     }
-    assert!(answer.contains("could not be reached") || answer.contains("127.0.0.1:9"), "{answer}");
+    assert!(
+        answer.contains("could not be reached") || answer.contains("127.0.0.1:9"),
+        "{answer}"
+    );
     assert!(!answer.contains(SIGNATURE), "the SAS leaked into the answer: {answer}");
 }

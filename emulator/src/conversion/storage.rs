@@ -36,7 +36,7 @@ pub(super) async fn check_linked_access(shared: &Shared, settings: &Settings) ->
             }
             continue;
         };
-        let Some(container) = account.container_of(uri) else {
+        let Some(container) = account.container_of(&shared.storage_routes.resolve(uri)) else {
             return Err(format!(
                 "{uri} is not a container of the linked storage account {}",
                 account.blob_endpoint
@@ -62,9 +62,10 @@ pub(super) async fn send(
     sas: Option<&str>,
     body: Option<(Vec<u8>, &str)>,
 ) -> Result<(u16, Vec<u8>), String> {
+    let routed = shared.storage_routes.resolve(url);
     let full = match sas {
-        Some(sas) => with_sas(url, sas),
-        None => url.to_string(),
+        Some(sas) => with_sas(&routed, sas),
+        None => routed.to_string(),
     };
     let parsed = reqwest::Url::parse(&full).map_err(|e| format!("bad URL {url}: {e}"))?;
     let method_value = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;

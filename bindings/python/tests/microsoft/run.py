@@ -90,9 +90,10 @@ def main() -> int:
             "ARR_EMULATOR": EMULATOR,
             "ARR_AZURITE_BLOB": str(AZURITE),
         })
-        # Everything here talks to 127.0.0.1 only. The tests build public storage URLs for the emulator to
-        # read: its requests for them go to this proxy, a closed port of 127.0.0.1, so not even a DNS query
-        # leaves the machine (reqwest, urllib and the library all read these variables).
+        # Everything here talks to 127.0.0.1 only. The tests build public storage URLs, which the emulator
+        # routes to Azurite (--storage-route); anything else would go to this proxy, a closed port of
+        # 127.0.0.1, so not even a DNS query leaves the machine (reqwest, urllib and the library all read
+        # these variables).
         dead_proxy = f"http://127.0.0.1:{closed_port()}"
         for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
             env[name] = env[name.lower()] = dead_proxy

@@ -11,11 +11,8 @@
 
 run.py gives this process (and so the emulator) an HTTP(S) proxy at a closed port of 127.0.0.1, with
 127.0.0.1 itself exempt: the tests build public storage URLs (``https://<account>.blob.<suffix>/...``) and
-nothing may leave the machine, not even a DNS query for them.
-
-Tests that cannot pass for a reason outside our package are listed in OUTSIDE_OUR_PACKAGE (and
-docs/peer-tests.md) with that reason and the text their failure shows: failing so, they are reported as
-xfailed with the reason; failing otherwise, they fail; passing, they fail until the list is updated.
+nothing may leave the machine, not even a DNS query for them. The emulator sends those storage requests to
+Azurite (``--storage-route`` for the tests' account; the linked account by its own name).
 
 Paths come from the environment (set by run.py): ARR_EMULATOR, ARR_AZURITE_BLOB, ARR_SESSION_LIBRARY; the
 emulator is started by our suite's ``Emulator`` (bindings/python/tests/conftest.py).
@@ -50,43 +47,6 @@ CONTAINER = "test"
 STORAGE_VERSION = "2021-08-06"
 # What the emulator reads as an FBX 7.4 file (its format check looks at this header line only).
 TEST_BOX_FBX = b"; FBX 7.4.0 project file\n; a stand-in for Microsoft's testBox.fbx\n"
-
-UNREACHABLE_STORAGE = (
-    "arr-emulator cannot reach the tests' storage at https://<account>.blob.<suffix>/<container>: it sends "
-    "storage requests to the URL as written and has no stand-in for the public storage host names (DNS) and "
-    "their TLS certificates, so the conversion fails reading its input (outside the arr_session package)"
-)
-#: What the emulator's failed conversion says when it could not reach the input's storage.
-UNREACHABLE_STORAGE_MESSAGE = "Could not read the input from the storage account: the storage account could not be reached"
-
-#: test id (file::class::name) -> (why it cannot pass here, text its failure must show). Keep
-#: docs/peer-tests.md in step.
-OUTSIDE_OUR_PACKAGE: Dict[str, Tuple[str, str]] = {
-    f"{module}::{cls}::{test}": (UNREACHABLE_STORAGE, UNREACHABLE_STORAGE_MESSAGE)
-    for module, cls in (("test_client.py", "TestRemoteRenderingClient"),
-                        ("test_client_async.py", "TestRemoteRenderingClientAsync"))
-    for test in ("test_simple_conversion", "test_failed_conversion_missing_asset")
-}
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
-    """A listed test that fails with its known cause is reported as xfailed (with the reason); failing any
-    other way, or at setup, it fails; passing, it fails too, so the list (and the docs) get updated."""
-    outcome = yield
-    report = outcome.get_result()
-    listed = OUTSIDE_OUR_PACKAGE.get(item.nodeid.split("/")[-1])
-    if listed is None or report.when != "call":
-        return
-    reason, known_failure = listed
-    if report.failed and known_failure in str(report.longrepr):
-        report.outcome = "skipped"
-        report.wasxfail = reason
-    elif report.passed:
-        report.outcome = "failed"
-        report.longrepr = (f"{item.nodeid} passed, but is listed as unable to pass here ({reason}): take it out "
-                           f"of OUTSIDE_OUR_PACKAGE in {__file__} and out of docs/peer-tests.md")
-
 
 class EnvironmentVariables:
     """``devtools_testutils``' fixture object: the values of the REMOTERENDERING_* variables."""
@@ -238,6 +198,8 @@ def live_services() -> Iterator[Dict[str, str]]:
         emulator = _suite_emulator()(
             "--account", f"{arr_account_id}:{arr_account_key}",
             "--storage", azurite.connection_string(LINKED_ACCOUNT), "--start-delay", "300ms",
+            # The tests build https://<account>.blob.<suffix>/... URLs: the emulator sends those to Azurite.
+            "--storage-route", f"{TEST_ACCOUNT}={azurite.endpoint(TEST_ACCOUNT)}",
             "--conversion-start-delay", "1s", "--conversion-duration", "2s")
         stack.callback(emulator.stop)
         yield {
