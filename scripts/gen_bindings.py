@@ -201,7 +201,7 @@ def _python_type(api: Api, type_: str, where: str) -> str:
 
 def python(api: Api) -> str:
     out = [
-        '"""The C ABI as ctypes sees it: constants, enums, callback types and the one prototype table.',
+        '"""The C ABI as ctypes sees it: constants, enums, callback types, the prototype table and the typed library.',
         "",
         "Generated from include/arr_session.h by scripts/gen_bindings.py; do not edit (the test command fails",
         'when this file differs from a fresh one). Regenerate with: python3 scripts/gen_bindings.py',
@@ -209,7 +209,7 @@ def python(api: Api) -> str:
         "",
         "import ctypes",
         "from ctypes import POINTER, c_bool, c_char_p, c_int32, c_int64, c_size_t, c_uint32, c_uint64, c_void_p",
-        "from typing import Any, Dict, List, Tuple",
+        "from typing import Any, Callable, Dict, List, Optional, Tuple",
         "",
         "# Keeps every name imported above in use, whatever the header declares.",
         "_TYPES = (POINTER, c_bool, c_char_p, c_int32, c_int64, c_size_t, c_uint32, c_uint64, c_void_p)",
@@ -242,7 +242,31 @@ def python(api: Api) -> str:
         argtypes = ", ".join(_python_type(api, p.type, function.name) for p in function.params)
         out.append(f'    "{function.name}": ({restype}, [{argtypes}]),')
     out.append("}")
+    out += [
+        "",
+        "",
+        "def _declared(cdll: ctypes.CDLL, name: str) -> Any:",
+        '    """The function ``name`` of ``cdll`` with the prototype of the header."""',
+        "    function = getattr(cdll, name)",
+        "    function.restype, function.argtypes = PROTOTYPES[name]",
+        "    return function",
+        "",
+        "",
+        "class Library:",
+        '    """Every function of the header, declared on a loaded library, as a typed attribute: a misspelt name',
+        '    fails where it is first read (the bindings read each one at import) and under mypy."""',
+        "",
+        "    def __init__(self, cdll: ctypes.CDLL) -> None:",
+        "        self._name: str = cdll._name",
+    ]
+    for function in api.functions:
+        returns = _PYTHON_RESULTS[_python_type(api, function.returns, function.name)]
+        out.append(f'        self.{function.name}: Callable[..., {returns}] = _declared(cdll, "{function.name}")')
     return "\n".join(out) + "\n"
+
+
+#: What a ctypes function hands back to Python, by its declared restype.
+_PYTHON_RESULTS = {"None": "None", "c_uint32": "int", "c_char_p": "Optional[bytes]", "c_void_p": "Optional[int]"}
 
 
 # --- C# (P/Invoke) -----------------------------------------------------------------------------------

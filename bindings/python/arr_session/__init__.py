@@ -18,14 +18,7 @@ from ._keeper import RenderingSessionKeeper
 from ._paging import AssetConversionPager, RenderingSessionPager
 from ._polling import AssetConversionPoller, RenderingSessionPoller
 from ._response import RawResponse
-from ._preflight import (
-    ConversionResults,
-    Finding,
-    InputLint,
-    ResultMessage,
-    check_conversion_settings,
-    sign_container_sas,
-)
+from ._preflight import check_conversion_settings, sign_container_sas
 from .credentials import AccessToken, AzureKeyCredential
 from .exceptions import (
     ArrCancelledError,
@@ -42,6 +35,10 @@ from .exceptions import (
     AssetConversionFailedError,
 )
 from .models import (
+    ConversionResults,
+    Finding,
+    InputLint,
+    ResultMessage,
     AssetConversion,
     AssetConversionInputSettings,
     AssetConversionOutput,

@@ -13,15 +13,17 @@ the child with ``ARR_STATUS_FORKED`` (the library never calls back for them ther
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import ctypes
 import itertools
 import json
 import logging
 import os
+import sys
 import threading
-import asyncio
-import concurrent.futures
-from typing import Any, Awaitable, Callable, Dict, Optional, Union
+import types
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple, Union
 
 from . import _ffi
 from ._abi import (
@@ -83,19 +85,29 @@ def _on_complete(user_data: Optional[int], status: int, json: Optional[bytes]) -
 ON_COMPLETE = CALLBACK(_on_complete)
 
 
-def start(function_name: str, client: int, *args: object, handler: Handler) -> int:
+def start(function: Callable[..., int], client: int, *args: object, handler: Handler) -> int:
     """Calls an ``arr_client_*_async`` function with ``handler`` as its completion; returns the operation id.
 
     A refused start (bad argument, shutdown) raises at once and ``handler`` is never called.
     """
+    return _start_registered(_pending, handler, ON_COMPLETE, function, client, args)
+
+
+def _start_registered(
+    registry: Dict[int, Any], handler: Any, callback: Any, function: Callable[..., int], client: int,
+    args: Tuple[object, ...],
+) -> int:
+    """The one rule for starting an operation whose callbacks find ``handler`` in ``registry`` by the user data:
+    it is registered before the call, and removed again when the start is refused (no callback follows a
+    refused start, which raises); after a start, the last callback removes it."""
     with _lock:
         token = next(_ids)
-        _pending[token] = handler
+        registry[token] = handler
     operation = ctypes.c_uint64(0)
-    status = getattr(lib, function_name)(client, *args, ON_COMPLETE, token, ctypes.byref(operation))
+    status = function(client, *args, callback, token, ctypes.byref(operation))
     if status != STATUS_OK:
         with _lock:
-            _pending.pop(token, None)
+            registry.pop(token, None)
         raise error_from_json(_ffi.status_name(status), _ffi.last_error())
     return operation.value
 
@@ -126,20 +138,11 @@ def _on_event(user_data: Optional[int], status: int, json: Optional[bytes]) -> N
 ON_EVENT = CALLBACK(_on_event)
 
 
-def start_stream(function_name: str, client: int, *args: object, handler: StreamHandler) -> int:
+def start_stream(function: Callable[..., int], client: int, *args: object, handler: StreamHandler) -> int:
     """Calls a function taking ``(..., event_callback, user_data, &operation_id)`` (``arr_client_keep_session``)
     with ``handler`` for its events; returns the operation id. A refused start raises, and ``handler`` is
     never called."""
-    with _lock:
-        token = next(_ids)
-        _streams[token] = handler
-    operation = ctypes.c_uint64(0)
-    status = getattr(lib, function_name)(client, *args, ON_EVENT, token, ctypes.byref(operation))
-    if status != STATUS_OK:
-        with _lock:
-            _streams.pop(token, None)
-        raise error_from_json(_ffi.status_name(status), _ffi.last_error())
-    return operation.value
+    return _start_registered(_streams, handler, ON_EVENT, function, client, args)
 
 
 def stream_count() -> int:
@@ -176,9 +179,6 @@ ON_LOG = LOG_CALLBACK(_on_log)
 
 
 def _report_unraisable(message: str) -> None:
-    import sys
-    import types
-
     exc_type, exc, tb = sys.exc_info()
     sys.unraisablehook(
         types.SimpleNamespace(exc_type=exc_type, exc_value=exc, exc_traceback=tb, err_msg=message, object=None)

@@ -15,10 +15,13 @@ import logging
 import os
 import queue
 import threading
-from typing import TYPE_CHECKING, Optional
+from typing import Optional, Protocol
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._native import NativeClient
+
+class NativeClient(Protocol):
+    """What this thread does with a client (``_native.NativeClient``, which sits above this module)."""
+
+    def close(self) -> None: ...
 
 _log = logging.getLogger("arr_session")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import List, Optional
 
 # The declarations themselves are generated from the header (scripts/gen_bindings.py): the prototype table,
-# the ABI version, the status names and the callback types.
-from ._abi import ABI_VERSION, PROTOTYPES, STATUS_NAMES
+# the typed Library over it, the ABI version, the status names and the callback types.
+from ._abi import ABI_VERSION, PROTOTYPES, STATUS_NAMES, Library
 
 __all__ = ["ABI_VERSION", "PROTOTYPES", "LibraryNotFoundError", "lib", "take_string", "status_name", "last_error",
            "last_response", "encode", "decode", "NATIVE_VERSION", "LIBRARY_PATH"]
@@ -69,20 +69,17 @@ def _load() -> ctypes.CDLL:
     )
 
 
-def _declare(lib: ctypes.CDLL) -> None:
-    missing = [name for name in PROTOTYPES if not hasattr(lib, name)]
+def _declare(cdll: ctypes.CDLL) -> Library:
+    missing = [name for name in PROTOTYPES if not hasattr(cdll, name)]
     if missing:
         raise ImportError(
-            f"arr-session native library {lib._name} lacks {', '.join(missing)}: it is older than this Python "
+            f"arr-session native library {cdll._name} lacks {', '.join(missing)}: it is older than this Python "
             "package; install matching versions"
         )
-    for name, (restype, argtypes) in PROTOTYPES.items():
-        function = getattr(lib, name)
-        function.restype = restype
-        function.argtypes = argtypes
+    return Library(cdll)
 
 
-def _check_abi(lib: ctypes.CDLL) -> None:
+def _check_abi(lib: Library) -> None:
     found = lib.arr_abi_version()
     if found != ABI_VERSION:
         raise ImportError(
@@ -91,12 +88,12 @@ def _check_abi(lib: ctypes.CDLL) -> None:
         )
 
 
-lib = _load()
-_declare(lib)
+#: The loaded library, every function of the header declared (the generated ``_abi.Library``).
+lib = _declare(_load())
 _check_abi(lib)
 
 #: The native library's version string, e.g. ``"0.1.0"``.
-NATIVE_VERSION: str = lib.arr_version().decode("utf-8")
+NATIVE_VERSION: str = (lib.arr_version() or b"").decode("utf-8")
 #: Where the library was loaded from.
 LIBRARY_PATH: str = lib._name
 

@@ -11,29 +11,31 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
-from . import _ffi
+from . import _decode, _ffi
 from ._abi import STATUS_OK, STATUS_SESSION_ENDED
-from ._native import session_id_arg, session_ids_arg
+from ._args import session_id_arg, session_ids_arg
+from ._base import ClientBase
+from ._callbacks import StreamHandler
+from ._ffi import lib
 from .exceptions import ArrCancelledError, ArrError, error_from_json
 from .models import KeepEvent
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._client import RemoteRenderingClient
 
 _Call = Tuple[int, Optional[str]]
 
 
-def start_keeper(client: Any, session_ids: Any, options: Optional[bytes], many: bool, handler: Any) -> Tuple[List[str], int]:
+def start_keeper(
+    client: ClientBase, session_ids: Any, options: Optional[bytes], many: bool, handler: StreamHandler
+) -> Tuple[List[str], int]:
     """Starts the library's keeper of one session (``many`` False: ``session_ids`` is that id) or of several;
     the ids kept and the operation id."""
     if many:
         ids = session_ids_arg(session_ids)
         kept = list(session_ids)
-        return kept, client._client().start_stream("arr_client_keep_sessions", ids, options, handler=handler)
+        return kept, client._client().start_stream(lib.arr_client_keep_sessions, ids, options, handler=handler)
     one = session_id_arg(session_ids)
-    return [session_ids], client._client().start_stream("arr_client_keep_session", one, options, handler=handler)
+    return [session_ids], client._client().start_stream(lib.arr_client_keep_session, one, options, handler=handler)
 
 
 class KeeperState:
@@ -62,7 +64,7 @@ class KeeperState:
         """An event, or None at the end; raises the error that ended the keeper."""
         status, text = call
         if status == STATUS_OK:
-            event = KeepEvent.from_json_text(text)
+            event = _decode.keep_event(text)
             self.last_event = event
             return event
         self._finished = True
@@ -80,7 +82,41 @@ class KeeperState:
             raise self.error
 
 
-class RenderingSessionKeeper:
+class KeeperBase:
+    """What the sync and asyncio keepers say alike: what they keep, how they ended, and ``cancel()``."""
+
+    _owner: ClientBase  # keeps the client (and its native handle) open while the keeper runs
+    _operation: int
+    _state: KeeperState
+
+    @property
+    def session_id(self) -> Optional[str]:
+        """The kept session; None for a keeper of several (see ``session_ids``)."""
+        return self._state.session_id
+
+    @property
+    def session_ids(self) -> List[str]:
+        """The kept sessions, as given."""
+        return list(self._state.session_ids)
+
+    @property
+    def error(self) -> Optional[ArrError]:
+        """Why the keeper ended in error (also raised by the iteration), or None."""
+        return self._state.error
+
+    @property
+    def last_event(self) -> Optional[KeepEvent]:
+        """The last event delivered."""
+        return self._state.last_event
+
+    def cancel(self) -> bool:
+        """Stops the keeper without waiting; the lease stays as it is. False if it was no longer running."""
+        self._state._cancel_requested = True
+        native = self._owner._native
+        return native.cancel(self._operation) if native is not None else False
+
+
+class RenderingSessionKeeper(KeeperBase):
     """Keeps sessions' leases alive while they are in use; see ``RemoteRenderingClient.keep_rendering_session``
     and ``keep_rendering_sessions``.
 
@@ -97,7 +133,7 @@ class RenderingSessionKeeper:
     Used without ``with``, it runs until the session ends, ``cancel()``/``close()``, or the client closes.
     """
 
-    def __init__(self, client: "RemoteRenderingClient", session_ids: Any, options: Optional[bytes], *, many: bool) -> None:
+    def __init__(self, client: ClientBase, session_ids: Any, options: Optional[bytes], *, many: bool) -> None:
         self._owner = client  # keeps the client (and its native handle) open while the keeper runs
         self._queue: "queue.SimpleQueue[_Call]" = queue.SimpleQueue()
         self._done = threading.Event()
@@ -109,24 +145,6 @@ class RenderingSessionKeeper:
         if status != STATUS_OK:
             self._done.set()
 
-    @property
-    def session_id(self) -> Optional[str]:
-        """The kept session; None for a keeper of several (see ``session_ids``)."""
-        return self._state.session_id
-
-    @property
-    def session_ids(self) -> List[str]:
-        """The kept sessions, as given."""
-        return list(self._state.session_ids)
-
-    @property
-    def error(self) -> Optional[ArrError]:
-        return self._state.error
-
-    @property
-    def last_event(self) -> Optional[KeepEvent]:
-        return self._state.last_event
-
     def done(self) -> bool:
         """True once the library made its last call (the keeper no longer runs)."""
         return self._done.is_set()
@@ -134,12 +152,6 @@ class RenderingSessionKeeper:
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Waits until the keeper no longer runs (or ``timeout`` seconds); True if it ended."""
         return self._done.wait(timeout)
-
-    def cancel(self) -> bool:
-        """Stops the keeper without waiting; the lease stays as it is. False if it was no longer running."""
-        self._state._cancel_requested = True
-        native = self._owner._native
-        return native.cancel(self._operation) if native is not None else False
 
     def close(self) -> None:
         """Stops the keeper and waits for the library's last call (the lease stays as it is)."""

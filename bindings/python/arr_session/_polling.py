@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Generic, List, Optional, TypeVar, Union
+from typing import Any, Callable, Generic, List, Optional, TypeVar, Union
 
 from . import _ffi
+from ._base import ClientBase
+from ._ffi import lib
+from ._native import NativeFunction
 from ._abi import STATUS_OK
 from ._response import RawResponse
 from .exceptions import ArrError, AssetConversionFailedError, SessionEndedError, error_from_json
 from .models import AssetConversion, AssetConversionStatus, RenderingSession, RenderingSessionStatus
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._client import RemoteRenderingClient
 
 _log = logging.getLogger("arr_session")
 
@@ -32,10 +33,10 @@ class _NativeWaitPoller(Generic[_T]):
     calls ``_finish`` once; the caller's thread only blocks inside ``result()`` / ``wait()``. The poller
     holds its client, so a client no longer referenced elsewhere stays open until the wait has ended."""
 
-    _function: str  # the library's _async wait function
+    _function: NativeFunction  # the library's _async wait function
     _what: str  # "session" / "conversion", for messages
 
-    def __init__(self, client: "RemoteRenderingClient", value: _T, wait_options: Optional[bytes]) -> None:
+    def __init__(self, client: ClientBase, value: _T, wait_options: Optional[bytes]) -> None:
         self._owner = client  # keeps the client (and its native handle) open while this poller lives
         self._value: _T = value
         self._done = threading.Event()
@@ -125,7 +126,7 @@ class RenderingSessionPoller(_NativeWaitPoller[RenderingSession]):
       It must not make blocking client calls there; an exception it raises is logged on ``arr_session``.
     """
 
-    _function = "arr_client_wait_until_ready_async"
+    _function = lib.arr_client_wait_until_ready_async
     _what = "session"
 
     @property
@@ -167,7 +168,7 @@ class AssetConversionPoller(_NativeWaitPoller[AssetConversion]):
     - ``add_done_callback(fn)``: ``fn(poller)`` runs once when done, on a library thread (or at once if done).
     """
 
-    _function = "arr_client_wait_for_conversion_async"
+    _function = lib.arr_client_wait_for_conversion_async
     _what = "conversion"
 
     @property

@@ -1,152 +1,25 @@
-"""Conversions that fail early and explain themselves: settings files checked locally, the input linted from
-storage before a conversion is created, the service's result files read back after it ends, and container SAS
-tokens signed with the least permissions. The rules live in the native library (``docs/conversion-preflight.md``
-lists them and their sources); this module only marshals."""
+"""Conversions that fail early and explain themselves, the client-free calls: settings files checked locally and
+container SAS tokens signed with the least permissions. (Linting the input and reading the result files back
+are client operations, ``_operations``; their models are in ``models``.) The rules live in the native library
+(``docs/conversion-preflight.md`` lists them and their sources); this module only marshals."""
 
 from __future__ import annotations
 
 import ctypes
 import json
 import math
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional
 
 from . import _ffi
 from ._abi import STATUS_OK
-from ._native import camel, require_str
+from ._args import require_str
 from .exceptions import error_from_json
+from .models import Finding, findings_from
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem found before the service would find it: ``severity`` (``error``, ``warning``, ``info``), a
-    stable ``rule`` id (e.g. ``enum``, ``reference-absolute``), the ``file`` (a local path, a blob name or a
-    settings field), the JSON Pointer ``path`` inside it (empty for the whole file), and a ``message``."""
-
-    severity: str
-    rule: str
-    file: str
-    path: str
-    message: str
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Finding":
-        return cls(
-            severity=str(data.get("severity", "")),
-            rule=str(data.get("rule", "")),
-            file=str(data.get("file", "")),
-            path=str(data.get("path", "")),
-            message=str(data.get("message", "")),
-        )
-
-    def __str__(self) -> str:
-        where = f"{self.file} {self.path}" if self.path else self.file
-        return f"{self.severity:<7} {where} [{self.rule}]: {self.message}"
-
-
-def _findings(items: Any) -> List[Finding]:
-    return [Finding.from_dict(item) for item in items or [] if isinstance(item, Mapping)]
-
-
-def has_errors(findings: Sequence[Finding]) -> bool:
-    """Whether any finding is an error (the conversion would fail, or lose something)."""
-    return any(f.severity == "error" for f in findings)
-
-
-@dataclass(frozen=True)
-class InputLint:
-    """What ``lint_asset_conversion_input`` found, errors first, and what the service will download."""
-
-    findings: List[Finding]
-    input_blob: str
-    input_size: Optional[int]
-    listed: bool
-    blob_count: int
-    total_bytes: int
-    settings_files: List[str]
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
-
-    @classmethod
-    def from_json(cls, text: Optional[str]) -> "InputLint":
-        data = json.loads(text or "{}")
-        return cls(
-            findings=_findings(data.get("findings")),
-            input_blob=str(data.get("inputBlob", "")),
-            input_size=data.get("inputSize"),
-            listed=bool(data.get("listed")),
-            blob_count=int(data.get("blobCount") or 0),
-            total_bytes=int(data.get("totalBytes") or 0),
-            settings_files=[str(f) for f in data.get("settingsFiles") or []],
-            raw=data,
-        )
-
-    @property
-    def has_errors(self) -> bool:
-        return has_errors(self.findings)
-
-
-@dataclass(frozen=True)
-class ResultMessage:
-    """One entry of the service's result file: ``kind`` (``error``, ``internal error``, ``warning``,
-    ``internal warning``), its ``code`` and ``title``, and ``details`` as written."""
-
-    kind: str
-    code: str
-    title: str
-    details: Any = None
-
-    @property
-    def is_error(self) -> bool:
-        return self.kind.endswith("error")
-
-
-@dataclass(frozen=True)
-class ConversionResults:
-    """What the service wrote about a conversion in its output container: the result file's ``outcome``
-    (``succeeded``, ``failed``, ``succeeded with warnings``) and ``messages``, and the info file (``info``, its
-    statistics as written). ``result_file`` is ``None`` when the service wrote none."""
-
-    result_file: Optional[str]
-    outcome: Optional[str]
-    messages: List[ResultMessage]
-    internal_conversion_id: Optional[str]
-    info_file: Optional[str]
-    info: Optional[Dict[str, Any]]
-    looked_for: List[str]
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Optional["ConversionResults"]:
-        if not isinstance(data, Mapping):
-            return None
-        messages = [
-            ResultMessage(
-                kind=str(m.get("kind", "")),
-                code=str(m.get("code", "")),
-                title=str(m.get("title", "")),
-                details=m.get("details"),
-            )
-            for m in data.get("messages") or []
-            if isinstance(m, Mapping)
-        ]
-        return cls(
-            result_file=data.get("resultFile"),
-            outcome=data.get("outcome"),
-            messages=messages,
-            internal_conversion_id=data.get("internalConversionId"),
-            info_file=data.get("infoFile"),
-            info=data.get("info"),
-            looked_for=[str(n) for n in data.get("lookedFor") or []],
-        )
-
-    @property
-    def error(self) -> Optional[ResultMessage]:
-        """The error (the service writes at most one), if any."""
-        return next((m for m in self.messages if m.is_error), None)
-
-
-def _call(function_name: str, *args: Any) -> Optional[str]:
+def _call(function: Callable[..., int], *args: Any) -> Optional[str]:
     """A client-free ABI call whose last argument is a ``char **`` out-string."""
     out = ctypes.c_void_p()
-    status = getattr(_ffi.lib, function_name)(*args, ctypes.byref(out))
+    status = function(*args, ctypes.byref(out))
     if status != STATUS_OK:
         raise error_from_json(_ffi.status_name(status), _ffi.last_error())
     return _ffi.take_string(out.value)
@@ -161,8 +34,8 @@ def check_conversion_settings(file_name: str, text: str, input_asset: Optional[s
     require_str("text", text)
     require_str("input_asset", input_asset, optional=True)
     asset = _ffi.encode(input_asset) if input_asset is not None else None
-    text_out = _call("arr_conversion_check_settings", _ffi.encode(file_name), _ffi.encode(text), asset)
-    return _findings(json.loads(text_out or "[]"))
+    text_out = _call(_ffi.lib.arr_conversion_check_settings, _ffi.encode(file_name), _ffi.encode(text), asset)
+    return findings_from(json.loads(text_out or "[]"))
 
 
 def sign_container_sas(
@@ -196,34 +69,9 @@ def sign_container_sas(
     if account_name is not None:
         options["accountName"] = account_name
     sas = _call(
-        "arr_storage_sign_container_sas",
+        _ffi.lib.arr_storage_sign_container_sas,
         _ffi.encode(container_uri),
         _ffi.encode(account_key),
         _ffi.encode(json.dumps(options)),
     )
     return sas or ""
-
-
-def _options(**values: Any) -> Optional[bytes]:
-    """The options JSON of the storage calls (camelCase keys, ``None`` left out); ``None`` when empty."""
-    present = {camel(k): v for k, v in values.items() if v is not None}
-    for key, value in present.items():
-        if key != "scanBytes":
-            require_str(key, value)
-    return _ffi.encode(json.dumps(present)) if present else None
-
-
-def lint_options(
-    storage_account_key: Optional[str], storage_account_name: Optional[str], scan_bytes: Optional[int]
-) -> Optional[bytes]:
-    return _options(
-        storage_account_key=storage_account_key, storage_account_name=storage_account_name, scan_bytes=scan_bytes
-    )
-
-
-def results_options(
-    output_sas: Optional[str], storage_account_key: Optional[str], storage_account_name: Optional[str]
-) -> Optional[bytes]:
-    return _options(
-        output_sas=output_sas, storage_account_key=storage_account_key, storage_account_name=storage_account_name
-    )

@@ -14,13 +14,21 @@ import json
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Type, TypeVar, Union
 
 from ._response import RawResponse
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._preflight import ConversionResults
-    from .exceptions import ArrError
+
+
+class FailedCall(Protocol):
+    """What models say of a failed call: the package's exceptions (``ArrError``) have these attributes. (A
+    protocol, so models stay below exceptions: an exception carries models, never the other way round.)"""
+
+    message: str
+    status_code: Optional[int]
+    error_code: Optional[str]
+    ms_cv: Optional[str]
+    retry_after: Optional[float]
 
 __all__ = [
     "RenderingSession",
@@ -37,6 +45,10 @@ __all__ = [
     "AssetConversionOutput",
     "KeepEvent",
     "KeepEventKind",
+    "Finding",
+    "InputLint",
+    "ResultMessage",
+    "ConversionResults",
 ]
 
 E = TypeVar("E", bound="_OpenEnum")
@@ -218,19 +230,17 @@ class SessionWaitResult:
     status: str
     #: The Ready session; for ``ARR_STATUS_SESSION_ENDED`` the session as it ended.
     session: Optional[RenderingSession] = None
-    error: Optional["ArrError"] = field(default=None, compare=False)
+    error: Optional[FailedCall] = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.status == "ARR_STATUS_OK"
 
     @classmethod
-    def from_dict(cls: Type[W], data: Mapping[str, Any]) -> W:
-        from .exceptions import error_from_json
-
+    def from_dict(cls: Type[W], data: Mapping[str, Any], error: Optional[FailedCall] = None) -> W:
+        """The entry, with ``error`` built from its ``error`` object by the caller (``_decode``, which knows
+        the exceptions); a failed session ended keeps the session that error carries."""
         raw_session = data.get("session")
-        raw_error = data.get("error")
-        error = error_from_json(data["status"], json.dumps(raw_error)) if raw_error else None
         session = RenderingSession.from_dict(raw_session) if raw_session else getattr(error, "session", None)
         return cls(id=data["id"], status=data["status"], session=session, error=error)
 
@@ -238,6 +248,137 @@ class SessionWaitResult:
 @dataclass(frozen=True)
 class SessionStopResult(SessionWaitResult):
     """One entry of ``stop_owned_rendering_sessions()``: ``ok``, or the ``status`` and ``error`` of a failed stop."""
+
+
+# --- conversion preflight: findings, lint, the service's result files ------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found before the service would find it: ``severity`` (``error``, ``warning``, ``info``), a
+    stable ``rule`` id (e.g. ``enum``, ``reference-absolute``), the ``file`` (a local path, a blob name or a
+    settings field), the JSON Pointer ``path`` inside it (empty for the whole file), and a ``message``."""
+
+    severity: str
+    rule: str
+    file: str
+    path: str
+    message: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Finding":
+        return cls(
+            severity=str(data.get("severity", "")),
+            rule=str(data.get("rule", "")),
+            file=str(data.get("file", "")),
+            path=str(data.get("path", "")),
+            message=str(data.get("message", "")),
+        )
+
+    def __str__(self) -> str:
+        where = f"{self.file} {self.path}" if self.path else self.file
+        return f"{self.severity:<7} {where} [{self.rule}]: {self.message}"
+
+
+def findings_from(items: Any) -> List[Finding]:
+    return [Finding.from_dict(item) for item in items or [] if isinstance(item, Mapping)]
+
+
+def has_errors(findings: Sequence[Finding]) -> bool:
+    """Whether any finding is an error (the conversion would fail, or lose something)."""
+    return any(f.severity == "error" for f in findings)
+
+
+@dataclass(frozen=True)
+class InputLint:
+    """What ``lint_asset_conversion_input`` found, errors first, and what the service will download."""
+
+    findings: List[Finding]
+    input_blob: str
+    input_size: Optional[int]
+    listed: bool
+    blob_count: int
+    total_bytes: int
+    settings_files: List[str]
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    @classmethod
+    def from_json(cls, text: Optional[str]) -> "InputLint":
+        data = json.loads(text or "{}")
+        return cls(
+            findings=findings_from(data.get("findings")),
+            input_blob=str(data.get("inputBlob", "")),
+            input_size=data.get("inputSize"),
+            listed=bool(data.get("listed")),
+            blob_count=int(data.get("blobCount") or 0),
+            total_bytes=int(data.get("totalBytes") or 0),
+            settings_files=[str(f) for f in data.get("settingsFiles") or []],
+            raw=data,
+        )
+
+    @property
+    def has_errors(self) -> bool:
+        return has_errors(self.findings)
+
+
+@dataclass(frozen=True)
+class ResultMessage:
+    """One entry of the service's result file: ``kind`` (``error``, ``internal error``, ``warning``,
+    ``internal warning``), its ``code`` and ``title``, and ``details`` as written."""
+
+    kind: str
+    code: str
+    title: str
+    details: Any = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.kind.endswith("error")
+
+
+@dataclass(frozen=True)
+class ConversionResults:
+    """What the service wrote about a conversion in its output container: the result file's ``outcome``
+    (``succeeded``, ``failed``, ``succeeded with warnings``) and ``messages``, and the info file (``info``, its
+    statistics as written). ``result_file`` is ``None`` when the service wrote none."""
+
+    result_file: Optional[str]
+    outcome: Optional[str]
+    messages: List[ResultMessage]
+    internal_conversion_id: Optional[str]
+    info_file: Optional[str]
+    info: Optional[Dict[str, Any]]
+    looked_for: List[str]
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Optional["ConversionResults"]:
+        if not isinstance(data, Mapping):
+            return None
+        messages = [
+            ResultMessage(
+                kind=str(m.get("kind", "")),
+                code=str(m.get("code", "")),
+                title=str(m.get("title", "")),
+                details=m.get("details"),
+            )
+            for m in data.get("messages") or []
+            if isinstance(m, Mapping)
+        ]
+        return cls(
+            result_file=data.get("resultFile"),
+            outcome=data.get("outcome"),
+            messages=messages,
+            internal_conversion_id=data.get("internalConversionId"),
+            info_file=data.get("infoFile"),
+            info=data.get("info"),
+            looked_for=[str(n) for n in data.get("lookedFor") or []],
+        )
+
+    @property
+    def error(self) -> Optional[ResultMessage]:
+        """The error (the service writes at most one), if any."""
+        return next((m for m in self.messages if m.is_error), None)
+
 
 
 # --- asset conversions -------------------------------------------------------------------------------
@@ -373,7 +514,7 @@ class AssetConversion:
     created_on: Optional[datetime.datetime] = None
     #: What the service wrote about it in the output container (result and info files), when read with
     #: ``get_asset_conversion_results``.
-    results: Optional["ConversionResults"] = field(default=None, compare=False)
+    results: Optional[ConversionResults] = field(default=None, compare=False)
     #: The JSON object this was built from, including fields newer than this package.
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
     #: The service's answer it came from (``status_code``, ``ms_cv``), for a conversion returned by one call;
@@ -382,8 +523,6 @@ class AssetConversion:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], response: Optional[RawResponse] = None) -> "AssetConversion":
-        from ._preflight import ConversionResults
-
         output = data.get("output")
         return cls(
             id=str(data.get("id", "")),
@@ -450,7 +589,7 @@ class KeepEvent:
     lease_time_minutes: Optional[int] = None
     status: Union[RenderingSessionStatus, str, None] = None
     error: Optional[RemoteRenderingServiceError] = None
-    exception: Optional["ArrError"] = field(default=None, compare=False)
+    exception: Optional[FailedCall] = field(default=None, compare=False)
     #: The event's JSON as it came.
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
@@ -479,14 +618,12 @@ class KeepEvent:
         return self.exception.ms_cv if self.exception is not None else None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "KeepEvent":
-        from .exceptions import error_from_dict
-
+    def from_dict(cls, data: Mapping[str, Any], exception: Optional[FailedCall] = None) -> "KeepEvent":
+        """The event, with ``exception`` built from its ``error`` object by the caller (``_decode``)."""
         kind = KeepEventKind.parse(data.get("kind", ""))
         status = data.get("status")
-        # `sessionError`: the session's own error (on `ended`); `error`: the library's error object, mapped as
-        # a failed call's (on `throttled`, `retrying`, `failed`).
-        raw_error = data.get("error")
+        # `sessionError`: the session's own error (on `ended`); `error` (on `throttled`, `retrying`, `failed`):
+        # the library's error object, given here as `exception`, mapped as a failed call's.
         return cls(
             session_id=str(data.get("sessionId", "")),
             kind=kind,
@@ -496,13 +633,6 @@ class KeepEvent:
             lease_time_minutes=data.get("lease"),
             status=RenderingSessionStatus.parse(status) if status is not None else None,
             error=RemoteRenderingServiceError.from_dict(data.get("sessionError")),
-            exception=error_from_dict(raw_error) if isinstance(raw_error, Mapping) else None,
+            exception=exception,
             raw=dict(data),
         )
-
-    @classmethod
-    def from_json_text(cls, text: Optional[str]) -> "KeepEvent":
-        data = json.loads(text or "{}")
-        if not isinstance(data, Mapping):
-            raise ValueError(f"a keeper event must be a JSON object, not {text!r}")
-        return cls.from_dict(data)

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from .._abi import STATUS_OK
-from .._keeper import KeeperState, start_keeper
-from ..exceptions import ArrError
+from .._keeper import KeeperBase, KeeperState, start_keeper
 from ..models import KeepEvent
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._client import RemoteRenderingClient
+from ._base import AsyncClientBase
 
 _log = logging.getLogger("arr_session")
 _Call = Tuple[int, Optional[str]]
 
 
-class AsyncRenderingSessionKeeper:
+class AsyncRenderingSessionKeeper(KeeperBase):
     """Keeps sessions' leases alive; ``client.keep_rendering_session(...)`` and ``keep_rendering_sessions(...)``
     of the asyncio client.
 
@@ -34,9 +31,8 @@ class AsyncRenderingSessionKeeper:
     ``await close()``, or ``cancel()``) stops the keeper and leaves the lease as it is.
     """
 
-    def __init__(self, client: "RemoteRenderingClient", session_ids: Any, options: Optional[bytes], *, many: bool) -> None:
-        loop = asyncio.get_running_loop()
-        client._loop = loop
+    def __init__(self, client: AsyncClientBase, session_ids: Any, options: Optional[bytes], *, many: bool) -> None:
+        loop = client.running_loop()
         self._owner = client  # keeps the client open while the keeper runs
         self._loop = loop
         self._queue: "asyncio.Queue[_Call]" = asyncio.Queue()
@@ -60,23 +56,6 @@ class AsyncRenderingSessionKeeper:
         if call[0] != STATUS_OK:
             self._done.set()
 
-    @property
-    def session_id(self) -> Optional[str]:
-        """The kept session; None for a keeper of several (see ``session_ids``)."""
-        return self._state.session_id
-
-    @property
-    def session_ids(self) -> List[str]:
-        return list(self._state.session_ids)
-
-    @property
-    def error(self) -> Optional[ArrError]:
-        return self._state.error
-
-    @property
-    def last_event(self) -> Optional[KeepEvent]:
-        return self._state.last_event
-
     def done(self) -> bool:
         """True once the library's last call has reached the event loop."""
         return self._done.is_set()
@@ -88,14 +67,6 @@ class AsyncRenderingSessionKeeper:
         except asyncio.TimeoutError:
             return False
         return True
-
-    def cancel(self) -> bool:
-        """Stops the keeper without waiting; the lease stays as it is. False if it was no longer running."""
-        self._state._cancel_requested = True
-        native = self._owner._native
-        if native is None:
-            return False
-        return native.cancel(self._operation)
 
     async def close(self) -> None:
         """Stops the keeper and waits for the library's last call."""

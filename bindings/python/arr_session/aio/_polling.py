@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Generator, Optional, Union
+from typing import Any, Generator, Optional, Union
 
 from .. import _ffi
+from .._ffi import lib
 from ..exceptions import AssetConversionFailedError, SessionEndedError
 from ..models import AssetConversion, AssetConversionStatus, RenderingSession, RenderingSessionStatus
+from ._base import AsyncClientBase
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._client import RemoteRenderingClient
 
 
 class AsyncRenderingSessionPoller:
@@ -21,11 +21,11 @@ class AsyncRenderingSessionPoller:
     ``done()``; ``continuation_token()``. ``cancel()`` (ours) stops waiting but never stops the session.
     """
 
-    def __init__(self, client: "RemoteRenderingClient", session: RenderingSession, options: Optional[bytes]) -> None:
+    def __init__(self, client: AsyncClientBase, session: RenderingSession, options: Optional[bytes]) -> None:
         self._owner = client
         self._session = session
         self._future, self._operation = client._start(
-            "arr_client_wait_until_ready_async", _ffi.encode(session.id), options, parse=RenderingSession.from_json
+            lib.arr_client_wait_until_ready_async, _ffi.encode(session.id), options, parse=RenderingSession.from_json
         )
         self._future.add_done_callback(self._update)
 
@@ -87,11 +87,11 @@ class AsyncAssetConversionPoller:
     (ours) stops waiting, never the conversion.
     """
 
-    def __init__(self, client: "RemoteRenderingClient", conversion: AssetConversion, options: Optional[bytes]) -> None:
+    def __init__(self, client: AsyncClientBase, conversion: AssetConversion, options: Optional[bytes]) -> None:
         self._owner = client
         self._conversion = conversion
         self._future, self._operation = client._start(
-            "arr_client_wait_for_conversion_async", _ffi.encode(conversion.id), options, parse=AssetConversion.from_json
+            lib.arr_client_wait_for_conversion_async, _ffi.encode(conversion.id), options, parse=AssetConversion.from_json
         )
         self._future.add_done_callback(self._update)
 
