@@ -32,12 +32,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::blob::{encode_path, http_date, StorageAccount, STORAGE_VERSION};
-
-/// Azurite's (and the old Storage Emulator's) well-known account name.
-pub const ACCOUNT_NAME: &str = "devstoreaccount1";
-/// Azurite's well-known account key (published in the Azurite documentation; not a secret).
-pub const ACCOUNT_KEY: &str =
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+pub use crate::blob::{ACCOUNT_KEY, ACCOUNT_NAME};
 /// The npm command that installs the Azurite this helper expects (run from the workspace root).
 pub const NPM_INSTALL: &str = "npm install --prefix target/azurite azurite@3.37.0";
 

@@ -5,7 +5,7 @@
 //! Storage REST reference) rather than with an SDK crate: the emulator needs five requests, and the
 //! Azure SDK for Rust would bring its own HTTP stack and runtime assumptions for them.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -13,6 +13,12 @@ use ring::hmac;
 
 /// The storage REST version the emulator speaks (`x-ms-version`) and signs SAS tokens with.
 pub(crate) const STORAGE_VERSION: &str = "2021-08-06";
+
+/// Azurite's (and the old Storage Emulator's) well-known account name (`UseDevelopmentStorage=true`).
+pub const ACCOUNT_NAME: &str = "devstoreaccount1";
+/// Azurite's well-known account key (published in the Azurite documentation; not a secret).
+pub const ACCOUNT_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 /// A storage account given by a connection string (`--storage`).
 #[derive(Clone, Debug)]
@@ -50,8 +56,8 @@ impl StorageAccount {
                 "defaultendpointsprotocol" => protocol = v.to_ascii_lowercase(),
                 "endpointsuffix" => suffix = v.to_string(),
                 "usedevelopmentstorage" if v.eq_ignore_ascii_case("true") => {
-                    name = Some(crate::azurite::ACCOUNT_NAME.to_string());
-                    key = Some(crate::azurite::ACCOUNT_KEY.to_string());
+                    name = Some(ACCOUNT_NAME.to_string());
+                    key = Some(ACCOUNT_KEY.to_string());
                     endpoint.get_or_insert_with(|| "http://127.0.0.1:10000/devstoreaccount1".to_string());
                 }
                 _ => {}
@@ -191,52 +197,9 @@ fn encode(value: &str, keep_slash: bool) -> String {
     out
 }
 
-/// `(year, month, day, hour, minute, second, weekday 0=Sunday)` in UTC.
-fn civil(at: SystemTime) -> (i64, u32, u32, u32, u32, u32, u32) {
-    let secs = at.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Days to civil date (proleptic Gregorian), after Howard Hinnant's published algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let weekday = (days + 4).rem_euclid(7) as u32;
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u32,
-        (rem % 3600 / 60) as u32,
-        (rem % 60) as u32,
-        weekday,
-    )
-}
-
-/// `2026-11-28T08:47:21Z` (SAS times).
-pub(crate) fn iso_seconds(at: SystemTime) -> String {
-    let (y, mo, d, h, mi, s, _) = civil(at);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
-
-/// RFC 1123 date for `x-ms-date`: `Sat, 28 Nov 2026 08:47:21 GMT`.
-pub(crate) fn http_date(at: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (y, mo, d, h, mi, s, wd) = civil(at);
-    format!(
-        "{}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} GMT",
-        DAYS[wd as usize],
-        MONTHS[(mo - 1) as usize]
-    )
-}
+/// SAS times (`2026-11-28T08:47:21Z`) and the `x-ms-date` form (`Sat, 28 Nov 2026 08:47:21 GMT`), written by
+/// the rules the client shares.
+pub(crate) use arr_wire_time::timestamp::{format_http_date as http_date, format_utc_seconds as iso_seconds};
 
 /// The `sp` (permissions) of a SAS query string, if it has one.
 pub(crate) fn sas_permissions(sas: &str) -> Option<String> {
@@ -256,6 +219,7 @@ pub(crate) fn with_sas(url: &str, sas: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn dates() {

@@ -1,6 +1,7 @@
 //! RFC 3339 timestamps, through the `time` crate. The service wrote `creationTime` as
 //! `2021-03-22T17:11:23.214787+00:00` (sessions, offset form, up to 7 fraction digits) and
-//! `2022-09-14T01:02:25.3744317Z` (conversions, `Z` form); the spec examples use 3 digits.
+//! `2022-09-14T01:02:25.3744317Z` (conversions, `Z` form); the spec examples use 3 digits. Also the two
+//! forms Azure Storage reads: SAS times and HTTP dates (`x-ms-date`).
 
 use std::time::SystemTime;
 
@@ -29,6 +30,16 @@ pub fn format_utc_seconds(at: SystemTime) -> String {
     OffsetDateTime::from(at)
         .format(&format)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// Formats as HTTP dates are written (RFC 1123, the IMF-fixdate of RFC 9110), as Azure Storage reads
+/// `x-ms-date`: UTC, e.g. `Sat, 28 Nov 2026 08:47:21 GMT`.
+pub fn format_http_date(at: SystemTime) -> String {
+    let format =
+        format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+    OffsetDateTime::from(at)
+        .format(&format)
+        .unwrap_or_else(|_| "Thu, 01 Jan 1970 00:00:00 GMT".to_owned())
 }
 
 #[cfg(test)]
@@ -60,6 +71,20 @@ mod tests {
         assert_eq!(
             parse_rfc3339("2026-11-28T08:47:21Z"),
             Some(UNIX_EPOCH + Duration::from_secs(1_795_855_641))
+        );
+    }
+
+    #[test]
+    fn writes_http_dates() {
+        let at = UNIX_EPOCH + Duration::from_millis(1_795_855_641_999);
+        assert_eq!(format_http_date(at), "Sat, 28 Nov 2026 08:47:21 GMT");
+        assert_eq!(format_http_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
+        // Leap day, single-digit day.
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(format_http_date(leap), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(
+            format_http_date(UNIX_EPOCH + Duration::from_secs(86_400 * 4)),
+            "Mon, 05 Jan 1970 00:00:00 GMT"
         );
     }
 
