@@ -6,7 +6,7 @@ use std::time::Duration;
 use arr_session::{ApiVersion, KeepBudget, Secret, SessionSize};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::lease::{parse_lease, parse_wait, parse_warn};
+use crate::lease::{parse_lease, parse_wait, parse_warn, WarnAt};
 
 const AFTER_HELP: &str = "\
 Settings (highest first): command-line flags, then environment variables (ARR_ENDPOINT, ARR_ACCOUNT_ID,
@@ -360,10 +360,6 @@ impl KeepFlags {
         .find_map(|(name, given)| given.then_some(name))
     }
 }
-
-/// `--warn`: minutes before the end, largest first as the keeper fires them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WarnAt(pub Vec<u32>);
 
 #[derive(Subcommand)]
 pub enum ConversionCommand {

@@ -106,15 +106,19 @@ fn units_millis(text: &str, allowed: &[&str]) -> Option<u64> {
     Some(total)
 }
 
+/// `--warn`: minutes before the end, largest first as the keeper fires them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WarnAt(pub Vec<u32>);
+
 /// Parses `--warn`: comma-separated leases (`10m,2m`, each 1 to 1440 minutes), or `none` for no warnings.
-pub fn parse_warn(text: &str) -> Result<crate::args::WarnAt, String> {
+pub fn parse_warn(text: &str) -> Result<WarnAt, String> {
     if text.trim().eq_ignore_ascii_case("none") {
-        return Ok(crate::args::WarnAt(Vec::new()));
+        return Ok(WarnAt(Vec::new()));
     }
     let mut minutes = text.split(',').map(parse_lease).collect::<Result<Vec<u32>, String>>()?;
     minutes.sort_unstable_by(|a, b| b.cmp(a));
     minutes.dedup();
-    Ok(crate::args::WarnAt(minutes))
+    Ok(WarnAt(minutes))
 }
 
 /// Parses a wait duration (`--timeout`, `--poll-interval`): `500ms`, `2s`, `1m30s`, `1h`, or a bare
