@@ -104,6 +104,7 @@ suite "python" python_suite
 # Microsoft's own tests of azure-mixedreality-remoterendering, from its sdist on PyPI (docs/peer-tests.md).
 suite "python: Microsoft's SDK tests against arr_session" timeout 900 python3 bindings/python/tests/microsoft/run.py
 suite "c#" timeout 1200 bash bindings/csharp/run-tests.sh
+suite "conversion flows (Python, C#, CLI) against the pipeline converter" timeout 1200 bash scripts/converter-tools.sh flows
 suite "readme snippets: every fenced block of README.md and docs/cli.md, run against an emulator" \
   timeout 900 python3 scripts/readme_snippets.py
 suite "one feature set: the builds share their dependencies' features (no rebuild between them)" \
