@@ -4,6 +4,7 @@
 mod args;
 mod arrconfig;
 mod commands;
+mod conversion_settings;
 mod conversions;
 mod cost;
 mod doctor;

@@ -11,7 +11,7 @@ use arr_session::{
 use serde_json::json;
 
 use crate::args::{ConversionFlags, OutputFormat, SasFor, StorageCommand};
-use crate::conversions::{container_url, resolve};
+use crate::conversion_settings::{container_url, resolve};
 use crate::exit::Exit;
 use crate::settings::Settings;
 
