@@ -463,6 +463,23 @@ impl Store {
         }
     }
 
+    /// A Starting session's host moves to other ports and is to be started again (its ports are shown only
+    /// once it is Ready).
+    pub(crate) fn move_host(&self, account: &str, id: &str, handshake_port: u16, inspector_port: u16) {
+        let mut guard = self.inner.lock().unwrap();
+        let inner = &mut *guard;
+        let Some(session) = inner.sessions.get_mut(&Self::key(account, id)) else {
+            return;
+        };
+        session.handshake_port = handshake_port;
+        session.arr_inspector_port = inspector_port;
+        if let Some(host) = session.host.as_mut() {
+            host.launched = false;
+            host.port_retries += 1;
+        }
+        self.persist_locked(inner);
+    }
+
     /// The session's host answers: a Starting session is Ready from now.
     pub(crate) fn host_ready(&self, account: &str, id: &str) {
         let mut guard = self.inner.lock().unwrap();

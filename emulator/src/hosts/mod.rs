@@ -176,6 +176,7 @@ impl Hosts {
             start_deadline_ns: now_wall_ns.saturating_add(self.config.start_timeout.as_nanos() as u64),
             last_log: Vec::new(),
             price_per_hour: profile.price_per_hour,
+            port_retries: 0,
         };
         // A warm host answers already: the session is Ready at its first read after the create.
         if let Some(warm) = self.warm.claim(size) {

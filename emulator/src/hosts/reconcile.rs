@@ -26,6 +26,9 @@ const ENGINE_WAIT: Duration = Duration::from_secs(30);
 /// Starts asked of the engine at once: a burst of creates (100 at a time in the Python suite) is served
 /// faster in order than all at once.
 const START_SLOTS: usize = 8;
+/// Starts retried on new ports when the engine says a port is taken (the session's ports are not shown
+/// before Ready, so they may still change).
+const PORT_RETRIES: u32 = 3;
 /// After a warm host fails to start, its size's pool is not refilled for this long.
 const WARM_BACKOFF: Duration = Duration::from_secs(5);
 /// This many failed probes in a row (`liveness_interval` apart) make a Ready session's host an Error.
@@ -273,7 +276,7 @@ impl Loop {
             .update_host(&s.account_id, &s.id, |h| h.launched = true);
         self.busy.lock().unwrap().insert(spec.key.clone());
         let (shared, provider, busy) = (self.shared.clone(), self.provider.clone(), self.busy.clone());
-        let (account, id) = (s.account_id.clone(), s.id.clone());
+        let (account, id, retries) = (s.account_id.clone(), s.id.clone(), s.host.port_retries);
         // The bound is the start timeout, from when a slot is free (not the engine's time for others).
         let (slots, bound) = (self.start_slots.clone(), self.hosts().config.start_timeout);
         tokio::spawn(async move {
@@ -283,11 +286,15 @@ impl Loop {
                 Err(_) => Err(format!("the engine did not accept it within {} s", bound.as_secs_f64())),
             };
             if let Err(e) = result {
-                let message = format!(
-                    "The {} provider could not start the session's host: {e}",
-                    provider.name()
-                );
-                shared.store.host_failed(&account, &id, &message);
+                if port_taken(&e) && retries < PORT_RETRIES && retry_on_new_ports(&shared, &account, &id, &spec.key) {
+                    tracing::info!("session {id}: a port of its host was taken ({e}); retrying on other ports");
+                } else {
+                    let message = format!(
+                        "The {} provider could not start the session's host: {e}",
+                        provider.name()
+                    );
+                    shared.store.host_failed(&account, &id, &message);
+                }
             }
             busy.lock().unwrap().remove(&spec.key);
             shared.hosts.wake();
@@ -417,6 +424,23 @@ impl Loop {
             }
         }
     }
+}
+
+/// Whether an engine's start error says a port was taken (docker: "port is already allocated", or the
+/// port publisher's "address already in use").
+fn port_taken(error: &str) -> bool {
+    error.contains("address already in use") || error.contains("port is already allocated")
+}
+
+/// Gives a session's host two other ports and lets the next pass start it again; false when the range
+/// has no two left.
+fn retry_on_new_ports(shared: &Shared, account: &str, id: &str, key: &str) -> bool {
+    shared.hosts.ports.release(key);
+    let Some((handshake_port, inspector_port)) = shared.hosts.ports.take_pair(key) else {
+        return false;
+    };
+    shared.store.move_host(account, id, handshake_port, inspector_port);
+    true
 }
 
 /// Whether a host answers: a TCP connection to its handshake port is accepted and not closed at once (a

@@ -45,4 +45,8 @@ pub(crate) struct HostRecord {
     /// The size's price per hour when the session was created.
     #[serde(default)]
     pub price_per_hour: f64,
+    /// Starts retried on other ports after the engine found a port taken (by something this service
+    /// does not know of, e.g. another service on the same range).
+    #[serde(default)]
+    pub port_retries: u32,
 }
