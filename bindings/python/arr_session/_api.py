@@ -118,9 +118,11 @@ def begin_asset_conversion(
     **kwargs: Any,
 ) -> Start[AssetConversion]:
     """Starts converting a model and returns a poller whose ``result()`` is the conversion in its final
-    state (Succeeded with ``output.asset_uri``, Failed with ``error``, or Cancelled). The library waits on
-    its own threads (every ``polling_interval`` seconds, or the client's); ``timeout`` (seconds, ours)
-    bounds the wait. Starting again with the same id and settings finds the running conversion."""
+    state (Succeeded with ``output.asset_uri``, or Cancelled); one that ended Failed raises
+    ``AssetConversionFailedError`` (an ``HttpResponseError`` with its ``error``), as Microsoft's poller
+    does. The library waits on its own threads (every ``polling_interval`` seconds, or the client's);
+    ``timeout`` (seconds, ours) bounds the wait. Starting again with the same id and settings finds the
+    running conversion."""
     options = wait_options(timeout, polling_interval)
     args = (conversion_id, input_settings, output_settings)
     create = Call(op.CREATE_CONVERSION, args, kwargs.get("raw_response_hook"))
