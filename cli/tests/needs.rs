@@ -368,8 +368,7 @@ fn doctor_warns_about_a_session_that_is_not_ready() {
     let emu = Emu::start();
     let id = create_ready(&emu, "standard");
     emu.arr().args(["session", "stop", &id]).run().ok();
-    // Until the hosts provider lands, a Ready session's host is not on this machine; its ports are tried
-    // in the core's test with loopback sockets. A session that is not Ready is a warning: exit 8.
+    // A session that is not Ready is a warning: exit 8.
     let run = emu.arr().args(["doctor", "--session", &id]).run();
     run.code(8);
     assert!(
@@ -380,4 +379,52 @@ fn doctor_warns_about_a_session_that_is_not_ready() {
         run.stdout
     );
     assert!(run.stdout.contains("fix: wait until it is Ready"), "{}", run.stdout);
+}
+
+/// The sample render host (`sample-host/`), which `cargo test --workspace` builds for its own tests.
+fn sample_host() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("ARR_SAMPLE_HOST") {
+        return path.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("debug/arr-sample-host");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p arr-sample-host` first (or set ARR_SAMPLE_HOST)",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn doctor_connects_to_the_ports_of_a_ready_session_whose_host_runs() {
+    // The emulator's process provider runs the sample host per session, listening on the session's
+    // handshake and inspector ports at its hostname (127.0.0.1): the doctor reaches both.
+    let mut hosts = arr_emulator::HostsConfig {
+        provider: arr_emulator::ProviderKind::Process,
+        start_timeout: Duration::from_secs(20),
+        stop_grace: Duration::from_secs(3),
+        ..arr_emulator::HostsConfig::default()
+    };
+    hosts.process.command = Some(sample_host());
+    hosts.process.args = vec!["--session-id".into(), "{sessionId}".into()];
+    let emu = Emu::with(EmulatorConfig {
+        start_delay: Duration::ZERO,
+        hosts,
+        ..EmulatorConfig::default()
+    });
+    let id = create_ready(&emu, "standard");
+    let run = emu.arr().args(["doctor", "--session", &id]).run();
+    let stopped = emu.arr().args(["session", "stop", &id]).run().code;
+    run.ok();
+    for port in ["handshakePort", "inspectorPort"] {
+        assert!(
+            run.stdout.lines().any(|l| l.starts_with("ok") && l.contains(port)),
+            "{port}: {}",
+            run.stdout
+        );
+    }
+    assert_eq!(stopped, 0);
 }
