@@ -1,6 +1,7 @@
 //! Request routing and the pipeline every counted request goes through:
 //! count -> scripted/random fault -> rate limit -> auth -> api-version -> operation.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,9 +17,13 @@ use crate::respond::DenyReason;
 use crate::respond::{
     empty, error_2021, error_v1, finish, new_ms_cv, percent_decode_path, status_fault, Family, Resp, JSON_CONTENT_TYPE,
 };
-use crate::server::Peer;
 use crate::shared::Shared;
 use crate::{api_2021, api_v1, control, control_access, conversion, logging, sts};
+
+/// The address of the client that sent a request: the server attaches it to every request as an extension,
+/// and the router reads it to decide who may use the control routes (`control_access`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(pub SocketAddr);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RouteKind {

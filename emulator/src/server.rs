@@ -20,10 +20,6 @@ use tokio_rustls::TlsAcceptor;
 use crate::router;
 use crate::shared::Shared;
 
-/// The address of the client that sent a request, attached to every request as an extension.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Peer(pub SocketAddr);
-
 /// How long in-flight requests get to finish after shutdown starts.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -132,7 +128,7 @@ where
     let service = {
         let kill = kill.clone();
         service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(Peer(peer));
+            req.extensions_mut().insert(router::Peer(peer));
             let shared = shared.clone();
             let kill = kill.clone();
             async move { Ok::<_, Infallible>(router::handle(shared, req, kill).await) }
