@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use crate::cost::{billed_minutes, PriceTable};
 use crate::error::{Error, Result};
-use crate::lease::KeepOptions;
+use crate::keeper::KeepOptions;
 use crate::session::Session;
 
 /// What a kept session may cost, each.

@@ -62,7 +62,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod json_fields;
-mod lease;
+mod keeper;
 mod owned_sessions;
 mod preflight;
 mod proxy;
@@ -98,7 +98,7 @@ pub use doctor::{
     CLOCK_SKEW_WARNING,
 };
 pub use error::{Error, ErrorKind, Result, ServiceError};
-pub use lease::{KeepEvent, KeepEventKind, KeepOptions, SessionKeeper};
+pub use keeper::{KeepEvent, KeepEventKind, KeepOptions, SessionKeeper};
 pub use preflight::{
     check_settings, has_errors, ContainerSas, ConversionResults, Finding, InputLint, LintOptions, ResultMessage,
     ResultsOptions, SasPurpose, SettingsFileKind, Severity, DEFAULT_SAS_LIFETIME, DEFAULT_SCAN_BYTES,

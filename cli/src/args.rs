@@ -6,7 +6,7 @@ use std::time::Duration;
 use arr_session::{ApiVersion, KeepBudget, Secret, SessionSize};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::lease::{parse_lease, parse_wait, parse_warn, WarnAt};
+use crate::durations::{parse_lease, parse_wait, parse_warn, WarnAt};
 
 const AFTER_HELP: &str = "\
 Settings (highest first): command-line flags, then environment variables (ARR_ENDPOINT, ARR_ACCOUNT_ID,

@@ -289,7 +289,7 @@ mod tests {
             by: Some(2),
             below: Some(3),
             cap: Some(5),
-            warn: Some(crate::lease::WarnAt(vec![])),
+            warn: Some(crate::durations::WarnAt(vec![])),
             poll: Some(std::time::Duration::from_millis(100)),
             until_end: true,
             ..KeepFlags::default()

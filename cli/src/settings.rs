@@ -9,7 +9,7 @@ use arr_session::{ApiVersion, ClientConfig, Credential, Error, Result, Secret, S
 
 use crate::args::{GlobalArgs, OutputFormat};
 use crate::arrconfig::{ArrConfig, ConversionConfig};
-use crate::lease::parse_lease;
+use crate::durations::parse_lease;
 
 /// RenderingSession.ps1's default lease (4:00:00) when neither a flag nor the file gives one.
 pub const DEFAULT_LEASE_MINUTES: u32 = 240;

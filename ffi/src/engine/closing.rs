@@ -1,7 +1,7 @@
 //! Closing a client (`arr_client_close`, `arr_client_free`) and shutting the library down
 //! (`arr_shutdown`), from any thread, a library callback included.
 //!
-//! A close: the client's operations are cancelled, their callbacks awaited, the session guard's close run
+//! A close: the client's operations are cancelled, their callbacks awaited, the owned sessions' stop run
 //! (calls ended; with stop-on-close, creates in flight awaited and owned sessions stopped), and from then
 //! on nothing of the client starts. Shutdown does that for every client, then stops and joins the
 //! library's threads. Waits leave out what would wait for the calling thread itself (see
@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use super::registry::{self, GuardState, Locked, Owner, Phase};
+use super::registry::{self, Locked, OwnedSessionsStop, Owner, Phase};
 
 /// `arr_client_close` (`free` false) and `arr_client_free` (`free` true, the entry goes with the close).
 /// Waits for a close another thread runs, unless that thread waits for this one; and in every case (the
@@ -59,7 +59,7 @@ pub(crate) fn close_client(owner: &Owner, free: bool) {
     registry::wait_for_ops(Some(owner.id));
     run_guard(owner.id);
     finish(&[owner.id]);
-    // Token callbacks the guard's close started.
+    // Token callbacks the owned sessions' stop started.
     registry::wait_for_ops(Some(owner.id));
     run_handed_over_shutdown();
 }
@@ -90,53 +90,53 @@ fn remove_if_closed(id: u64) {
     drop(removed);
 }
 
-/// Runs the session guard's close of `client` unless someone else has (then waits for theirs).
+/// Runs the owned sessions' stop of `client` unless someone else has (then waits for theirs).
 fn run_guard(client: u64) {
     let claimed = {
         let mut registry = registry::lock();
         let generation = registry.generation;
         let handle = registry.runtime.as_ref().map(|rt| rt.handle().clone());
         match registry.clients.get_mut(&client) {
-            Some(entry) if entry.guard == GuardState::NotStarted => {
-                entry.guard = GuardState::Running(std::thread::current().id());
+            Some(entry) if entry.owned_sessions_stop == OwnedSessionsStop::NotStarted => {
+                entry.owned_sessions_stop = OwnedSessionsStop::Running(std::thread::current().id());
                 let handle = handle.filter(|_| entry.generation == generation);
                 Some((entry.client.clone(), handle))
             }
-            Some(entry) if matches!(entry.guard, GuardState::Running(_)) => None,
+            Some(entry) if matches!(entry.owned_sessions_stop, OwnedSessionsStop::Running(_)) => None,
             _ => return,
         }
     };
     match claimed {
         Some((client_handle, runtime)) => {
             if let Some(runtime) = runtime {
-                registry::guarding(vec![client], || {
+                registry::stopping_owned_sessions(vec![client], || {
                     super::runtime::run_to_completion(&runtime, async move {
                         client_handle.close().await;
                     })
                 });
             }
-            guard_done(&[client]);
+            owned_sessions_stop_done(&[client]);
         }
-        None => registry::wait_for_guard(client),
+        None => registry::wait_for_owned_sessions_stop(client),
     }
 }
 
-fn guard_done(ids: &[u64]) {
+fn owned_sessions_stop_done(ids: &[u64]) {
     let mut registry = registry::lock();
     for id in ids {
         if let Some(entry) = registry.clients.get_mut(id) {
-            entry.guard = GuardState::Done;
+            entry.owned_sessions_stop = OwnedSessionsStop::Done;
         }
     }
     drop(registry);
     registry::notify();
 }
 
-/// `arr_shutdown`: closes every client of the current generation (the guard's close included, also for
+/// `arr_shutdown`: closes every client of the current generation (the owned sessions' stop included, also for
 /// clients another thread is closing or freeing), waits for every callback, then stops and joins the
 /// library's threads. A second call while one runs waits for it, unless the first waits for this thread
 /// (a callback calling it during a shutdown): then it returns at once, and the first finishes after the
-/// callback returns. Likewise a call from a callback that a guard's close waits for (a token callback that
+/// callback returns. Likewise a call from a callback that an owned sessions' stop waits for (a token callback that
 /// close asked for) hands the shutdown to that close's thread, which runs it once the close is done: the
 /// close still needs the runtime a shutdown would stop.
 pub(crate) fn shutdown() {
@@ -147,7 +147,7 @@ pub(crate) fn shutdown() {
         registry::wait_for_shutdown();
         return;
     }
-    if let Some(closer) = registry.guard_waiting_for(me) {
+    if let Some(closer) = registry.owned_sessions_stop_waiting_for(me) {
         registry.shutdown_by = Some(closer);
         registry.shutdown_handed_over = true;
         return;
@@ -180,13 +180,13 @@ fn run_shutdown(mut registry: Locked) {
             entry.closer = Some(me);
             mine.push(*id);
         }
-        match entry.guard {
-            GuardState::NotStarted => {
-                entry.guard = GuardState::Running(me);
+        match entry.owned_sessions_stop {
+            OwnedSessionsStop::NotStarted => {
+                entry.owned_sessions_stop = OwnedSessionsStop::Running(me);
                 claimed.push((*id, entry.client.clone()));
             }
-            GuardState::Running(_) => others.push(*id),
-            GuardState::Done => {}
+            OwnedSessionsStop::Running(_) => others.push(*id),
+            OwnedSessionsStop::Done => {}
         }
     }
     registry.cancel_all(None);
@@ -195,7 +195,7 @@ fn run_shutdown(mut registry: Locked) {
     registry::wait_for_ops(None);
     let claimed_ids: Vec<u64> = claimed.iter().map(|(id, _)| *id).collect();
     if let Some(handle) = &handle {
-        registry::guarding(claimed_ids.clone(), || {
+        registry::stopping_owned_sessions(claimed_ids.clone(), || {
             super::runtime::run_to_completion(handle, async move {
                 let mut closes = tokio::task::JoinSet::new();
                 for (_, client) in claimed {
@@ -205,9 +205,9 @@ fn run_shutdown(mut registry: Locked) {
             })
         });
     }
-    guard_done(&claimed_ids);
+    owned_sessions_stop_done(&claimed_ids);
     for id in others {
-        registry::wait_for_guard(id);
+        registry::wait_for_owned_sessions_stop(id);
     }
     finish(&mine);
     registry::wait_for_ops(None);

@@ -31,7 +31,7 @@ pub(crate) struct Registry {
     pub runtime: Option<Runtime>,
     /// The thread running `arr_shutdown`, while one runs (or is due: see `shutdown_handed_over`).
     pub shutdown_by: Option<ThreadId>,
-    /// `arr_shutdown` was called from a callback that a guard's close waits for: `shutdown_by`, the thread
+    /// `arr_shutdown` was called from a callback that an owned sessions' stop waits for: `shutdown_by`, the thread
     /// running that close, runs it when the close is done.
     pub shutdown_handed_over: bool,
     next_op: u64,
@@ -55,7 +55,7 @@ pub(crate) struct ClientEntry {
     pub phase: Phase,
     /// The thread running the close, while the client is `Closing`.
     pub closer: Option<ThreadId>,
-    pub guard: GuardState,
+    pub owned_sessions_stop: OwnedSessionsStop,
     /// `arr_client_free` was called: the entry goes once the close is complete.
     pub freed: bool,
     /// `arr_client_free` returned before the close was complete (its closer waited for the freeing
@@ -67,17 +67,17 @@ pub(crate) struct ClientEntry {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Phase {
     Open,
-    /// Being closed: the host's new calls are refused; the guard's work and the token callbacks it needs
+    /// Being closed: the host's new calls are refused; the owned sessions' stop and the token callbacks it needs
     /// are not.
     Closing,
     /// Nothing of this client starts any more, host callbacks included.
     Closed,
 }
 
-/// The session guard's close (`Client::close`: calls ended, owned sessions stopped if configured), run
+/// The owned sessions' stop at close (`Client::close`: calls ended, owned sessions stopped if configured), run
 /// once per client by whoever gets to it first: its own close, or `arr_shutdown`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum GuardState {
+pub(crate) enum OwnedSessionsStop {
     NotStarted,
     /// On this thread (it waits on the runtime; with stop-on-close, for token callbacks too).
     Running(ThreadId),
@@ -116,10 +116,10 @@ enum WaitsFor {
     Close(u64),
     /// The `arr_shutdown` running on another thread.
     Shutdown,
-    /// A client's guard close, run by another thread.
-    Guard(u64),
-    /// Running the guard's close of these clients: it may wait for their token callbacks.
-    GuardWork(Vec<u64>),
+    /// A client's owned sessions' stop, run by another thread.
+    OwnedSessionsStop(u64),
+    /// Running the owned sessions' stop of these clients: it may wait for their token callbacks.
+    OwnedSessionsStopWork(Vec<u64>),
     /// The library's threads, being joined by `arr_shutdown`.
     Joining(Vec<ThreadId>),
 }
@@ -167,7 +167,7 @@ impl Registry {
             generation: self.generation,
             phase: Phase::Open,
             closer: None,
-            guard: GuardState::NotStarted,
+            owned_sessions_stop: OwnedSessionsStop::NotStarted,
             freed: false,
             host_gone: false,
         };
@@ -267,11 +267,11 @@ impl Registry {
                 .collect(),
             WaitsFor::Close(client) => self.clients.get(client).and_then(|c| c.closer).into_iter().collect(),
             WaitsFor::Shutdown => self.shutdown_by.into_iter().collect(),
-            WaitsFor::Guard(client) => match self.clients.get(client).map(|c| c.guard) {
-                Some(GuardState::Running(runner)) => vec![runner],
+            WaitsFor::OwnedSessionsStop(client) => match self.clients.get(client).map(|c| c.owned_sessions_stop) {
+                Some(OwnedSessionsStop::Running(runner)) => vec![runner],
                 _ => Vec::new(),
             },
-            WaitsFor::GuardWork(clients) => self
+            WaitsFor::OwnedSessionsStopWork(clients) => self
                 .ops
                 .values()
                 .filter(|op| clients.contains(&op.owner))
@@ -281,11 +281,11 @@ impl Registry {
         }
     }
 
-    /// The thread running a guard's close that waits, directly or through other waiting threads, for
+    /// The thread running an owned sessions' stop that waits, directly or through other waiting threads, for
     /// `thread`.
-    pub fn guard_waiting_for(&self, thread: ThreadId) -> Option<ThreadId> {
-        self.clients.values().find_map(|c| match c.guard {
-            GuardState::Running(runner) if runner != thread && self.leads_to(runner, thread) => Some(runner),
+    pub fn owned_sessions_stop_waiting_for(&self, thread: ThreadId) -> Option<ThreadId> {
+        self.clients.values().find_map(|c| match c.owned_sessions_stop {
+            OwnedSessionsStop::Running(runner) if runner != thread && self.leads_to(runner, thread) => Some(runner),
             _ => None,
         })
     }
@@ -420,30 +420,30 @@ pub(crate) fn wait_for_close(client: u64) -> bool {
     true
 }
 
-/// Blocks until the guard's close of `client`, run by another thread, is done. Returns without waiting
+/// Blocks until the owned sessions' stop of `client`, run by another thread, is done. Returns without waiting
 /// if that thread waits, directly or through others, for this one (a close or shutdown made from a token
-/// callback that guard's close asked for): the guard finishes after this thread goes on.
-pub(crate) fn wait_for_guard(client: u64) {
+/// callback that owned sessions' stop asked for): the stop finishes after this thread goes on.
+pub(crate) fn wait_for_owned_sessions_stop(client: u64) {
     let registry = lock();
-    let runner = match registry.clients.get(&client).map(|c| c.guard) {
-        Some(GuardState::Running(runner)) => runner,
+    let runner = match registry.clients.get(&client).map(|c| c.owned_sessions_stop) {
+        Some(OwnedSessionsStop::Running(runner)) => runner,
         _ => return,
     };
     if !registry.may_wait_for(runner) {
         return;
     }
-    wait_registered(registry, WaitsFor::Guard(client), |r| {
+    wait_registered(registry, WaitsFor::OwnedSessionsStop(client), |r| {
         r.clients
             .get(&client)
-            .is_some_and(|c| matches!(c.guard, GuardState::Running(_)))
+            .is_some_and(|c| matches!(c.owned_sessions_stop, OwnedSessionsStop::Running(_)))
     });
 }
 
-/// Runs `work` (the guard's close of `clients`) with this thread registered as waiting for their
+/// Runs `work` (the owned sessions' stop of `clients`) with this thread registered as waiting for their
 /// callbacks (token callbacks the close asks for), so that one of those that closes or frees the same
 /// client sees the cycle and does not wait; and, on a callback thread, not counted as at work.
-pub(crate) fn guarding<R>(clients: Vec<u64>, work: impl FnOnce() -> R) -> R {
-    lock().register(WaitsFor::GuardWork(clients));
+pub(crate) fn stopping_owned_sessions<R>(clients: Vec<u64>, work: impl FnOnce() -> R) -> R {
+    lock().register(WaitsFor::OwnedSessionsStopWork(clients));
     struct Unregister;
     impl Drop for Unregister {
         fn drop(&mut self) {
