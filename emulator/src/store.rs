@@ -480,7 +480,8 @@ impl Store {
         self.persist_locked(inner);
     }
 
-    /// The session's host answers: a Starting session is Ready from now.
+    /// The session's host answers: a Starting session is Ready from now, or once its start delay is over
+    /// (the machine's allocation time, inferred: a host that answers sooner does not shorten it).
     pub(crate) fn host_ready(&self, account: &str, id: &str) {
         let mut guard = self.inner.lock().unwrap();
         let inner = &mut *guard;
@@ -491,8 +492,9 @@ impl Store {
         if session.view(now, self.time_scale).status != Status::Starting {
             return;
         }
+        let allocated_at = session.created_at_ns.saturating_add(self.hosts.cold_start_delay_ns());
         let session = inner.sessions.get_mut(&Self::key(account, id)).expect("present");
-        session.ready_at_ns = now;
+        session.ready_at_ns = now.max(allocated_at);
         if let Some(host) = session.host.as_mut() {
             host.state = crate::hosts::record::HostState::Running;
         }

@@ -369,3 +369,41 @@ async fn hosts_of_a_service_without_state_file_killed_with_9_are_removed_by_the_
     assert!(!hosts_dir.exists());
     drop(next);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cold_start_lasts_at_least_the_start_delay_even_when_the_host_answers_first() {
+    // --start-delay is the machine's allocation time: a host that answers sooner does not shorten it, so
+    // clients (and their tests) see Starting for as long as they would with the simulated provider.
+    let dir = TempDir::new("start-delay");
+    let _guard = ProcessHostsGuard(dir.0.join("hosts"));
+    let emu = start(EmulatorConfig {
+        start_delay: Duration::from_secs(60),
+        ..process_config(&dir)
+    })
+    .await;
+    let client = client();
+    let token = common::token(&emu, &client).await;
+    let (status, _) = create(&emu, &client, &token, "delayed-1", BODY).await;
+    assert_eq!(status, 201);
+    // The host process is up and has been probed several times (every 200 ms) by now.
+    let started = Instant::now();
+    while pids_in(&dir.0.join("hosts")).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20), "no host process started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        get_session(&emu, &client, &token, "delayed-1").await["status"],
+        "Starting"
+    );
+    emu.advance_clock(1.0).unwrap();
+    wait_for(
+        &emu,
+        &client,
+        &token,
+        "delayed-1",
+        Duration::from_secs(20),
+        status_is("Ready"),
+    )
+    .await;
+}

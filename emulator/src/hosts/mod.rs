@@ -110,6 +110,12 @@ impl Hosts {
     }
 
     /// The provider's name (`simulated` when nothing runs).
+    /// The least time a session placed on a new host is Starting (`--start-delay`; a warm host's session
+    /// is Ready at once).
+    pub(crate) fn cold_start_delay_ns(&self) -> u64 {
+        self.start_delay_ns
+    }
+
     pub(crate) fn provider_name(&self) -> &'static str {
         self.provider.as_ref().map_or("simulated", |p| p.name())
     }
