@@ -19,6 +19,7 @@ pub mod proc;
 pub mod python;
 pub mod report;
 pub mod scale;
+pub mod size_attribution;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

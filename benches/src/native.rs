@@ -133,6 +133,24 @@ pub fn sizes(plan: &Plan) -> Sizes {
         Err(reason) => figures.push(Figure::skipped("size.cdylib_stripped", "MiB", reason)),
     }
 
+    // Where the size goes, per crate and per arr-session module: the largest owners.
+    match crate::size_attribution::by_crate(&plan.artifacts.join("libarr_session.a")) {
+        Ok(owners) => {
+            let total: u64 = owners.iter().map(|(_, bytes)| bytes).sum();
+            for (name, bytes) in owners.iter().take(20) {
+                figures.push(
+                    Figure::single(&format!("size.attribution.{name}"), "KiB", *bytes as f64 / 1024.0).with_note(
+                        format!(
+                            "{:.1} % of the static library's code and data symbols (before linking)",
+                            100.0 * *bytes as f64 / total.max(1) as f64
+                        ),
+                    ),
+                );
+            }
+        }
+        Err(reason) => figures.push(Figure::skipped("size.attribution", "KiB", reason)),
+    }
+
     let opt3 = opt3_library(plan);
     match stripped_size(&opt3, &out_dir.join("libarr_session.opt3.stripped.so")) {
         Ok(size) => figures.push(
