@@ -4,7 +4,8 @@
 # Installs Debian's docker.io when dockerd is missing, starts dockerd when none answers (and stops only
 # the one it started), builds the sample host (static, x86_64-unknown-linux-musl) into the local image
 # arr-sample-host:local (FROM scratch), makes this engine a one-node swarm when it is not one (and
-# leaves the swarm afterwards only if it made it), then runs emulator/tests/hosts_*.rs. Every container
+# leaves the swarm afterwards only if it made it), then runs emulator/tests/hosts_*.rs, and the quickstart
+# and the Python and C# suites against the docker provider. Every container
 # and service the tests make carries the label arr.test; whatever a failed test leaves is removed here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,7 @@ trap cleanup EXIT
 
 if ! command -v dockerd >/dev/null 2>&1; then
   echo "hosts: installing Debian's docker.io"
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null
 fi
 if ! docker info >/dev/null 2>&1; then
@@ -57,3 +59,30 @@ fi
 
 export ARR_DOCKER_TESTS=1 ARR_SAMPLE_IMAGE=arr-sample-host:local
 cargo test -p arr-emulator --test hosts_process --test hosts_docker
+
+# The clients, unchanged, against sessions that are containers: the quickstart (both API versions) and the
+# Python and C# suites, each against arr-emulator with the docker provider (scripts/hosts-docker-emulator.sh).
+cargo build -q -p arr-emulator -p arr-session-ffi
+cargo build -q --example quickstart
+docker_emulator=$PWD/scripts/hosts-docker-emulator.sh
+echo "hosts: the quickstart against the docker provider (2021-01-01 and v1)"
+emulator_out=$(mktemp)
+"$docker_emulator" --listen 127.0.0.1:0 --start-delay 0s >"$emulator_out" 2>/dev/null </dev/null &
+emulator_pid=$!
+for _ in $(seq 1 100); do [ -s "$emulator_out" ] && break; sleep 0.1; done
+url=$(head -n 1 "$emulator_out")
+case "$url" in http://127.0.0.1:*) ;; *) echo "the docker-provider emulator did not start"; kill "$emulator_pid"; exit 1 ;; esac
+quickstart() {
+  env ARR_ENDPOINT="$url" ARR_ACCOUNT_DOMAIN="$url" ARR_ACCOUNT_ID=11111111-1111-1111-1111-111111111111 \
+    ARR_ACCOUNT_KEY=YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ== "$@" timeout 600 "$target/debug/examples/quickstart"
+}
+quickstart_rc=0
+quickstart >/dev/null && quickstart ARR_API_VERSION=v1 >/dev/null || quickstart_rc=$?
+kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true
+rm -f "$emulator_out"
+[ "$quickstart_rc" = 0 ] || { echo "the quickstart failed against the docker provider"; exit 1; }
+echo "hosts: quickstart passed against the docker provider"
+echo "hosts: the C# suite against the docker provider"
+ARR_EMULATOR="$docker_emulator" timeout 1200 bash bindings/csharp/run-tests.sh
+echo "hosts: the Python suite against the docker provider"
+ARR_EMULATOR="$docker_emulator" timeout 1200 python3 -m pytest bindings/python/tests -q -p no:cacheprovider
