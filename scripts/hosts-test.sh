@@ -62,7 +62,7 @@ cargo test -p arr-emulator --test hosts_process --test hosts_docker
 
 # The clients, unchanged, against sessions that are containers: the quickstart (both API versions) and the
 # Python and C# suites, each against arr-emulator with the docker provider (scripts/hosts-docker-emulator.sh).
-cargo build -q -p arr-emulator -p arr-session-ffi
+cargo build -q -p arr-emulator -p arr-session-ffi -p arr-cli
 cargo build -q --example quickstart
 docker_emulator=$PWD/scripts/hosts-docker-emulator.sh
 echo "hosts: the quickstart against the docker provider (2021-01-01 and v1)"
@@ -78,10 +78,27 @@ quickstart() {
 }
 quickstart_rc=0
 quickstart >/dev/null && quickstart ARR_API_VERSION=v1 >/dev/null || quickstart_rc=$?
+# arr doctor against a Ready session whose host is a container: both of its ports accept a connection.
+arr_cli() {
+  env ARR_ENDPOINT="$url" ARR_ACCOUNT_DOMAIN="$url" ARR_ACCOUNT_ID=11111111-1111-1111-1111-111111111111 \
+    ARR_ACCOUNT_KEY=YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ== timeout 120 "$target/debug/arr" "$@"
+}
+doctor_rc=0
+if [ "$quickstart_rc" = 0 ]; then
+  arr_cli session create --id doctor-docker --wait >/dev/null || doctor_rc=$?
+  doctor_out=$(arr_cli doctor --session doctor-docker) || doctor_rc=$?
+  arr_cli session stop doctor-docker >/dev/null || true
+  echo "$doctor_out"
+  for port in handshakePort inspectorPort; do
+    grep -q "^ok *$port" <<<"$doctor_out" || doctor_rc=1
+  done
+fi
 kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true
 rm -f "$emulator_out"
 [ "$quickstart_rc" = 0 ] || { echo "the quickstart failed against the docker provider"; exit 1; }
 echo "hosts: quickstart passed against the docker provider"
+[ "$doctor_rc" = 0 ] || { echo "arr doctor --session did not reach the container's ports (exit $doctor_rc)"; exit 1; }
+echo "hosts: arr doctor reached both ports of a Ready session's container"
 echo "hosts: the C# suite against the docker provider"
 ARR_EMULATOR="$docker_emulator" timeout 1200 bash bindings/csharp/run-tests.sh
 echo "hosts: the Python suite against the docker provider"
