@@ -557,17 +557,6 @@ arr_status arr_client_diagnose_async(const struct arr_client *client,
 // Blocking: no.
 char *arr_last_error(void);
 
-// The HTTP status and MS-CV of the service's answer to the last call that succeeded on this thread, as
-// JSON `{"httpStatus":201,"msCv":"k3F...A.0"}`: after a blocking call, on the thread that made it; inside
-// an async callback, of that callback's operation (call it there). NULL when that call's result came
-// from no single answer (a wait for many sessions, stopping owned sessions, a token) or failed (see
-// `arr_last_error`). A list that took several pages reports the answer with its last page. Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
-//
-// Ownership: the caller owns the returned string and frees it with `arr_string_free`.
-// Thread-safety: per thread; any thread may call it.
-// Blocking: no.
-char *arr_last_response(void);
-
 // Keeps a session alive: renews its lease (absolute totals computed from the service's own
 // `elapsedTimeMinutes`/`maxLeaseTimeMinutes`, so two keepers or a restart never add twice), never beyond
 // a cap, and warns before an end that will not be renewed. `options_json` may be NULL (defaults) or
@@ -625,6 +614,17 @@ arr_status arr_client_keep_sessions(const struct arr_client *client,
                                     arr_callback event_callback,
                                     void *user_data,
                                     uint64_t *out_operation_id);
+
+// The HTTP status and MS-CV of the service's answer to the last call that succeeded on this thread, as
+// JSON `{"httpStatus":201,"msCv":"k3F...A.0"}`: after a blocking call, on the thread that made it; inside
+// an async callback, of that callback's operation (call it there). NULL when that call's result came
+// from no single answer (a wait for many sessions, stopping owned sessions, a token) or failed (see
+// `arr_last_error`). A list that took several pages reports the answer with its last page. Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
+//
+// Ownership: the caller owns the returned string and frees it with `arr_string_free`.
+// Thread-safety: per thread; any thread may call it.
+// Blocking: no.
+char *arr_last_response(void);
 
 // Sends the library's log lines at `max_level` (an `arr_log_level`) or more severe to `callback`; a NULL callback or
 // `ARR_LOG_LEVEL_OFF` turns logging off. Lines name method, path, status, MS-CV and duration of each

@@ -114,9 +114,9 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "arr_client_diagnose": (c_uint32, [c_void_p, c_char_p, POINTER(c_void_p)]),
     "arr_client_diagnose_async": (c_uint32, [c_void_p, c_char_p, CALLBACK, c_void_p, POINTER(c_uint64)]),
     "arr_last_error": (c_void_p, []),
-    "arr_last_response": (c_void_p, []),
     "arr_client_keep_session": (c_uint32, [c_void_p, c_char_p, c_char_p, CALLBACK, c_void_p, POINTER(c_uint64)]),
     "arr_client_keep_sessions": (c_uint32, [c_void_p, c_char_p, c_char_p, CALLBACK, c_void_p, POINTER(c_uint64)]),
+    "arr_last_response": (c_void_p, []),
     "arr_set_log_callback": (c_uint32, [LOG_CALLBACK, c_void_p, c_uint32]),
     "arr_client_stop_owned_sessions": (c_uint32, [c_void_p, c_uint32, POINTER(c_void_p)]),
     "arr_client_get_owned_sessions": (c_uint32, [c_void_p, POINTER(c_void_p)]),
@@ -189,9 +189,9 @@ class Library:
         self.arr_client_diagnose: Callable[..., int] = _declared(cdll, "arr_client_diagnose")
         self.arr_client_diagnose_async: Callable[..., int] = _declared(cdll, "arr_client_diagnose_async")
         self.arr_last_error: Callable[..., Optional[int]] = _declared(cdll, "arr_last_error")
-        self.arr_last_response: Callable[..., Optional[int]] = _declared(cdll, "arr_last_response")
         self.arr_client_keep_session: Callable[..., int] = _declared(cdll, "arr_client_keep_session")
         self.arr_client_keep_sessions: Callable[..., int] = _declared(cdll, "arr_client_keep_sessions")
+        self.arr_last_response: Callable[..., Optional[int]] = _declared(cdll, "arr_last_response")
         self.arr_set_log_callback: Callable[..., int] = _declared(cdll, "arr_set_log_callback")
         self.arr_client_stop_owned_sessions: Callable[..., int] = _declared(cdll, "arr_client_stop_owned_sessions")
         self.arr_client_get_owned_sessions: Callable[..., int] = _declared(cdll, "arr_client_get_owned_sessions")

@@ -423,16 +423,6 @@ namespace ArrSession.Native
         internal static extern IntPtr arr_last_error();
 
         /// <summary>
-        /// The HTTP status and MS-CV of the service's answer to the last call that succeeded on this thread, as
-        /// JSON `{"httpStatus":201,"msCv":"k3F...A.0"}`: after a blocking call, on the thread that made it; inside
-        /// an async callback, of that callback's operation (call it there). NULL when that call's result came
-        /// from no single answer (a wait for many sessions, stopping owned sessions, a token) or failed (see
-        /// `arr_last_error`). A list that took several pages reports the answer with its last page. Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
-        /// </summary>
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr arr_last_response();
-
-        /// <summary>
         /// Keeps a session alive: renews its lease (absolute totals computed from the service's own
         /// `elapsedTimeMinutes`/`maxLeaseTimeMinutes`, so two keepers or a restart never add twice), never beyond
         /// a cap, and warns before an end that will not be renewed. `options_json` may be NULL (defaults) or
@@ -451,6 +441,16 @@ namespace ArrSession.Native
         /// </summary>
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint arr_client_keep_sessions(ClientHandle client, byte[] sessionIdsJson, byte[] optionsJson, ArrCallback eventCallback, IntPtr userData, out ulong outOperationId);
+
+        /// <summary>
+        /// The HTTP status and MS-CV of the service's answer to the last call that succeeded on this thread, as
+        /// JSON `{"httpStatus":201,"msCv":"k3F...A.0"}`: after a blocking call, on the thread that made it; inside
+        /// an async callback, of that callback's operation (call it there). NULL when that call's result came
+        /// from no single answer (a wait for many sessions, stopping owned sessions, a token) or failed (see
+        /// `arr_last_error`). A list that took several pages reports the answer with its last page. Every call but `arr_string_free`, `arr_last_error` and this one clears it on entry.
+        /// </summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr arr_last_response();
 
         /// <summary>
         /// Sends the library's log lines at `max_level` (an `arr_log_level`) or more severe to `callback`; a NULL callback or
