@@ -5,6 +5,7 @@ asyncio client awaits), and the method makers over ``_api`` that use it."""
 
 from __future__ import annotations
 
+import abc
 import base64
 import dataclasses
 import functools
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only (ParamSpec is Python 3.10's;
 TOKEN_KINDS = ("aad", "access_token")
 
 
-class ClientBase:
+class ClientBase(abc.ABC):
     """Holds the native client; both clients take the same constructor arguments."""
 
     _native: Optional[NativeClient]
@@ -96,9 +97,9 @@ class ClientBase:
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
+    @abc.abstractmethod
     def _call(self, call: Call[Any]) -> Any:
         """Runs ``call``: its result (sync client), or an awaitable of it (asyncio client)."""
-        raise NotImplementedError(f"{type(self).__name__} runs no operations")
 
     def _operation_hook(self, operation: Operation[Any], hook: Any) -> Optional[ResponseHook]:
         """Who sees the service's answer behind ``operation``: its ``raw_response_hook`` or the client's, when one
