@@ -93,9 +93,8 @@ pub use hosts::flags::HostFlags;
 pub use hosts::settings::{
     DockerSettings, HostsConfig, PortRange, ProcessSettings, ProviderKind, SizeProfile, SwarmPublishMode,
 };
-pub use hosts::HOST_ERROR_CODE;
+pub use hosts::{CAPACITY_CODE, HOST_ERROR_CODE};
 pub use storage_routes::StorageRoutes;
-pub use store::CAPACITY_CODE;
 pub use timefmt::parse_duration;
 
 use shared::Shared;

@@ -11,7 +11,7 @@ use base64::Engine;
 use crate::control_error::ControlError;
 use crate::conversion::ConversionTable;
 use crate::hosts::record::HostRecord;
-use crate::hosts::{Hosts, HOST_ERROR_CODE};
+use crate::hosts::{Hosts, CAPACITY_CODE, HOST_ERROR_CODE};
 use crate::session::{Failure, Session, Status, View, NANOS_PER_MINUTE, TERAFLOPS_PREMIUM, TERAFLOPS_STANDARD};
 use crate::session::{MAX_LEASE_MINUTES, READY_PENDING};
 use crate::state_file::{write_state, PersistedState};
@@ -85,10 +85,6 @@ pub(crate) struct NewSession<'a> {
     /// `(code, message)` when this session is to fail at what would have been its Ready time.
     pub startup_failure: Option<(String, String)>,
 }
-
-/// The error a session fails with when the account is over `--max-active-sessions` (inferred: the real
-/// service's capacity failures are not documented).
-pub const CAPACITY_CODE: &str = "CapacityExceeded";
 
 impl Store {
     pub(crate) fn new(

@@ -22,6 +22,7 @@ mod input_checks;
 mod pipeline;
 mod record;
 mod result_files;
+mod run;
 mod settings;
 mod storage;
 mod table;

@@ -33,6 +33,11 @@ use warm::WarmPool;
 /// documented or recorded).
 pub const HOST_ERROR_CODE: &str = "HostFailed";
 
+/// The error a session fails with when no host can be had: the account is over `--max-active-sessions`, a
+/// size is at its capacity, or no ports are left (inferred: the real service's capacity failures are not
+/// documented).
+pub const CAPACITY_CODE: &str = "CapacityExceeded";
+
 /// Where a new session's host goes, decided at its create.
 pub(crate) struct Placement {
     pub hostname: String,
@@ -145,7 +150,7 @@ impl Hosts {
         let profile = self.config.size(size);
         let capacity_failure = profile.capacity.filter(|limit| live_of_size >= *limit).map(|limit| {
             (
-                crate::store::CAPACITY_CODE.to_string(),
+                CAPACITY_CODE.to_string(),
                 format!(
                     "No rendering VM could be allocated: {live_of_size} {size} sessions are live, the service's \
                      capacity for this size ({limit})."
@@ -198,7 +203,7 @@ impl Hosts {
         let key = new_host_key();
         let Some((handshake_port, inspector_port)) = self.ports.take_pair(&key) else {
             return unplaced((
-                crate::store::CAPACITY_CODE.to_string(),
+                CAPACITY_CODE.to_string(),
                 format!(
                     "No rendering VM could be allocated: no two free ports are left in the host port range {}-{}.",
                     self.config.ports.low, self.config.ports.high

@@ -36,7 +36,7 @@ use super::codes::{
 use super::input_checks::InputFormat;
 use super::record::Outcome;
 use super::result_files::{info_file, result_file, InfoInput, Measured, ResultError};
-use super::worker::{read_blob, Run};
+use super::run::{read_blob, Run};
 use glb::Glb;
 use references::{references, safe_relative, InputKind};
 use scratch::Scratch;
