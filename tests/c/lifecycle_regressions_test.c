@@ -16,41 +16,12 @@
 #include <pthread.h>
 
 #include "support.h"
+#include "shared_ints.h"
 #include "watchdog.h"
 
 static const char *fast_url;
 static int quick;
 static long run_tag;
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int get_int(volatile int *v) {
-    pthread_mutex_lock(&lock);
-    int x = *v;
-    pthread_mutex_unlock(&lock);
-    return x;
-}
-
-static void set_int(volatile int *v, int x) {
-    pthread_mutex_lock(&lock);
-    *v = x;
-    pthread_mutex_unlock(&lock);
-}
-
-static void add_int(volatile int *v, int by) {
-    pthread_mutex_lock(&lock);
-    *v += by;
-    pthread_mutex_unlock(&lock);
-}
-
-static int await_int(volatile int *v, int at_least, long ms) {
-    long long deadline = now_ms() + ms;
-    while (get_int(v) < at_least) {
-        if (now_ms() > deadline) return 0;
-        sleep_ms(2);
-    }
-    return 1;
-}
 
 static int create_session(arr_client *client, const char *prefix, int n, int lease, char *id, size_t cap) {
     char options[256];
@@ -186,9 +157,9 @@ static void keeper_stops_itself(void *user_data, arr_status status, const char *
         return;
     }
     add_int(&k->events, 1);
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&shared_ints_lock);
     uint64_t op = k->op;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&shared_ints_lock);
     switch (k->how) {
     case BY_CANCEL: arr_client_cancel(k->client, op); break;
     case BY_CLOSE: arr_client_close(k->client); break;
@@ -213,12 +184,12 @@ static void keeper_stopped_from_its_event(enum how how, int iterations) {
         memset(&k, 0, sizeof k);
         k.how = how;
         k.client = new_client(fast_url, "");
-        pthread_mutex_lock(&lock); /* the event reads op under the lock: it is written first */
+        pthread_mutex_lock(&shared_ints_lock); /* the event reads op under the lock: it is written first */
         arr_status st = arr_client_keep_session(
             k.client, id,
             "{\"extendByMinutes\":1,\"renewBelowMinutes\":60,\"pollIntervalMs\":20,\"warnAtMinutes\":[10,2]}",
             keeper_stops_itself, &k, &k.op);
-        pthread_mutex_unlock(&lock);
+        pthread_mutex_unlock(&shared_ints_lock);
         if (st != ARR_STATUS_OK) break;
         await_int(&k.ended, 1, 10000);
         sleep_ms(30);

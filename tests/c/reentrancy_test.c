@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "support.h"
+#include "shared_ints.h"
 
 #ifndef ARR_STATUS_FORKED
 #define ARR_STATUS_FORKED 18 /* lets this test build against a library from before fork support */
@@ -34,35 +35,9 @@ static long run_tag;
 
 /* ---------- small shared state ---------- */
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int get_flag(volatile int *flag) {
-    pthread_mutex_lock(&lock);
-    int v = *flag;
-    pthread_mutex_unlock(&lock);
-    return v;
-}
-
-static void set_flag(volatile int *flag, int value) {
-    pthread_mutex_lock(&lock);
-    *flag = value;
-    pthread_mutex_unlock(&lock);
-}
-
-static void add_flag(volatile int *flag, int by) {
-    pthread_mutex_lock(&lock);
-    *flag += by;
-    pthread_mutex_unlock(&lock);
-}
-
-/* Waits until *flag >= value, at most ms; returns whether it got there. */
+/* Waits until *flag >= value, at most ms times the slowness factor; returns whether it got there. */
 static int await_flag(volatile int *flag, int value, long ms) {
-    long long deadline = now_ms() + ms * slow;
-    while (get_flag(flag) < value) {
-        if (now_ms() > deadline) return 0;
-        sleep_ms(5);
-    }
-    return 1;
+    return await_int(flag, value, ms * slow);
 }
 
 static void session_id_of(const char *json, char *out, size_t cap) {
@@ -133,7 +108,7 @@ typedef struct {
 static void *run_body(void *p) {
     bounded *b = p;
     b->body();
-    set_flag(&b->done, 1);
+    set_int(&b->done, 1);
     return NULL;
 }
 
@@ -167,7 +142,7 @@ static void on_keeper_event(void *user_data, arr_status status, const char *json
     (void)user_data;
     (void)json;
     int last = status != ARR_STATUS_OK; /* the stream rule: the first call that is not OK is the last */
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&shared_ints_lock);
     if (keeper.last_calls > 0) keeper.calls_after_last++;
     if (last) {
         keeper.last_calls++;
@@ -177,10 +152,10 @@ static void on_keeper_event(void *user_data, arr_status status, const char *json
         keeper.events++;
     }
     int first = !last && keeper.events == 1;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&shared_ints_lock);
     if (first) {
         arr_client_free(keeper.client);
-        set_flag(&keeper.freed, 1);
+        set_int(&keeper.freed, 1);
     }
 }
 
@@ -202,12 +177,12 @@ static void keeper_freed_from_its_first_event(void) {
     check(await_flag(&keeper.last_calls, 1, 5000), "1: the keeper's last call comes");
     sleep_ms(500 * slow);
     char what[200];
-    snprintf(what, sizeof what, "1: no event after arr_client_free returned (%d late)", get_flag(&keeper.events_after_free));
-    check(get_flag(&keeper.events_after_free) == 0, what);
-    snprintf(what, sizeof what, "1: exactly one last call, ARR_STATUS_CANCELLED (%d, status %u)", get_flag(&keeper.last_calls),
+    snprintf(what, sizeof what, "1: no event after arr_client_free returned (%d late)", get_int(&keeper.events_after_free));
+    check(get_int(&keeper.events_after_free) == 0, what);
+    snprintf(what, sizeof what, "1: exactly one last call, ARR_STATUS_CANCELLED (%d, status %u)", get_int(&keeper.last_calls),
              (unsigned)keeper.last_status);
-    check(get_flag(&keeper.last_calls) == 1 && keeper.last_status == ARR_STATUS_CANCELLED, what);
-    check(get_flag(&keeper.calls_after_last) == 0, "1: nothing after the last call");
+    check(get_int(&keeper.last_calls) == 1 && keeper.last_status == ARR_STATUS_CANCELLED, what);
+    check(get_int(&keeper.calls_after_last) == 0, "1: nothing after the last call");
     stop_session(fast_url, id);
     arr_client_free(admin);
 }
@@ -222,10 +197,10 @@ static void on_shutdown_inside(void *user_data, arr_status status, const char *j
     (void)user_data;
     (void)status;
     (void)json;
-    set_flag(&nested.started, 1);
+    set_int(&nested.started, 1);
     sleep_ms(300);
     arr_shutdown();
-    set_flag(&nested.inner_returned, 1);
+    set_int(&nested.inner_returned, 1);
 }
 
 static void shutdown_inside_a_callback_during_shutdown(void) {
@@ -247,10 +222,10 @@ static struct {
 } mutual;
 
 static void close_the_other(arr_client *other) {
-    add_flag(&mutual.arrived, 1);
+    add_int(&mutual.arrived, 1);
     await_flag(&mutual.arrived, 2, 5000); /* both callbacks are running before either closes */
     arr_client_close(other);
-    add_flag(&mutual.closed, 1);
+    add_int(&mutual.closed, 1);
 }
 
 static void on_a(void *user_data, arr_status status, const char *json) {
@@ -295,10 +270,10 @@ static struct {
 static void on_long_wait(void *user_data, arr_status status, const char *json) {
     (void)json;
     int i = (int)(intptr_t)user_data;
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&shared_ints_lock);
     self_freeing[i].waits_called++;
     self_freeing[i].wait_status = (int)status;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&shared_ints_lock);
 }
 
 static void on_free_myself(void *user_data, arr_status status, const char *json) {
@@ -307,10 +282,10 @@ static void on_free_myself(void *user_data, arr_status status, const char *json)
     int i = (int)(intptr_t)user_data;
     sleep_ms(200); /* so that the callbacks overlap and fill the callback threads */
     arr_client_free(self_freeing[i].client);
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&shared_ints_lock);
     self_freeing[i].calls_when_freed = self_freeing[i].waits_called;
     self_freeing[i].freed = 1;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&shared_ints_lock);
 }
 
 static void twenty_clients_freeing_themselves(void) {
@@ -414,9 +389,9 @@ static void on_slow_callback(void *user_data, arr_status status, const char *jso
     (void)user_data;
     (void)status;
     (void)json;
-    set_flag(&during.started, 1);
+    set_int(&during.started, 1);
     sleep_ms(1000);
-    set_flag(&during.finished, 1);
+    set_int(&during.finished, 1);
 }
 
 static void *shutdown_thread(void *p) {
@@ -433,7 +408,7 @@ static void free_while_shutdown_runs(void) {
     pthread_create(&thread, NULL, shutdown_thread, NULL);
     sleep_ms(150);
     arr_client_free(client);
-    check(get_flag(&during.finished), "6: arr_client_free during arr_shutdown returns only after the client's callback");
+    check(get_int(&during.finished), "6: arr_client_free during arr_shutdown returns only after the client's callback");
     pthread_join(thread, NULL);
 }
 
@@ -447,7 +422,7 @@ static void on_shutdown_while_freed(void *user_data, arr_status status, const ch
     (void)user_data;
     (void)status;
     (void)json;
-    set_flag(&freeing.started, 1);
+    set_int(&freeing.started, 1);
     sleep_ms(300); /* the main thread is inside arr_client_free by now */
     arr_shutdown();
 }
@@ -478,9 +453,9 @@ static void on_later(void *user_data, arr_status status, const char *json) {
     (void)user_data;
     (void)status;
     (void)json;
-    if (pthread_equal(pthread_self(), shutdown_caller.caller)) add_flag(&shutdown_caller.on_caller, 1);
+    if (pthread_equal(pthread_self(), shutdown_caller.caller)) add_int(&shutdown_caller.on_caller, 1);
     sleep_ms(400);
-    add_flag(&shutdown_caller.later_done, 1);
+    add_int(&shutdown_caller.later_done, 1);
 }
 
 static void on_shutdown_then_more_work(void *user_data, arr_status status, const char *json) {
@@ -494,7 +469,7 @@ static void on_shutdown_then_more_work(void *user_data, arr_status status, const
     for (int i = 0; i < LATER; i++)
         arr_client_get_session_async(shutdown_caller.later_client, "no-such-session", on_later, NULL, NULL);
     sleep_ms(300);
-    set_flag(&shutdown_caller.shut, 1);
+    set_int(&shutdown_caller.shut, 1);
 }
 
 static void later_callbacks_after_shutdown_from_a_callback(void) {
@@ -502,7 +477,7 @@ static void later_callbacks_after_shutdown_from_a_callback(void) {
     arr_client_get_session_async(client, "no-such-session", on_shutdown_then_more_work, NULL, NULL);
     check(await_flag(&shutdown_caller.shut, 1, 10000), "8: a callback calls arr_shutdown, then starts more work");
     check(await_flag(&shutdown_caller.later_done, LATER, 20000), "8: the later callbacks run");
-    check(get_flag(&shutdown_caller.on_caller) == 0, "8: none runs on the thread that called arr_shutdown");
+    check(get_int(&shutdown_caller.on_caller) == 0, "8: none runs on the thread that called arr_shutdown");
     arr_client_free(shutdown_caller.later_client);
     arr_client_free(client);
     arr_shutdown();
@@ -522,10 +497,10 @@ static struct {
 
 static void on_token_free(void *user_data, arr_token_request *request) {
     (void)user_data;
-    add_flag(&token_free.asked, 1);
+    add_int(&token_free.asked, 1);
     arr_client_free(token_free.client);
-    set_flag(&token_free.list_calls_when_freed, get_flag(&token_free.list_calls));
-    set_flag(&token_free.freed, 1);
+    set_int(&token_free.list_calls_when_freed, get_int(&token_free.list_calls));
+    set_int(&token_free.freed, 1);
     arr_token_request_fail(request, "the client is gone");
 }
 
@@ -533,7 +508,7 @@ static void on_listed(void *user_data, arr_status status, const char *json) {
     (void)user_data;
     (void)json;
     token_free.list_status = status;
-    add_flag(&token_free.list_calls, 1);
+    add_int(&token_free.list_calls, 1);
 }
 
 static void free_inside_a_token_callback(void) {
@@ -547,9 +522,9 @@ static void free_inside_a_token_callback(void) {
     check(arr_client_list_sessions_async(token_free.client, on_listed, NULL, NULL) == ARR_STATUS_OK, "9: a list starts");
     check(await_flag(&token_free.freed, 1, 10000), "9: arr_client_free inside the token callback returns");
     sleep_ms(300 * slow);
-    check(get_flag(&token_free.list_calls) == 1 && token_free.list_status == ARR_STATUS_CANCELLED,
+    check(get_int(&token_free.list_calls) == 1 && token_free.list_status == ARR_STATUS_CANCELLED,
           "9: the list called back once, CANCELLED");
-    check(get_flag(&token_free.list_calls_when_freed) == 1, "9: ... before the free returned");
+    check(get_int(&token_free.list_calls_when_freed) == 1, "9: ... before the free returned");
 }
 
 /* ---------- 10. arr_shutdown from inside the log callback ---------- */
@@ -561,11 +536,11 @@ static void on_log(void *user_data, arr_log_level level, const char *target, con
     (void)level;
     (void)target;
     (void)message;
-    add_flag(&log_lines, 1);
-    if (get_flag(&log_shutdowns) == 0) {
-        set_flag(&log_shutdowns, 1);
+    add_int(&log_lines, 1);
+    if (get_int(&log_shutdowns) == 0) {
+        set_int(&log_shutdowns, 1);
         arr_shutdown();
-        set_flag(&log_shutdowns, 2);
+        set_int(&log_shutdowns, 2);
     }
 }
 
@@ -578,7 +553,7 @@ static void shutdown_inside_the_log_callback(void) {
     check(st == ARR_STATUS_OK || st == ARR_STATUS_SHUTDOWN || st == ARR_STATUS_CANCELLED, "10: a call that logs");
     check(await_flag(&log_shutdowns, 2, 10000), "10: arr_shutdown inside the log callback returns");
     arr_client_free(client);
-    int before = get_flag(&log_lines);
+    int before = get_int(&log_lines);
     client = new_client(fast_url, "");
     check(client && arr_client_list_sessions(client, &json) == ARR_STATUS_OK, "10: a new client works afterwards");
     arr_string_free(json);
@@ -599,15 +574,15 @@ static struct {
 /* An AAD-kind provider handing out the development account's "id:key" bearer, which the STS exchanges. */
 static void on_guard_token(void *user_data, arr_token_request *request) {
     (void)user_data;
-    if (get_flag(&guard_token.closing) && !get_flag(&guard_token.asked_while_closing)) {
-        set_flag(&guard_token.asked_while_closing, 1);
+    if (get_int(&guard_token.closing) && !get_int(&guard_token.asked_while_closing)) {
+        set_int(&guard_token.asked_while_closing, 1);
         if (guard_token.shutdown) {
             arr_shutdown(); /* returns nothing: reaching the next line is what counts */
             guard_token.inner_status = ARR_STATUS_OK;
         } else {
             guard_token.inner_status = arr_client_close(guard_token.client);
         }
-        set_flag(&guard_token.closed, 1);
+        set_int(&guard_token.closed, 1);
     }
     arr_token_request_complete(request, "11111111-1111-1111-1111-111111111111:YXJyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleQ==");
 }
@@ -640,10 +615,10 @@ static void lifecycle_call_inside_the_token_callback_of_the_guards_close(const c
     /* Every token issued so far is refused from now on: the guard's stop has to ask for a new one. */
     char body[256];
     check_in(n, http(fast_url, "POST", "/_emulator/revoke-tokens", "", body, sizeof body) / 100 == 2, "tokens revoked");
-    set_flag(&guard_token.closing, 1);
+    set_int(&guard_token.closing, 1);
     check_in(n, arr_client_close(guard_token.client) == ARR_STATUS_OK, "arr_client_close returns OK");
-    check_in(n, get_flag(&guard_token.asked_while_closing) == 1, "the guard's stop asked the token callback");
-    check_in(n, get_flag(&guard_token.closed) == 1 && guard_token.inner_status == ARR_STATUS_OK,
+    check_in(n, get_int(&guard_token.asked_while_closing) == 1, "the guard's stop asked the token callback");
+    check_in(n, get_int(&guard_token.closed) == 1 && guard_token.inner_status == ARR_STATUS_OK,
              "the call inside it returned OK at once (the outer close goes on)");
     check_in(n, live_sessions(fast_url, prefix) == 0, "the session is stopped when the outer close returns");
     if (live_sessions(fast_url, prefix) != 0) stop_session(fast_url, id);
